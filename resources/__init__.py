@@ -1,0 +1,1 @@
+"""Icons and samples shipped with Live Updates (installed as ``widget.resources``)."""

@@ -1,0 +1,1 @@
+"""core layer of Live Updates (see DESIGN.md)."""

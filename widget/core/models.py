@@ -1,0 +1,179 @@
+"""Plain, frozen values that flow through Live Updates.
+
+Everything here is pure data: no I/O, no Qt. Times are timezone-aware ``datetime`` objects in UTC
+unless a field says otherwise.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class SourceKind(str, enum.Enum):
+    """What a source URL holds. The value is what config files and ``sources list`` show."""
+
+    FEED = "feed"  # RSS 0.9x/1.0/2.0, RDF, Atom (through feedparser)
+    JSON_FEED = "jsonfeed"  # JSON Feed 1.0 / 1.1
+    LIVE_PAGE = "livepage"  # HTML page with schema.org LiveBlogPosting JSON-LD
+
+    @property
+    def default_interval_minutes(self) -> int:
+        return 5 if self is SourceKind.LIVE_PAGE else 15
+
+
+class AuthKind(str, enum.Enum):
+    """How a private source authenticates. The secret itself lives in the keyring only."""
+
+    NONE = "none"
+    BASIC = "basic"  # HTTP Basic: ``username`` in config, password in the keyring
+    HEADER = "header"  # a header token: ``auth_header`` name in config, value in the keyring
+
+
+MIN_INTERVAL_MINUTES = 1
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source as the user configured it (the config file is the truth for these fields)."""
+
+    id: str  # stable identity, survives renames and URL changes
+    name: str
+    url: str
+    kind: SourceKind
+    interval_minutes: int | None = None  # None: the kind's default (or the user's default)
+    enabled: bool = True
+    notify: bool = True
+    include: tuple[str, ...] = ()  # keyword filters: words or /regex/
+    exclude: tuple[str, ...] = ()
+    auth: AuthKind = AuthKind.NONE
+    username: str | None = None  # for BASIC
+    auth_header: str | None = None  # for HEADER, e.g. "Authorization" or "X-Api-Key"
+    folder: str | None = None  # from OPML nesting
+
+    def effective_interval_minutes(self, default: int | None = None) -> int:
+        minutes = self.interval_minutes or default or self.kind.default_interval_minutes
+        return max(MIN_INTERVAL_MINUTES, minutes)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One entry as a parser produced it, before it is stored. All text is plain text."""
+
+    id: str  # identity, verbatim: guid/id/@id, else link, else a content hash
+    title: str
+    url: str | None  # absolute http(s) URL or None
+    published: datetime | None = None
+    updated: datetime | None = None
+    summary: str = ""
+    key_points: tuple[str, ...] = ()
+    is_page: bool = False  # the live page's own entry (page-level key points)
+
+
+@dataclass(frozen=True)
+class ParsedSource:
+    """What a parser made of one response body."""
+
+    kind: SourceKind
+    title: str
+    link: str | None  # the site / page URL, absolute http(s) or None
+    items: tuple[Item, ...]
+    warnings: tuple[str, ...] = ()  # e.g. "malformed XML, kept what parsed"
+    icon_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A stored entry, as the CLI prints it and the GUI shows it."""
+
+    source_id: str
+    source_name: str
+    source_url: str
+    id: str
+    title: str
+    url: str | None
+    published: datetime | None
+    updated: datetime | None
+    summary: str
+    key_points: tuple[str, ...]
+    first_seen: datetime
+    notify: bool  # False for baseline entries and entries muted by filters
+    read: bool = False
+    is_page: bool = False
+    baseline: bool = False
+
+    @property
+    def sort_time(self) -> datetime:
+        return self.published or self.updated or self.first_seen
+
+
+@dataclass(frozen=True)
+class FetchState:
+    """What the engine remembers about a source between polls (survives restarts)."""
+
+    source_id: str
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    next_due: datetime | None = None  # None: due now
+    error_count: int = 0
+    last_error: str | None = None
+    last_checked: datetime | None = None
+    last_success: datetime | None = None
+    last_new_entry: datetime | None = None
+    retry_after_until: datetime | None = None  # a server's Retry-After; never polled before this
+    disabled_reason: str | None = None  # e.g. "410 Gone: the server says this feed is gone"
+    baseline_done: bool = False  # the first successful poll happened
+    redirect_url: str | None = None  # a permanent redirect target seen on the last poll
+    redirect_count: int = 0  # consecutive polls that saw that same permanent redirect
+
+
+class PollStatus(str, enum.Enum):
+    OK = "ok"  # fetched and parsed (maybe nothing new)
+    NOT_MODIFIED = "not_modified"  # 304, or a 200 whose body hash equals the last one
+    ERROR = "error"
+    DEFERRED = "deferred"  # under a server's Retry-After; not polled
+    DISABLED = "disabled"  # e.g. 410 Gone
+    CANCELLED = "cancelled"  # the poll was stopped (quit); nothing was written for it
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    source_id: str
+    source_name: str
+    status: PollStatus
+    new_entries: tuple[Entry, ...] = ()
+    updated_count: int = 0
+    error: str | None = None  # a sentence a user can read, never a secret
+    baseline: bool = False  # this was the source's first successful poll
+    next_due: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PollResult:
+    started: datetime
+    finished: datetime
+    results: tuple[SourceResult, ...] = field(default_factory=tuple)
+
+    @property
+    def new_entries(self) -> tuple[Entry, ...]:
+        return tuple(e for r in self.results for e in r.new_entries)
+
+    @property
+    def failed(self) -> tuple[SourceResult, ...]:
+        return tuple(
+            r for r in self.results if r.status in (PollStatus.ERROR, PollStatus.DISABLED)
+        )
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """A source with its fetch state, for ``sources list``, the window footer and settings."""
+
+    source: Source
+    state: FetchState
+
+    @property
+    def enabled(self) -> bool:
+        return self.source.enabled and self.state.disabled_reason is None

@@ -1,0 +1,1 @@
+"""gui layer of Live Updates (see DESIGN.md)."""

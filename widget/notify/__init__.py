@@ -1,0 +1,1 @@
+"""notify layer of Live Updates (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""sources layer of Live Updates (see DESIGN.md)."""
