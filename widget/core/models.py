@@ -177,3 +177,51 @@ class SourceStatus:
     @property
     def enabled(self) -> bool:
         return self.source.enabled and self.state.disabled_reason is None
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """Hold notifications back between ``start`` and ``end`` (local "HH:MM", may wrap midnight)."""
+
+    start: str = "22:00"
+    end: str = "07:00"
+    days: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)  # Monday = 0, the day the quiet period starts
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything in the config file besides the sources."""
+
+    default_interval_feed: int = 15
+    default_interval_live: int = 5
+    retention_days: int = 30
+    retention_entries: int = 500
+    max_response_mb: int = 10
+    notifications_enabled: bool = True
+    batch_threshold: int = 3  # more new entries than this from one source → one summary
+    show_key_point: bool = True
+    quiet_hours: QuietHours | None = None
+    highlight_words: tuple[str, ...] = ()
+    start_at_login: bool = False
+    proxy: str | None = None  # None: the system proxy
+
+    def default_interval(self, kind: SourceKind) -> int:
+        if kind is SourceKind.LIVE_PAGE:
+            return self.default_interval_live
+        return self.default_interval_feed
+
+
+@dataclass(frozen=True)
+class Config:
+    settings: Settings = field(default_factory=Settings)
+    sources: tuple[Source, ...] = ()
+
+    def find_source(self, name_or_id: str) -> Source | None:
+        for s in self.sources:
+            if s.id == name_or_id:
+                return s
+        folded = name_or_id.casefold()
+        for s in self.sources:
+            if s.name.casefold() == folded:
+                return s
+        return None
