@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.server import LoopbackServer
+
+
+@pytest.fixture
+def server() -> Iterator[LoopbackServer]:
+    """A real HTTP server on 127.0.0.1, started for the test and stopped after it."""
+    with LoopbackServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point every XDG directory (config, data, cache, state) into a fresh temp folder."""
+    for var, sub in (
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_CACHE_HOME", "cache"),
+        ("XDG_STATE_HOME", "state"),
+    ):
+        d = tmp_path / sub
+        d.mkdir()
+        monkeypatch.setenv(var, str(d))
+    return tmp_path
