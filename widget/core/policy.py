@@ -1,12 +1,384 @@
-"""Pure notification decisions. (STUB: to be implemented)"""
+"""Pure notification decisions: which new entries notify, when, and with which text.
+
+Nothing here does I/O or reads a clock: ``decide`` gets ``now`` and the previous decision's state
+and returns a ``Decision`` the GUI carries out (send, hold, ask again at ``next_allowed_at``).
+
+Rules, in order:
+
+* Baseline entries (``Entry.notify`` False or ``Entry.baseline``), sources whose notify switch is
+  off and everything while ``Settings.notifications_enabled`` is False never notify. The engine
+  applies each source's include/exclude filters through ``passes_filters`` when it stores an entry.
+* Pause, do-not-disturb and quiet hours *hold* entries (they stay stored and unread). When the hold
+  ends, everything held goes out as ONE "While you were away" notification.
+* More than ``Settings.batch_threshold`` new entries of one source become one batch notification,
+  "N new updates — latest: <title>", whose click opens the window (``key`` None).
+* At most one notification per ``RATE_LIMIT`` overall. What cannot go out yet is held and the GUI
+  asks again at ``next_allowed_at``; when more than ``batch_threshold`` notifications would be
+  waiting, they are coalesced into one summary.
+
+Content: the summary line is the entry title (≤ 100 characters); the body's first line is the
+source name, the second the entry's first key point (or its summary), ≤ 200 characters. All plain
+text. Highlight words anywhere in an entry make its notification urgent.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from widget.core.errors import ConfigError
+from widget.core.models import Entry, QuietHours, Settings
+
+RATE_LIMIT = timedelta(seconds=5)
+SUMMARY_LIMIT = 100
+BODY_LIMIT = 200
+SUMMARY_REPLACES_KEY = "live-updates:summary"  # a newer summary replaces the previous one
+_REGEX_FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}
+_SLASHED = re.compile(r"^/(?P<body>.*)/(?P<flags>[a-z]*)$", re.DOTALL)
+
+# --- keyword filters ---------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=512)
+def _compile(pattern: str) -> re.Pattern[str] | str:
+    """The compiled pattern, or a sentence saying why it is unusable."""
+    stripped = pattern.strip()
+    if not stripped:
+        return "an empty filter matches nothing"
+    slashed = _SLASHED.match(stripped) if len(stripped) >= 2 else None
+    if slashed is None:
+        words = [re.escape(w) for w in stripped.split()]
+        return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
+    flags = 0
+    for letter in slashed.group("flags"):
+        if letter not in _REGEX_FLAGS:
+            return f"unknown regex flag {letter!r} in {pattern!r} (use i, m, s or x)"
+        flags |= _REGEX_FLAGS[letter]
+    if not slashed.group("body"):
+        return f"the regex {pattern!r} is empty"
+    try:
+        return re.compile(slashed.group("body"), flags)
+    except re.error as exc:
+        return f"the regex {pattern!r} is invalid: {exc}"
+
+
+def pattern_error(pattern: str) -> str | None:
+    """Why a filter pattern cannot match anything (for settings validation), or None if usable."""
+    compiled = _compile(pattern)
+    return compiled if isinstance(compiled, str) else None
+
+
+def matches(pattern: str, text: str) -> bool:
+    """One filter pattern against text: a word or phrase matches case-insensitively as whole
+    words (spaces match any whitespace); ``/regex/`` or ``/regex/i`` is a Python regex searched
+    anywhere. An unusable pattern (see ``pattern_error``) never matches and never raises."""
+    compiled = _compile(pattern)
+    return not isinstance(compiled, str) and compiled.search(text) is not None
 
 
 def passes_filters(include: Sequence[str], exclude: Sequence[str], text: str) -> bool:
     """Keyword filters: each pattern a word/phrase (case-insensitive, whole word) or /regex/.
     True when ``text`` matches some include (or there are none) and no exclude.
     An invalid /regex/ never matches (and never raises)."""
-    raise NotImplementedError
+    if include and not any(matches(p, text) for p in include):
+        return False
+    return not any(matches(p, text) for p in exclude)
+
+
+def entry_text(entry: Entry) -> str:
+    """The text filters and highlight words look at: title, summary and key points."""
+    return "\n".join((entry.title, entry.summary, *entry.key_points))
+
+
+def is_highlighted(words: Sequence[str], entry: Entry) -> bool:
+    """True when any highlight word/phrase or /regex/ occurs in the entry."""
+    text = entry_text(entry)
+    return any(matches(w, text) for w in words)
+
+
+# --- quiet hours and do-not-disturb ------------------------------------------------------------
+
+
+def parse_clock(value: str) -> time:
+    """``"HH:MM"`` (24-hour) as a time; ConfigError with a readable message otherwise."""
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value)
+    if match is None or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise ConfigError(f"quiet hours: {value!r} is not a time like 22:00 (24-hour HH:MM)")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def quiet_until(quiet: QuietHours | None, now: datetime) -> datetime | None:
+    """The end of the quiet period ``now`` falls in, or None when it is not quiet.
+
+    Times are wall-clock times in ``now``'s timezone (pass local time). A period starts at
+    ``start`` on each of ``days`` (Monday = 0) and ends at the next ``end``, so 22:00–07:00 on
+    Friday covers Friday night and Saturday morning. ``start == end`` means a whole day.
+    """
+    if quiet is None or not quiet.days:
+        return None
+    start, end = parse_clock(quiet.start), parse_clock(quiet.end)
+    today = now.date()
+    for day in (today - timedelta(days=1), today):
+        if day.weekday() not in quiet.days:
+            continue
+        begins = datetime.combine(day, start, tzinfo=now.tzinfo)
+        ends = datetime.combine(day, end, tzinfo=now.tzinfo)
+        if ends <= begins:
+            ends += timedelta(days=1)
+        if begins <= now < ends:
+            return ends
+    return None
+
+
+# --- planned notifications ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedNotification:
+    """What to show. ``key`` is (source_id, entry_id) for a single entry; None for a batch or a
+    summary, whose click opens the window. ``entries`` lists every entry it covers (for
+    "Mark read"). ``replaces_key`` names the notification this one replaces, if still shown."""
+
+    summary: str
+    body: str
+    source_name: str
+    entries: tuple[tuple[str, str], ...]
+    key: tuple[str, str] | None = None
+    url: str | None = None
+    urgent: bool = False
+    replaces_key: str | None = None
+
+
+def _clip(text: str, limit: int) -> str:
+    """One line of at most ``limit`` characters, cut at a word boundary with an ellipsis."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-—") + "…"
+
+
+def _detail(entry: Entry, settings: Settings) -> str:
+    if not settings.show_key_point:
+        return ""
+    first = next((k for k in entry.key_points if k.strip()), entry.summary)
+    return _clip(first, BODY_LIMIT)
+
+
+def _body(first_line: str, detail: str) -> str:
+    return f"{first_line}\n{detail}" if detail else first_line
+
+
+def _latest(entries: Sequence[Entry]) -> Entry:
+    return max(entries, key=lambda e: (e.sort_time, e.first_seen))
+
+
+def plan_single(
+    entry: Entry, settings: Settings, *, replaces_key: str | None = None
+) -> PlannedNotification:
+    """One entry: its title, its source name and first key point; click opens its URL."""
+    key = (entry.source_id, entry.id)
+    return PlannedNotification(
+        summary=_clip(entry.title, SUMMARY_LIMIT) or "New update",
+        body=_body(entry.source_name, _detail(entry, settings)),
+        source_name=entry.source_name,
+        entries=(key,),
+        key=key,
+        url=entry.url,
+        urgent=is_highlighted(settings.highlight_words, entry),
+        replaces_key=replaces_key,
+    )
+
+
+def plan_batch(
+    entries: Sequence[Entry], settings: Settings, *, replaces_key: str | None = None
+) -> PlannedNotification:
+    """Many entries of one source: "N new updates — latest: <title>"; click opens the window."""
+    latest = _latest(entries)
+    return PlannedNotification(
+        summary=_clip(f"{len(entries)} new updates — latest: {latest.title}", SUMMARY_LIMIT),
+        body=_body(latest.source_name, _detail(latest, settings)),
+        source_name=latest.source_name,
+        entries=tuple((e.source_id, e.id) for e in entries),
+        urgent=any(is_highlighted(settings.highlight_words, e) for e in entries),
+        replaces_key=replaces_key,
+    )
+
+
+def summarize(
+    entries: Sequence[Entry], settings: Settings, *, away: bool = True
+) -> PlannedNotification | None:
+    """Many new entries across sources as ONE notification (after quiet hours, do-not-disturb,
+    sleep or a network loss, or a coalesced burst). None for no entries; a single entry keeps
+    its own notification. Summary: "N new updates — latest: <title>"; body: "While you were
+    away" (when ``away``) then the sources with their counts, newest source first."""
+    if not entries:
+        return None
+    if len(entries) == 1:
+        return plan_single(entries[0], settings)
+    latest = _latest(entries)
+    counts: dict[str, int] = {}
+    for e in sorted(entries, key=lambda e: e.sort_time, reverse=True):
+        counts[e.source_name] = counts.get(e.source_name, 0) + 1
+    sources = ", ".join(f"{name} ({n})" for name, n in counts.items())
+    body = _clip(sources, BODY_LIMIT)
+    return PlannedNotification(
+        summary=_clip(f"{len(entries)} new updates — latest: {latest.title}", SUMMARY_LIMIT),
+        body=_body("While you were away", body) if away else body,
+        source_name=latest.source_name if len(counts) == 1 else "",
+        entries=tuple((e.source_id, e.id) for e in entries),
+        urgent=any(is_highlighted(settings.highlight_words, e) for e in entries),
+        replaces_key=SUMMARY_REPLACES_KEY,
+    )
+
+
+def plan(
+    entries: Sequence[Entry], settings: Settings, *, live_sources: Collection[str] = ()
+) -> list[PlannedNotification]:
+    """Notifications for entries, oldest first: per source, more than ``batch_threshold`` entries
+    become one batch, fewer stay single. Live-page sources (``live_sources``) replace their
+    previous notification (``replaces_key`` = source id)."""
+    by_source: dict[str, list[Entry]] = {}
+    for e in entries:
+        by_source.setdefault(e.source_id, []).append(e)
+    timed: list[tuple[datetime, PlannedNotification]] = []
+    for source_id, group in by_source.items():
+        replaces = source_id if source_id in live_sources else None
+        if len(group) > settings.batch_threshold:
+            timed.append(
+                (_latest(group).sort_time, plan_batch(group, settings, replaces_key=replaces))
+            )
+        else:
+            timed.extend(
+                (e.sort_time, plan_single(e, settings, replaces_key=replaces)) for e in group
+            )
+    timed.sort(key=lambda pair: pair[0])
+    return [p for _, p in timed]
+
+
+# --- the decider -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do now. Pass ``held``, ``held_away`` and ``last_sent_at`` back into the next
+    ``decide`` call; call it again at ``next_allowed_at`` (None: only when something changes —
+    new entries, the end of a pause or an open-ended do-not-disturb)."""
+
+    send: tuple[PlannedNotification, ...] = ()
+    held: tuple[Entry, ...] = ()  # still to notify; stored and unread meanwhile
+    held_away: bool = False  # held by pause / do-not-disturb / quiet hours: release as a summary
+    next_allowed_at: datetime | None = None
+    last_sent_at: datetime | None = None
+    reason: str = ""  # why nothing (more) was sent, for the log and the tray tooltip
+
+
+def notifying(
+    entries: Iterable[Entry], settings: Settings, source_notify: Mapping[str, bool] | None = None
+) -> list[Entry]:
+    """The entries that may notify at all: not baseline, not muted, their source switched on."""
+    if not settings.notifications_enabled:
+        return []
+    switches = source_notify or {}
+    return [e for e in entries if e.notify and not e.baseline and switches.get(e.source_id, True)]
+
+
+def hold_until(
+    settings: Settings, now: datetime, *, dnd_until: datetime | None, paused: bool
+) -> tuple[bool, datetime | None, str]:
+    """Whether notifications are held now, until when (None: open-ended) and why."""
+    if paused:
+        return True, None, "updates are paused"
+    ends: list[datetime] = []
+    reasons: list[str] = []
+    if dnd_until is not None and now < dnd_until:
+        ends.append(dnd_until)
+        reasons.append("do not disturb")
+    quiet_end = quiet_until(settings.quiet_hours, now)
+    if quiet_end is not None:
+        ends.append(quiet_end)
+        reasons.append("quiet hours")
+    if not ends:
+        return False, None, ""
+    return True, max(ends), " and ".join(reasons)
+
+
+def decide(
+    entries_by_source: Mapping[str, Sequence[Entry]],
+    *,
+    settings: Settings,
+    now: datetime,
+    dnd_until: datetime | None = None,
+    paused: bool = False,
+    source_notify: Mapping[str, bool] | None = None,
+    last_sent_at: datetime | None = None,
+    held: Sequence[Entry] = (),
+    held_away: bool = False,
+    away: bool = False,
+    live_sources: Collection[str] = (),
+) -> Decision:
+    """Decide what to notify now about this poll's new entries (``entries_by_source``: source id →
+    new entries) plus what an earlier decision held. ``away``: these entries piled up while the
+    machine slept or the network was down, so they go out as one summary. ``now`` and
+    ``dnd_until`` are aware datetimes; quiet hours are read in ``now``'s timezone."""
+    fresh = notifying(
+        (e for group in entries_by_source.values() for e in group), settings, source_notify
+    )
+    seen: set[tuple[str, str]] = set()
+    pending: list[Entry] = []
+    for e in (*notifying(held, settings, source_notify), *fresh):
+        if (e.source_id, e.id) not in seen:
+            seen.add((e.source_id, e.id))
+            pending.append(e)
+    if not pending:
+        return Decision(last_sent_at=last_sent_at)
+    coalesce_away = away or (held_away and bool(held))
+
+    holding, until, why = hold_until(settings, now, dnd_until=dnd_until, paused=paused)
+    if holding:
+        return Decision(
+            held=tuple(pending),
+            held_away=True,
+            next_allowed_at=until,
+            last_sent_at=last_sent_at,
+            reason=f"held: {why}",
+        )
+    if last_sent_at is not None and now < last_sent_at + RATE_LIMIT:
+        return Decision(
+            held=tuple(pending),
+            held_away=coalesce_away,
+            next_allowed_at=last_sent_at + RATE_LIMIT,
+            last_sent_at=last_sent_at,
+            reason="rate limit: one notification per 5 seconds",
+        )
+
+    if coalesce_away:
+        away_summary = summarize(pending, settings, away=True)
+        return Decision(send=(away_summary,) if away_summary else (), last_sent_at=now)
+    plans = plan(pending, settings, live_sources=live_sources)
+    if len(plans) > settings.batch_threshold:
+        burst = summarize(pending, settings, away=False)
+        return Decision(send=(burst,) if burst else (), last_sent_at=now)
+    first, rest = plans[0], {k for p in plans[1:] for k in p.entries}
+    later = tuple(e for e in pending if (e.source_id, e.id) in rest)
+    return Decision(
+        send=(first,),
+        held=later,
+        next_allowed_at=now + RATE_LIMIT if later else None,
+        last_sent_at=now,
+        reason="rate limit: the rest follow one every 5 seconds" if later else "",
+    )
+
+
+def group_by_source(entries: Iterable[Entry]) -> dict[str, list[Entry]]:
+    """Entries keyed by source id, in their given order (for ``decide``)."""
+    grouped: dict[str, list[Entry]] = {}
+    for e in entries:
+        grouped.setdefault(e.source_id, []).append(e)
+    return grouped
