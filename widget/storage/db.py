@@ -1,50 +1,240 @@
-"""SQLite store of entries and fetch state: WAL, numbered migrations, one writer. (STUB)
+"""SQLite store of entries and fetch state: WAL, numbered migrations, one writer.
 
-Safe while another process uses the same file (busy timeout, short transactions). The GUI reads
-through ``Database.open(path, readonly=True)``.
+Safe while another process uses the same file (busy timeout, short IMMEDIATE transactions). One
+``Database`` may be shared by threads: every use of its connection holds an internal lock. The GUI
+reads through ``Database.open(path, readonly=True)``.
+
+Times are stored as fixed-width ISO 8601 UTC text (so text order is time order) and returned as
+aware UTC datetimes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import fields
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
+from widget.core.errors import StorageError
 from widget.core.models import Entry, FetchState, Item, Source
+from widget.storage.schema import APPLICATION_ID, SCHEMA_VERSION, SORT_TIME, migrate
+
+BUSY_TIMEOUT_S = 5.0
+TOMBSTONE_MIN_DAYS = 30
+
+_STATE_FIELDS = tuple(f.name for f in fields(FetchState))
+_STATE_TIMES = frozenset(
+    {"next_due", "last_checked", "last_success", "last_new_entry", "retry_after_until"}
+)
+_STATE_BOOLS = frozenset({"baseline_done"})
+
+_ENTRY_COLUMNS = (
+    "e.source_id, s.name, s.url, e.entry_id, e.title, e.url, e.published, e.updated, e.summary,"
+    " e.key_points, e.first_seen, e.notify, e.read, e.is_page, e.baseline"
+)
+_E_SORT_TIME = "COALESCE(e.published, e.updated, e.first_seen)"
+
+
+def _hash_parts(*parts: str | None) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(b"\x00" if part is None else b"\x01" + part.encode("utf-8"))
+        digest.update(b"\x1f")
+    return digest.hexdigest()
+
+
+def to_db_time(value: datetime | None) -> str | None:
+    """Fixed-width ISO 8601 in UTC; a naive datetime is taken to be UTC already."""
+    return None if value is None else _utc_text(value)
+
+
+def _utc_text(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def from_db_time(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def fingerprint(item: Item) -> str:
+    """What an entry's content looks like; a change means the entry was edited."""
+    return _hash_parts(
+        item.title,
+        item.url,
+        item.summary,
+        "\n".join(item.key_points),
+        to_db_time(item.published),
+        to_db_time(item.updated),
+    )
+
+
+def _corrupt(path: Path, reason: object) -> StorageError:
+    return StorageError(
+        f"{path} is not a valid Live Updates database ({reason}); it was left untouched. "
+        "Move it aside (or delete it) and Live Updates will start a new one."
+    )
 
 
 class Database:
+    """Use ``Database.open``; the constructor takes an already checked connection."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, *, readonly: bool) -> None:
+        self._conn: sqlite3.Connection | None = conn
+        self.path = path
+        self.readonly = readonly
+        self._lock = threading.RLock()
+
     @classmethod
-    def open(cls, path: Path, *, readonly: bool = False) -> Database:
+    def open(
+        cls, path: Path, *, readonly: bool = False, busy_timeout: float = BUSY_TIMEOUT_S
+    ) -> Database:
         """Open (creating and migrating unless readonly). A corrupt file raises StorageError
         naming the file; nothing is deleted."""
-        raise NotImplementedError
+        path = Path(path)
+        try:
+            if readonly:
+                if not path.is_file():
+                    raise StorageError(f"{path} does not exist: no entries have been stored yet.")
+                conn = sqlite3.connect(
+                    path.resolve().as_uri() + "?mode=ro",
+                    uri=True,
+                    timeout=busy_timeout,
+                    isolation_level=None,
+                    check_same_thread=False,
+                )
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(
+                    str(path),
+                    timeout=busy_timeout,
+                    isolation_level=None,
+                    check_same_thread=False,
+                )
+        except (sqlite3.Error, OSError) as exc:
+            raise StorageError(f"{path} could not be opened: {exc}") from exc
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            _check_file(conn, path)
+            conn.execute("PRAGMA foreign_keys = ON")
+            if readonly:
+                _check_readonly_version(conn, path)
+            else:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+                migrate(conn)
+        except StorageError:
+            conn.close()
+            raise
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            raise _operational(path, "opening", exc) from exc
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise _corrupt(path, exc) from exc
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, path, readonly=readonly)
 
     def close(self) -> None:
-        raise NotImplementedError
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- plumbing ---
+    @contextmanager
+    def _reading(self, action: str) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            if self._conn is None:
+                raise StorageError(f"{self.path}: cannot {action}: the database is closed.")
+            with _translated(self.path, action):
+                yield self._conn
+
+    @contextmanager
+    def _writing(self, action: str) -> Iterator[sqlite3.Connection]:
+        """One short IMMEDIATE transaction: committed on success, rolled back on any error."""
+        if self.readonly:
+            raise StorageError(f"{self.path}: cannot {action}: the database is open read-only.")
+        with self._reading(action) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
 
     # --- sources mirror (names/urls for readers that have no config) ---
-    def sync_sources(self, sources: Sequence[Source]) -> None:
-        raise NotImplementedError
+    def sync_sources(self, sources: Sequence[Source], *, remove_missing: bool = False) -> None:
+        """Record the sources' names and URLs; ``remove_missing`` forgets every other source
+        (its entries, tombstones and fetch state)."""
+        with self._writing("record sources") as conn:
+            conn.executemany(_UPSERT_SOURCE, [(s.id, s.name, s.url) for s in sources])
+            if remove_missing:
+                keep = {s.id for s in sources}
+                known = {row[0] for row in conn.execute("SELECT id FROM sources")}
+                known |= {row[0] for row in conn.execute("SELECT source_id FROM fetch_state")}
+                for source_id in known - keep:
+                    _delete_source(conn, source_id)
 
     def delete_source(self, source_id: str) -> None:
         """Forget a source: its entries, tombstones and fetch state."""
-        raise NotImplementedError
+        with self._writing("forget a source") as conn:
+            _delete_source(conn, source_id)
+
+    def source_ids(self) -> list[str]:
+        with self._reading("list sources") as conn:
+            return [row[0] for row in conn.execute("SELECT id FROM sources ORDER BY id")]
 
     # --- fetch state ---
     def get_state(self, source_id: str) -> FetchState:
-        raise NotImplementedError
+        with self._reading("read fetch state") as conn:
+            row = conn.execute(
+                f"SELECT {', '.join(_STATE_FIELDS)} FROM fetch_state WHERE source_id = ?",
+                (source_id,),
+            ).fetchone()
+        return FetchState(source_id) if row is None else _state_from_row(row)
 
     def all_states(self) -> dict[str, FetchState]:
-        raise NotImplementedError
+        with self._reading("read fetch state") as conn:
+            rows = conn.execute(f"SELECT {', '.join(_STATE_FIELDS)} FROM fetch_state").fetchall()
+        return {row[0]: _state_from_row(row) for row in rows}
 
     def save_state(self, state: FetchState) -> None:
-        raise NotImplementedError
+        with self._writing("save fetch state") as conn:
+            _save_state(conn, state)
 
     # --- entries ---
     def known_fingerprints(self, source_id: str) -> dict[str, str]:
         """Entry id → content fingerprint for stored entries and tombstones of a source."""
-        raise NotImplementedError
+        with self._reading("read entries") as conn:
+            rows = conn.execute(
+                "SELECT entry_id, fingerprint FROM tombstones WHERE source_id = ?1"
+                " UNION ALL SELECT entry_id, fingerprint FROM entries WHERE source_id = ?1",
+                (source_id,),
+            ).fetchall()
+        return dict(rows)
 
     def apply_items(
         self,
@@ -59,26 +249,311 @@ class Database:
         """In one transaction: insert new items (notify=False when ``baseline``), update edited
         ones silently, ignore known and tombstoned ones, and save ``state``.
         Returns (new entries, number of updated entries)."""
-        raise NotImplementedError
+        if state.source_id != source.id:
+            raise ValueError(f"fetch state of {state.source_id!r} given for source {source.id!r}")
+        stamp = _utc_text(now)
+        first_seen = datetime.fromisoformat(stamp)
+        new_entries: list[Entry] = []
+        inserts: list[tuple[Any, ...]] = []
+        updates: list[tuple[Any, ...]] = []
+        unchanged: list[tuple[str, str, str]] = []
+        tombstones_seen: list[tuple[str, str, str]] = []
+        with self._writing(f"store entries of {source.name}") as conn:
+            conn.execute(_UPSERT_SOURCE, (source.id, source.name, source.url))
+            known = dict(
+                conn.execute(
+                    "SELECT entry_id, fingerprint FROM entries WHERE source_id = ?", (source.id,)
+                ).fetchall()
+            )
+            tombstoned = {
+                row[0]
+                for row in conn.execute(
+                    "SELECT entry_id FROM tombstones WHERE source_id = ?", (source.id,)
+                )
+            }
+            seen: set[str] = set()
+            for item in items:
+                if item.id in seen:
+                    continue  # duplicate id in one response: the first one wins
+                seen.add(item.id)
+                if item.id in tombstoned:
+                    tombstones_seen.append((stamp, source.id, item.id))
+                    continue
+                fp = fingerprint(item)
+                if item.id in known:
+                    if known[item.id] == fp:
+                        unchanged.append((stamp, source.id, item.id))
+                    else:
+                        updates.append((*_content(item), fp, stamp, source.id, item.id))
+                    continue
+                wants = False if baseline else bool(notify(item))
+                inserts.append(
+                    (source.id, item.id, *_content(item), fp, stamp, stamp, wants, baseline)
+                )
+                new_entries.append(_new_entry(source, item, first_seen, wants, baseline))
+            # Reverse order: entries sharing a sort time come back in the source's own order.
+            conn.executemany(_INSERT_ENTRY, reversed(inserts))
+            conn.executemany(_UPDATE_ENTRY, updates)
+            conn.executemany(
+                "UPDATE entries SET last_seen = ? WHERE source_id = ? AND entry_id = ?", unchanged
+            )
+            conn.executemany(
+                "UPDATE tombstones SET last_seen = ? WHERE source_id = ? AND entry_id = ?",
+                tombstones_seen,
+            )
+            _save_state(conn, state)
+        return new_entries, len(updates)
 
     def entries(
         self, *, limit: int | None = None, source_id: str | None = None, unread_only: bool = False
     ) -> list[Entry]:
         """Newest first by published, else updated, else first-seen time."""
-        raise NotImplementedError
+        where: list[str] = []
+        params: list[Any] = []
+        if source_id is not None:
+            where.append("e.source_id = ?")
+            params.append(source_id)
+        if unread_only:
+            where.append("e.read = 0")
+        sql = f"SELECT {_ENTRY_COLUMNS} FROM entries e JOIN sources s ON s.id = e.source_id"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += f" ORDER BY {_E_SORT_TIME} DESC, e.rowid DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(max(0, limit))
+        with self._reading("read entries") as conn:
+            rows = conn.execute(sql, params).fetchall()
+            return [_entry_from_row(row) for row in rows]
 
     def get_entry(self, source_id: str, entry_id: str) -> Entry | None:
-        raise NotImplementedError
+        with self._reading("read an entry") as conn:
+            row = conn.execute(
+                f"SELECT {_ENTRY_COLUMNS} FROM entries e JOIN sources s ON s.id = e.source_id"
+                " WHERE e.source_id = ? AND e.entry_id = ?",
+                (source_id, entry_id),
+            ).fetchone()
+            return None if row is None else _entry_from_row(row)
 
     def set_read(self, source_id: str, entry_id: str, read: bool = True) -> None:
-        raise NotImplementedError
+        with self._writing("mark an entry read") as conn:
+            conn.execute(
+                "UPDATE entries SET read = ? WHERE source_id = ? AND entry_id = ?",
+                (read, source_id, entry_id),
+            )
 
     def mark_all_read(self, source_id: str | None = None) -> None:
-        raise NotImplementedError
+        with self._writing("mark entries read") as conn:
+            if source_id is None:
+                conn.execute("UPDATE entries SET read = 1 WHERE read = 0")
+            else:
+                conn.execute(
+                    "UPDATE entries SET read = 1 WHERE read = 0 AND source_id = ?", (source_id,)
+                )
 
     def unread_count(self) -> int:
-        raise NotImplementedError
+        with self._reading("count unread entries") as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM entries WHERE read = 0").fetchone()[0])
+
+    def first_seen_since(self, since: datetime) -> dict[str, list[datetime]]:
+        """Source id → first-seen times of its entries stored since ``since`` (activity)."""
+        with self._reading("read activity") as conn:
+            rows = conn.execute(
+                "SELECT source_id, first_seen FROM entries WHERE first_seen >= ?"
+                " ORDER BY first_seen",
+                (to_db_time(since),),
+            ).fetchall()
+        result: dict[str, list[datetime]] = {}
+        for source_id, seen in rows:
+            stamp = from_db_time(seen)
+            assert stamp is not None
+            result.setdefault(source_id, []).append(stamp)
+        return result
 
     def prune(self, now: datetime, *, max_age_days: int = 30, max_per_source: int = 500) -> int:
-        """Apply retention; removed entries leave tombstones (kept ≥ 30 days). Returns removed."""
-        raise NotImplementedError
+        """Apply retention; removed entries leave tombstones (kept ≥ 30 days). Returns removed.
+
+        Age counts from an entry's first-seen time; a live page's own entry counts from when it
+        was last seen, so a page that is still live keeps its key points."""
+        if max_age_days < 1 or max_per_source < 1:
+            raise ValueError("retention needs at least 1 day and 1 entry per source")
+        params = {
+            "now": to_db_time(now),
+            "cutoff": to_db_time(now - timedelta(days=max_age_days)),
+            "keep": max_per_source,
+            "tomb_cutoff": to_db_time(now - timedelta(days=max(TOMBSTONE_MIN_DAYS, max_age_days))),
+        }
+        with self._writing("apply retention") as conn:
+            conn.execute(
+                "INSERT INTO tombstones (source_id, entry_id, fingerprint, removed_at, last_seen)"
+                f" SELECT source_id, entry_id, fingerprint, :now, :now FROM entries"
+                f" WHERE rowid IN ({_DOOMED}) ON CONFLICT (source_id, entry_id)"
+                " DO UPDATE SET removed_at = excluded.removed_at, last_seen = excluded.last_seen",
+                params,
+            )
+            removed = conn.execute(f"DELETE FROM entries WHERE rowid IN ({_DOOMED})", params)
+            conn.execute("DELETE FROM tombstones WHERE last_seen < :tomb_cutoff", params)
+            return int(removed.rowcount)
+
+
+_UPSERT_SOURCE = (
+    "INSERT INTO sources (id, name, url) VALUES (?, ?, ?)"
+    " ON CONFLICT (id) DO UPDATE SET name = excluded.name, url = excluded.url"
+)
+_INSERT_ENTRY = (
+    "INSERT INTO entries (source_id, entry_id, title, url, published, updated, summary,"
+    " key_points, is_page, fingerprint, first_seen, last_seen, notify, baseline)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_UPDATE_ENTRY = (
+    "UPDATE entries SET title = ?, url = ?, published = ?, updated = ?, summary = ?,"
+    " key_points = ?, is_page = ?, fingerprint = ?, last_seen = ?"
+    " WHERE source_id = ? AND entry_id = ?"
+)
+_DOOMED = (
+    "SELECT rowid FROM (SELECT rowid, first_seen, last_seen, is_page,"
+    f" ROW_NUMBER() OVER (PARTITION BY source_id ORDER BY {SORT_TIME} DESC, rowid DESC) AS rank"
+    " FROM entries)"
+    " WHERE rank > :keep OR (CASE WHEN is_page THEN last_seen ELSE first_seen END) < :cutoff"
+)
+
+
+def _content(item: Item) -> tuple[Any, ...]:
+    return (
+        item.title,
+        item.url,
+        to_db_time(item.published),
+        to_db_time(item.updated),
+        item.summary,
+        json.dumps(list(item.key_points), ensure_ascii=False),
+        item.is_page,
+    )
+
+
+def _new_entry(
+    source: Source, item: Item, first_seen: datetime, notify: bool, baseline: bool
+) -> Entry:
+    return Entry(
+        source_id=source.id,
+        source_name=source.name,
+        source_url=source.url,
+        id=item.id,
+        title=item.title,
+        url=item.url,
+        published=from_db_time(to_db_time(item.published)),
+        updated=from_db_time(to_db_time(item.updated)),
+        summary=item.summary,
+        key_points=tuple(item.key_points),
+        first_seen=first_seen,
+        notify=notify,
+        read=False,
+        is_page=item.is_page,
+        baseline=baseline,
+    )
+
+
+def _entry_from_row(row: Sequence[Any]) -> Entry:
+    (source_id, name, url, entry_id, title, link, published, updated, summary, points) = row[:10]
+    first_seen = from_db_time(row[10])
+    assert first_seen is not None
+    return Entry(
+        source_id=source_id,
+        source_name=name,
+        source_url=url,
+        id=entry_id,
+        title=title,
+        url=link,
+        published=from_db_time(published),
+        updated=from_db_time(updated),
+        summary=summary,
+        key_points=tuple(str(p) for p in json.loads(points)),
+        first_seen=first_seen,
+        notify=bool(row[11]),
+        read=bool(row[12]),
+        is_page=bool(row[13]),
+        baseline=bool(row[14]),
+    )
+
+
+def _state_from_row(row: Sequence[Any]) -> FetchState:
+    values: dict[str, Any] = {}
+    for name, value in zip(_STATE_FIELDS, row, strict=True):
+        if name in _STATE_TIMES:
+            value = from_db_time(value)
+        elif name in _STATE_BOOLS:
+            value = bool(value)
+        values[name] = value
+    return FetchState(**values)
+
+
+def _save_state(conn: sqlite3.Connection, state: FetchState) -> None:
+    values = [
+        to_db_time(getattr(state, name)) if name in _STATE_TIMES else getattr(state, name)
+        for name in _STATE_FIELDS
+    ]
+    columns = ", ".join(_STATE_FIELDS)
+    marks = ", ".join("?" for _ in _STATE_FIELDS)
+    assignments = ", ".join(f"{name} = excluded.{name}" for name in _STATE_FIELDS[1:])
+    conn.execute(
+        f"INSERT INTO fetch_state ({columns}) VALUES ({marks})"
+        f" ON CONFLICT (source_id) DO UPDATE SET {assignments}",
+        values,
+    )
+
+
+def _delete_source(conn: sqlite3.Connection, source_id: str) -> None:
+    for table, column in (
+        ("entries", "source_id"),
+        ("tombstones", "source_id"),
+        ("fetch_state", "source_id"),
+        ("sources", "id"),
+    ):
+        conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (source_id,))
+
+
+def _check_file(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a file that is not an intact Live Updates database (raises sqlite3 errors for a
+    file that is not SQLite at all)."""
+    app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    tables = conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+    if app_id not in (0, APPLICATION_ID) or (app_id == 0 and (version or tables)):
+        raise _corrupt(path, "it is an SQLite database of another application")
+    if version > SCHEMA_VERSION:
+        raise StorageError(
+            f"{path} was written by a newer version of Live Updates (schema {version}; this "
+            f"version knows up to {SCHEMA_VERSION}); it was left untouched. Update Live Updates."
+        )
+    if tables:
+        problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            raise _corrupt(path, "; ".join(problems))
+
+
+def _check_readonly_version(conn: sqlite3.Connection, path: Path) -> None:
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version != SCHEMA_VERSION:
+        raise StorageError(
+            f"{path} has schema version {version}, expected {SCHEMA_VERSION}: open it once "
+            "for writing (start Live Updates or run `live-updates check`) to upgrade it."
+        )
+
+
+def _operational(path: Path, action: str, exc: sqlite3.OperationalError) -> StorageError:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return StorageError(
+            f"{path} is busy: another Live Updates process kept it locked too long while "
+            f"trying to {action} ({text}). Try again."
+        )
+    return StorageError(f"{path}: could not {action} ({text}).")
+
+
+@contextmanager
+def _translated(path: Path, action: str) -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        raise _operational(path, action, exc) from exc
+    except sqlite3.DatabaseError as exc:
+        raise _corrupt(path, exc) from exc

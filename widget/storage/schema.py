@@ -1,0 +1,115 @@
+"""The entry database's schema as numbered migrations, and the code that applies them.
+
+``MIGRATIONS[n]`` takes a database from ``PRAGMA user_version`` n to n + 1. Shipped migrations are
+never edited; a change to the schema is a new script appended to the list.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+# "LUpd" — marks a file as a Live Updates database (PRAGMA application_id).
+APPLICATION_ID = 0x4C557064
+
+# Sort key of the "newest first" order; the indexes below are built on exactly this expression.
+SORT_TIME = "COALESCE(published, updated, first_seen)"
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: sources mirror, entries, tombstones, fetch state.
+    f"""
+    CREATE TABLE sources (
+        id   TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        url  TEXT NOT NULL
+    );
+
+    CREATE TABLE entries (
+        source_id   TEXT NOT NULL REFERENCES sources (id) ON DELETE CASCADE,
+        entry_id    TEXT NOT NULL,
+        title       TEXT NOT NULL,
+        url         TEXT,
+        published   TEXT,
+        updated     TEXT,
+        summary     TEXT NOT NULL DEFAULT '',
+        key_points  TEXT NOT NULL DEFAULT '[]',
+        fingerprint TEXT NOT NULL,
+        first_seen  TEXT NOT NULL,
+        last_seen   TEXT NOT NULL,
+        read        INTEGER NOT NULL DEFAULT 0,
+        notify      INTEGER NOT NULL DEFAULT 0,
+        baseline    INTEGER NOT NULL DEFAULT 0,
+        is_page     INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (source_id, entry_id)
+    );
+    CREATE INDEX entries_newest ON entries ({SORT_TIME} DESC);
+    CREATE INDEX entries_source_newest ON entries (source_id, {SORT_TIME} DESC);
+    CREATE INDEX entries_unread ON entries (read) WHERE read = 0;
+
+    CREATE TABLE tombstones (
+        source_id   TEXT NOT NULL REFERENCES sources (id) ON DELETE CASCADE,
+        entry_id    TEXT NOT NULL,
+        fingerprint TEXT NOT NULL DEFAULT '',
+        removed_at  TEXT NOT NULL,
+        last_seen   TEXT NOT NULL,
+        PRIMARY KEY (source_id, entry_id)
+    );
+    CREATE INDEX tombstones_last_seen ON tombstones (last_seen);
+
+    CREATE TABLE fetch_state (
+        source_id         TEXT PRIMARY KEY,
+        etag              TEXT,
+        last_modified     TEXT,
+        body_hash         TEXT,
+        next_due          TEXT,
+        error_count       INTEGER NOT NULL DEFAULT 0,
+        last_error        TEXT,
+        last_checked      TEXT,
+        last_success      TEXT,
+        last_new_entry    TEXT,
+        retry_after_until TEXT,
+        disabled_reason   TEXT,
+        baseline_done     INTEGER NOT NULL DEFAULT 0,
+        redirect_url      TEXT,
+        redirect_count    INTEGER NOT NULL DEFAULT 0
+    );
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def split_statements(script: str) -> list[str]:
+    """The complete SQL statements of ``script``, in order (``executescript`` would commit)."""
+    statements: list[str] = []
+    buffer = ""
+    for chunk in script.split(";"):
+        buffer += chunk + ";"
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip(" \n\t;"):
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip(" \n\t;"):
+        raise ValueError(f"incomplete SQL statement in migration: {buffer.strip()[:60]!r}")
+    return statements
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the schema up to date in one IMMEDIATE transaction; returns the version found.
+
+    The version is read again inside the transaction, so two processes opening a fresh file at
+    the same time apply each migration once. ``conn`` must be in autocommit mode.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        found = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        for version in range(found, SCHEMA_VERSION):
+            for statement in split_statements(MIGRATIONS[version]):
+                conn.execute(statement)
+        if found < SCHEMA_VERSION:
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return found
