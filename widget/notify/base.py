@@ -1,0 +1,211 @@
+"""One small interface for notification backends, and the presenter that drives them.
+
+A ``Notification`` is an immutable value; a ``Backend`` shows it; the ``Notifier`` starts backends
+lazily in order, drops one that fails (falling back to the next), never raises to its caller and
+reports clicks through callbacks. No Qt here.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from widget.core.errors import LiveUpdatesError
+from widget.core.policy import PlannedNotification
+
+log = logging.getLogger(__name__)
+
+EntryKey = tuple[str, str]  # (source_id, entry_id)
+
+
+class NotifyError(LiveUpdatesError):
+    """A notification backend cannot start or could not show a notification."""
+
+
+class Action(str, enum.Enum):
+    """What the user did with a notification. The value is the freedesktop action key."""
+
+    DEFAULT = "default"  # clicked the notification itself
+    OPEN = "open"  # the "Open" button
+    MARK_READ = "mark-read"  # the "Mark read" button
+
+
+class CloseReason(enum.IntEnum):
+    """Why a notification went away (the freedesktop NotificationClosed reasons)."""
+
+    EXPIRED = 1
+    DISMISSED = 2  # by the user
+    CLOSED = 3  # by a CloseNotification call
+    UNDEFINED = 4
+
+
+@dataclass(frozen=True)
+class Notification:
+    """What to show. ``key`` is the entry (source_id, entry_id), or None for a batch or summary
+    whose click opens the window. ``entries`` lists every entry it covers ("Mark read" marks them
+    all). ``replaces_key``: a newer notification with the same key replaces this one on screen
+    (the source id for live pages). Text is plain text."""
+
+    summary: str
+    body: str
+    key: EntryKey | None = None
+    source_name: str = ""
+    url: str | None = None
+    urgent: bool = False
+    replaces_key: str | None = None
+    entries: tuple[EntryKey, ...] = ()
+
+    @property
+    def opens_window(self) -> bool:
+        return self.key is None
+
+    @classmethod
+    def from_plan(cls, plan: PlannedNotification) -> Notification:
+        return cls(
+            summary=plan.summary,
+            body=plan.body,
+            key=plan.key,
+            source_name=plan.source_name,
+            url=plan.url,
+            urgent=plan.urgent,
+            replaces_key=plan.replaces_key,
+            entries=plan.entries,
+        )
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do, for the settings dialog and the GUI."""
+
+    actions: bool = False  # "Open" / "Mark read" buttons
+    body_markup: bool = False
+    replaces: bool = False  # a newer notification can replace an older one
+    every_clickable: bool = False  # False: only the last message reports clicks
+    server: str = ""  # e.g. "dunst 1.9.0"
+
+
+ActivatedCallback = Callable[[Notification, Action], None]
+ClosedCallback = Callable[[Notification, CloseReason], None]
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """A way to show notifications. ``start`` raises NotifyError (or any error) when the backend
+    cannot work here; ``send`` raises when a notification could not be shown. Callbacks may be
+    called from another thread (each backend documents which)."""
+
+    name: str
+
+    @property
+    def capabilities(self) -> Capabilities: ...
+
+    def start(
+        self,
+        on_activated: ActivatedCallback | None = None,
+        on_closed: ClosedCallback | None = None,
+    ) -> None: ...
+
+    def send(self, notification: Notification) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Notifier:
+    """Shows notifications through the first backend that works.
+
+    Backends start lazily on the first ``notify``; a backend that fails to start or to send is
+    closed and dropped, and the same notification goes to the next one. Every failure is logged
+    and passed to ``on_error`` with a readable sentence; ``notify`` itself never raises.
+    ``on_activated`` / ``on_closed`` are called from whatever thread the backend reports on
+    (the freedesktop backend: its receiver thread) — the GUI marshals them to its own thread.
+    """
+
+    def __init__(
+        self,
+        backends: Sequence[Backend],
+        *,
+        on_activated: ActivatedCallback | None = None,
+        on_closed: ClosedCallback | None = None,
+        on_error: Callable[[str], None] | None = None,
+    ) -> None:
+        self.backends = tuple(backends)
+        self.on_activated = on_activated
+        self.on_closed = on_closed
+        self.on_error = on_error
+        self.failures: list[str] = []  # every failure sentence, oldest first
+        self._index = 0
+        self._started = False
+        self._exhausted_reported = False
+
+    @property
+    def active(self) -> Backend | None:
+        """The backend in use (starting it if needed), or None when none works."""
+        while self._index < len(self.backends):
+            backend = self.backends[self._index]
+            if self._started:
+                return backend
+            try:
+                backend.start(self._activated, self._closed)
+            except Exception as exc:
+                self._drop(backend, f"could not start: {exc}")
+                continue
+            self._started = True
+            log.info("notifications go through %s", backend.name)
+            return backend
+        return None
+
+    @property
+    def capabilities(self) -> Capabilities:
+        backend = self.active
+        return backend.capabilities if backend is not None else Capabilities()
+
+    def notify(self, notification: Notification) -> bool:
+        """Show it; True when some backend took it, False (logged, reported) when none could."""
+        while (backend := self.active) is not None:
+            try:
+                backend.send(notification)
+            except Exception as exc:
+                self._drop(backend, f"failed to show a notification: {exc}")
+                continue
+            return True
+        if not self._exhausted_reported:
+            self._exhausted_reported = True
+            self._report("No notification backend works; notifications are not shown.")
+        return False
+
+    def close(self) -> None:
+        """Close the active backend (if started). Errors are logged, not raised."""
+        if self._started and self._index < len(self.backends):
+            backend = self.backends[self._index]
+            try:
+                backend.close()
+            except Exception as exc:
+                log.warning("closing the %s notification backend failed: %s", backend.name, exc)
+        self._started = False
+
+    def _drop(self, backend: Backend, what: str) -> None:
+        message = f"The {backend.name} notification backend {what}"
+        self.failures.append(message)
+        try:
+            backend.close()
+        except Exception as exc:
+            log.warning("closing the failed %s backend failed too: %s", backend.name, exc)
+        self._index += 1
+        self._started = False
+        self._report(message)
+
+    def _report(self, message: str) -> None:
+        log.warning("%s", message)
+        if self.on_error is not None:
+            self.on_error(message)
+
+    def _activated(self, notification: Notification, action: Action) -> None:
+        if self.on_activated is not None:
+            self.on_activated(notification, action)
+
+    def _closed(self, notification: Notification, reason: CloseReason) -> None:
+        if self.on_closed is not None:
+            self.on_closed(notification, reason)
