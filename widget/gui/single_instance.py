@@ -1,0 +1,110 @@
+"""One running app per user: a QLocalServer guard. A second launch asks the first to show itself."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import re
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+from widget import APP_ID
+
+log = logging.getLogger(__name__)
+
+SHOW = "show"
+CONNECT_TIMEOUT_MS = 500
+WRITE_TIMEOUT_MS = 1000
+READ_LIMIT = 1024
+
+
+def server_name(user: str | None = None) -> str:
+    """The per-user socket name (safe characters only)."""
+    try:
+        who = user if user is not None else getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry and no LOGNAME/USER: still one per uid
+        who = str(os.getuid()) if hasattr(os, "getuid") else "user"
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{APP_ID}-{who}")
+
+
+def send_message(name: str, message: str = SHOW) -> bool:
+    """Deliver ``message`` to a running instance; False when none is listening."""
+    socket = QLocalSocket()
+    socket.connectToServer(name)
+    if not socket.waitForConnected(CONNECT_TIMEOUT_MS):
+        return False
+    socket.write((message + "\n").encode("utf-8"))
+    ok = socket.waitForBytesWritten(WRITE_TIMEOUT_MS)
+    socket.disconnectFromServer()
+    if socket.state() != QLocalSocket.LocalSocketState.UnconnectedState:
+        socket.waitForDisconnected(WRITE_TIMEOUT_MS)
+    return ok
+
+
+class SingleInstance(QObject):
+    """Owns the per-user local server while the app runs.
+
+    ``acquire()`` returns True when this process is the only instance (it then listens);
+    False when another instance answered — it has been sent ``show`` and this one should exit.
+    """
+
+    message_received = Signal(str)
+    show_requested = Signal()
+
+    def __init__(self, name: str | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.name = name or server_name()
+        self._server: QLocalServer | None = None
+
+    def acquire(self) -> bool:
+        if send_message(self.name, SHOW):
+            log.info("another instance is running; asked it to show its window")
+            return False
+        server = QLocalServer(self)
+        server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        if not server.listen(self.name):
+            # A stale socket from a crashed run: nobody answered above, so remove and retry.
+            QLocalServer.removeServer(self.name)
+            if not server.listen(self.name):
+                log.warning(
+                    "single-instance guard unavailable (%s); continuing without it",
+                    server.errorString(),
+                )
+                return True
+        server.newConnection.connect(self._on_connection)
+        self._server = server
+        log.info("single-instance guard listening as %s", self.name)
+        return True
+
+    def release(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+
+    def _on_connection(self) -> None:
+        server = self._server
+        if server is None:
+            return
+        while server.hasPendingConnections():
+            socket = server.nextPendingConnection()
+            buffer = bytearray()
+
+            def read(sock: QLocalSocket = socket, buf: bytearray = buffer) -> None:
+                buf.extend(bytes(sock.readAll().data())[:READ_LIMIT])
+                while b"\n" in buf:
+                    line, _, rest = bytes(buf).partition(b"\n")
+                    buf[:] = rest
+                    self._handle(line.decode("utf-8", "replace").strip())
+
+            socket.readyRead.connect(read)
+            socket.disconnected.connect(socket.deleteLater)
+            if socket.bytesAvailable():
+                read()
+
+    def _handle(self, message: str) -> None:
+        log.info("message from a second launch: %r", message)
+        self.message_received.emit(message)
+        if message == SHOW:
+            self.show_requested.emit()
