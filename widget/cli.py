@@ -1,9 +1,379 @@
-"""Command line: no subcommand → tray app; check, entries, sources, opml. (STUB)"""
+"""Command line: no subcommand → tray app; check, entries, sources.
+
+Exit status: 0 when everything asked for was done, 1 when a source could not be fetched or read
+(the others are still polled and stored), 2 for usage and config errors. ``check`` writes exactly
+one line per failed or deferred source to stderr and nothing else there; warnings go to the log
+file (and to stderr with ``--verbose``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import argparse
+import importlib
+import json
+import logging
+import sys
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from typing import TextIO
+
+from widget import APP_SLUG, __version__
+from widget import cli_format as fmt
+from widget.core.errors import ConfigError, SecretsError, SourceError, StorageError
+from widget.core.models import (
+    MIN_INTERVAL_MINUTES,
+    AuthKind,
+    Config,
+    PollStatus,
+    Source,
+)
+from widget.engine import Engine
+from widget.paths import AppPaths
+from widget.storage.config import ConfigStore
+from widget.storage.db import Database
+from widget.storage.secrets import SecretStore
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+DEFAULT_ENTRY_LIMIT = 50
+
+
+class UsageError(Exception):
+    """A request the user can fix: an unknown name, a duplicate, a bad value (exit 2)."""
+
+
+def _interval(text: str) -> int:
+    try:
+        minutes = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of minutes") from None
+    if minutes < MIN_INTERVAL_MINUTES:
+        raise argparse.ArgumentTypeError(f"the interval is at least {MIN_INTERVAL_MINUTES} minute")
+    return minutes
+
+
+def _limit(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("the limit is at least 1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=APP_SLUG,
+        description="Follow live blogs and feeds: notifications for each new development, "
+        "with its key points. Without a command, starts the tray app.",
+    )
+    parser.add_argument("--version", action="version", version=f"{APP_SLUG} {__version__}")
+    parser.add_argument(
+        "--verbose", "-v", action="store_true", help="also print log messages on stderr"
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="start the tray app on a built-in demo source"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser("check", help="poll every enabled source now, print new entries")
+    check.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    entries = commands.add_parser("entries", help="print recent stored entries, newest first")
+    entries.add_argument("--json", action="store_true", help="one JSON object per line")
+    entries.add_argument(
+        "--limit",
+        type=_limit,
+        default=DEFAULT_ENTRY_LIMIT,
+        help=f"at most N entries (default {DEFAULT_ENTRY_LIMIT})",
+    )
+    entries.add_argument("--source", metavar="NAME", help="only this source's entries")
+
+    sources = commands.add_parser("sources", help="add, list or remove sources")
+    sources_commands = sources.add_subparsers(dest="sources_command", metavar="ACTION")
+    sources_commands.required = True
+    add = sources_commands.add_parser("add", help="add a feed or live page by URL")
+    add.add_argument("url", metavar="URL")
+    add.add_argument("--name", help="the name to show (default: the feed's or page's title)")
+    add.add_argument(
+        "--interval",
+        type=_interval,
+        metavar="MINUTES",
+        help="check every MINUTES (default: 5 for live pages, 15 for feeds)",
+    )
+    listing = sources_commands.add_parser("list", help="list sources and their state")
+    listing.add_argument("--json", action="store_true", help="a JSON list")
+    remove = sources_commands.add_parser("remove", help="remove a source and its entries")
+    remove.add_argument("name", metavar="NAME")
+    return parser
+
+
+# --- running -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    """What a command works with, built on first use and closed at the end."""
+
+    paths: AppPaths
+    out: TextIO
+    err: TextIO
+    _db: Database | None = None
+    _engine: Engine | None = None
+
+    @property
+    def config(self) -> ConfigStore:
+        return ConfigStore(self.paths.config_file)
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            self._db = Database.open(self.paths.database_file)
+        return self._db
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = Engine(self.config, self.db)
+        return self._engine
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+        if self._db is not None:
+            self._db.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    raise NotImplementedError
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exc:  # --help, --version, or a usage error (already printed)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+
+    if args.command is None:
+        return _run_app(parser, args_list)
+
+    paths = AppPaths.default()
+    undo_logging = _setup_logging(paths, verbose=args.verbose)
+    ctx = _Context(paths, sys.stdout, sys.stderr)
+    try:
+        return _dispatch(args, ctx)
+    except (UsageError, ConfigError) as exc:
+        _fail(ctx, str(exc))
+        return EXIT_USAGE
+    except StorageError as exc:
+        _fail(ctx, f"{exc} (the file is left as it is)")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        ctx.close()
+        undo_logging()
+
+
+def _dispatch(args: argparse.Namespace, ctx: _Context) -> int:
+    if args.command == "check":
+        return _check(ctx, as_json=args.json)
+    if args.command == "entries":
+        return _entries(ctx, as_json=args.json, limit=args.limit, source_name=args.source)
+    if args.sources_command == "add":
+        return _sources_add(ctx, args.url, name=args.name, interval=args.interval)
+    if args.sources_command == "list":
+        return _sources_list(ctx, as_json=args.json)
+    return _sources_remove(ctx, args.name)
+
+
+def _fail(ctx: _Context, message: str) -> None:
+    print(f"{APP_SLUG}: {message}", file=ctx.err)
+
+
+def _run_app(parser: argparse.ArgumentParser, argv: list[str]) -> int:
+    """No subcommand: the tray app, once it exists; until then, the help."""
+    try:
+        app = importlib.import_module("widget.gui.app")
+    except ImportError as exc:
+        if exc.name not in ("widget.gui.app", "widget.gui"):
+            print(f"{APP_SLUG}: the tray app cannot start: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        parser.print_help()
+        return EXIT_OK
+    run_app: Callable[[list[str]], int] | None = getattr(app, "run_app", None)
+    if run_app is None:
+        parser.print_help()
+        return EXIT_OK
+    return int(run_app(argv))
+
+
+def _setup_logging(paths: AppPaths, *, verbose: bool) -> Callable[[], None]:
+    """Log to the log file; with ``verbose`` also to stderr. Returns how to undo it."""
+    root = logging.getLogger()
+    handlers: list[logging.Handler] = []
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        paths.log_dir.mkdir(parents=True, exist_ok=True)
+        file_handler: logging.Handler = logging.FileHandler(paths.log_file, encoding="utf-8")
+    except OSError:
+        file_handler = logging.NullHandler()  # nowhere to log; stderr stays clean
+    file_handler.setFormatter(formatter)
+    handlers.append(file_handler)
+    if verbose:
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        handlers.append(stream)
+    old_level = root.level
+    root.setLevel(logging.INFO)
+    for handler in handlers:
+        root.addHandler(handler)
+
+    def undo() -> None:
+        for handler in handlers:
+            root.removeHandler(handler)
+            handler.close()
+        root.setLevel(old_level)
+
+    return undo
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _check(ctx: _Context, *, as_json: bool) -> int:
+    result = ctx.engine.poll(force=True)
+    new = result.new_entries
+    if as_json:
+        for entry in new:
+            print(fmt.entry_json_line(entry), file=ctx.out)
+    elif new:
+        print(fmt.entries_text(new, _now()), file=ctx.out)
+    else:
+        print("No new entries.", file=ctx.out)
+    failed = False
+    for r in result.results:
+        if r.status in (PollStatus.ERROR, PollStatus.DISABLED, PollStatus.DEFERRED):
+            print(f"{r.source_name}: {r.error or r.status.value}", file=ctx.err)
+        if r.status in (PollStatus.ERROR, PollStatus.DISABLED, PollStatus.CANCELLED):
+            failed = True
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _entries(ctx: _Context, *, as_json: bool, limit: int, source_name: str | None) -> int:
+    source_id: str | None = None
+    if source_name is not None:
+        source = ctx.config.load().find_source(source_name)
+        if source is None:
+            raise UsageError(f"there is no source named {source_name!r}")
+        source_id = source.id
+    entries = ctx.db.entries(limit=limit, source_id=source_id)
+    if as_json:
+        for entry in entries:
+            print(fmt.entry_json_line(entry), file=ctx.out)
+    elif entries:
+        print(fmt.entries_text(entries, _now()), file=ctx.out)
+    else:
+        print("No entries yet.", file=ctx.out)
+    return EXIT_OK
+
+
+def _sources_list(ctx: _Context, *, as_json: bool) -> int:
+    settings = ctx.config.load().settings
+    statuses = ctx.engine.statuses()
+    defaults = [settings.default_interval(s.source.kind) for s in statuses]
+    if as_json:
+        objects = [fmt.source_object(s, d) for s, d in zip(statuses, defaults, strict=True)]
+        print(json.dumps(objects, ensure_ascii=False, indent=2), file=ctx.out)
+    elif statuses:
+        print(fmt.sources_text(statuses, defaults, _now()), file=ctx.out)
+    else:
+        print(f"No sources yet. Add one with: {APP_SLUG} sources add URL", file=ctx.out)
+    return EXIT_OK
+
+
+def _url_key(url: str) -> str:
+    return url.strip().rstrip("/").casefold()
+
+
+def _check_unique(config: Config, *, name: str | None, urls: Sequence[str]) -> None:
+    keys = {_url_key(u) for u in urls}
+    for s in config.sources:
+        if _url_key(s.url) in keys:
+            raise UsageError(f"{s.url} is already a source, named {s.name!r}")
+        if name is not None and s.name.casefold() == name.casefold():
+            raise UsageError(f"there is already a source named {s.name!r}; choose another --name")
+
+
+def _free_name(config: Config, title: str) -> str:
+    taken = {s.name.casefold() for s in config.sources}
+    if title.casefold() not in taken:
+        return title
+    n = 2
+    while f"{title} ({n})".casefold() in taken:
+        n += 1
+    return f"{title} ({n})"
+
+
+def _sources_add(ctx: _Context, url: str, *, name: str | None, interval: int | None) -> int:
+    url = url.strip()
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise UsageError("the --name is empty")
+    _check_unique(ctx.config.load(), name=name, urls=[url])
+    try:
+        probe = ctx.engine.probe(url)
+    except SourceError as exc:
+        _fail(ctx, f"cannot add {url}: {exc}")
+        return EXIT_FAILED
+    added: list[Source] = []
+
+    def add(config: Config) -> Config:
+        _check_unique(config, name=name, urls=[url, probe.url])
+        source = Source(
+            id=uuid.uuid4().hex[:12],
+            name=name or _free_name(config, probe.title),
+            url=probe.url,
+            kind=probe.kind,
+            interval_minutes=interval,
+        )
+        added.append(source)
+        return replace(config, sources=(*config.sources, source))
+
+    config = ctx.config.update(add)
+    source = added[-1]
+    minutes = source.effective_interval_minutes(config.settings.default_interval(source.kind))
+    print(
+        f"Added {source.name!r} ({source.kind.value}, every {minutes} min): {source.url}",
+        file=ctx.out,
+    )
+    return EXIT_OK
+
+
+def _sources_remove(ctx: _Context, name: str) -> int:
+    source = ctx.config.load().find_source(name)
+    if source is None:
+        raise UsageError(f"there is no source named {name!r}")
+
+    def remove(config: Config) -> Config:
+        return replace(config, sources=tuple(s for s in config.sources if s.id != source.id))
+
+    ctx.config.update(remove)
+    ctx.db.delete_source(source.id)
+    if source.auth is not AuthKind.NONE:
+        try:
+            SecretStore().delete(source.id)
+        except SecretsError as exc:
+            log.warning("the keyring secret of %s was not removed: %s", source.name, exc)
+            print(f"warning: its keyring secret could not be removed: {exc}", file=ctx.err)
+    print(f"Removed {source.name!r} and its entries.", file=ctx.out)
+    return EXIT_OK

@@ -1,0 +1,136 @@
+"""What the command line prints: JSON objects for scripts, aligned plain text for people."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from widget.core.models import Entry, SourceStatus
+
+BULLET = "  • "
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 with an offset (a naive time is taken as UTC), or None."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.isoformat()
+
+
+def entry_object(entry: Entry) -> dict[str, Any]:
+    """The entry as the CLI contract shapes it (``check --json`` and ``entries --json``)."""
+    return {
+        "source": entry.source_name,
+        "source_url": entry.source_url,
+        "id": entry.id,
+        "title": entry.title,
+        "url": entry.url,
+        "published": iso(entry.published),
+        "updated": iso(entry.updated),
+        "summary": entry.summary,
+        "key_points": list(entry.key_points),
+        "notify": entry.notify,
+    }
+
+
+def entry_json_line(entry: Entry) -> str:
+    return json.dumps(entry_object(entry), ensure_ascii=False)
+
+
+def source_object(status: SourceStatus, default_interval: int) -> dict[str, Any]:
+    source, state = status.source, status.state
+    return {
+        "id": source.id,
+        "name": source.name,
+        "url": source.url,
+        "kind": source.kind.value,
+        "interval_minutes": source.effective_interval_minutes(default_interval),
+        "enabled": status.enabled,
+        "notify": source.notify,
+        "disabled_reason": state.disabled_reason,
+        "last_error": state.last_error,
+        "last_checked": iso(state.last_checked),
+        "next_due": iso(state.next_due),
+        "error_count": state.error_count,
+    }
+
+
+def relative_time(value: datetime | None, now: datetime) -> str:
+    """ "just now", "5 min ago", "3 h ago", "2 days ago", "in 4 min" — or "never"."""
+    if value is None:
+        return "never"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    seconds = (now - value).total_seconds()
+    future = seconds < 0
+    seconds = abs(seconds)
+    if seconds < 60:
+        return "just now"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        amount = f"{minutes} min"
+    elif minutes < 48 * 60:
+        amount = f"{minutes // 60} h"
+    else:
+        days = minutes // (24 * 60)
+        amount = f"{days} days"
+    return f"in {amount}" if future else f"{amount} ago"
+
+
+def entries_text(entries: Sequence[Entry], now: datetime) -> str:
+    """One block per entry: aligned time, source and title, then key points as bullets."""
+    if not entries:
+        return ""
+    times = [relative_time(e.sort_time, now) for e in entries]
+    time_width = max(len(t) for t in times)
+    source_width = max(len(e.source_name) for e in entries)
+    indent = " " * (time_width + source_width + 4)
+    lines: list[str] = []
+    for entry, when in zip(entries, times, strict=True):
+        title = entry.title or "(untitled)"
+        lines.append(f"{when:<{time_width}}  {entry.source_name:<{source_width}}  {title}")
+        points = [p for p in entry.key_points if p and p != entry.title]
+        lines.extend(f"{indent[: -len(BULLET)]}{BULLET}{p}" for p in points)
+        if entry.url:
+            lines.append(f"{indent}{entry.url}")
+    return "\n".join(lines)
+
+
+def sources_text(statuses: Sequence[SourceStatus], defaults: Sequence[int], now: datetime) -> str:
+    """An aligned table: name, kind, interval, state, last check, URL."""
+    header = ("NAME", "KIND", "EVERY", "STATE", "CHECKED", "URL")
+    rows: list[tuple[str, ...]] = [header]
+    for status, default in zip(statuses, defaults, strict=True):
+        source, state = status.source, status.state
+        if state.disabled_reason:
+            condition = _short(f"disabled: {state.disabled_reason}")
+        elif not source.enabled:
+            condition = "paused"
+        elif state.last_error:
+            condition = _short(f"error: {state.last_error}")
+        else:
+            condition = "ok"
+        rows.append(
+            (
+                source.name,
+                source.kind.value,
+                f"{source.effective_interval_minutes(default)} min",
+                condition,
+                relative_time(state.last_checked, now),
+                source.url,
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
+    out = []
+    for row in rows:
+        cells = [f"{cell:<{w}}" for cell, w in zip(row[:-1], widths, strict=True)]
+        out.append("  ".join([*cells, row[-1]]))
+    return "\n".join(out)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
