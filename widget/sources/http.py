@@ -1,15 +1,51 @@
-"""The only module that talks HTTP. (STUB: to be implemented)"""
+"""The only module that talks HTTP: polite, bounded GET requests through one httpx client.
+
+- conditional GET: ETag / Last-Modified sent back verbatim; a 304 comes back with an empty body;
+- redirects followed by hand (at most ``max_redirects`` hops; a loop is an error); a 301/308 on the
+  request's own URL is reported as ``permanent_redirect``;
+- a connect timeout and a total deadline per request, checked between chunks, so a server that
+  trickles bytes or stops answering cannot hold a poll;
+- a size cap on the decompressed body, checked while streaming (a gzip bomb stops at the cap);
+- at most ``max_connections`` requests at once and ``max_per_host`` per origin;
+- no cookies; an honest User-Agent; gzip and deflate only;
+- credentials go only to the origin of the URL asked for, never after a redirect elsewhere.
+Error messages are sentences a user can read; they never hold a secret.
+"""
 
 from __future__ import annotations
 
+import base64
+import re
+import ssl
 import threading
-from collections.abc import Mapping
+import time
+import zlib
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from http import HTTPStatus
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from socket import gaierror
+from urllib.parse import urljoin, urlsplit
+
+import httpx
 
 from widget import USER_AGENT
+from widget.core.errors import FetchError
 from widget.core.models import AuthKind
+from widget.core.schedule import parse_retry_after
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+MAX_REDIRECTS = 5
+ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
+    "application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, */*;q=0.5"
+)
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_PERMANENT = frozenset({301, 308})
+_SLOT_POLL = 0.1  # seconds between cancel checks while waiting for a connection slot
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP header name
 
 
 @dataclass(frozen=True)
@@ -20,12 +56,31 @@ class Credentials:
     header: str | None = None  # HEADER: the header name
 
     def __repr__(self) -> str:  # never show the secret
-        return f"Credentials(kind={self.kind.value!r}, username={self.username!r}, header={self.header!r})"
+        return (
+            f"Credentials(kind={self.kind.value!r}, username={self.username!r}, "
+            f"header={self.header!r})"
+        )
+
+    def as_headers(self) -> dict[str, str]:
+        """The request header(s) carrying these credentials."""
+        if any(c in self.secret for c in "\r\n\0"):
+            raise FetchError("the stored secret for this source holds a line break")
+        if self.kind is AuthKind.BASIC:
+            user = self.username or ""
+            if ":" in user or any(c in user for c in "\r\n\0"):
+                raise FetchError("the user name for this source holds a colon or a line break")
+            token = base64.b64encode(f"{user}:{self.secret}".encode()).decode("ascii")
+            return {"Authorization": f"Basic {token}"}
+        if self.kind is AuthKind.HEADER:
+            if not self.header or not _TOKEN.fullmatch(self.header):
+                raise FetchError(f"{self.header!r} is not a valid header name for the token")
+            return {self.header: self.secret}
+        return {}
 
 
 @dataclass(frozen=True)
 class FetchResponse:
-    status: int  # 200 or 304
+    status: int  # 200 or 304 (or another 2xx)
     url: str  # final URL after redirects
     headers: Mapping[str, str]  # lower-case names
     body: bytes  # decompressed; b"" for 304
@@ -36,6 +91,167 @@ class FetchResponse:
     @property
     def not_modified(self) -> bool:
         return self.status == 304
+
+
+class FetchCancelled(FetchError):
+    """The caller's cancel event was set; nothing of the response is returned."""
+
+    def __init__(self) -> None:
+        super().__init__("cancelled")
+
+
+class _NoCookies(DefaultCookiePolicy):
+    """Never store a cookie, never send one."""
+
+    def set_ok(self, cookie: object, request: object) -> bool:
+        return False
+
+    def return_ok(self, cookie: object, request: object) -> bool:
+        return False
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        raise FetchError("the URL has an invalid port") from None
+    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
+
+
+def _check_url(url: str, what: str = "URL") -> None:
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        scheme = parts.scheme or "no scheme"
+        raise FetchError(f"only http and https URLs can be fetched; the {what} has {scheme}")
+    if not parts.hostname:
+        raise FetchError(f"the {what} has no host name")
+    if parts.username is not None or parts.password is not None:
+        raise FetchError(
+            f"the {what} holds a user name or password; store credentials in the keyring instead"
+        )
+    _origin(url)
+
+
+def _size_text(n: int) -> str:
+    for unit, size in (("MB", 1024 * 1024), ("KB", 1024)):
+        if n >= size and n % size == 0:
+            return f"{n // size} {unit}"
+    return f"{n} bytes"
+
+
+def _seconds_text(seconds: float) -> str:
+    return f"{seconds:g} s" if seconds < 10 else f"{round(seconds)} s"
+
+
+def _status_error(response: httpx.Response, now: datetime) -> FetchError:
+    code = response.status_code
+    try:
+        phrase = HTTPStatus(code).phrase
+    except ValueError:
+        phrase = ""
+    text = f"HTTP {code} {phrase}".rstrip()
+    if code == 410:
+        return FetchError(
+            f"{text}: the server says this source is gone", status=410, permanent=True
+        )
+    if code in (429, 503):
+        retry = parse_retry_after(response.headers.get("retry-after"), now)
+        if retry is not None:
+            text = f"{text} (the server asks to wait {_seconds_text(retry)})"
+        return FetchError(text, status=code, retry_after=retry)
+    if code in _REDIRECTS:
+        return FetchError(f"{text} without a Location to follow", status=code)
+    return FetchError(text, status=code)
+
+
+def _network_reason(exc: BaseException) -> str:
+    """A readable reason for a connection failure, from the innermost OS error."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(seen, gaierror):
+            return "name not resolved"
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return f"TLS certificate not trusted ({seen.verify_message})"
+        if isinstance(seen, ssl.SSLError):
+            return "TLS handshake failed"
+        seen = seen.__cause__ or seen.__context__
+    text = str(exc).lower()
+    if "name or service not known" in text or "name resolution" in text:
+        return "name not resolved"
+    if "refused" in text:
+        return "connection refused"
+    return f"could not connect ({exc})" if str(exc) else "could not connect"
+
+
+class _OverLimit(Exception):
+    """The decoded body went past the size cap."""
+
+
+class _Layer:
+    """One content coding to undo: gzip (members may be concatenated) or deflate."""
+
+    def __init__(self, coding: str) -> None:
+        self.coding = coding
+        self._d: zlib._Decompress | None = None
+        if coding != "deflate":
+            self._d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+    def _start_deflate(self, data: bytes) -> zlib._Decompress:
+        # A zlib stream as the RFC says, or (often in the wild) raw deflate.
+        wrapped = len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+        return zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
+
+    def feed(self, data: bytes, max_length: int) -> bytes:
+        d = self._d = self._d or self._start_deflate(data)
+        try:
+            out = d.decompress(data, max_length)
+            while not d.unconsumed_tail and d.eof and d.unused_data and self.coding != "deflate":
+                if len(out) >= max_length:
+                    raise _OverLimit
+                rest = d.unused_data  # the next gzip member
+                d = self._d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                out += d.decompress(rest, max_length - len(out))
+        except zlib.error as exc:
+            raise FetchError(f"the {self.coding} response could not be decompressed") from exc
+        if d.unconsumed_tail:  # stopped at max_length with input left over
+            raise _OverLimit
+        return out
+
+    def finish(self) -> None:
+        if self._d is not None and not self._d.eof:
+            raise FetchError(f"the {self.coding} response was cut off")
+
+
+class _Decoder:
+    """Undo gzip/deflate content codings chunk by chunk, never producing more than asked."""
+
+    def __init__(self, content_encoding: str) -> None:
+        self._layers: list[_Layer] = []
+        codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
+        for coding in reversed(codings):  # the last coding applied is undone first
+            if coding == "identity":
+                continue
+            if coding not in ("gzip", "x-gzip", "deflate"):
+                raise FetchError(f"the server used an unsupported content encoding ({coding})")
+            self._layers.append(_Layer("gzip" if coding == "x-gzip" else coding))
+
+    def feed(self, data: bytes, limit: int) -> bytes:
+        """Decode ``data``; raises _OverLimit rather than return more than ``limit`` bytes."""
+        for layer in self._layers:
+            if not data:
+                break
+            data = layer.feed(data, limit + 1)
+        if len(data) > limit:
+            raise _OverLimit
+        return data
+
+    def finish(self) -> None:
+        for layer in self._layers:
+            layer.finish()
 
 
 class HttpClient:
@@ -51,8 +267,41 @@ class HttpClient:
         max_connections: int = 6,
         max_per_host: int = 2,
         proxy: str | None = None,
+        max_redirects: int = MAX_REDIRECTS,
+        chunk_size: int = 64 * 1024,
     ) -> None:
-        raise NotImplementedError
+        self._connect_timeout = min(connect_timeout, deadline)
+        self._deadline = deadline
+        self._max_bytes = max_bytes
+        self._max_per_host = max_per_host
+        self._max_redirects = max_redirects
+        self._chunk_size = chunk_size
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self._host_slots: dict[tuple[str, str, int | None], threading.BoundedSemaphore] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+        self._client = httpx.Client(
+            http1=True,
+            http2=False,
+            follow_redirects=False,
+            cookies=CookieJar(policy=_NoCookies()),
+            headers={
+                "User-Agent": user_agent,
+                "Accept": ACCEPT,
+                "Accept-Encoding": "gzip, deflate",
+            },
+            timeout=httpx.Timeout(deadline, connect=self._connect_timeout),
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
+            proxy=proxy,
+            trust_env=proxy is None,  # no proxy configured: the system's (environment) proxy
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+        self._client.close()
 
     def fetch(
         self,
@@ -63,8 +312,159 @@ class HttpClient:
         credentials: Credentials | None = None,
         cancel: threading.Event | None = None,
     ) -> FetchResponse:
-        """GET ``url`` politely. Raises FetchError (status, retry_after, permanent) on failure."""
-        raise NotImplementedError
+        """GET ``url`` politely. Raises FetchError (status, retry_after, permanent) on failure,
+        FetchCancelled when ``cancel`` is set before the body is complete."""
+        _check_url(url)
+        home = _origin(url)
+        conditional: dict[str, str] = {}
+        if etag is not None:
+            conditional["If-None-Match"] = etag
+        if last_modified is not None:
+            conditional["If-Modified-Since"] = last_modified
+        secret_headers = credentials.as_headers() if credentials is not None else {}
+        current = url
+        visited = {url}
+        permanent: str | None = None
+        still_permanent = True  # every hop so far answered 301/308
+        started: float | None = None
+        for _ in range(self._max_redirects + 1):
+            headers = dict(conditional)
+            if secret_headers and _origin(current) == home:
+                headers.update(secret_headers)
+            with self._slot(current, cancel):
+                if started is None:  # the deadline runs from the first connection slot on
+                    started = time.monotonic()
+                outcome = self._one_hop(current, headers, started, cancel)
+            if isinstance(outcome, FetchResponse):
+                return FetchResponse(
+                    outcome.status,
+                    outcome.url,
+                    outcome.headers,
+                    outcome.body,
+                    etag=outcome.etag,
+                    last_modified=outcome.last_modified,
+                    permanent_redirect=permanent,
+                )
+            status, location = outcome
+            target = urljoin(current, location)
+            _check_url(target, "redirect target")
+            if target in visited:
+                raise FetchError("redirect loop")
+            visited.add(target)
+            still_permanent = still_permanent and status in _PERMANENT
+            if still_permanent:
+                permanent = target
+            if _origin(target) != home:
+                secret_headers = {}  # never again, even if a later hop comes back home
+            current = target
+        raise FetchError(f"too many redirects (more than {self._max_redirects})")
 
-    def close(self) -> None:
-        raise NotImplementedError
+    # --- one request ---
+
+    @contextmanager
+    def _slot(self, url: str, cancel: threading.Event | None) -> Iterator[None]:
+        """Hold one of the per-host and one of the global connection slots."""
+        key = _origin(url)
+        with self._lock:
+            if self._closed:
+                raise FetchError("the HTTP client is closed")
+            host = self._host_slots.get(key)
+            if host is None:
+                host = self._host_slots[key] = threading.BoundedSemaphore(self._max_per_host)
+        self._acquire(host, cancel)
+        try:
+            self._acquire(self._slots, cancel)
+            try:
+                yield
+            finally:
+                self._slots.release()
+        finally:
+            host.release()
+
+    @staticmethod
+    def _acquire(semaphore: threading.BoundedSemaphore, cancel: threading.Event | None) -> None:
+        while not semaphore.acquire(timeout=_SLOT_POLL):
+            if cancel is not None and cancel.is_set():
+                raise FetchCancelled()
+
+    def _remaining(self, started: float) -> float:
+        left = self._deadline - (time.monotonic() - started)
+        if left <= 0:
+            raise FetchError(f"timed out after {_seconds_text(self._deadline)}")
+        return left
+
+    def _one_hop(
+        self,
+        url: str,
+        headers: dict[str, str],
+        started: float,
+        cancel: threading.Event | None,
+    ) -> FetchResponse | tuple[int, str]:
+        """One GET: a response, or a redirect as (status, Location)."""
+        if cancel is not None and cancel.is_set():
+            raise FetchCancelled()
+        left = self._remaining(started)
+        timeout = httpx.Timeout(left, connect=min(self._connect_timeout, left))
+        try:
+            with self._client.stream("GET", url, headers=headers, timeout=timeout) as response:
+                return self._handle(response, started, cancel)
+        except httpx.ConnectTimeout as exc:
+            raise FetchError(
+                f"connection timed out after {_seconds_text(min(self._connect_timeout, left))}"
+            ) from exc
+        except httpx.TimeoutException as exc:
+            raise FetchError(f"timed out after {_seconds_text(self._deadline)}") from exc
+        except httpx.ConnectError as exc:
+            raise FetchError(_network_reason(exc)) from exc
+        except httpx.RemoteProtocolError as exc:
+            raise FetchError(f"the server broke the HTTP protocol ({exc})") from exc
+        except httpx.ProxyError as exc:
+            raise FetchError(f"the proxy refused the request ({exc})") from exc
+        except httpx.HTTPError as exc:
+            reason = str(exc) or type(exc).__name__
+            raise FetchError(f"network error ({reason})") from exc
+        except httpx.InvalidURL as exc:
+            raise FetchError(f"invalid URL ({exc})") from exc
+
+    def _handle(
+        self, response: httpx.Response, started: float, cancel: threading.Event | None
+    ) -> FetchResponse | tuple[int, str]:
+        code = response.status_code
+        location = response.headers.get("location")
+        if code in _REDIRECTS and location:
+            return code, location
+        etag = response.headers.get("etag")
+        last_modified = response.headers.get("last-modified")
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        final_url = str(response.url)
+        if code == 304:
+            return FetchResponse(304, final_url, headers, b"", etag, last_modified)
+        if not 200 <= code < 300:
+            raise _status_error(response, datetime.now(timezone.utc))
+        body = self._read_body(response, started, cancel)
+        return FetchResponse(code, final_url, headers, body, etag, last_modified)
+
+    def _too_large(self) -> FetchError:
+        return FetchError(f"response larger than {_size_text(self._max_bytes)}")
+
+    def _read_body(
+        self, response: httpx.Response, started: float, cancel: threading.Event | None
+    ) -> bytes:
+        declared = response.headers.get("content-length", "").strip()
+        if declared.isdigit() and int(declared) > self._max_bytes:
+            raise self._too_large()
+        decoder = _Decoder(response.headers.get("content-encoding", ""))
+        parts: list[bytes] = []
+        size = 0
+        for raw in response.iter_raw(self._chunk_size):
+            if cancel is not None and cancel.is_set():
+                raise FetchCancelled()
+            self._remaining(started)
+            try:
+                data = decoder.feed(raw, self._max_bytes - size)
+            except _OverLimit:
+                raise self._too_large() from None
+            size += len(data)
+            parts.append(data)
+        decoder.finish()
+        return b"".join(parts)
