@@ -1,0 +1,247 @@
+"""Notifications through a real notification daemon (dunst) on a private session bus."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timezone
+
+import pytest
+
+from tests.support.notify_session import NotifySession
+from widget import APP_ID
+from widget.core.models import Entry, Settings
+from widget.core.policy import plan_single
+from widget.notify.base import (
+    Action,
+    ActivatedCallback,
+    Capabilities,
+    ClosedCallback,
+    CloseReason,
+    Notification,
+    Notifier,
+)
+from widget.notify.freedesktop import FreedesktopBackend
+
+pytestmark = pytest.mark.e2e
+
+
+class Events:
+    """Collects callbacks (they arrive on the backend's thread) and waits for them."""
+
+    def __init__(self) -> None:
+        self.activated: list[tuple[Notification, Action]] = []
+        self.closed: list[tuple[Notification, CloseReason]] = []
+        self._changed = threading.Condition()
+
+    def on_activated(self, n: Notification, action: Action) -> None:
+        with self._changed:
+            self.activated.append((n, action))
+            self._changed.notify_all()
+
+    def on_closed(self, n: Notification, reason: CloseReason) -> None:
+        with self._changed:
+            self.closed.append((n, reason))
+            self._changed.notify_all()
+
+    def wait(self, activated: int = 0, closed: int = 0) -> None:
+        with self._changed:
+            self._changed.wait_for(
+                lambda: len(self.activated) >= activated and len(self.closed) >= closed,
+                timeout=10,
+            )
+
+
+@pytest.fixture
+def events() -> Events:
+    return Events()
+
+
+@pytest.fixture
+def backend(notify_session: NotifySession, events: Events) -> Iterator[FreedesktopBackend]:
+    b = FreedesktopBackend(bus=notify_session.bus_address)
+    b.start(events.on_activated, events.on_closed)
+    yield b
+    b.close()
+
+
+def make_entry(n: int, title: str, key_point: str = "") -> Entry:
+    when = datetime(2026, 3, 11, 10, n, tzinfo=timezone.utc)
+    return Entry(
+        source_id="harbour",
+        source_name="Harbour Live",
+        source_url="https://example.test/harbour",
+        id=f"harbour-{n}",
+        title=title,
+        url=f"https://example.test/harbour/{n}",
+        published=when,
+        updated=None,
+        summary="",
+        key_points=(key_point,) if key_point else (),
+        first_seen=when,
+        notify=True,
+    )
+
+
+def test_daemon_receives_title_key_point_hints_and_buttons(
+    notify_session: NotifySession, backend: FreedesktopBackend
+) -> None:
+    settings = Settings(highlight_words=("flood",))
+    calm = plan_single(make_entry(1, "Ferries run again", "First boat leaves at six"), settings)
+    urgent = plan_single(
+        make_entry(2, "Flood warning for the quay", "Tide < 2 m & rising"), settings
+    )
+    backend.send(Notification.from_plan(calm))
+    backend.send(Notification.from_plan(urgent))
+
+    # dunst runs its per-notification script asynchronously: look records up by summary
+    records = {r["DUNST_SUMMARY"]: r for r in notify_session.wait_records(2)}
+    assert set(records) == {"Ferries run again", "Flood warning for the quay"}
+    calm_seen, urgent_seen = records["Ferries run again"], records["Flood warning for the quay"]
+    assert calm_seen["DUNST_BODY"] == "Harbour Live\nFirst boat leaves at six"
+    # dunst takes body markup, so the plain text arrives escaped
+    assert backend.capabilities.body_markup
+    assert urgent_seen["DUNST_BODY"] == "Harbour Live\nTide &lt; 2 m &amp; rising"
+    assert (calm_seen["DUNST_URGENCY"], urgent_seen["DUNST_URGENCY"]) == ("NORMAL", "CRITICAL")
+    for seen in (calm_seen, urgent_seen):
+        assert seen["DUNST_APP_NAME"] == "Live Updates"
+        assert seen["DUNST_DESKTOP_ENTRY"] == APP_ID
+
+    menu = notify_session.choose_from_menu("Ferries run again", "no-such-action")
+    calm_lines = [line for line in menu.splitlines() if "(Ferries run again)" in line]
+    assert [line.rsplit(",", 1)[1] for line in calm_lines] == ["default]", "open]", "mark-read]"]
+    assert "#Mark read (Ferries run again)" in menu
+
+
+def test_click_reports_the_clicked_notification(
+    notify_session: NotifySession, backend: FreedesktopBackend, events: Events
+) -> None:
+    n = Notification.from_plan(plan_single(make_entry(1, "Ferries run again"), Settings()))
+    backend.send(n)
+    notify_session.wait_records(1)
+    notify_session.dunstctl("action", "0")
+    events.wait(activated=1)
+    assert events.activated == [(n, Action.DEFAULT)]
+    assert n.key == ("harbour", "harbour-1") and n.url == "https://example.test/harbour/1"
+
+
+def test_every_notification_stays_clickable_not_only_the_last(
+    notify_session: NotifySession, backend: FreedesktopBackend, events: Events
+) -> None:
+    older = Notification.from_plan(plan_single(make_entry(1, "Older update"), Settings()))
+    newer = Notification.from_plan(plan_single(make_entry(2, "Newer update"), Settings()))
+    backend.send(older)
+    backend.send(newer)
+    notify_session.wait_records(2)
+    notify_session.choose_from_menu("Older update", "mark-read")
+    events.wait(activated=1)
+    notify_session.choose_from_menu("Newer update", "open")
+    events.wait(activated=2)
+    assert events.activated == [(older, Action.MARK_READ), (newer, Action.OPEN)]
+
+
+def test_newer_update_of_a_live_page_replaces_the_previous_notification(
+    notify_session: NotifySession, backend: FreedesktopBackend, events: Events
+) -> None:
+    first = Notification.from_plan(
+        plan_single(make_entry(1, "Bridge closed"), Settings(), replaces_key="harbour")
+    )
+    second = Notification.from_plan(
+        plan_single(make_entry(2, "Bridge reopened"), Settings(), replaces_key="harbour")
+    )
+    other = Notification(summary="Unrelated feed item", body="Other Feed", key=("other", "1"))
+    backend.send(first)
+    backend.send(second)
+    backend.send(other)
+    ids = {r["DUNST_SUMMARY"]: r["DUNST_ID"] for r in notify_session.wait_records(3)}
+    assert ids["Bridge closed"] == ids["Bridge reopened"] != ids["Unrelated feed item"]
+    assert notify_session.displayed() == 2
+
+    history = notify_session.close_all_and_read()
+    assert sorted(h["summary"] for h in history) == ["Bridge reopened", "Unrelated feed item"]
+    events.wait(closed=2)
+    assert {n for n, _ in events.closed} == {second, other}
+
+
+def test_closing_reports_the_closed_notification(
+    notify_session: NotifySession, backend: FreedesktopBackend, events: Events
+) -> None:
+    n = Notification(summary="Ferries run again", body="Harbour Live", key=("harbour", "1"))
+    backend.send(n)
+    notify_session.wait_records(1)
+    notify_session.dunstctl("close")
+    events.wait(closed=1)
+    assert [c[0] for c in events.closed] == [n]
+
+
+class RecordingBackend:
+    """A second, in-memory backend: what the presenter falls back to."""
+
+    name = "recording"
+
+    def __init__(self) -> None:
+        self.sent: list[Notification] = []
+        self.started = False
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return Capabilities()
+
+    def start(
+        self, on_activated: ActivatedCallback | None = None, on_closed: ClosedCallback | None = None
+    ) -> None:
+        self.started = True
+
+    def send(self, notification: Notification) -> None:
+        self.sent.append(notification)
+
+    def close(self) -> None:
+        self.started = False
+
+
+def test_without_a_bus_the_notifier_falls_back_to_the_next_backend(tmp_path: object) -> None:
+    fallback = RecordingBackend()
+    errors: list[str] = []
+    notifier = Notifier(
+        [FreedesktopBackend(bus="unix:path=/nonexistent/live-updates-test-bus"), fallback],
+        on_error=errors.append,
+    )
+    n = Notification(summary="Ferries run again", body="Harbour Live", key=("harbour", "1"))
+    assert notifier.notify(n) is True
+    assert fallback.sent == [n]
+    assert len(errors) == 1 and "freedesktop" in errors[0] and "could not start" in errors[0]
+    assert notifier.notify(n) is True  # stays on the fallback, no second error
+    assert fallback.sent == [n, n] and len(errors) == 1
+    notifier.close()
+    assert not fallback.started
+
+
+def test_notifier_uses_the_daemon_when_it_is_there(
+    notify_session: NotifySession, events: Events
+) -> None:
+    fallback = RecordingBackend()
+    notifier = Notifier(
+        [FreedesktopBackend(bus=notify_session.bus_address), fallback],
+        on_activated=events.on_activated,
+    )
+    n = Notification(summary="Ferries run again", body="Harbour Live", key=("harbour", "1"))
+    try:
+        assert notifier.notify(n)
+        assert notifier.capabilities.actions
+        notify_session.wait_records(1)
+        notify_session.dunstctl("action", "0")
+        events.wait(activated=1)
+    finally:
+        notifier.close()
+    assert fallback.sent == [] and events.activated == [(n, Action.DEFAULT)]
+
+
+def test_when_no_backend_works_notify_returns_false_and_says_so() -> None:
+    errors: list[str] = []
+    notifier = Notifier(
+        [FreedesktopBackend(bus="unix:path=/nonexistent/live-updates-test-bus")],
+        on_error=errors.append,
+    )
+    n = Notification(summary="Ferries run again", body="Harbour Live")
+    assert notifier.notify(n) is False
+    assert errors[-1] == "No notification backend works; notifications are not shown."
