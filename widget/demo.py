@@ -18,8 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from widget import APP_NAME
+from widget.core.models import MIN_INTERVAL_MINUTES, Config, Source, SourceKind
+from widget.paths import AppPaths
+from widget.storage.config import ConfigStore
 
 DEFAULT_INTERVAL_S = 20.0
 PAGE_PATH = "/live"
@@ -221,3 +225,40 @@ class DemoServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class MemoryConfigStore(ConfigStore):
+    """A config that lives in memory for one run: the demo never writes the user's config."""
+
+    def __init__(self, path: Path, config: Config) -> None:
+        super().__init__(path)
+        self._config = config
+        self._lock = threading.Lock()
+
+    def load(self) -> Config:
+        with self._lock:
+            return self._config
+
+    def save(self, config: Config) -> None:
+        with self._lock:
+            self._config = config
+
+    def update(self, change: Callable[[Config], Config]) -> Config:
+        with self._lock:
+            self._config = change(self._config)
+            return self._config
+
+
+DEMO_SOURCE_ID = "demo-live-page"
+
+
+def demo_config_store(paths: AppPaths, url: str) -> MemoryConfigStore:
+    """The demo's in-memory config: one live-page source, the demo page at ``url``."""
+    source = Source(
+        id=DEMO_SOURCE_ID,
+        name="Demo live page",
+        url=url,
+        kind=SourceKind.LIVE_PAGE,
+        interval_minutes=MIN_INTERVAL_MINUTES,
+    )
+    return MemoryConfigStore(paths.config_file, Config(sources=(source,)))

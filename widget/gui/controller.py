@@ -335,8 +335,12 @@ class Controller(QObject):
         wall: Callable[[], float] = time.time,
         mono: Callable[[], float] = time.monotonic,
         watch_network: bool = True,
+        fixed_interval_s: float | None = None,
     ) -> None:
+        """``fixed_interval_s``: check every source at this period instead of when the engine
+        says they are due (the demo watches its page every 10 s)."""
         super().__init__(parent)
+        self._fixed = fixed_interval_s
         self._clock, self._wall, self._mono = clock, wall, mono
         self._bridge = _Bridge()
         self._loop = PollLoop(
@@ -370,13 +374,13 @@ class Controller(QObject):
 
     # --- lifecycle ---
     def start(self) -> None:
-        """Start the worker and check what is due now."""
+        """Start the worker and check every source once (Retry-After is still honoured)."""
         self._loop.start()
         self._wake_timer.start()
         if self._watch_network:
             self._watch_reachability()
         self._loop.request_recent()
-        self._request(force=False)
+        self._request(force=True)  # a fresh look at every source on launch
 
     def shutdown(self, timeout: float = 2.0) -> bool:
         """Stop timers, cancel a running poll and join the worker; True if it ended in time."""
@@ -472,7 +476,7 @@ class Controller(QObject):
         return away
 
     def _due(self) -> None:
-        self._request(force=False)
+        self._request(force=self._fixed is not None)
 
     def _on_started(self, force: bool) -> None:
         self.busy = True
@@ -492,6 +496,9 @@ class Controller(QObject):
         self.next_poll_changed.emit(due)
         self._timer.stop()
         if due is None or self.paused or self._queued:
+            return
+        if self._fixed is not None:
+            self._timer.start(int(self._fixed * 1000))
             return
         wait = (due - self._clock()).total_seconds()
         since_last = self._mono() - self._last_poll_end

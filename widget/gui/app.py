@@ -1,0 +1,341 @@
+"""The tray app's composition root: builds every object once, in a fixed and logged order, and
+wires their signals. Nothing else in the GUI creates services or reads the environment."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import QObject, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
+
+from widget import APP_ID, APP_NAME, APP_SLUG
+from widget.core.errors import ConfigError, StorageError
+from widget.core.models import Entry, PollResult, SourceKind, SourceStatus
+from widget.engine import Engine
+from widget.gui.controller import Controller, NotifiedLedger
+from widget.gui.dispatch import Dispatcher
+from widget.gui.icons import app_icon
+from widget.gui.recent import RecentWindow
+from widget.gui.single_instance import SingleInstance, server_name
+from widget.gui.tray import DndChoice, Tray, dnd_until
+from widget.notify.base import Action, Notification, Notifier
+from widget.notify.freedesktop import FreedesktopBackend
+from widget.notify.systray import SystrayBackend
+from widget.paths import AppPaths
+from widget.storage.config import ConfigStore
+from widget.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+TRAY_WAIT_S = 30.0
+TRAY_POLL_MS = 500
+QUIT_JOIN_S = 2.0
+DEMO_CHECK_S = 10.0
+URL_LOG_ENV = "LIVE_UPDATES_TEST_URL_LOG"  # tests: append opened URLs here, launch no browser
+LEDGER_NAME = "notified-until"
+
+
+def is_web_url(url: str | None) -> bool:
+    """Only http(s) URLs with a host are ever opened."""
+    if not url:
+        return False
+    parts = urlsplit(url)
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+class UrlLogHandler(QObject):
+    """Test mode: QDesktopServices hands http(s) URLs here instead of to a browser."""
+
+    def __init__(self, path: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.path = path
+
+    @Slot(QUrl)
+    def open_url(self, url: QUrl) -> None:
+        with open(self.path, "a", encoding="utf-8") as f:
+            f.write(url.toString() + "\n")
+        log.info("test mode: recorded URL %s", url.toString())
+
+
+class _ClickRelay(QObject):
+    """Notification clicks arrive on a backend thread; this re-emits them on the GUI thread."""
+
+    activated = Signal(object, object)  # Notification, Action
+    error = Signal(str)
+
+
+@dataclass
+class App:
+    """Everything ``run_app`` built, kept alive together (and handy for tests)."""
+
+    qt: QApplication
+    paths: AppPaths
+    db: Database
+    engine: Engine
+    tray: Tray
+    notifier: Notifier
+    dispatcher: Dispatcher
+    controller: Controller
+    window: RecentWindow
+    instance: SingleInstance
+    cleanups: list[Callable[[], None]] = field(default_factory=list)
+    statuses: list[SourceStatus] = field(default_factory=list)
+
+    # --- clicks and menu ---
+    def on_activated(self, notification: Notification, action: Action) -> None:
+        log.info("notification %r: %s", notification.summary, action.value)
+        if action is Action.MARK_READ:
+            for source_id, entry_id in notification.entries:
+                self.controller.mark_read(source_id, entry_id)
+            return
+        if notification.opens_window or notification.key is None:
+            self.window.show_and_raise()
+            return
+        self.open_entry(notification.key, notification.url)
+
+    def open_entry(self, key: tuple[str, str], url: str | None) -> None:
+        if is_web_url(url):
+            QDesktopServices.openUrl(QUrl(url or ""))
+        else:
+            log.warning("not opening %r: only http(s) links are opened", url)
+            self.window.show_and_raise()
+        self.controller.mark_read(*key)
+
+    def set_dnd(self, choice: DndChoice) -> None:
+        until = dnd_until(choice, datetime.now().astimezone())
+        self.dispatcher.set_dnd(until)
+        self.tray.update(dnd_until=until)
+        if until is not None:
+            ms = int((until - datetime.now().astimezone()).total_seconds() * 1000) + 500
+            QTimer.singleShot(max(0, ms), self.tray.refresh)
+
+    def set_paused(self, paused: bool) -> None:
+        self.controller.set_paused(paused)
+        self.dispatcher.set_paused(paused)
+        self.tray.update(paused=paused)
+
+    # --- worker results ---
+    def on_polled(self, result: PollResult, away: bool) -> None:
+        when = result.finished.astimezone()
+        self.tray.update(last_update=when, polling=False, progress=(0, 0))
+        self.window.set_status(f"Last checked {when:%H:%M:%S}")
+        if result.new_entries:
+            log.info("%d new entries%s", len(result.new_entries), " (while away)" if away else "")
+        self.dispatcher.offer(result.new_entries, away=away)
+
+    def on_recovered(self, entries: tuple[Entry, ...]) -> None:
+        self.dispatcher.offer(entries, away=True)
+
+    def on_statuses(self, statuses: list[SourceStatus]) -> None:
+        self.statuses = statuses
+        failing = tuple(
+            s.source.name
+            for s in statuses
+            if s.source.enabled and (s.state.error_count > 0 or s.state.disabled_reason)
+        )
+        self.dispatcher.live_sources = {
+            s.source.id for s in statuses if s.source.kind is SourceKind.LIVE_PAGE
+        }
+        self.dispatcher.source_notify = {s.source.id: s.source.notify for s in statuses}
+        self.tray.update(failing=failing)
+        self.window.set_failing(failing)
+
+    def on_failed(self, message: str) -> None:
+        self.tray.update(polling=False)
+        self.window.set_status(message)
+
+    def quit(self) -> None:
+        self.qt.quit()
+
+    def shutdown(self) -> None:
+        """Stop in reverse start order. The worker is cancelled and joined first."""
+        log.info("shutting down")
+        self.controller.shutdown(QUIT_JOIN_S)
+        self.tray.hide()
+        self.notifier.close()
+        self.engine.close()
+        self.db.close()
+        self.instance.release()
+        for cleanup in reversed(self.cleanups):
+            cleanup()
+        log.info("stopped")
+
+
+def _setup_logging(paths: AppPaths, verbose: bool) -> None:
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        paths.log_dir.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(paths.log_file, encoding="utf-8")
+    except OSError as exc:
+        handler = logging.StreamHandler()
+        print(f"{APP_SLUG}: cannot write the log file ({exc}); logging to stderr", file=sys.stderr)
+    handler.setFormatter(fmt)
+    root.addHandler(handler)
+    if verbose and not isinstance(handler, logging.StreamHandler):
+        stream = logging.StreamHandler()
+        stream.setFormatter(fmt)
+        root.addHandler(stream)
+
+
+def _fatal(title: str, message: str) -> int:
+    log.error("%s: %s", title, message)
+    print(f"{APP_SLUG}: {message}", file=sys.stderr)
+    box = QMessageBox(QMessageBox.Icon.Critical, f"{APP_NAME}: {title}", message)
+    if os.environ.get(URL_LOG_ENV) is None:  # tests run unattended
+        box.exec()
+    return 2
+
+
+def wait_for_tray(app: App, timeout_s: float = TRAY_WAIT_S) -> None:
+    """Show the tray icon once a system tray exists (desktops start it late). If none appears
+    within ``timeout_s``, say so in a dialog and the log, and show the window instead."""
+    waited = [0.0]
+    timer = QTimer(app.tray)
+    timer.setInterval(TRAY_POLL_MS)
+
+    def check() -> None:
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            timer.stop()
+            app.tray.show()
+            log.info("tray icon shown after %.1f s", waited[0])
+            return
+        waited[0] += TRAY_POLL_MS / 1000
+        if waited[0] >= timeout_s:
+            timer.stop()
+            message = (
+                f"No system tray appeared within {int(timeout_s)} seconds, so {APP_NAME} has "
+                "no tray icon. Notifications still work, and the window stays open; closing "
+                "it hides it — use the Quit button to stop."
+            )
+            log.warning("no system tray: %s", message)
+            app.window.show_and_raise()
+            box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, message, parent=app.window)
+            box.open()
+
+    timer.timeout.connect(check)
+    if QSystemTrayIcon.isSystemTrayAvailable():
+        check()
+    else:
+        log.info("waiting up to %d s for a system tray", int(timeout_s))
+        timer.start()
+
+
+def run_app(argv: Sequence[str], *, demo: bool = False) -> int:
+    """Start the tray app; returns the exit status. ``--demo`` (or ``demo``) watches the
+    built-in demo page for this run only, with a throw-away data folder."""
+    args = list(argv)
+    demo = demo or "--demo" in args
+    verbose = "--verbose" in args or "-v" in args
+    existing = QApplication.instance()
+    qt = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
+    qt.setApplicationName(APP_SLUG)
+    qt.setApplicationDisplayName(APP_NAME)
+    qt.setDesktopFileName(APP_ID)
+    qt.setQuitOnLastWindowClosed(False)
+    qt.setWindowIcon(app_icon())
+
+    instance = SingleInstance(server_name() + ("-demo" if demo else ""))
+    if not instance.acquire():
+        return 0
+    cleanups: list[Callable[[], None]] = []
+    paths = AppPaths.default()
+    if demo:
+        from widget.demo import DemoServer, demo_config_store
+
+        tmp = tempfile.TemporaryDirectory(prefix=f"{APP_SLUG}-demo-")
+        cleanups.append(tmp.cleanup)
+        base = Path(tmp.name)
+        paths = AppPaths(base / "config", base / "data", base / "cache", paths.log_dir)
+        server = DemoServer().start()
+        cleanups.append(server.stop)
+    _setup_logging(paths, verbose)
+    log.info("1/8 Qt application and single-instance guard ready (demo=%s)", demo)
+    try:
+        paths.ensure()
+        config = demo_config_store(paths, server.url) if demo else ConfigStore(paths.config_file)
+        settings = config.load().settings
+        log.info("2/8 config loaded from %s", "memory (demo)" if demo else config.path)
+        db = Database.open(paths.database_file)
+        log.info("3/8 database open: %s", paths.database_file)
+    except (ConfigError, StorageError, OSError) as exc:
+        instance.release()
+        for cleanup in reversed(cleanups):
+            cleanup()
+        return _fatal("cannot start", str(exc))
+    engine = Engine(config, db)
+    log.info("4/8 engine ready")
+    tray = Tray()
+    tray.follow_palette()
+    log.info("5/8 tray icon built")
+    relay = _ClickRelay()
+    backends = (FreedesktopBackend(app_icon=APP_SLUG), SystrayBackend(tray.icon))
+    notifier = Notifier(backends, on_activated=relay.activated.emit, on_error=relay.error.emit)
+    dispatcher = Dispatcher(notifier, settings)
+    log.info("6/8 notifications ready (backends start on first use)")
+    window = RecentWindow()
+    controller = Controller(
+        engine,
+        db,
+        ledger=NotifiedLedger(paths.data_dir / LEDGER_NAME),
+        fixed_interval_s=DEMO_CHECK_S if demo else None,
+    )
+    app = App(qt, paths, db, engine, tray, notifier, dispatcher, controller, window, instance)
+    app.cleanups.extend(cleanups)
+    _wire(app, relay)
+    log.info("7/8 window and worker wired")
+    url_log = os.environ.get(URL_LOG_ENV)
+    if url_log:
+        handler = UrlLogHandler(Path(url_log), qt)
+        for scheme in ("http", "https"):
+            QDesktopServices.setUrlHandler(scheme, handler, b"open_url")
+        app.cleanups.append(_unset_url_handlers)
+    wait_for_tray(app)
+    controller.start()
+    log.info("8/8 started: polling in the background")
+    qt.aboutToQuit.connect(app.shutdown)
+    return int(qt.exec())
+
+
+def _unset_url_handlers() -> None:
+    for scheme in ("http", "https"):
+        QDesktopServices.unsetUrlHandler(scheme)
+
+
+def _unset_url_handlers() -> None:
+    for scheme in ("http", "https"):
+        QDesktopServices.unsetUrlHandler(scheme)
+
+
+def _wire(app: App, relay: _ClickRelay) -> None:
+    tray, ctl, win = app.tray, app.controller, app.window
+    relay.activated.connect(app.on_activated)
+    relay.error.connect(lambda m: log.warning("notifications: %s", m))
+    tray.show_window_requested.connect(win.show_and_raise)
+    tray.toggle_window_requested.connect(win.toggle)
+    tray.refresh_requested.connect(ctl.refresh_now)
+    tray.pause_toggled.connect(app.set_paused)
+    tray.dnd_requested.connect(app.set_dnd)
+    tray.quit_requested.connect(app.quit)
+    app.instance.show_requested.connect(win.show_and_raise)
+    win.open_requested.connect(app.open_entry)
+    win.refresh_requested.connect(ctl.refresh_now)
+    win.quit_requested.connect(app.quit)
+    ctl.poll_started.connect(lambda _force: tray.update(polling=True))
+    ctl.progress.connect(lambda done, total: tray.update(polling=True, progress=(done, total)))
+    ctl.polled.connect(app.on_polled)
+    ctl.recovered.connect(app.on_recovered)
+    ctl.failed.connect(app.on_failed)
+    ctl.unread_changed.connect(lambda n: tray.update(unread=n))
+    ctl.recent_changed.connect(win.set_entries)
+    ctl.statuses_changed.connect(app.on_statuses)
