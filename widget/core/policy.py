@@ -31,6 +31,7 @@ from datetime import datetime, time, timedelta
 
 from widget.core.errors import ConfigError
 from widget.core.models import Entry, QuietHours, Settings
+from widget.core.text import truncate
 
 RATE_LIMIT = timedelta(seconds=5)
 SUMMARY_LIMIT = 100
@@ -154,14 +155,7 @@ class PlannedNotification:
 
 def _clip(text: str, limit: int) -> str:
     """One line of at most ``limit`` characters, cut at a word boundary with an ellipsis."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    cut = flat[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:.-—") + "…"
+    return truncate(" ".join(text.split()), limit)
 
 
 def _detail(entry: Entry, settings: Settings) -> str:
