@@ -312,11 +312,6 @@ def _unset_url_handlers() -> None:
         QDesktopServices.unsetUrlHandler(scheme)
 
 
-def _unset_url_handlers() -> None:
-    for scheme in ("http", "https"):
-        QDesktopServices.unsetUrlHandler(scheme)
-
-
 def _wire(app: App, relay: _ClickRelay) -> None:
     tray, ctl, win = app.tray, app.controller, app.window
     relay.activated.connect(app.on_activated)
