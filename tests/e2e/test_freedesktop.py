@@ -8,15 +8,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.support.notify_session import NotifySession
+from tests.support.notify_session import NotifySession, RecordingBackend
 from widget import APP_ID
 from widget.core.models import Entry, Settings
 from widget.core.policy import plan_single
 from widget.notify.base import (
     Action,
-    ActivatedCallback,
-    Capabilities,
-    ClosedCallback,
     CloseReason,
     Notification,
     Notifier,
@@ -172,31 +169,6 @@ def test_closing_reports_the_closed_notification(
     notify_session.dunstctl("close")
     events.wait(closed=1)
     assert [c[0] for c in events.closed] == [n]
-
-
-class RecordingBackend:
-    """A second, in-memory backend: what the presenter falls back to."""
-
-    name = "recording"
-
-    def __init__(self) -> None:
-        self.sent: list[Notification] = []
-        self.started = False
-
-    @property
-    def capabilities(self) -> Capabilities:
-        return Capabilities()
-
-    def start(
-        self, on_activated: ActivatedCallback | None = None, on_closed: ClosedCallback | None = None
-    ) -> None:
-        self.started = True
-
-    def send(self, notification: Notification) -> None:
-        self.sent.append(notification)
-
-    def close(self) -> None:
-        self.started = False
 
 
 def test_without_a_bus_the_notifier_falls_back_to_the_next_backend(tmp_path: object) -> None:

@@ -17,6 +17,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from widget.notify.base import (
+    ActivatedCallback,
+    Capabilities,
+    ClosedCallback,
+    Notification,
+    NotifyError,
+)
+
 DUNSTRC = """\
 [global]
     monitor = 0
@@ -251,3 +259,41 @@ class NotifySession:
         while not self.menu_file.exists() and time.monotonic() < end:
             time.sleep(0.02)
         return self.menu_file.read_text() if self.menu_file.exists() else ""
+
+
+class RecordingBackend:
+    """A real in-memory backend: keeps what it was asked to show, or fails on purpose
+    (``fail_start`` / ``fail_send``) to exercise the presenter's fallback."""
+
+    def __init__(
+        self, name: str = "recording", *, fail_start: bool = False, fail_send: bool = False
+    ) -> None:
+        self.name = name
+        self.sent: list[Notification] = []
+        self.started = False
+        self.closed = False
+        self.fail_start = fail_start
+        self.fail_send = fail_send
+        self.on_activated: ActivatedCallback | None = None
+        self.on_closed: ClosedCallback | None = None
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return Capabilities(server=self.name)
+
+    def start(
+        self, on_activated: ActivatedCallback | None = None, on_closed: ClosedCallback | None = None
+    ) -> None:
+        if self.fail_start:
+            raise NotifyError(f"{self.name} cannot start here")
+        self.started = True
+        self.on_activated, self.on_closed = on_activated, on_closed
+
+    def send(self, notification: Notification) -> None:
+        if self.fail_send:
+            raise NotifyError(f"{self.name} lost its server")
+        self.sent.append(notification)
+
+    def close(self) -> None:
+        self.started = False
+        self.closed = True

@@ -1,0 +1,107 @@
+"""The notification presenter: lazy start, fallback in order, never raising, click reports."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from tests.support.notify_session import RecordingBackend
+from widget.core.models import Entry, Settings
+from widget.core.policy import plan_batch
+from widget.notify.base import Action, CloseReason, Notification, Notifier
+
+N = Notification(summary="Ferries run again", body="Harbour Live", key=("harbour", "1"))
+
+
+def test_backends_start_lazily_on_first_notification() -> None:
+    first = RecordingBackend("first")
+    notifier = Notifier([first])
+    assert not first.started
+    assert notifier.notify(N)
+    assert first.started and first.sent == [N]
+
+
+def test_a_backend_that_fails_to_send_is_dropped_and_the_next_gets_the_same_notification() -> None:
+    broken = RecordingBackend("broken", fail_send=True)
+    fallback = RecordingBackend("fallback")
+    errors: list[str] = []
+    notifier = Notifier([broken, fallback], on_error=errors.append)
+    assert notifier.notify(N)
+    assert fallback.sent == [N] and broken.closed
+    assert errors == [
+        "The broken notification backend failed to show a notification: broken lost its server"
+    ]
+    assert notifier.capabilities.server == "fallback"
+
+
+def test_backends_that_cannot_start_are_skipped_in_order() -> None:
+    a = RecordingBackend("a", fail_start=True)
+    b = RecordingBackend("b", fail_start=True)
+    c = RecordingBackend("c")
+    notifier = Notifier([a, b, c])
+    assert notifier.notify(N)
+    assert c.sent == [N]
+    assert [f.split(" could not start")[0] for f in notifier.failures] == [
+        "The a notification backend",
+        "The b notification backend",
+    ]
+
+
+def test_no_working_backend_never_raises_and_reports_once() -> None:
+    errors: list[str] = []
+    notifier = Notifier([RecordingBackend("a", fail_start=True)], on_error=errors.append)
+    assert notifier.notify(N) is False
+    assert notifier.notify(N) is False
+    assert errors.count("No notification backend works; notifications are not shown.") == 1
+    assert notifier.capabilities.server == ""
+
+
+def test_clicks_and_closes_reach_the_callbacks() -> None:
+    backend = RecordingBackend()
+    activated: list[tuple[Notification, Action]] = []
+    closed: list[tuple[Notification, CloseReason]] = []
+    notifier = Notifier(
+        [backend],
+        on_activated=lambda n, a: activated.append((n, a)),
+        on_closed=lambda n, r: closed.append((n, r)),
+    )
+    notifier.notify(N)
+    assert backend.on_activated is not None and backend.on_closed is not None
+    backend.on_activated(N, Action.MARK_READ)
+    backend.on_closed(N, CloseReason.DISMISSED)
+    assert activated == [(N, Action.MARK_READ)] and closed == [(N, CloseReason.DISMISSED)]
+
+
+def test_close_closes_the_active_backend() -> None:
+    backend = RecordingBackend()
+    notifier = Notifier([backend])
+    notifier.notify(N)
+    notifier.close()
+    assert backend.closed
+
+
+def test_a_batch_notification_opens_the_window_and_covers_its_entries() -> None:
+    entries = [
+        Entry(
+            "harbour",
+            "Harbour Live",
+            "https://example.test/h",
+            f"h-{i}",
+            f"Update {i}",
+            None,
+            None,
+            None,
+            "",
+            (),
+            first_seen=_t(i),
+            notify=True,
+        )
+        for i in range(5)
+    ]
+    n = Notification.from_plan(plan_batch(entries, Settings()))
+    assert n.opens_window and n.key is None
+    assert n.entries == tuple(("harbour", f"h-{i}") for i in range(5))
+    assert n.summary == "5 new updates — latest: Update 4"
+
+
+def _t(minute: int) -> datetime:
+    return datetime(2026, 3, 11, 10, minute, tzinfo=timezone.utc)
