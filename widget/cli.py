@@ -13,9 +13,8 @@ import importlib
 import json
 import logging
 import sys
-import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TextIO
 
@@ -31,7 +30,13 @@ from widget.core.models import (
 )
 from widget.engine import Engine
 from widget.paths import AppPaths
-from widget.storage.config import ConfigStore
+from widget.storage.config import (
+    ConfigStore,
+    new_source_id,
+    unique_name,
+    with_source,
+    without_source,
+)
 from widget.storage.db import Database
 from widget.storage.secrets import SecretStore
 
@@ -313,16 +318,6 @@ def _check_unique(config: Config, *, name: str | None, urls: Sequence[str]) -> N
             raise UsageError(f"there is already a source named {s.name!r}; choose another --name")
 
 
-def _free_name(config: Config, title: str) -> str:
-    taken = {s.name.casefold() for s in config.sources}
-    if title.casefold() not in taken:
-        return title
-    n = 2
-    while f"{title} ({n})".casefold() in taken:
-        n += 1
-    return f"{title} ({n})"
-
-
 def _sources_add(ctx: _Context, url: str, *, name: str | None, interval: int | None) -> int:
     url = url.strip()
     if name is not None:
@@ -340,14 +335,14 @@ def _sources_add(ctx: _Context, url: str, *, name: str | None, interval: int | N
     def add(config: Config) -> Config:
         _check_unique(config, name=name, urls=[url, probe.url])
         source = Source(
-            id=uuid.uuid4().hex[:12],
-            name=name or _free_name(config, probe.title),
+            id=new_source_id(),
+            name=name or unique_name(config, probe.title),
             url=probe.url,
             kind=probe.kind,
             interval_minutes=interval,
         )
         added.append(source)
-        return replace(config, sources=(*config.sources, source))
+        return with_source(config, source)
 
     config = ctx.config.update(add)
     source = added[-1]
@@ -364,10 +359,7 @@ def _sources_remove(ctx: _Context, name: str) -> int:
     if source is None:
         raise UsageError(f"there is no source named {name!r}")
 
-    def remove(config: Config) -> Config:
-        return replace(config, sources=tuple(s for s in config.sources if s.id != source.id))
-
-    ctx.config.update(remove)
+    ctx.config.update(lambda config: without_source(config, source.id))
     ctx.db.delete_source(source.id)
     if source.auth is not AuthKind.NONE:
         try:

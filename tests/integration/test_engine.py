@@ -1,0 +1,455 @@
+"""The poll cycle against a real loopback HTTP server, a real SQLite store and config file."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+
+from tests.support.feeds import RSS, Post, posts, rss
+from tests.support.server import LoopbackServer
+from widget.core.errors import SecretsError, SourceError
+from widget.core.models import AuthKind, Config, PollStatus, Source, SourceKind
+from widget.engine import Engine
+from widget.sources.http import Credentials, FetchResponse, HttpClient
+from widget.storage.config import ConfigStore
+from widget.storage.db import Database
+from widget.storage.secrets import SecretStore
+
+START = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, minutes: float) -> None:
+        self.now += timedelta(minutes=minutes)
+
+
+class Rig:
+    """A config file, a database and an engine sharing one temp folder and one clock."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.clock = Clock()
+        self.config = ConfigStore(folder / "config.json")
+        self.db = Database.open(folder / "entries.sqlite3")
+        self.engine = self.new_engine()
+
+    def new_engine(self, **kwargs: object) -> Engine:
+        return Engine(
+            self.config,
+            self.db,
+            clock=self.clock,
+            rng=random.Random(7),
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    def add(self, name: str, url: str, **fields: object) -> Source:
+        source = Source(id=f"id-{name.lower()}", name=name, url=url, kind=SourceKind.FEED)
+        source = replace(source, **fields)  # type: ignore[arg-type]
+        config = self.config.load()
+        self.config.save(replace(config, sources=(*config.sources, source)))
+        return source
+
+    def close(self) -> None:
+        self.engine.close()
+        self.db.close()
+
+
+@pytest.fixture
+def rig(tmp_path: Path) -> Iterator[Rig]:
+    r = Rig(tmp_path)
+    yield r
+    r.close()
+
+
+def titles(result_entries: object) -> list[str]:
+    return [e.title for e in result_entries]  # type: ignore[attr-defined]
+
+
+def test_first_poll_is_a_silent_baseline_then_new_entries_notify(
+    rig: Rig, server: LoopbackServer
+) -> None:
+    url = server.route("/feed", rss(posts(3)), content_type=RSS)
+    rig.add("Harbour", url)
+
+    first = rig.engine.poll()
+    assert first.results[0].status is PollStatus.OK
+    assert first.results[0].baseline
+    assert len(first.new_entries) == 3
+    assert not any(e.notify for e in first.new_entries)
+
+    server.route(
+        "/feed",
+        rss([Post("p-4", "Night ferry added to the timetable"), *posts(3)]),
+        content_type=RSS,
+    )
+    second = rig.engine.poll(force=True)
+    assert titles(second.new_entries) == ["Night ferry added to the timetable"]
+    assert second.new_entries[0].notify
+    assert not second.results[0].baseline
+
+
+def test_entry_that_drops_out_and_returns_is_not_new(rig: Rig, server: LoopbackServer) -> None:
+    url = server.route("/feed", rss(posts(3)), content_type=RSS)
+    rig.add("Harbour", url)
+    rig.engine.poll()
+    server.route("/feed", rss(posts(2)), content_type=RSS)
+    assert rig.engine.poll(force=True).new_entries == ()
+    server.route("/feed", rss(posts(3)), content_type=RSS)
+    assert rig.engine.poll(force=True).new_entries == ()
+
+
+def test_edited_entry_is_updated_silently(rig: Rig, server: LoopbackServer) -> None:
+    url = server.route("/feed", rss(posts(2)), content_type=RSS)
+    source = rig.add("Harbour", url)
+    rig.engine.poll()
+    edited = [replace(posts(2)[0], title="Ferry timetable change number 1, corrected"), posts(2)[1]]
+    server.route("/feed", rss(edited), content_type=RSS)
+    result = rig.engine.poll(force=True)
+    assert result.new_entries == ()
+    assert result.results[0].updated_count == 1
+    stored = rig.db.get_entry(source.id, "p-1")
+    assert stored is not None and stored.title.endswith("corrected")
+
+
+def _conditional(etag: str, body: bytes) -> object:
+    def handler(h: BaseHTTPRequestHandler) -> None:
+        if h.headers.get("If-None-Match") == etag:
+            h.send_response(304)
+            h.send_header("ETag", etag)
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            return
+        h.send_response(200)
+        h.send_header("Content-Type", RSS)
+        h.send_header("ETag", etag)
+        h.send_header("Last-Modified", "Mon, 02 Mar 2026 09:00:00 GMT")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    return handler
+
+
+def test_conditional_get_sends_validators_back_and_304_parses_nothing(
+    rig: Rig, server: LoopbackServer
+) -> None:
+    url = server.route("/feed", handler=_conditional('"v1"', rss(posts(2))))  # type: ignore[arg-type]
+    rig.add("Harbour", url)
+    rig.engine.poll()
+    result = rig.engine.poll(force=True)
+    assert result.results[0].status is PollStatus.NOT_MODIFIED
+    second = server.requests_for("/feed")[1]
+    assert second.headers["if-none-match"] == '"v1"'
+    assert second.headers["if-modified-since"] == "Mon, 02 Mar 2026 09:00:00 GMT"
+
+
+def test_same_body_without_validators_is_not_modified(rig: Rig, server: LoopbackServer) -> None:
+    url = server.route("/feed", rss(posts(2)), content_type=RSS)
+    rig.add("Harbour", url)
+    rig.engine.poll()
+    result = rig.engine.poll(force=True)
+    assert result.results[0].status is PollStatus.NOT_MODIFIED
+    assert result.new_entries == ()
+
+
+def test_a_source_is_polled_only_when_due(rig: Rig, server: LoopbackServer) -> None:
+    url = server.route("/feed", rss(posts(1)), content_type=RSS)
+    rig.add("Harbour", url, interval_minutes=10)
+    rig.engine.poll()
+    assert rig.engine.poll().results == ()  # not due yet: no request
+    assert len(server.requests_for("/feed")) == 1
+    due = rig.engine.next_due_time()
+    assert due is not None and START + timedelta(minutes=8) < due < START + timedelta(minutes=12)
+    rig.clock.now = due
+    assert rig.engine.poll().results[0].status is PollStatus.NOT_MODIFIED
+    assert len(server.requests_for("/feed")) == 2
+
+
+def test_restart_keeps_validators_next_due_and_error_count(
+    rig: Rig, server: LoopbackServer
+) -> None:
+    good = server.route("/good", handler=_conditional('"abc"', rss(posts(1))))  # type: ignore[arg-type]
+    bad = server.route("/bad", "boom", status=500, content_type="text/plain")
+    rig.add("Good", good)
+    rig.add("Bad", bad)
+    rig.engine.poll()
+    before = rig.db.all_states()
+    rig.close()
+
+    rig.db = Database.open(rig.folder / "entries.sqlite3")
+    rig.engine = rig.new_engine()
+    after = rig.db.all_states()
+    assert after["id-good"].etag == '"abc"'
+    assert after["id-good"].next_due == before["id-good"].next_due
+    assert after["id-bad"].error_count == 1
+    assert after["id-bad"].last_error and "500" in after["id-bad"].last_error
+    rig.engine.poll(force=True)
+    assert server.requests_for("/good")[-1].headers["if-none-match"] == '"abc"'
+    assert rig.db.get_state("id-bad").error_count == 2
+
+
+def test_errors_back_off_and_success_resets(rig: Rig, server: LoopbackServer) -> None:
+    url = server.route("/feed", "down", status=503, content_type="text/plain")
+    rig.add("Harbour", url, interval_minutes=5)
+    first = rig.engine.poll().results[0]
+    assert first.status is PollStatus.ERROR
+    rig.clock.now = rig.db.get_state("id-harbour").next_due or START
+    rig.engine.poll()
+    state = rig.db.get_state("id-harbour")
+    assert state.error_count == 2
+    assert state.next_due is not None and state.next_due - rig.clock.now >= timedelta(minutes=9)
+
+    server.route("/feed", rss(posts(1)), content_type=RSS)
+    rig.clock.now = state.next_due
+    assert rig.engine.poll().results[0].status is PollStatus.OK
+    state = rig.db.get_state("id-harbour")
+    assert state.error_count == 0 and state.last_error is None
+
+
+def test_410_disables_the_source_with_a_visible_reason(rig: Rig, server: LoopbackServer) -> None:
+    gone = server.route("/gone", "gone", status=410, content_type="text/plain")
+    ok = server.route("/ok", rss(posts(1)), content_type=RSS)
+    rig.add("Gone", gone)
+    rig.add("Fine", ok)
+    result = rig.engine.poll()
+    by_name = {r.source_name: r for r in result.results}
+    assert by_name["Gone"].status is PollStatus.DISABLED
+    assert by_name["Fine"].status is PollStatus.OK
+    status = {s.source.name: s for s in rig.engine.statuses()}["Gone"]
+    assert not status.enabled
+    assert status.state.disabled_reason == "the server says this source is gone (HTTP 410)"
+    rig.engine.poll(force=True)
+    assert len(server.requests_for("/gone")) == 1
+
+
+def test_retry_after_defers_the_source_even_when_forced(rig: Rig, server: LoopbackServer) -> None:
+    url = server.route(
+        "/feed",
+        "slow down",
+        status=429,
+        headers={"Retry-After": "600", "Content-Type": "text/plain"},
+    )
+    rig.add("Harbour", url)
+    assert rig.engine.poll().results[0].status is PollStatus.ERROR
+    rig.clock.advance(5)
+    deferred = rig.engine.poll(force=True).results[0]
+    assert deferred.status is PollStatus.DEFERRED
+    assert deferred.error and "Retry-After" in deferred.error
+    assert len(server.requests_for("/feed")) == 1
+    server.route("/feed", rss(posts(1)), content_type=RSS)
+    rig.clock.advance(6)
+    assert rig.engine.poll(force=True).results[0].status is PollStatus.OK
+
+
+def test_permanent_redirect_on_two_polls_moves_the_source(rig: Rig, server: LoopbackServer) -> None:
+    new_url = server.route("/new", rss(posts(2)), content_type=RSS)
+    old_url = server.route("/old", status=301, headers={"Location": new_url})
+    source = rig.add("Harbour", old_url)
+    rig.engine.poll()
+    assert rig.config.load().sources[0].url == old_url  # once is not enough
+    rig.engine.poll(force=True)
+    moved = rig.config.load().sources[0]
+    assert moved.url == new_url and moved.id == source.id
+    assert len(rig.db.entries(source_id=source.id)) == 2
+    rig.engine.poll(force=True)
+    assert len(server.requests_for("/old")) == 2  # the third poll went to the new URL
+
+
+def test_filters_mute_entries_without_losing_them(rig: Rig, server: LoopbackServer) -> None:
+    url = server.route("/feed", rss(posts(1)), content_type=RSS)
+    rig.add("Harbour", url, exclude=("football",))
+    rig.engine.poll()
+    server.route(
+        "/feed",
+        rss(
+            [
+                Post("a", "Football scores from the harbour league"),
+                Post("b", "Storm warning for the coast"),
+                *posts(1),
+            ]
+        ),
+        content_type=RSS,
+    )
+    new = {e.title: e.notify for e in rig.engine.poll(force=True).new_entries}
+    assert new == {
+        "Football scores from the harbour league": False,
+        "Storm warning for the coast": True,
+    }
+
+
+def test_source_with_notify_off_stores_entries_silently(rig: Rig, server: LoopbackServer) -> None:
+    url = server.route("/feed", rss(posts(1)), content_type=RSS)
+    rig.add("Harbour", url, notify=False)
+    rig.engine.poll()
+    server.route("/feed", rss(posts(2)), content_type=RSS)
+    new = rig.engine.poll(force=True).new_entries
+    assert [e.notify for e in new] == [False]
+
+
+def test_many_sources_are_all_polled(rig: Rig, server: LoopbackServer) -> None:
+    for i in range(9):
+        rig.add(
+            f"Source{i}", server.route(f"/f{i}", rss(posts(2, prefix=f"s{i}")), content_type=RSS)
+        )
+    result = rig.engine.poll()
+    assert [r.status for r in result.results] == [PollStatus.OK] * 9
+    assert [r.source_name for r in result.results] == [f"Source{i}" for i in range(9)]
+    assert len(rig.db.entries()) == 18
+
+
+def test_cancel_between_sources_writes_nothing_more(rig: Rig, server: LoopbackServer) -> None:
+    for i in range(4):
+        rig.add(
+            f"Source{i}", server.route(f"/f{i}", rss(posts(1, prefix=f"s{i}")), content_type=RSS)
+        )
+    cancel = threading.Event()
+
+    def progress(done: int, total: int) -> None:
+        if done == 1:
+            cancel.set()
+
+    result = rig.engine.poll(cancel=cancel, progress=progress)
+    statuses = [r.status for r in result.results]
+    assert statuses.count(PollStatus.OK) == 1
+    assert statuses.count(PollStatus.CANCELLED) == 3
+    assert len(rig.db.entries()) == 1
+    states = rig.db.all_states()
+    assert sum(1 for s in states.values() if s.last_checked is not None) == 1
+
+
+class _ExplodingHttp(HttpClient):
+    """A real client that fails in an unexpected way for one URL."""
+
+    def fetch(self, url: str, **kwargs: object) -> FetchResponse:  # type: ignore[override]
+        if url.endswith("/explode"):
+            raise RuntimeError("the parser tripped over a wire")
+        return super().fetch(url, **kwargs)  # type: ignore[arg-type]
+
+
+def test_an_unexpected_exception_becomes_that_sources_error(
+    rig: Rig, server: LoopbackServer
+) -> None:
+    rig.add("Bad", server.route("/explode", rss(posts(1)), content_type=RSS))
+    rig.add("Good", server.route("/feed", rss(posts(1)), content_type=RSS))
+    http = _ExplodingHttp()
+    engine = rig.new_engine(http=http)
+    try:
+        result = engine.poll()
+    finally:
+        http.close()
+    by_name = {r.source_name: r for r in result.results}
+    assert by_name["Bad"].status is PollStatus.ERROR
+    assert by_name["Bad"].error and "tripped over a wire" in by_name["Bad"].error
+    assert by_name["Good"].status is PollStatus.OK
+
+
+class _MemorySecrets(SecretStore):
+    def __init__(self, secrets: dict[str, str] | None = None, broken: bool = False) -> None:
+        super().__init__("live-updates-test")
+        self.secrets = dict(secrets or {})
+        self.broken = broken
+
+    def get(self, source_id: str) -> str | None:
+        if self.broken:
+            raise SecretsError("no keyring is available on this desktop")
+        return self.secrets.get(source_id)
+
+
+def test_credentials_come_from_the_secret_store(rig: Rig, server: LoopbackServer) -> None:
+    rig.add(
+        "Private",
+        server.route("/private", rss(posts(1)), content_type=RSS),
+        auth=AuthKind.HEADER,
+        auth_header="X-Api-Key",
+    )
+    engine = rig.new_engine(secrets=_MemorySecrets({"id-private": "s3cret-token"}))
+    assert engine.poll().results[0].status is PollStatus.OK
+    assert server.requests_for("/private")[0].headers["x-api-key"] == "s3cret-token"
+    engine.close()
+
+
+def test_a_keyring_failure_fails_only_that_source(rig: Rig, server: LoopbackServer) -> None:
+    rig.add(
+        "Private",
+        server.route("/private", rss(posts(1)), content_type=RSS),
+        auth=AuthKind.BASIC,
+        username="reader",
+    )
+    rig.add("Public", server.route("/public", rss(posts(1)), content_type=RSS))
+    engine = rig.new_engine(secrets=_MemorySecrets(broken=True))
+    by_name = {r.source_name: r for r in engine.poll().results}
+    engine.close()
+    assert by_name["Private"].status is PollStatus.ERROR
+    assert by_name["Private"].error == "no keyring is available on this desktop"
+    assert by_name["Public"].status is PollStatus.OK
+    assert server.requests_for("/private") == []
+
+
+def test_probe_detects_a_feed_and_its_title(rig: Rig, server: LoopbackServer) -> None:
+    url = server.route("/feed", rss(posts(2), title="Lakeside Council News"), content_type=RSS)
+    probe = rig.engine.probe(url)
+    assert (probe.url, probe.kind, probe.title) == (url, SourceKind.FEED, "Lakeside Council News")
+    assert len(probe.items) == 2
+
+
+def test_probe_follows_autodiscovery(rig: Rig, server: LoopbackServer) -> None:
+    feed = server.route("/feed.xml", rss(posts(1)), content_type=RSS)
+    page = server.route(
+        "/page",
+        "<html><head><title>Town page</title>"
+        '<link rel="alternate" type="application/rss+xml" href="/feed.xml"></head>'
+        "<body><p>Welcome</p></body></html>",
+        content_type="text/html; charset=utf-8",
+    )
+    probe = rig.engine.probe(page)
+    assert probe.url == feed and probe.kind is SourceKind.FEED
+
+
+def test_probe_of_a_page_without_feeds_is_a_clear_error(rig: Rig, server: LoopbackServer) -> None:
+    page = server.route(
+        "/page",
+        "<html><head><title>Plain</title></head><body>Hi</body></html>",
+        content_type="text/html",
+    )
+    with pytest.raises(SourceError):
+        rig.engine.probe(page)
+
+
+def test_probe_sends_credentials_only_to_the_same_origin(rig: Rig, server: LoopbackServer) -> None:
+    url = server.route("/feed", rss(posts(1)), content_type=RSS)
+    creds = Credentials(AuthKind.HEADER, "tok", header="X-Api-Key")
+    rig.engine.probe(url, creds)
+    assert server.requests_for("/feed")[0].headers["x-api-key"] == "tok"
+
+
+def test_retention_prunes_after_a_poll(rig: Rig, server: LoopbackServer) -> None:
+    url = server.route("/feed", rss(posts(6)), content_type=RSS)
+    rig.add("Harbour", url)
+    config = rig.config.load()
+    rig.config.save(replace(config, settings=replace(config.settings, retention_entries=4)))
+    rig.engine.poll()
+    assert len(rig.db.entries()) == 4
+    # The pruned entries are tombstoned: they do not come back as new.
+    server.route(
+        "/feed", rss([Post("fresh", "Harbour reopens after repairs"), *posts(6)]), content_type=RSS
+    )
+    assert titles(rig.engine.poll(force=True).new_entries) == ["Harbour reopens after repairs"]
+
+
+def test_empty_config_polls_nothing(rig: Rig) -> None:
+    assert rig.config.load() == Config()
+    assert rig.engine.poll().results == ()
+    assert rig.engine.next_due_time() is None
