@@ -399,3 +399,23 @@ def test_the_database_is_shared_with_readers(
         assert len(reader.entries()) == 2
     finally:
         reader.close()
+
+
+def test_the_bundled_sample_feed_works_end_to_end(
+    home: Path, server: LoopbackServer, capsys: Capsys
+) -> None:
+    from importlib.resources import files
+
+    sample = files("widget.resources").joinpath("samples/sample-feed.xml").read_bytes()
+    add(capsys, server.route("/sample.xml", sample, content_type=RSS))
+    code, out, err = run_cli(capsys, "check", "--json")
+    assert (code, err) == (0, "")
+    entries = json_lines(out)
+    assert len(entries) == 4 and not any(e["notify"] for e in entries)
+    assert {e["source"] for e in entries} == {"Live Updates sample: Lakeside storm"}
+    by_id = {e["id"]: e for e in entries}
+    assert by_id["sample-storm-4"]["key_points"] == [
+        "Nine in ten homes have power again",
+        "The east bank follows by midnight",
+        "Schools open as usual tomorrow",
+    ]
