@@ -1,16 +1,26 @@
-"""Detect what a fetched body is, and autodiscover feeds from HTML pages. (STUB: to be implemented)"""
+"""Detect what a fetched body is, and autodiscover feeds from HTML pages."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from widget.core import text
+from widget.core.errors import ParseError
 from widget.core.models import ParsedSource, SourceKind
+from widget.sources import _html
+from widget.sources.feed import parse_feed
+from widget.sources.jsonfeed import json_feed_from_document, load_json, parse_json_feed
+from widget.sources.liveblog import live_page_from_scan, parse_live_page
+
+_FEED_ROOTS = ("rss", "feed", "rdf")
+_XML_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
 
 
 @dataclass(frozen=True)
 class FeedLinks:
-    """An HTML page that is neither feed nor live page, with its alternate feed URLs (best first)."""
+    """An HTML page that is neither feed nor live page, with its alternate feed URLs
+    (in page order, http(s) only)."""
 
     page_title: str
     urls: tuple[str, ...]
@@ -19,10 +29,46 @@ class FeedLinks:
 def parse(kind: SourceKind, body: bytes, headers: Mapping[str, str], url: str) -> ParsedSource:
     """Parse a body of a known kind. ``url`` is the final URL after redirects (the base for links).
     Raises ParseError when the body holds nothing of that kind."""
-    raise NotImplementedError
+    if kind is SourceKind.FEED:
+        return parse_feed(body, headers, url)
+    if kind is SourceKind.JSON_FEED:
+        return parse_json_feed(body, headers, url)
+    if kind is SourceKind.LIVE_PAGE:
+        return parse_live_page(body, headers, url)
+    raise ParseError(f"unknown source kind: {kind!r}")
 
 
 def detect(body: bytes, headers: Mapping[str, str], url: str) -> ParsedSource | FeedLinks:
     """What the body is: a feed, a JSON Feed or a live page (parsed), else an HTML page's
     ``<link rel="alternate">`` feed URLs. Raises ParseError when it is none of these."""
-    raise NotImplementedError
+    if not body.strip():
+        raise ParseError("the server sent an empty body: no feed or live page found at URL")
+    mtype = _html.media_type(headers)
+    start = _html.sniff_text(body, 64).lstrip()
+    if start.startswith("{") or ("json" in mtype and not start.startswith("<")):
+        return _detect_json(body, url)
+    root = _html.root_element(body)
+    if root in _FEED_ROOTS or (not root and mtype in _XML_TYPES):
+        return parse_feed(body, headers, url)
+    if root and root not in ("html", "head", "body") and "html" not in mtype:
+        raise ParseError(f"no feed or live page found at URL (an XML document of <{root}>)")
+    return _detect_html(body, headers, url)
+
+
+def _detect_json(body: bytes, url: str) -> ParsedSource:
+    return json_feed_from_document(load_json(body), url)
+
+
+def _detect_html(body: bytes, headers: Mapping[str, str], url: str) -> ParsedSource | FeedLinks:
+    scan = _html.scan_html(_html.decode_html(body, headers))
+    live = live_page_from_scan(scan, url)
+    if live is not None:
+        return live
+    urls: list[str] = []
+    for _kind, href in scan.alternates:
+        resolved = text.safe_url(href, base=url)
+        if resolved and resolved not in urls and resolved != url:
+            urls.append(resolved)
+    if not urls:
+        raise ParseError("no feed or live page found at URL")
+    return FeedLinks(page_title=scan.title, urls=tuple(urls))
