@@ -203,6 +203,28 @@ class NotifySession:
         )
         return out.returncode == 0 and "true" in out.stdout
 
+    def start_tray(self) -> None:
+        """An XEmbed tray host (trayer) on the session's display, for tray-balloon tests."""
+        proc = subprocess.Popen(
+            [
+                "trayer",
+                "--edge",
+                "top",
+                "--align",
+                "right",
+                "--widthtype",
+                "request",
+                "--height",
+                "32",
+                "--SetDockType",
+                "false",
+            ],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self._procs.append(proc)
+
     # --- what dunst received ---------------------------------------------------------------------
 
     def dunstctl(self, *args: str) -> str:
