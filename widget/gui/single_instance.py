@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import hashlib
 import logging
 import os
 import re
@@ -10,7 +11,7 @@ import re
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
-from widget import APP_ID
+from widget import APP_ID, APP_SLUG
 
 log = logging.getLogger(__name__)
 
@@ -21,12 +22,14 @@ READ_LIMIT = 1024
 
 
 def server_name(user: str | None = None) -> str:
-    """The per-user socket name (safe characters only)."""
+    """The per-user socket name: short (Unix socket paths are limited to ~100 bytes, and the
+    name is placed in the temp folder) and made of safe characters only."""
     try:
         who = user if user is not None else getpass.getuser()
     except (KeyError, OSError):  # no passwd entry and no LOGNAME/USER: still one per uid
         who = str(os.getuid()) if hasattr(os, "getuid") else "user"
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{APP_ID}-{who}")
+    digest = hashlib.sha256(f"{APP_ID}\0{who}".encode()).hexdigest()[:16]
+    return f"{APP_SLUG}-{re.sub(r'[^A-Za-z0-9_.-]', '_', who)[:16]}-{digest}"
 
 
 def send_message(name: str, message: str = SHOW) -> bool:
@@ -57,6 +60,7 @@ class SingleInstance(QObject):
         super().__init__(parent)
         self.name = name or server_name()
         self._server: QLocalServer | None = None
+        self._buffers: dict[QLocalSocket, bytearray] = {}
 
     def acquire(self) -> bool:
         if send_message(self.name, SHOW):
@@ -79,6 +83,10 @@ class SingleInstance(QObject):
         return True
 
     def release(self) -> None:
+        for socket in list(self._buffers):
+            socket.abort()
+            socket.deleteLater()
+        self._buffers.clear()
         if self._server is not None:
             self._server.close()
             self._server = None
@@ -89,19 +97,33 @@ class SingleInstance(QObject):
             return
         while server.hasPendingConnections():
             socket = server.nextPendingConnection()
-            buffer = bytearray()
+            self._buffers[socket] = bytearray()
+            socket.readyRead.connect(self._on_ready_read)
+            socket.disconnected.connect(self._on_disconnected)
+            self._read(socket)
 
-            def read(sock: QLocalSocket = socket, buf: bytearray = buffer) -> None:
-                buf.extend(bytes(sock.readAll().data())[:READ_LIMIT])
-                while b"\n" in buf:
-                    line, _, rest = bytes(buf).partition(b"\n")
-                    buf[:] = rest
-                    self._handle(line.decode("utf-8", "replace").strip())
+    def _on_ready_read(self) -> None:
+        socket = self.sender()
+        if isinstance(socket, QLocalSocket):
+            self._read(socket)
 
-            socket.readyRead.connect(read)
-            socket.disconnected.connect(socket.deleteLater)
-            if socket.bytesAvailable():
-                read()
+    def _on_disconnected(self) -> None:
+        socket = self.sender()
+        if isinstance(socket, QLocalSocket):
+            self._read(socket)
+            self._buffers.pop(socket, None)
+            socket.deleteLater()
+
+    def _read(self, socket: QLocalSocket) -> None:
+        buf = self._buffers.get(socket)
+        if buf is None:
+            return
+        buf.extend(bytes(socket.readAll().data()))
+        del buf[READ_LIMIT:]
+        while b"\n" in buf:
+            line, _, rest = bytes(buf).partition(b"\n")
+            buf[:] = rest
+            self._handle(line.decode("utf-8", "replace").strip())
 
     def _handle(self, message: str) -> None:
         log.info("message from a second launch: %r", message)
