@@ -10,7 +10,6 @@ aware UTC datetimes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import threading
@@ -23,6 +22,7 @@ from typing import Any
 
 from widget.core.errors import StorageError
 from widget.core.models import Entry, FetchState, Item, Source
+from widget.core.text import stable_hash
 from widget.storage.schema import APPLICATION_ID, SCHEMA_VERSION, SORT_TIME, migrate
 
 BUSY_TIMEOUT_S = 5.0
@@ -39,14 +39,6 @@ _ENTRY_COLUMNS = (
     " e.key_points, e.first_seen, e.notify, e.read, e.is_page, e.baseline"
 )
 _E_SORT_TIME = "COALESCE(e.published, e.updated, e.first_seen)"
-
-
-def _hash_parts(*parts: str | None) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(b"\x00" if part is None else b"\x01" + part.encode("utf-8"))
-        digest.update(b"\x1f")
-    return digest.hexdigest()
 
 
 def to_db_time(value: datetime | None) -> str | None:
@@ -71,7 +63,7 @@ def from_db_time(value: str | None) -> datetime | None:
 
 def fingerprint(item: Item) -> str:
     """What an entry's content looks like; a change means the entry was edited."""
-    return _hash_parts(
+    return stable_hash(
         item.title,
         item.url,
         item.summary,
