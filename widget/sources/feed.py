@@ -1,12 +1,14 @@
 """RSS 0.9x/1.0/2.0, RDF and Atom through feedparser: bytes plus response headers in, never a URL.
 
-feedparser would treat a ``str`` as a URL or a file path, so it only ever gets ``bytes``. Before
+feedparser would fetch a ``str`` that looks like a URL and would open a ``str`` *or* ``bytes``
+value that names an existing file, so it only ever gets the bytes wrapped in a ``BytesIO``. Before
 it does, custom XML entity declarations that could expand without bound (the "billion laughs"
 and quadratic-blowup bombs) are removed from the document type declaration.
 """
 
 from __future__ import annotations
 
+import io
 import re
 import time
 from collections.abc import Mapping
@@ -39,7 +41,7 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedSourc
     warnings: list[str] = []
     body = _defuse_entities(body, warnings)
     result = feedparser.parse(
-        body,
+        io.BytesIO(body),
         response_headers=dict(headers),
         sanitize_html=False,
         resolve_relative_uris=False,
