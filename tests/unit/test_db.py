@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from widget.core.errors import StorageError
 from widget.core.models import Entry, FetchState, Item, Source, SourceKind
 from widget.storage.db import Database, fingerprint
+from widget.storage.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, split_statements
 
 UTC = timezone.utc
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -400,3 +402,45 @@ def test_a_second_process_writing_concurrently_loses_nothing(tmp_path: Path) -> 
         assert proc.returncode == 0, err
         assert len(db.entries()) == 15 * 40 * 2
         assert len(db.all_states()) == 30
+
+
+def test_a_version_1_database_is_upgraded_keeping_its_entries(tmp_path: Path) -> None:
+    path = tmp_path / "entries.sqlite3"
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        for statement in split_statements(MIGRATIONS[0]):
+            conn.execute(statement)
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute("PRAGMA user_version = 1")
+        conn.execute("INSERT INTO sources VALUES ('s1', 'Harbour Watch', 'https://e.test/')")
+        conn.execute(
+            "INSERT INTO entries (source_id, entry_id, title, fingerprint, first_seen, last_seen)"
+            " VALUES ('s1', 'urn:old', 'Pier reopened', 'f', ?, ?)",
+            ("2024-04-01T00:00:00.000000+00:00", "2024-04-01T00:00:00.000000+00:00"),
+        )
+    with Database.open(path) as db:
+        assert [e.title for e in db.entries()] == ["Pier reopened"]
+        # Retention works on the upgraded file.
+        assert db.prune(T0, max_age_days=7) == 1
+    with closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+OPENER = """
+import sys
+from pathlib import Path
+from widget.storage.db import Database
+Database.open(Path(sys.argv[1])).close()
+"""
+
+
+def test_processes_opening_a_new_file_together_all_succeed(tmp_path: Path) -> None:
+    path = tmp_path / "entries.sqlite3"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", OPENER, str(path)], stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    with Database.open(path, readonly=True) as db:
+        assert db.entries() == []

@@ -369,23 +369,15 @@ class Database:
         was last seen, so a page that is still live keeps its key points."""
         if max_age_days < 1 or max_per_source < 1:
             raise ValueError("retention needs at least 1 day and 1 entry per source")
-        params = {
-            "now": to_db_time(now),
-            "cutoff": to_db_time(now - timedelta(days=max_age_days)),
-            "keep": max_per_source,
-            "tomb_cutoff": to_db_time(now - timedelta(days=max(TOMBSTONE_MIN_DAYS, max_age_days))),
-        }
+        stamp = _utc_text(now)
+        cutoff = _utc_text(now - timedelta(days=max_age_days))
+        tomb_cutoff = _utc_text(now - timedelta(days=max(TOMBSTONE_MIN_DAYS, max_age_days)))
         with self._writing("apply retention") as conn:
-            conn.execute(
-                "INSERT INTO tombstones (source_id, entry_id, fingerprint, removed_at, last_seen)"
-                f" SELECT source_id, entry_id, fingerprint, :now, :now FROM entries"
-                f" WHERE rowid IN ({_DOOMED}) ON CONFLICT (source_id, entry_id)"
-                " DO UPDATE SET removed_at = excluded.removed_at, last_seen = excluded.last_seen",
-                params,
-            )
-            removed = conn.execute(f"DELETE FROM entries WHERE rowid IN ({_DOOMED})", params)
-            conn.execute("DELETE FROM tombstones WHERE last_seen < :tomb_cutoff", params)
-            return int(removed.rowcount)
+            doomed = _doomed_rowids(conn, cutoff, max_per_source)
+            conn.executemany(_TOMBSTONE_ENTRY, [(stamp, stamp, rowid) for rowid in doomed])
+            conn.executemany("DELETE FROM entries WHERE rowid = ?", [(r,) for r in doomed])
+            conn.execute("DELETE FROM tombstones WHERE last_seen < ?", (tomb_cutoff,))
+        return len(doomed)
 
 
 _UPSERT_SOURCE = (
@@ -402,12 +394,39 @@ _UPDATE_ENTRY = (
     " key_points = ?, is_page = ?, fingerprint = ?, last_seen = ?"
     " WHERE source_id = ? AND entry_id = ?"
 )
-_DOOMED = (
-    "SELECT rowid FROM (SELECT rowid, first_seen, last_seen, is_page,"
-    f" ROW_NUMBER() OVER (PARTITION BY source_id ORDER BY {SORT_TIME} DESC, rowid DESC) AS rank"
-    " FROM entries)"
-    " WHERE rank > :keep OR (CASE WHEN is_page THEN last_seen ELSE first_seen END) < :cutoff"
+_TOMBSTONE_ENTRY = (
+    "INSERT INTO tombstones (source_id, entry_id, fingerprint, removed_at, last_seen)"
+    " SELECT source_id, entry_id, fingerprint, ?, ? FROM entries WHERE rowid = ?"
+    " ON CONFLICT (source_id, entry_id)"
+    " DO UPDATE SET removed_at = excluded.removed_at, last_seen = excluded.last_seen"
 )
+
+
+def _doomed_rowids(conn: sqlite3.Connection, cutoff: str, keep: int) -> list[int]:
+    """Entries past retention: beyond the newest ``keep`` of their source, or first seen
+    before ``cutoff`` (a live page's own entry: last seen before it). Index-only lookups."""
+    doomed: set[int] = set()
+    crowded = conn.execute(
+        "SELECT source_id FROM entries GROUP BY source_id HAVING COUNT(*) > ?", (keep,)
+    ).fetchall()
+    for (source_id,) in crowded:
+        doomed.update(
+            row[0]
+            for row in conn.execute(
+                f"SELECT rowid FROM entries WHERE source_id = ?"
+                f" ORDER BY {SORT_TIME} DESC, rowid DESC LIMIT -1 OFFSET ?",
+                (source_id, keep),
+            )
+        )
+    doomed.update(
+        row[0]
+        for row in conn.execute(
+            "SELECT rowid FROM entries WHERE is_page = 0 AND first_seen < ?"
+            " UNION ALL SELECT rowid FROM entries WHERE is_page = 1 AND last_seen < ?",
+            (cutoff, cutoff),
+        )
+    )
+    return sorted(doomed)
 
 
 def _content(item: Item) -> tuple[Any, ...]:

@@ -73,6 +73,11 @@ MIGRATIONS: tuple[str, ...] = (
         redirect_count    INTEGER NOT NULL DEFAULT 0
     );
     """,
+    # 2: retention by age reads an index instead of every entry.
+    """
+    CREATE INDEX entries_first_seen ON entries (first_seen) WHERE is_page = 0;
+    CREATE INDEX entries_page_last_seen ON entries (last_seen) WHERE is_page = 1;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
