@@ -322,7 +322,8 @@ def test_entry_without_title_is_titled_by_its_first_sentence() -> None:
 
 def test_long_summaries_are_bounded() -> None:
     words = " ".join(f"word{i}" for i in range(2000))
-    body = rss(f"<item><guid>long</guid><title>Long</title><description>{words}</description></item>")
+    body = rss(f"<item><guid>long</guid><title>Long</title><description>{words}</description>")
+    body = body.replace(b"</channel>", b"</item></channel>")
     item = parse_feed(body, XML, BASE).items[0]
     assert 0 < len(item.summary) <= 1000
     assert item.summary.startswith("word0 word1")
