@@ -63,14 +63,12 @@ def from_db_time(value: str | None) -> datetime | None:
 
 def fingerprint(item: Item) -> str:
     """What an entry's content looks like; a change means the entry was edited."""
-    return stable_hash(
-        item.title,
-        item.url,
-        item.summary,
-        "\n".join(item.key_points),
-        to_db_time(item.published),
-        to_db_time(item.updated),
-    )
+    return _fingerprint(item, to_db_time(item.published), to_db_time(item.updated))
+
+
+def _fingerprint(item: Item, published: str | None, updated: str | None) -> str:
+    key_points = "\n".join(item.key_points)
+    return stable_hash(item.title, item.url, item.summary, key_points, published, updated)
 
 
 def _corrupt(path: Path, reason: object) -> StorageError:
@@ -271,18 +269,21 @@ class Database:
                 if item.id in tombstoned:
                     tombstones_seen.append((stamp, source.id, item.id))
                     continue
-                fp = fingerprint(item)
+                published, updated = to_db_time(item.published), to_db_time(item.updated)
+                fp = _fingerprint(item, published, updated)
                 if item.id in known:
                     if known[item.id] == fp:
                         unchanged.append((stamp, source.id, item.id))
                     else:
-                        updates.append((*_content(item), fp, stamp, source.id, item.id))
+                        content = _content(item, published, updated)
+                        updates.append((*content, fp, stamp, source.id, item.id))
                     continue
                 wants = False if baseline else bool(notify(item))
-                inserts.append(
-                    (source.id, item.id, *_content(item), fp, stamp, stamp, wants, baseline)
+                content = _content(item, published, updated)
+                inserts.append((source.id, item.id, *content, fp, stamp, stamp, wants, baseline))
+                new_entries.append(
+                    _new_entry(source, item, content, first_seen, notify=wants, baseline=baseline)
                 )
-                new_entries.append(_new_entry(source, item, first_seen, wants, baseline))
             # Reverse order: entries sharing a sort time come back in the source's own order.
             conn.executemany(_INSERT_ENTRY, reversed(inserts))
             conn.executemany(_UPDATE_ENTRY, updates)
@@ -429,20 +430,20 @@ def _doomed_rowids(conn: sqlite3.Connection, cutoff: str, keep: int) -> list[int
     return sorted(doomed)
 
 
-def _content(item: Item) -> tuple[Any, ...]:
-    return (
-        item.title,
-        item.url,
-        to_db_time(item.published),
-        to_db_time(item.updated),
-        item.summary,
-        json.dumps(list(item.key_points), ensure_ascii=False),
-        item.is_page,
-    )
+def _content(item: Item, published: str | None, updated: str | None) -> tuple[Any, ...]:
+    """The stored columns of an item's content, in _INSERT_ENTRY / _UPDATE_ENTRY order."""
+    points = json.dumps(list(item.key_points), ensure_ascii=False)
+    return (item.title, item.url, published, updated, item.summary, points, item.is_page)
 
 
 def _new_entry(
-    source: Source, item: Item, first_seen: datetime, notify: bool, baseline: bool
+    source: Source,
+    item: Item,
+    content: tuple[Any, ...],
+    first_seen: datetime,
+    *,
+    notify: bool,
+    baseline: bool,
 ) -> Entry:
     return Entry(
         source_id=source.id,
@@ -451,8 +452,8 @@ def _new_entry(
         id=item.id,
         title=item.title,
         url=item.url,
-        published=from_db_time(to_db_time(item.published)),
-        updated=from_db_time(to_db_time(item.updated)),
+        published=from_db_time(content[2]),
+        updated=from_db_time(content[3]),
         summary=item.summary,
         key_points=tuple(item.key_points),
         first_seen=first_seen,
