@@ -271,6 +271,16 @@ class NotifySession:
             time.sleep(0.02)
         return found
 
+    def wait_shown(self, *summaries: str, deadline: float = 10.0) -> dict[str, dict[str, str]]:
+        """Records by summary once every one of ``summaries`` was displayed. (A notification
+        replaced before dunst displayed it never gets a record of its own.)"""
+        end = time.monotonic() + deadline
+        while True:
+            found = {r["DUNST_SUMMARY"]: r for r in self.records()}
+            if set(summaries) <= set(found) or time.monotonic() >= end:
+                return found
+            time.sleep(0.02)
+
     def choose_from_menu(self, summary: str, action: str) -> str:
         """Open dunst's context menu and pick ``action`` of the notification titled ``summary``;
         returns the menu dunst offered (one line per action)."""
