@@ -10,72 +10,43 @@ aware UTC datetimes.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import fields
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from widget.core.errors import StorageError
 from widget.core.models import Entry, FetchState, Item, Source
-from widget.core.text import stable_hash
-from widget.storage.schema import APPLICATION_ID, SCHEMA_VERSION, SORT_TIME, migrate
+from widget.storage.rows import (
+    E_SORT_TIME,
+    ENTRY_COLUMNS,
+    STATE_FIELDS,
+    content_columns,
+    entry_from_row,
+    fingerprint,
+    from_db_time,
+    item_fingerprint,
+    new_entry,
+    state_from_row,
+    to_db_time,
+    utc_text,
+    write_state,
+)
+from widget.storage.schema import (
+    SORT_TIME,
+    check_file,
+    check_readonly_version,
+    corrupt_error,
+    migrate,
+)
+
+__all__ = ["BUSY_TIMEOUT_S", "Database", "fingerprint", "from_db_time", "to_db_time"]
 
 BUSY_TIMEOUT_S = 5.0
 TOMBSTONE_MIN_DAYS = 30
-
-_STATE_FIELDS = tuple(f.name for f in fields(FetchState))
-_STATE_TIMES = frozenset(
-    {"next_due", "last_checked", "last_success", "last_new_entry", "retry_after_until"}
-)
-_STATE_BOOLS = frozenset({"baseline_done"})
-
-_ENTRY_COLUMNS = (
-    "e.source_id, s.name, s.url, e.entry_id, e.title, e.url, e.published, e.updated, e.summary,"
-    " e.key_points, e.first_seen, e.notify, e.read, e.is_page, e.baseline"
-)
-_E_SORT_TIME = "COALESCE(e.published, e.updated, e.first_seen)"
-
-
-def to_db_time(value: datetime | None) -> str | None:
-    """Fixed-width ISO 8601 in UTC; a naive datetime is taken to be UTC already."""
-    return None if value is None else _utc_text(value)
-
-
-def _utc_text(value: datetime) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
-
-
-def from_db_time(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
-
-
-def fingerprint(item: Item) -> str:
-    """What an entry's content looks like; a change means the entry was edited."""
-    return _fingerprint(item, to_db_time(item.published), to_db_time(item.updated))
-
-
-def _fingerprint(item: Item, published: str | None, updated: str | None) -> str:
-    key_points = "\n".join(item.key_points)
-    return stable_hash(item.title, item.url, item.summary, key_points, published, updated)
-
-
-def _corrupt(path: Path, reason: object) -> StorageError:
-    return StorageError(
-        f"{path} is not a valid Live Updates database ({reason}); it was left untouched. "
-        "Move it aside (or delete it) and Live Updates will start a new one."
-    )
 
 
 class Database:
@@ -117,10 +88,10 @@ class Database:
             raise StorageError(f"{path} could not be opened: {exc}") from exc
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            _check_file(conn, path)
+            check_file(conn, path)
             conn.execute("PRAGMA foreign_keys = ON")
             if readonly:
-                _check_readonly_version(conn, path)
+                check_readonly_version(conn, path)
             else:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
@@ -133,7 +104,7 @@ class Database:
             raise _operational(path, "opening", exc) from exc
         except sqlite3.DatabaseError as exc:
             conn.close()
-            raise _corrupt(path, exc) from exc
+            raise corrupt_error(path, exc) from exc
         except BaseException:
             conn.close()
             raise
@@ -201,19 +172,19 @@ class Database:
     def get_state(self, source_id: str) -> FetchState:
         with self._reading("read fetch state") as conn:
             row = conn.execute(
-                f"SELECT {', '.join(_STATE_FIELDS)} FROM fetch_state WHERE source_id = ?",
+                f"SELECT {', '.join(STATE_FIELDS)} FROM fetch_state WHERE source_id = ?",
                 (source_id,),
             ).fetchone()
-        return FetchState(source_id) if row is None else _state_from_row(row)
+        return FetchState(source_id) if row is None else state_from_row(row)
 
     def all_states(self) -> dict[str, FetchState]:
         with self._reading("read fetch state") as conn:
-            rows = conn.execute(f"SELECT {', '.join(_STATE_FIELDS)} FROM fetch_state").fetchall()
-        return {row[0]: _state_from_row(row) for row in rows}
+            rows = conn.execute(f"SELECT {', '.join(STATE_FIELDS)} FROM fetch_state").fetchall()
+        return {row[0]: state_from_row(row) for row in rows}
 
     def save_state(self, state: FetchState) -> None:
         with self._writing("save fetch state") as conn:
-            _save_state(conn, state)
+            write_state(conn, state)
 
     # --- entries ---
     def known_fingerprints(self, source_id: str) -> dict[str, str]:
@@ -241,7 +212,7 @@ class Database:
         Returns (new entries, number of updated entries)."""
         if state.source_id != source.id:
             raise ValueError(f"fetch state of {state.source_id!r} given for source {source.id!r}")
-        stamp = _utc_text(now)
+        stamp = utc_text(now)
         first_seen = datetime.fromisoformat(stamp)
         new_entries: list[Entry] = []
         inserts: list[tuple[Any, ...]] = []
@@ -270,19 +241,19 @@ class Database:
                     tombstones_seen.append((stamp, source.id, item.id))
                     continue
                 published, updated = to_db_time(item.published), to_db_time(item.updated)
-                fp = _fingerprint(item, published, updated)
+                fp = item_fingerprint(item, published, updated)
                 if item.id in known:
                     if known[item.id] == fp:
                         unchanged.append((stamp, source.id, item.id))
                     else:
-                        content = _content(item, published, updated)
+                        content = content_columns(item, published, updated)
                         updates.append((*content, fp, stamp, source.id, item.id))
                     continue
                 wants = False if baseline else bool(notify(item))
-                content = _content(item, published, updated)
+                content = content_columns(item, published, updated)
                 inserts.append((source.id, item.id, *content, fp, stamp, stamp, wants, baseline))
                 new_entries.append(
-                    _new_entry(source, item, content, first_seen, notify=wants, baseline=baseline)
+                    new_entry(source, item, content, first_seen, notify=wants, baseline=baseline)
                 )
             # Reverse order: entries sharing a sort time come back in the source's own order.
             conn.executemany(_INSERT_ENTRY, reversed(inserts))
@@ -294,7 +265,7 @@ class Database:
                 "UPDATE tombstones SET last_seen = ? WHERE source_id = ? AND entry_id = ?",
                 tombstones_seen,
             )
-            _save_state(conn, state)
+            write_state(conn, state)
         return new_entries, len(updates)
 
     def entries(
@@ -308,25 +279,25 @@ class Database:
             params.append(source_id)
         if unread_only:
             where.append("e.read = 0")
-        sql = f"SELECT {_ENTRY_COLUMNS} FROM entries e JOIN sources s ON s.id = e.source_id"
+        sql = f"SELECT {ENTRY_COLUMNS} FROM entries e JOIN sources s ON s.id = e.source_id"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += f" ORDER BY {_E_SORT_TIME} DESC, e.rowid DESC"
+        sql += f" ORDER BY {E_SORT_TIME} DESC, e.rowid DESC"
         if limit is not None:
             sql += " LIMIT ?"
             params.append(max(0, limit))
         with self._reading("read entries") as conn:
             rows = conn.execute(sql, params).fetchall()
-            return [_entry_from_row(row) for row in rows]
+            return [entry_from_row(row) for row in rows]
 
     def get_entry(self, source_id: str, entry_id: str) -> Entry | None:
         with self._reading("read an entry") as conn:
             row = conn.execute(
-                f"SELECT {_ENTRY_COLUMNS} FROM entries e JOIN sources s ON s.id = e.source_id"
+                f"SELECT {ENTRY_COLUMNS} FROM entries e JOIN sources s ON s.id = e.source_id"
                 " WHERE e.source_id = ? AND e.entry_id = ?",
                 (source_id, entry_id),
             ).fetchone()
-            return None if row is None else _entry_from_row(row)
+            return None if row is None else entry_from_row(row)
 
     def set_read(self, source_id: str, entry_id: str, read: bool = True) -> None:
         with self._writing("mark an entry read") as conn:
@@ -370,9 +341,9 @@ class Database:
         was last seen, so a page that is still live keeps its key points."""
         if max_age_days < 1 or max_per_source < 1:
             raise ValueError("retention needs at least 1 day and 1 entry per source")
-        stamp = _utc_text(now)
-        cutoff = _utc_text(now - timedelta(days=max_age_days))
-        tomb_cutoff = _utc_text(now - timedelta(days=max(TOMBSTONE_MIN_DAYS, max_age_days)))
+        stamp = utc_text(now)
+        cutoff = utc_text(now - timedelta(days=max_age_days))
+        tomb_cutoff = utc_text(now - timedelta(days=max(TOMBSTONE_MIN_DAYS, max_age_days)))
         with self._writing("apply retention") as conn:
             doomed = _doomed_rowids(conn, cutoff, max_per_source)
             conn.executemany(_TOMBSTONE_ENTRY, [(stamp, stamp, rowid) for rowid in doomed])
@@ -430,89 +401,6 @@ def _doomed_rowids(conn: sqlite3.Connection, cutoff: str, keep: int) -> list[int
     return sorted(doomed)
 
 
-def _content(item: Item, published: str | None, updated: str | None) -> tuple[Any, ...]:
-    """The stored columns of an item's content, in _INSERT_ENTRY / _UPDATE_ENTRY order."""
-    points = json.dumps(list(item.key_points), ensure_ascii=False)
-    return (item.title, item.url, published, updated, item.summary, points, item.is_page)
-
-
-def _new_entry(
-    source: Source,
-    item: Item,
-    content: tuple[Any, ...],
-    first_seen: datetime,
-    *,
-    notify: bool,
-    baseline: bool,
-) -> Entry:
-    return Entry(
-        source_id=source.id,
-        source_name=source.name,
-        source_url=source.url,
-        id=item.id,
-        title=item.title,
-        url=item.url,
-        published=from_db_time(content[2]),
-        updated=from_db_time(content[3]),
-        summary=item.summary,
-        key_points=tuple(item.key_points),
-        first_seen=first_seen,
-        notify=notify,
-        read=False,
-        is_page=item.is_page,
-        baseline=baseline,
-    )
-
-
-def _entry_from_row(row: Sequence[Any]) -> Entry:
-    (source_id, name, url, entry_id, title, link, published, updated, summary, points) = row[:10]
-    first_seen = from_db_time(row[10])
-    assert first_seen is not None
-    return Entry(
-        source_id=source_id,
-        source_name=name,
-        source_url=url,
-        id=entry_id,
-        title=title,
-        url=link,
-        published=from_db_time(published),
-        updated=from_db_time(updated),
-        summary=summary,
-        key_points=tuple(str(p) for p in json.loads(points)),
-        first_seen=first_seen,
-        notify=bool(row[11]),
-        read=bool(row[12]),
-        is_page=bool(row[13]),
-        baseline=bool(row[14]),
-    )
-
-
-def _state_from_row(row: Sequence[Any]) -> FetchState:
-    values: dict[str, Any] = {}
-    for name, value in zip(_STATE_FIELDS, row, strict=True):
-        if name in _STATE_TIMES:
-            value = from_db_time(value)
-        elif name in _STATE_BOOLS:
-            value = bool(value)
-        values[name] = value
-    return FetchState(**values)
-
-
-def _save_state(conn: sqlite3.Connection, state: FetchState) -> None:
-    values = [
-        to_db_time(getattr(state, name)) if name in _STATE_TIMES else getattr(state, name)
-        for name in _STATE_FIELDS
-    ]
-    columns = ", ".join(_STATE_FIELDS)
-    marks = ", ".join("?" for _ in _STATE_FIELDS)
-    assignments = ", ".join(f"{name} = excluded.{name}" for name in _STATE_FIELDS[1:])
-    conn.execute(
-        f"INSERT INTO fetch_state ({columns}) VALUES ({marks})"
-        f" ON CONFLICT (source_id) DO UPDATE SET {assignments}",
-        values,
-    )
-
-
 def _delete_source(conn: sqlite3.Connection, source_id: str) -> None:
     for table, column in (
         ("entries", "source_id"),
@@ -521,34 +409,6 @@ def _delete_source(conn: sqlite3.Connection, source_id: str) -> None:
         ("sources", "id"),
     ):
         conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (source_id,))
-
-
-def _check_file(conn: sqlite3.Connection, path: Path) -> None:
-    """Refuse a file that is not an intact Live Updates database (raises sqlite3 errors for a
-    file that is not SQLite at all)."""
-    app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
-    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    tables = conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
-    if app_id not in (0, APPLICATION_ID) or (app_id == 0 and (version or tables)):
-        raise _corrupt(path, "it is an SQLite database of another application")
-    if version > SCHEMA_VERSION:
-        raise StorageError(
-            f"{path} was written by a newer version of Live Updates (schema {version}; this "
-            f"version knows up to {SCHEMA_VERSION}); it was left untouched. Update Live Updates."
-        )
-    if tables:
-        problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
-        if problems != ["ok"]:
-            raise _corrupt(path, "; ".join(problems))
-
-
-def _check_readonly_version(conn: sqlite3.Connection, path: Path) -> None:
-    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    if version != SCHEMA_VERSION:
-        raise StorageError(
-            f"{path} has schema version {version}, expected {SCHEMA_VERSION}: open it once "
-            "for writing (start Live Updates or run `live-updates check`) to upgrade it."
-        )
 
 
 def _operational(path: Path, action: str, exc: sqlite3.OperationalError) -> StorageError:
@@ -568,4 +428,4 @@ def _translated(path: Path, action: str) -> Iterator[None]:
     except sqlite3.OperationalError as exc:
         raise _operational(path, action, exc) from exc
     except sqlite3.DatabaseError as exc:
-        raise _corrupt(path, exc) from exc
+        raise corrupt_error(path, exc) from exc

@@ -7,6 +7,9 @@ never edited; a change to the schema is a new script appended to the list.
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
+
+from widget.core.errors import StorageError
 
 # "LUpd" — marks a file as a Live Updates database (PRAGMA application_id).
 APPLICATION_ID = 0x4C557064
@@ -118,3 +121,38 @@ def migrate(conn: sqlite3.Connection) -> int:
         conn.execute("ROLLBACK")
         raise
     return found
+
+
+def corrupt_error(path: Path, reason: object) -> StorageError:
+    return StorageError(
+        f"{path} is not a valid Live Updates database ({reason}); it was left untouched. "
+        "Move it aside (or delete it) and Live Updates will start a new one."
+    )
+
+
+def check_file(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a file that is not an intact Live Updates database (raises sqlite3 errors for a
+    file that is not SQLite at all)."""
+    app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    tables = conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+    if app_id not in (0, APPLICATION_ID) or (app_id == 0 and (version or tables)):
+        raise corrupt_error(path, "it is an SQLite database of another application")
+    if version > SCHEMA_VERSION:
+        raise StorageError(
+            f"{path} was written by a newer version of Live Updates (schema {version}; this "
+            f"version knows up to {SCHEMA_VERSION}); it was left untouched. Update Live Updates."
+        )
+    if tables:
+        problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            raise corrupt_error(path, "; ".join(problems))
+
+
+def check_readonly_version(conn: sqlite3.Connection, path: Path) -> None:
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version != SCHEMA_VERSION:
+        raise StorageError(
+            f"{path} has schema version {version}, expected {SCHEMA_VERSION}: open it once "
+            "for writing (start Live Updates or run `live-updates check`) to upgrade it."
+        )
