@@ -456,7 +456,9 @@ class HttpClient:
         decoder = _Decoder(response.headers.get("content-encoding", ""))
         parts: list[bytes] = []
         size = 0
-        for raw in response.iter_raw(self._chunk_size):
+        # iter_raw() without a size yields each network read as it arrives (with a size, httpx
+        # buffers up to it), so cancel and the deadline are checked while a body trickles in.
+        for raw in response.iter_raw():
             if cancel is not None and cancel.is_set():
                 raise FetchCancelled()
             self._remaining(started)
