@@ -268,14 +268,12 @@ class HttpClient:
         max_per_host: int = 2,
         proxy: str | None = None,
         max_redirects: int = MAX_REDIRECTS,
-        chunk_size: int = 64 * 1024,
     ) -> None:
         self._connect_timeout = min(connect_timeout, deadline)
         self._deadline = deadline
         self._max_bytes = max_bytes
         self._max_per_host = max_per_host
         self._max_redirects = max_redirects
-        self._chunk_size = chunk_size
         self._slots = threading.BoundedSemaphore(max_connections)
         self._host_slots: dict[tuple[str, str, int | None], threading.BoundedSemaphore] = {}
         self._lock = threading.Lock()
