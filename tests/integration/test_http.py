@@ -309,7 +309,10 @@ def test_a_server_that_stops_after_the_headers(
 def test_a_server_that_never_answers(
     server: LoopbackServer, client: HttpClient, release: threading.Event
 ) -> None:
-    url = server.route("/silent", handler=lambda h: release.wait(30) and None)
+    def silent(h: BaseHTTPRequestHandler) -> None:
+        release.wait(30)
+
+    url = server.route("/silent", handler=silent)
     with pytest.raises(FetchError, match=r"timed out after 2 s"):
         client.fetch(url)
 
