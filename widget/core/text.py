@@ -47,6 +47,7 @@ _HIDDEN_CLOSE = {
 # first refuses. A bare "<!" matches too, so that a comment holding tags is never missed.
 _ATTRS = r"""(?:[^<>"']*(?:(?:"[^"<]*"|'[^'<]*')[^<>"']*)*>|[^<>]*>)"""
 _TAG = re.compile(rf"<(?:/?([a-zA-Z][^\s/<>]*){_ATTRS}|\?{_ATTRS}|!{_ATTRS}?)")
+_TAG_START = re.compile(r"</?[a-zA-Z]")
 # What each tag turns into: tags of block elements become a space so that "<p>a</p><p>b</p>"
 # reads "a b"; other tags vanish. Names are looked up as written (lower and upper case are listed,
 # mixed case falls back to .lower()). A hidden element or a "<!" section (name None) means the
@@ -102,7 +103,6 @@ def _drop_hidden(html: str) -> str:
     pos = 0
     while m is not None:
         parts.append(html[pos : m.start()])
-        parts.append(" ")
         name = m.group(1)
         if name is not None:
             close = _HIDDEN_CLOSE[name.lower()].search(html, m.end())
@@ -150,6 +150,11 @@ def _strip_markup(html: str) -> str:
         if _HIDDEN in replacements:  # <!DOCTYPE …>, <?xml …?> or an unclosed hidden element
             replacements = ["" if r is _HIDDEN else r for r in replacements]
     parts[1::2] = replacements
+    # A tag cut off by the end of the text (a truncated summary) is dropped, as browsers do.
+    tail = parts[-1]
+    lt = tail.rfind("<")
+    if lt >= 0 and _TAG_START.match(tail, lt) is not None and ">" not in tail[lt:]:
+        parts[-1] = tail[:lt]
     return "".join(parts)
 
 
@@ -180,7 +185,7 @@ def html_to_text(html: str | None) -> str:
 
 # A candidate sentence end: terminal punctuation, optional closing quotes/brackets, then space.
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*\s+")
-_OPENERS = frozenset("\"'“‘«([")
+_OPENERS = frozenset("\"'“‘«([¿¡")
 # Words that end with a period without ending the sentence (compared lower-case, without the
 # final period). Single letters (initials such as "John F. Kennedy") are handled separately.
 # fmt: off
@@ -206,7 +211,7 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     return word in _ABBREVIATIONS
 
 
-def first_sentence(text: str, max_chars: int = SENTENCE_MAX_CHARS) -> str:
+def first_sentence(text: str, *, max_chars: int = SENTENCE_MAX_CHARS) -> str:
     """The first sentence of plain text (at most ``max_chars``, cut with "…" when longer), or
     the whole text if it has no sentence end.
 
