@@ -94,10 +94,14 @@ def _error_message(exc: BaseException) -> str:
 
 
 def _unique_items(items: Iterable[Item]) -> list[Item]:
-    """The first item of each identity: a feed that repeats an id still yields one entry."""
+    """The first item of each identity (a feed that repeats an id still yields one entry),
+    leaving out items with nothing a person could read or open (e.g. a cut-off last item)."""
     seen: set[str] = set()
     unique: list[Item] = []
     for item in items:
+        if not (item.title.strip() or item.summary.strip() or item.url or item.key_points):
+            log.info("skipping an entry with no title, text or link (id %r)", item.id)
+            continue
         if item.id in seen:
             log.info("skipping a repeated entry id %r", item.id)
             continue

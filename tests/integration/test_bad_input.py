@@ -378,10 +378,12 @@ def test_a_corrupt_config_file_is_reported_and_kept(home: Path, capsys: Capsys) 
     path = AppPaths.default().config_file
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text('{"version": 1, "sources": [ {"name": "half', encoding="utf-8")
-    for argv in (["check"], ["sources", "list"], ["entries"]):
+    for argv in (["check"], ["sources", "list"], ["sources", "add", "http://127.0.0.1:9/"]):
         code, _out, err = run_cli(capsys, *argv)
         assert code == 2, argv
         assert str(path) in err and err.count("\n") == 1
+    # Stored entries stay readable: listing them needs only the database.
+    assert run_cli(capsys, "entries", "--json")[0] == 0
     assert path.read_text(encoding="utf-8") == '{"version": 1, "sources": [ {"name": "half'
 
 
