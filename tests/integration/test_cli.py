@@ -419,3 +419,22 @@ def test_the_bundled_sample_feed_works_end_to_end(
         "The east bank follows by midnight",
         "Schools open as usual tomorrow",
     ]
+
+
+def test_sources_remove_without_a_keyring_only_warns(
+    home: Path, capsys: Capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from widget.core.models import AuthKind, Config, Source, SourceKind
+    from widget.storage.config import ConfigStore
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "disabled:")
+    private = Source(
+        id="priv", name="Private", url="http://127.0.0.1:9/feed", kind=SourceKind.FEED,
+        auth=AuthKind.BASIC, username="reader",
+    )  # fmt: skip
+    ConfigStore(AppPaths.default().config_file).save(Config(sources=(private,)))
+    code, out, err = run_cli(capsys, "sources", "remove", "Private")
+    assert code == 0 and "Removed" in out
+    assert err.startswith("warning:") and "keyring" in err.lower()
+    assert sources_json(capsys) == []
