@@ -290,10 +290,12 @@ def test_prune_by_age_counts_from_first_seen(db: Database) -> None:
 
 def test_a_live_page_entry_that_is_still_seen_is_kept(db: Database) -> None:
     page = item(0, is_page=True, title="Storm live: all the updates")
+    updates = [item(n, published=T0 + timedelta(days=40, minutes=n)) for n in (1, 2, 3)]
     poll(db, [page], now=T0)
-    poll(db, [page], now=T0 + timedelta(days=40))
-    assert db.prune(T0 + timedelta(days=41), max_age_days=30) == 0
-    assert db.entries()[0].is_page
+    poll(db, [page, *updates], now=T0 + timedelta(days=40))
+    assert db.prune(T0 + timedelta(days=41), max_age_days=30, max_per_source=2) == 1
+    assert [e.id for e in db.entries() if e.is_page] == ["urn:item:0"]
+    assert len(db.entries()) == 3
 
 
 def test_tombstones_expire_after_thirty_days_unless_seen_again(db: Database) -> None:

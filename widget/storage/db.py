@@ -376,16 +376,19 @@ _TOMBSTONE_ENTRY = (
 
 def _doomed_rowids(conn: sqlite3.Connection, cutoff: str, keep: int) -> list[int]:
     """Entries past retention: beyond the newest ``keep`` of their source, or first seen
-    before ``cutoff`` (a live page's own entry: last seen before it). Index-only lookups."""
+    before ``cutoff``. A live page's own entry is not counted and ages from when it was last
+    seen, so a page that is still live keeps its key points. Index-only lookups."""
     doomed: set[int] = set()
     crowded = conn.execute(
-        "SELECT source_id FROM entries GROUP BY source_id HAVING COUNT(*) > ?", (keep,)
+        # Counts the page entry too (cheap, from an index); the query below leaves it out.
+        "SELECT source_id FROM entries GROUP BY source_id HAVING COUNT(*) > ?",
+        (keep,),
     ).fetchall()
     for (source_id,) in crowded:
         doomed.update(
             row[0]
             for row in conn.execute(
-                f"SELECT rowid FROM entries WHERE source_id = ?"
+                f"SELECT rowid FROM entries WHERE source_id = ? AND is_page = 0"
                 f" ORDER BY {SORT_TIME} DESC, rowid DESC LIMIT -1 OFFSET ?",
                 (source_id, keep),
             )
