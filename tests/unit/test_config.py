@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import threading
+from functools import partial
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -224,8 +225,9 @@ def test_a_password_typed_into_the_file_is_not_written_back(tmp_path: Path) -> N
 
 
 def test_defaults_fill_missing_fields_and_whole_floats_count(tmp_path: Path) -> None:
-    data = {"sources": [{"id": "x", "name": "X", "url": "https://e.test/", "kind": "livepage"}]}
-    data["sources"][0]["interval_minutes"] = 3.0  # type: ignore[index]
+    raw: dict[str, Any] = {"id": "x", "name": "X", "url": "https://e.test/", "kind": "livepage"}
+    raw["interval_minutes"] = 3.0
+    data = {"sources": [raw]}
     source = ConfigStore(write(tmp_path / "config.json", data)).load().sources[0]
     assert (source.enabled, source.notify, source.auth, source.interval_minutes) == (
         True,
@@ -297,7 +299,7 @@ def test_concurrent_updates_from_processes_and_threads_lose_nothing(tmp_path: Pa
     def add(tag: str) -> None:
         try:
             for n in range(15):
-                store.update(lambda c, n=n: with_source(c, feed(f"{tag}{n}", f"{tag} {n}")))
+                store.update(partial(with_source, source=feed(f"{tag}{n}", f"{tag} {n}")))
         except BaseException as exc:
             errors.append(exc)
 
