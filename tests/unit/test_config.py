@@ -6,8 +6,8 @@ import json
 import subprocess
 import sys
 import threading
-from functools import partial
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
