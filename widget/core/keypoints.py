@@ -14,6 +14,7 @@ Rules (first match wins):
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 from widget.core.text import collapse_whitespace, first_sentence, html_to_text, truncate
 
@@ -49,6 +50,9 @@ _INLINE = frozenset(
 )
 # How far back (in characters of HTML) the text announcing a list may start.
 _ANCHOR_WINDOW = 1000
+# Rules 1 and 2 look at the first lists only (real entries have a handful; hostile input may
+# hold hundreds of thousands).
+_MAX_LISTS = 64
 # Above this size, rule 3 converts only the start of the HTML (it needs one sentence).
 _RULE3_HTML_WINDOW = 8192
 
@@ -80,7 +84,7 @@ def extract_key_points(
 
 def _anchored_list(html: str, limit: int) -> tuple[str, ...]:
     scanned_until = 0  # lists inside a list already scanned are part of it
-    for m in _LIST_OPEN.finditer(html):
+    for m in islice(_LIST_OPEN.finditer(html), _MAX_LISTS):
         if m.start() < scanned_until or not _announced(html, m.start()):
             continue
         items, scanned_until = _list_items(html, m.start(), stop_after=None)
@@ -142,7 +146,7 @@ def _announced(html: str, list_start: int) -> bool:
 
 def _first_short_list(html: str, limit: int) -> tuple[str, ...]:
     scanned_until = 0
-    for m in _LIST_OPEN.finditer(html):
+    for m in islice(_LIST_OPEN.finditer(html), _MAX_LISTS):
         if m.start() < scanned_until:
             continue
         items, scanned_until = _list_items(html, m.start(), stop_after=RULE2_MAX_ITEMS)
