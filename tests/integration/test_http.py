@@ -18,7 +18,7 @@ import pytest
 
 from tests.support.server import LoopbackServer
 from widget import USER_AGENT
-from widget.core.errors import FetchError
+from widget.core.errors import ConfigError, FetchError
 from widget.core.models import AuthKind
 from widget.sources.http import Credentials, FetchCancelled, HttpClient
 
@@ -148,6 +148,25 @@ def test_validators_go_back_verbatim_and_304_returns_an_empty_body(
     assert sent["if-none-match"] == etag
     assert sent["if-modified-since"] == modified
     assert "if-none-match" not in server.requests_for("/cond")[0].headers
+
+
+@pytest.mark.parametrize("etag", [b'"caf\xc3\xa9"', b'"caf\xe9"', b'W/"a b\tc"'])
+def test_validators_with_unusual_bytes_go_back_byte_for_byte(
+    server: LoopbackServer, client: HttpClient, etag: bytes
+) -> None:
+    received: list[bytes] = []
+
+    def raw_etag(h: BaseHTTPRequestHandler) -> None:
+        sent_back = h.headers.get("If-None-Match")
+        if sent_back is not None:  # http.server reads header bytes as Latin-1
+            received.append(sent_back.encode("latin-1"))
+        h.wfile.write(b"HTTP/1.1 200 OK\r\nETag: " + etag + b"\r\nContent-Length: 4\r\n\r\nbody")
+        h.wfile.flush()
+
+    url = server.route("/raw", handler=raw_etag)
+    first = client.fetch(url)
+    client.fetch(url, etag=first.etag)
+    assert received == [etag]
 
 
 # --- redirects ---
@@ -609,6 +628,16 @@ def test_malformed_credentials_are_refused_before_sending(
         client.fetch(url, credentials=creds)
     assert "Injected" not in str(caught.value)
     assert server.requests_for("/private") == []
+
+
+# --- settings ---
+
+
+@pytest.mark.parametrize("proxy", ["nonsense", "ftp://proxy.example:21", "socks5://proxy:1080"])
+def test_an_unusable_proxy_setting_is_a_config_error_without_echoing_it(proxy: str) -> None:
+    with pytest.raises(ConfigError, match="proxy") as caught:
+        HttpClient(proxy=proxy)
+    assert proxy not in str(caught.value)
 
 
 # --- cookies ---

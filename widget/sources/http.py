@@ -19,7 +19,6 @@ import re
 import ssl
 import threading
 import time
-import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,9 +31,10 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from widget import USER_AGENT
-from widget.core.errors import FetchError
+from widget.core.errors import ConfigError, FetchError
 from widget.core.models import AuthKind
 from widget.core.schedule import parse_retry_after
+from widget.sources.decoding import ContentDecoder, OverLimit
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 5
@@ -46,6 +46,7 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _PERMANENT = frozenset({301, 308})
 _SLOT_POLL = 0.1  # seconds between cancel checks while waiting for a connection slot
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP header name
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # not allowed in a header value
 
 
 @dataclass(frozen=True)
@@ -63,12 +64,14 @@ class Credentials:
 
     def as_headers(self) -> dict[str, str]:
         """The request header(s) carrying these credentials."""
-        if any(c in self.secret for c in "\r\n\0"):
-            raise FetchError("the stored secret for this source holds a line break")
+        if _CONTROL.search(self.secret):
+            raise FetchError("the stored secret for this source holds a control character")
         if self.kind is AuthKind.BASIC:
             user = self.username or ""
-            if ":" in user or any(c in user for c in "\r\n\0"):
-                raise FetchError("the user name for this source holds a colon or a line break")
+            if ":" in user or _CONTROL.search(user):
+                raise FetchError(
+                    "the user name for this source holds a colon or a control character"
+                )
             token = base64.b64encode(f"{user}:{self.secret}".encode()).decode("ascii")
             return {"Authorization": f"Basic {token}"}
         if self.kind is AuthKind.HEADER:
@@ -134,6 +137,23 @@ def _check_url(url: str, what: str = "URL") -> None:
     _origin(url)
 
 
+def _header_bytes(value: str) -> bytes:
+    """A header value as bytes. Validators are read as Latin-1 (one char per byte, see
+    ``_raw_header``), so encoding them back as Latin-1 sends exactly the bytes the server sent."""
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8")
+
+
+def _raw_header(response: httpx.Response, name: bytes) -> str | None:
+    """A header's exact bytes as a str (Latin-1), the first if it repeats."""
+    for key, value in response.headers.raw:
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
+
+
 def _size_text(n: int) -> str:
     for unit, size in (("MB", 1024 * 1024), ("KB", 1024)):
         if n >= size and n % size == 0:
@@ -187,73 +207,6 @@ def _network_reason(exc: BaseException) -> str:
     return f"could not connect ({exc})" if str(exc) else "could not connect"
 
 
-class _OverLimit(Exception):
-    """The decoded body went past the size cap."""
-
-
-class _Layer:
-    """One content coding to undo: gzip (members may be concatenated) or deflate."""
-
-    def __init__(self, coding: str) -> None:
-        self.coding = coding
-        self._d: zlib._Decompress | None = None
-        if coding != "deflate":
-            self._d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-
-    def _start_deflate(self, data: bytes) -> zlib._Decompress:
-        # A zlib stream as the RFC says, or (often in the wild) raw deflate.
-        wrapped = len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
-        return zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
-
-    def feed(self, data: bytes, max_length: int) -> bytes:
-        d = self._d = self._d or self._start_deflate(data)
-        try:
-            out = d.decompress(data, max_length)
-            while not d.unconsumed_tail and d.eof and d.unused_data and self.coding != "deflate":
-                if len(out) >= max_length:
-                    raise _OverLimit
-                rest = d.unused_data  # the next gzip member
-                d = self._d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-                out += d.decompress(rest, max_length - len(out))
-        except zlib.error as exc:
-            raise FetchError(f"the {self.coding} response could not be decompressed") from exc
-        if d.unconsumed_tail:  # stopped at max_length with input left over
-            raise _OverLimit
-        return out
-
-    def finish(self) -> None:
-        if self._d is not None and not self._d.eof:
-            raise FetchError(f"the {self.coding} response was cut off")
-
-
-class _Decoder:
-    """Undo gzip/deflate content codings chunk by chunk, never producing more than asked."""
-
-    def __init__(self, content_encoding: str) -> None:
-        self._layers: list[_Layer] = []
-        codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
-        for coding in reversed(codings):  # the last coding applied is undone first
-            if coding == "identity":
-                continue
-            if coding not in ("gzip", "x-gzip", "deflate"):
-                raise FetchError(f"the server used an unsupported content encoding ({coding})")
-            self._layers.append(_Layer("gzip" if coding == "x-gzip" else coding))
-
-    def feed(self, data: bytes, limit: int) -> bytes:
-        """Decode ``data``; raises _OverLimit rather than return more than ``limit`` bytes."""
-        for layer in self._layers:
-            if not data:
-                break
-            data = layer.feed(data, limit + 1)
-        if len(data) > limit:
-            raise _OverLimit
-        return data
-
-    def finish(self) -> None:
-        for layer in self._layers:
-            layer.finish()
-
-
 class HttpClient:
     """Thread-safe: up to ``max_connections`` requests at once and ``max_per_host`` per host."""
 
@@ -278,23 +231,32 @@ class HttpClient:
         self._host_slots: dict[tuple[str, str, int | None], threading.BoundedSemaphore] = {}
         self._lock = threading.Lock()
         self._closed = False
-        self._client = httpx.Client(
-            http1=True,
-            http2=False,
-            follow_redirects=False,
-            cookies=CookieJar(policy=_NoCookies()),
-            headers={
-                "User-Agent": user_agent,
-                "Accept": ACCEPT,
-                "Accept-Encoding": "gzip, deflate",
-            },
-            timeout=httpx.Timeout(deadline, connect=self._connect_timeout),
-            limits=httpx.Limits(
-                max_connections=max_connections, max_keepalive_connections=max_connections
-            ),
-            proxy=proxy,
-            trust_env=proxy is None,  # no proxy configured: the system's (environment) proxy
-        )
+        try:
+            self._client = httpx.Client(
+                http1=True,
+                http2=False,
+                follow_redirects=False,
+                cookies=CookieJar(policy=_NoCookies()),
+                headers={
+                    "User-Agent": user_agent,
+                    "Accept": ACCEPT,
+                    "Accept-Encoding": "gzip, deflate",
+                },
+                timeout=httpx.Timeout(deadline, connect=self._connect_timeout),
+                limits=httpx.Limits(
+                    max_connections=max_connections, max_keepalive_connections=max_connections
+                ),
+                proxy=proxy or None,
+                trust_env=not proxy,  # no proxy configured: the system's (environment) proxy
+            )
+        except ImportError as exc:  # httpx needs an extra package for SOCKS
+            raise ConfigError(
+                "SOCKS proxies are not supported; set an http:// or https:// proxy"
+            ) from exc
+        except (ValueError, httpx.InvalidURL) as exc:  # the message would echo the proxy URL
+            raise ConfigError(
+                "the proxy setting is not a usable proxy URL (use http://host:port)"
+            ) from exc
 
     def close(self) -> None:
         with self._lock:
@@ -403,8 +365,11 @@ class HttpClient:
             raise FetchCancelled()
         left = self._remaining(started)
         timeout = httpx.Timeout(left, connect=min(self._connect_timeout, left))
+        raw_headers = [
+            (name.encode("ascii"), _header_bytes(value)) for name, value in headers.items()
+        ]
         try:
-            with self._client.stream("GET", url, headers=headers, timeout=timeout) as response:
+            with self._client.stream("GET", url, headers=raw_headers, timeout=timeout) as response:
                 return self._handle(response, started, cancel)
         except httpx.ConnectTimeout as exc:
             raise FetchError(
@@ -416,6 +381,8 @@ class HttpClient:
             raise FetchError(_network_reason(exc)) from exc
         except httpx.RemoteProtocolError as exc:
             raise FetchError(f"the server broke the HTTP protocol ({exc})") from exc
+        except httpx.LocalProtocolError as exc:  # its message may quote a header value
+            raise FetchError("the request could not be sent (an invalid header value)") from exc
         except httpx.ProxyError as exc:
             raise FetchError(f"the proxy refused the request ({exc})") from exc
         except httpx.HTTPError as exc:
@@ -431,8 +398,8 @@ class HttpClient:
         location = response.headers.get("location")
         if code in _REDIRECTS and location:
             return code, location
-        etag = response.headers.get("etag")
-        last_modified = response.headers.get("last-modified")
+        etag = _raw_header(response, b"etag")
+        last_modified = _raw_header(response, b"last-modified")
         headers = {name.lower(): value for name, value in response.headers.items()}
         final_url = str(response.url)
         if code == 304:
@@ -451,7 +418,7 @@ class HttpClient:
         declared = response.headers.get("content-length", "").strip()
         if declared.isdigit() and int(declared) > self._max_bytes:
             raise self._too_large()
-        decoder = _Decoder(response.headers.get("content-encoding", ""))
+        decoder = ContentDecoder(response.headers.get("content-encoding", ""))
         parts: list[bytes] = []
         size = 0
         # iter_raw() without a size yields each network read as it arrives (with a size, httpx
@@ -462,7 +429,7 @@ class HttpClient:
             self._remaining(started)
             try:
                 data = decoder.feed(raw, self._max_bytes - size)
-            except _OverLimit:
+            except OverLimit:
                 raise self._too_large() from None
             size += len(data)
             parts.append(data)
