@@ -75,9 +75,11 @@ def relative_time(value: datetime | None, now: datetime) -> str:
         amount = f"{minutes} min"
     elif minutes < 48 * 60:
         amount = f"{minutes // 60} h"
-    else:
-        days = minutes // (24 * 60)
-        amount = f"{days} days"
+    elif minutes < 7 * 24 * 60:
+        amount = f"{minutes // (24 * 60)} days"
+    else:  # a week or more: the date says more than a count of days
+        local = value.astimezone()
+        return f"{local.day} {local:%b %Y}"
     return f"in {amount}" if future else f"{amount} ago"
 
 

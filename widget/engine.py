@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from widget.core import policy, schedule
-from widget.core.errors import FetchError, SecretsError, SourceError
+from widget.core.errors import FetchError, SecretsError, SourceError, StorageError
 from widget.core.models import (
     AuthKind,
     Config,
@@ -231,17 +231,26 @@ class Engine:
                     progress(done, total)
 
         if not (cancel is not None and cancel.is_set()):
-            settings = config.settings
+            self._prune(config)
+
+        ordered = tuple(results[s.id] for s in config.sources if s.id in results)
+        return PollResult(started=started, finished=self._clock(), results=ordered)
+
+    def _prune(self, config: Config) -> None:
+        """Apply the retention settings. A failure here loses nothing new: it is logged and the
+        next poll tries again."""
+        settings = config.settings
+        try:
             removed = self._db.prune(
                 self._clock(),
                 max_age_days=settings.retention_days,
                 max_per_source=settings.retention_entries,
             )
-            if removed:
-                log.info("retention removed %d old entries", removed)
-
-        ordered = tuple(results[s.id] for s in config.sources if s.id in results)
-        return PollResult(started=started, finished=self._clock(), results=ordered)
+        except StorageError:
+            log.exception("applying the retention settings failed")
+            return
+        if removed:
+            log.info("retention removed %d old entries", removed)
 
     def _run_workers(
         self, due: list[tuple[Source, FetchState]], cancel: threading.Event | None
@@ -252,6 +261,9 @@ class Engine:
             try:
                 jobs.append((source, state, self._credentials(source), None))
             except SecretsError as exc:
+                jobs.append((source, state, None, exc))
+            except Exception as exc:
+                log.exception("reading the secret of %s failed unexpectedly", source.name)
                 jobs.append((source, state, None, exc))
         workers = min(MAX_PARALLEL, len(jobs))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll") as pool:

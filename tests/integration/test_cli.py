@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 import types
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import pytest
 from tests.support.feeds import RSS, Post, json_lines, posts, rss, run_cli
 from tests.support.server import LoopbackServer
 from widget import __version__
+from widget.cli_format import relative_time
 from widget.paths import AppPaths
 from widget.storage.db import Database
 
@@ -255,15 +258,44 @@ def test_check_for_people_shows_relative_times_and_bullets(
     home: Path, server: LoopbackServer, capsys: Capsys
 ) -> None:
     body = "<p>Here's what to know:</p><ul><li>The bridge is open</li><li>Buses run again</li></ul>"
+    recent = format_datetime(datetime.now(timezone.utc) - timedelta(hours=3))
+    older = "Mon, 02 Mar 2026 10:00:00 +0000"
     url = server.route(
-        "/feed", rss([Post("x", "Bridge update", "https://example.org/x", body)]), content_type=RSS
+        "/feed",
+        rss(
+            [
+                Post("x", "Bridge update", "https://example.org/x", body, recent),
+                Post("y", "Earlier note", None, "", older),
+            ]
+        ),
+        content_type=RSS,
     )
     add(capsys, url, "--name", "Town")
     code, out, err = run_cli(capsys, "check")
     assert code == 0 and err == ""
-    assert "ago" in out.splitlines()[0] and "Town" in out and "Bridge update" in out
+    lines = out.splitlines()
+    assert lines[0].startswith("3 h ago") and "Town" in lines[0] and "Bridge update" in lines[0]
     assert "  • The bridge is open" in out and "  • Buses run again" in out
     assert "https://example.org/x" in out
+    [earlier] = [line for line in lines if "Earlier note" in line]
+    assert earlier.startswith("2 Mar 2026")
+    assert earlier.index("Town") == lines[0].index("Town")  # aligned columns
+
+
+@pytest.mark.parametrize(
+    ("ago", "text"),
+    [
+        (timedelta(seconds=20), "just now"),
+        (timedelta(minutes=5), "5 min ago"),
+        (timedelta(hours=3, minutes=10), "3 h ago"),
+        (timedelta(days=3), "3 days ago"),
+        (timedelta(minutes=-4), "in 4 min"),
+    ],
+)
+def test_relative_times(ago: timedelta, text: str) -> None:
+    now = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+    assert relative_time(now - ago, now) == text
+    assert relative_time(None, now) == "never"
 
 
 def test_check_with_no_sources_succeeds(home: Path, capsys: Capsys) -> None:
