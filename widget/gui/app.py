@@ -25,6 +25,7 @@ from widget.gui.controller import Controller, NotifiedLedger
 from widget.gui.dispatch import Dispatcher
 from widget.gui.icons import app_icon
 from widget.gui.recent import RecentWindow
+from widget.gui.signals import emit
 from widget.gui.single_instance import SingleInstance, server_name
 from widget.gui.tray import DndChoice, Tray, dnd_until
 from widget.notify.base import Action, Notification, Notifier
@@ -70,7 +71,7 @@ class _ClickRelay(QObject):
     """Notification clicks arrive on a backend thread; this re-emits them on the GUI thread."""
 
     activated = Signal(object, object)  # Notification, Action
-    error = Signal(str)
+    error = Signal(object)  # str (object: see controller._Bridge on queued signal arguments)
 
 
 @dataclass
@@ -280,7 +281,11 @@ def run_app(argv: Sequence[str], *, demo: bool = False) -> int:
     log.info("5/8 tray icon built")
     relay = _ClickRelay()
     backends = (FreedesktopBackend(app_icon=APP_SLUG), SystrayBackend(tray.icon))
-    notifier = Notifier(backends, on_activated=relay.activated.emit, on_error=relay.error.emit)
+    notifier = Notifier(
+        backends,
+        on_activated=lambda n, a: emit(relay.activated, n, a),
+        on_error=lambda message: emit(relay.error, message),
+    )
     dispatcher = Dispatcher(notifier, settings)
     log.info("6/8 notifications ready (backends start on first use)")
     window = RecentWindow()

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Protocol
 
@@ -25,6 +25,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from widget.core.errors import LiveUpdatesError
 from widget.core.models import Entry, PollResult, SourceStatus
+from widget.gui.signals import emit
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ MAX_TIMER_S = 3600.0  # re-ask the engine at least hourly (timers cannot span we
 WAKE_CHECK_MS = 60_000
 WAKE_JUMP_S = 30.0
 RECENT_LIMIT = 50
+RETRY_AFTER_FAILURE = timedelta(minutes=1)
 
 
 class EngineLike(Protocol):
@@ -245,7 +247,14 @@ class PollLoop:
                 self.listener.statuses(self.engine.statuses())
         finally:
             if not self.cancel.is_set():
-                self.listener.scheduled(self.engine.next_due_time())
+                self.listener.scheduled(self._next_due())
+
+    def _next_due(self) -> datetime | None:
+        try:
+            return self.engine.next_due_time()
+        except Exception:
+            log.exception("cannot tell when sources are due; trying again later")
+            return self.clock() + RETRY_AFTER_FAILURE
 
     def _mark(self, job: _MarkRead) -> None:
         self.store.set_read(job.source_id, job.entry_id, job.read)
@@ -257,15 +266,19 @@ class PollLoop:
 
 
 class _Bridge(QObject):
-    """Signals emitted from the worker thread; queued to the Controller on the GUI thread."""
+    """Signals emitted from the worker thread; queued to the Controller on the GUI thread.
 
-    poll_started = Signal(bool)
-    progress = Signal(int, int)
-    polled = Signal(object, bool)
+    Every argument is typed ``object``: PySide6 6.12 drops a reference to bool, int and str
+    arguments of queued signals emitted from a Python thread (a crash at exit), not to objects.
+    """
+
+    poll_started = Signal(object)
+    progress = Signal(object, object)
+    polled = Signal(object, object)
     recovered = Signal(object)
-    failed = Signal(str)
+    failed = Signal(object)
     scheduled = Signal(object)
-    unread = Signal(int)
+    unread = Signal(object)
     recent = Signal(object)
     statuses = Signal(object)
 
@@ -275,31 +288,31 @@ class _BridgeListener:
         self.b = bridge
 
     def poll_started(self, force: bool) -> None:
-        self.b.poll_started.emit(force)
+        emit(self.b.poll_started, force)
 
     def progress(self, done: int, total: int) -> None:
-        self.b.progress.emit(done, total)
+        emit(self.b.progress, done, total)
 
     def polled(self, result: PollResult, away: bool) -> None:
-        self.b.polled.emit(result, away)
+        emit(self.b.polled, result, away)
 
     def recovered(self, entries: tuple[Entry, ...]) -> None:
-        self.b.recovered.emit(entries)
+        emit(self.b.recovered, entries)
 
     def failed(self, message: str) -> None:
-        self.b.failed.emit(message)
+        emit(self.b.failed, message)
 
     def scheduled(self, due: datetime | None) -> None:
-        self.b.scheduled.emit(due)
+        emit(self.b.scheduled, due)
 
     def unread(self, count: int) -> None:
-        self.b.unread.emit(count)
+        emit(self.b.unread, count)
 
     def recent(self, entries: list[Entry]) -> None:
-        self.b.recent.emit(entries)
+        emit(self.b.recent, entries)
 
     def statuses(self, statuses: list[SourceStatus]) -> None:
-        self.b.statuses.emit(statuses)
+        emit(self.b.statuses, statuses)
 
 
 def clock_jumped(offset_before: float, offset_now: float, mono_elapsed: float) -> bool:
@@ -363,12 +376,12 @@ class Controller(QObject):
         self._online: bool | None = None
         b = self._bridge
         b.poll_started.connect(self._on_started)
-        b.progress.connect(self.progress)
+        b.progress.connect(lambda done, total: emit(self.progress, done, total))
         b.polled.connect(self._on_polled)
         b.recovered.connect(self.recovered)
         b.failed.connect(self._on_failed)
         b.scheduled.connect(self._on_scheduled)
-        b.unread.connect(self.unread_changed)
+        b.unread.connect(lambda count: emit(self.unread_changed, count))
         b.recent.connect(self.recent_changed)
         b.statuses.connect(self.statuses_changed)
 
@@ -480,20 +493,20 @@ class Controller(QObject):
 
     def _on_started(self, force: bool) -> None:
         self.busy = True
-        self.poll_started.emit(force)
+        emit(self.poll_started, force)
 
     def _on_polled(self, result: PollResult, away: bool) -> None:
         self._last_poll_end = self._mono()
-        self.polled.emit(result, away)
+        emit(self.polled, result, away)
 
     def _on_failed(self, message: str) -> None:
-        self.failed.emit(message)
+        emit(self.failed, message)
 
     def _on_scheduled(self, due: datetime | None) -> None:
         """The worker finished a poll (successful or not) and says when the next one is due."""
         self.busy = False
         self._queued = False
-        self.next_poll_changed.emit(due)
+        emit(self.next_poll_changed, due)
         self._timer.stop()
         if due is None or self.paused or self._queued:
             return

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from widget import APP_NAME
 from widget.core.models import Entry
+from widget.gui.signals import emit
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
 URL_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -50,9 +51,9 @@ class RecentWindow(QWidget):
         self.failing.setWordWrap(True)
         self.failing.hide()
         refresh = QPushButton("Refresh now", self)
-        refresh.clicked.connect(self.refresh_requested.emit)
+        refresh.clicked.connect(self.refresh_requested)
         quit_button = QPushButton("Quit", self)
-        quit_button.clicked.connect(self.quit_requested.emit)
+        quit_button.clicked.connect(self.quit_requested)
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)
         buttons.addWidget(refresh)
@@ -106,4 +107,4 @@ class RecentWindow(QWidget):
     def _activated(self, item: QListWidgetItem) -> None:
         key = item.data(KEY_ROLE)
         if key is not None:
-            self.open_requested.emit(tuple(key), item.data(URL_ROLE))
+            emit(self.open_requested, tuple(key), item.data(URL_ROLE))

@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from widget import APP_ID, APP_SLUG
+from widget.gui.signals import emit
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +128,6 @@ class SingleInstance(QObject):
 
     def _handle(self, message: str) -> None:
         log.info("message from a second launch: %r", message)
-        self.message_received.emit(message)
+        emit(self.message_received, message)
         if message == SHOW:
-            self.show_requested.emit()
+            emit(self.show_requested)

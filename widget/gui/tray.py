@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, SignalInstance
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from widget import APP_NAME
 from widget.gui.icons import TrayState, tray_icon
+from widget.gui.signals import emit
 
 TOMORROW_HOUR = 8  # "until tomorrow" ends at this local hour
 
@@ -156,8 +157,8 @@ class Tray(QObject):
             child.deleteLater()
         st = self.status
         now = _now()
-        self._add(menu, "Show key points", self.show_window_requested.emit)
-        refresh = self._add(menu, "Refresh now", self.refresh_requested.emit)
+        self._add(menu, "Show key points", self.show_window_requested)
+        refresh = self._add(menu, "Refresh now", self.refresh_requested)
         if st.polling:
             done, total = st.progress
             refresh.setText(f"Refreshing… {done}/{total}" if total else "Refreshing…")
@@ -165,15 +166,15 @@ class Tray(QObject):
         pause = QAction("Pause updates", menu)
         pause.setCheckable(True)
         pause.setChecked(st.paused)
-        pause.toggled.connect(self.pause_toggled.emit)
+        pause.toggled.connect(self.pause_toggled)
         menu.addAction(pause)
         self._build_dnd_menu(menu, st, now)
         menu.addSeparator()
-        settings = self._add(menu, "Settings…", self.settings_requested.emit)
+        settings = self._add(menu, "Settings…", self.settings_requested)
         settings.setEnabled(False)
         settings.setToolTip("Settings come in a later version")
         menu.addSeparator()
-        self._add(menu, "Quit", self.quit_requested.emit)
+        self._add(menu, "Quit", self.quit_requested)
 
     def _build_dnd_menu(self, menu: QMenu, st: TrayStatus, now: datetime) -> None:
         sub = QMenu("Do not disturb", menu)
@@ -189,7 +190,7 @@ class Tray(QObject):
             action.setCheckable(True)
             action.setData(choice.value)
             group.addAction(action)
-            action.triggered.connect(lambda _=False, c=choice: self.dnd_requested.emit(c))
+            action.triggered.connect(lambda _=False, c=choice: emit(self.dnd_requested, c))
             sub.addAction(action)
             if choice is DndChoice.OFF:
                 action.setChecked(not active)
@@ -197,9 +198,9 @@ class Tray(QObject):
             sub.setTitle(f"Do not disturb (until {_clock_text(st.dnd_until, now)})")
         menu.addMenu(sub)
 
-    def _add(self, menu: QMenu, text: str, slot: object) -> QAction:
+    def _add(self, menu: QMenu, text: str, signal: SignalInstance) -> QAction:
         action = QAction(text, menu)
-        action.triggered.connect(slot)
+        action.triggered.connect(signal)
         menu.addAction(action)
         return action
 
@@ -220,7 +221,7 @@ class Tray(QObject):
 
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason == QSystemTrayIcon.ActivationReason.Trigger:
-            self.toggle_window_requested.emit()
+            emit(self.toggle_window_requested)
 
     def follow_palette(self) -> None:
         """Redraw when the desktop switches between light and dark (auto variant only)."""

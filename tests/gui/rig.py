@@ -1,0 +1,67 @@
+"""A real config file, entry store and engine in one temp folder, for controller tests."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+from widget.core.models import Config, Source, SourceKind
+from widget.engine import Engine
+from widget.storage.config import ConfigStore
+from widget.storage.db import Database
+
+
+class Clock:
+    """The engine's clock: real time plus a shift the test can add (a simulated sleep)."""
+
+    def __init__(self) -> None:
+        self.shift = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(timezone.utc) + self.shift
+
+
+class Rig:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.clock = Clock()
+        self.config = ConfigStore(folder / "config.json")
+        self.db = Database.open(folder / "entries.sqlite3")
+        self.engine = Engine(self.config, self.db, clock=self.clock)
+
+    def add(self, name: str, url: str, **fields: object) -> Source:
+        source = Source(id=f"id-{name.lower()}", name=name, url=url, kind=SourceKind.FEED)
+        source = replace(source, **fields)  # type: ignore[arg-type]
+        self.config.update(lambda c: replace(c, sources=(*c.sources, source)))
+        return source
+
+    def set_sources(self, *sources: Source) -> None:
+        self.config.save(Config(sources=sources))
+
+    def close(self) -> None:
+        self.engine.close()
+        self.db.close()
+
+
+def trickle_handler(stop: threading.Event, *, seconds: float = 30.0) -> object:
+    """Answers 200 and then sends one byte every 50 ms until ``stop`` is set or time runs out:
+    a feed that is still downloading when the user quits."""
+
+    def handler(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "application/rss+xml")
+        h.send_header("Content-Length", "100000")
+        h.end_headers()
+        h.wfile.write(b"<?xml version='1.0'?><rss version='2.0'><channel>")
+        h.wfile.flush()
+        end = time.monotonic() + seconds
+        while not stop.is_set() and time.monotonic() < end:
+            h.wfile.write(b" ")
+            h.wfile.flush()
+            stop.wait(0.05)
+
+    return handler
