@@ -290,6 +290,18 @@ class Database:
             rows = conn.execute(sql, params).fetchall()
             return [entry_from_row(row) for row in rows]
 
+    def entry_rows(self) -> list[tuple[Any, ...]]:
+        """Lean rows for the window, newest first: (source_id, source name, entry_id, title,
+        url, sort time text, key points JSON text, read, is_page, first-seen text)."""
+        sql = (
+            f"SELECT e.source_id, s.name, e.entry_id, e.title, e.url, {E_SORT_TIME},"
+            " e.key_points, e.read, e.is_page, e.first_seen"
+            " FROM entries e JOIN sources s ON s.id = e.source_id"
+            f" ORDER BY {E_SORT_TIME} DESC, e.rowid DESC"
+        )
+        with self._reading("read entries") as conn:
+            return conn.execute(sql).fetchall()
+
     def get_entry(self, source_id: str, entry_id: str) -> Entry | None:
         with self._reading("read an entry") as conn:
             row = conn.execute(

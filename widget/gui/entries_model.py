@@ -1,0 +1,436 @@
+"""The key-points window's item model: stored entries grouped for display, read from the store.
+
+The store is read through a read-only connection (reads in the GUI thread are cheap); writes such
+as "mark read" go through the controller's worker. Rows are kept lean: one ``Rec`` per entry with
+the key points left as JSON text until a row is painted, and a casefolded search text built once.
+
+Display rows, newest first:
+- ``ENTRY``: a feed entry (title, source, time, key points as bullets);
+- ``PAGE``: a live page's own entry, heading its group with the page-level key points;
+- ``UPDATE``: a live page's update, inside that page's group;
+- ``MORE``: "N earlier updates" at the end of a long live-page group (activating it expands);
+- ``DIVIDER``: "new since you last looked", between the new groups and the older ones.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+
+from widget.core.text import safe_url
+from widget.storage.rows import utc_text
+
+LIVE_GROUP_SHOWN = 5  # a live page's group shows this many updates until expanded
+Key = tuple[str, str]  # (source_id, entry_id)
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class RowKind(enum.IntEnum):
+    ENTRY = 0
+    PAGE = 1
+    UPDATE = 2
+    MORE = 3
+    DIVIDER = 4
+
+
+class Show(str, enum.Enum):
+    ALL = "all"
+    UNREAD = "unread"
+
+
+_USER = int(Qt.ItemDataRole.UserRole)
+KIND_ROLE = _USER + 1
+KEY_ROLE = _USER + 2
+URL_ROLE = _USER + 3
+SOURCE_ROLE = _USER + 4  # source id
+SOURCE_NAME_ROLE = _USER + 5
+POINTS_ROLE = _USER + 6  # tuple[str, ...]
+READ_ROLE = _USER + 7
+TIME_TEXT_ROLE = _USER + 8  # "3 min ago"
+COUNT_ROLE = _USER + 9  # MORE: how many updates are folded away
+
+
+class RowSource(Protocol):
+    """What the model reads: ``Database.entry_rows`` of a read-only ``Database``."""
+
+    def entry_rows(self) -> list[tuple[Any, ...]]: ...
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def parse_time(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def relative_time(then: datetime, now: datetime) -> str:
+    """A short, human time: "just now", "3 min ago", "2 h ago", "yesterday", "Mon 14:05"."""
+    seconds = (now - then).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    local_then, local_now = then.astimezone(), now.astimezone()
+    days = (local_now.date() - local_then.date()).days
+    if days <= 1:
+        return f"yesterday {local_then:%H:%M}"
+    if days < 7:
+        return local_then.strftime("%a %H:%M")
+    if local_then.year == local_now.year:
+        return local_then.strftime("%d %b")
+    return local_then.strftime("%d %b %Y")
+
+
+class Rec:
+    """One stored entry, as lean as the window needs it."""
+
+    __slots__ = (
+        "_hay",
+        "_points",
+        "_when",
+        "entry_id",
+        "first_seen",
+        "is_page",
+        "points_json",
+        "read",
+        "sort_text",
+        "source_id",
+        "source_name",
+        "title",
+        "url",
+    )
+
+    def __init__(self, row: Sequence[Any]) -> None:
+        (
+            self.source_id,
+            self.source_name,
+            self.entry_id,
+            self.title,
+            url,
+            self.sort_text,
+            self.points_json,
+            read,
+            is_page,
+            self.first_seen,
+        ) = row
+        self.url: str | None = url
+        self.read = bool(read)
+        self.is_page = bool(is_page)
+        self._points: tuple[str, ...] | None = None
+        self._hay: str | None = None
+        self._when: datetime | None = None
+
+    @property
+    def key(self) -> Key:
+        return (self.source_id, self.entry_id)
+
+    @property
+    def points(self) -> tuple[str, ...]:
+        if self._points is None:
+            try:
+                raw = json.loads(self.points_json)
+            except ValueError:
+                raw = []
+            self._points = (
+                tuple(str(p) for p in raw if str(p).strip()) if isinstance(raw, list) else ()
+            )
+        return self._points
+
+    @property
+    def hay(self) -> str:
+        """Title and key points, casefolded: what search looks in."""
+        if self._hay is None:
+            self._hay = "\n".join((self.title, *self.points)).casefold()
+        return self._hay
+
+    @property
+    def when(self) -> datetime:
+        if self._when is None:
+            self._when = parse_time(self.sort_text)
+        return self._when
+
+    def same_as(self, other: Rec) -> bool:
+        return (
+            self.key == other.key
+            and self.read == other.read
+            and self.title == other.title
+            and self.url == other.url
+            and self.sort_text == other.sort_text
+            and self.points_json == other.points_json
+            and self.source_name == other.source_name
+        )
+
+
+Row = tuple[RowKind, Rec | None, int]  # kind, entry, MORE: folded count
+
+
+class EntriesModel(QAbstractListModel):
+    """Grouped, filtered rows over the store. Call ``reload`` when the store changed."""
+
+    def __init__(
+        self,
+        store: RowSource | None = None,
+        parent: QObject | None = None,
+        *,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._clock = clock
+        self.now = clock()
+        self._recs: list[Rec] = []
+        self._rows: list[Row] = []
+        self._source_id: str | None = None
+        self._show = Show.ALL
+        self._needle = ""
+        self._last_looked: str | None = None  # ISO UTC text, compared with first-seen text
+        self._expanded: set[str] = set()
+        self._live_sources: set[str] = set()
+
+    # --- loading ---
+    def set_store(self, store: RowSource | None) -> None:
+        self._store = store
+        self.reload()
+
+    def reload(self) -> bool:
+        """Read the store again; True when anything the window shows changed."""
+        rows = self._store.entry_rows() if self._store is not None else []
+        return self.set_recs([Rec(r) for r in rows])
+
+    def set_recs(self, recs: list[Rec]) -> bool:
+        old = self._recs
+        if len(old) == len(recs) and all(a.same_as(b) for a, b in zip(old, recs, strict=True)):
+            return False
+        known = {r.key: r for r in old}
+        # Unchanged entries keep their object: parsed key points and search text are reused.
+        self._recs = [
+            k if (k := known.get(r.key)) is not None and k.same_as(r) else r for r in recs
+        ]
+        self._live_sources = {r.source_id for r in recs if r.is_page}
+        self._rebuild()
+        return True
+
+    def build_search_text(self) -> None:
+        """Prepare every entry's search text (run once after loading, off the first paint)."""
+        for rec in self._recs:
+            _ = rec.hay
+
+    # --- filters ---
+    def set_source_filter(self, source_id: str | None) -> None:
+        if source_id != self._source_id:
+            self._source_id = source_id
+            self._rebuild()
+
+    def set_show(self, show: Show) -> None:
+        if show is not self._show:
+            self._show = show
+            self._rebuild()
+
+    def set_search(self, text: str) -> None:
+        needle = " ".join(text.split()).casefold()
+        if needle != self._needle:
+            self._needle = needle
+            self._rebuild()
+
+    def set_last_looked(self, when: datetime | None) -> None:
+        text = None if when is None else utc_text(when)
+        if text != self._last_looked:
+            self._last_looked = text
+            self._rebuild()
+
+    def toggle_expanded(self, source_id: str) -> None:
+        self._expanded ^= {source_id}
+        self._rebuild()
+
+    @property
+    def filtering(self) -> bool:
+        return bool(self._needle) or self._source_id is not None or self._show is Show.UNREAD
+
+    @property
+    def total_count(self) -> int:
+        return len(self._recs)
+
+    @property
+    def unread_count(self) -> int:
+        return sum(1 for r in self._recs if not r.read)
+
+    def tick(self) -> None:
+        """Move "now" forward; relative times of every row are repainted."""
+        self.now = self._clock()
+        if self._rows:
+            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1), [TIME_TEXT_ROLE])
+
+    # --- read state (optimistic: the store follows through the controller) ---
+    def set_read(self, keys: Iterable[Key], read: bool) -> list[Key]:
+        """Mark entries read/unread here; returns the keys that changed. Rows stay where they
+        are (even under "Show: unread") until the next reload, so nothing jumps under the mouse."""
+        wanted = set(keys)
+        changed: list[Key] = []
+        for rec in self._recs:
+            if rec.key in wanted and rec.read != read:
+                rec.read = read
+                changed.append(rec.key)
+        if changed:
+            hit = set(changed)
+            for i, (_, row_rec, _) in enumerate(self._rows):
+                if row_rec is not None and row_rec.key in hit:
+                    ix = self.index(i)
+                    self.dataChanged.emit(ix, ix, [READ_ROLE])
+        return changed
+
+    def unread_keys(self) -> list[Key]:
+        return [r.key for r in self._recs if not r.read]
+
+    # --- grouping ---
+    def _passes(self, rec: Rec) -> bool:
+        if self._source_id is not None and rec.source_id != self._source_id:
+            return False
+        if self._show is Show.UNREAD and rec.read:
+            return False
+        return not self._needle or self._needle in rec.hay
+
+    def _rebuild(self) -> None:
+        self.beginResetModel()
+        self._rows = self._group()
+        self.endResetModel()
+
+    def _group(self) -> list[Row]:
+        rows: list[Row] = []
+        pages: dict[str, Rec] = {r.source_id: r for r in self._recs if r.is_page}
+        members: dict[str, list[Rec]] = {}
+        if pages:
+            for rec in self._recs:
+                if rec.source_id in pages and not rec.is_page and self._passes(rec):
+                    members.setdefault(rec.source_id, []).append(rec)
+        done: set[str] = set()
+        divider_at: int | None = None
+        seen_new = False
+        looked = self._last_looked
+        for rec in self._recs:
+            sid = rec.source_id
+            if sid in pages:
+                if sid in done:
+                    continue
+                page = pages[sid]
+                updates = members.get(sid, [])
+                if not updates and not self._passes(page):
+                    continue
+                done.add(sid)
+                group = [(RowKind.PAGE, page, 0)]
+                shown = updates if sid in self._expanded else updates[:LIVE_GROUP_SHOWN]
+                group.extend((RowKind.UPDATE, u, 0) for u in shown)
+                if len(updates) > LIVE_GROUP_SHOWN:
+                    folded = 0 if sid in self._expanded else len(updates) - LIVE_GROUP_SHOWN
+                    group.append((RowKind.MORE, page, folded))
+                is_new = (
+                    looked is not None
+                    and max([u.first_seen for u in updates] + [page.first_seen]) > looked
+                )
+            else:
+                if not self._passes(rec):
+                    continue
+                group = [(RowKind.ENTRY, rec, 0)]
+                is_new = looked is not None and rec.first_seen > looked
+            if is_new and divider_at is None:
+                seen_new = True
+            elif not is_new and seen_new and divider_at is None:
+                divider_at = len(rows)
+            rows.extend(group)
+        if divider_at is not None:
+            rows.insert(divider_at, (RowKind.DIVIDER, None, 0))
+        return rows
+
+    # --- Qt model interface ---
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def row_at(self, row: int) -> Row:
+        return self._rows[row]
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid() or self._rows[index.row()][0] is RowKind.DIVIDER:
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        kind, rec, count = self._rows[index.row()]
+        if role == KIND_ROLE:
+            return kind
+        if rec is None:
+            if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+                return "New since you last looked"
+            return None
+        if kind is RowKind.MORE:
+            return self._more_data(rec, count, role)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return rec.title
+        if role == KEY_ROLE:
+            return rec.key
+        if role == URL_ROLE:
+            return rec.url
+        if role == SOURCE_ROLE:
+            return rec.source_id
+        if role == SOURCE_NAME_ROLE:
+            return rec.source_name
+        if role == POINTS_ROLE:
+            return rec.points
+        if role == READ_ROLE:
+            return rec.read
+        if role == TIME_TEXT_ROLE:
+            return relative_time(rec.when, self.now)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return safe_url(rec.url) or "This entry has no web link"
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return self.spoken(rec, kind)
+        return None
+
+    def _more_data(self, page: Rec, count: int, role: int) -> Any:
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            if count == 0:
+                return "Show fewer updates"
+            return f"Show {count} earlier update{'s' if count != 1 else ''}"
+        if role == SOURCE_ROLE:
+            return page.source_id
+        if role == COUNT_ROLE:
+            return count
+        return None
+
+    def spoken(self, rec: Rec, kind: RowKind) -> str:
+        state = "" if rec.read else "Unread. "
+        what = "Live page" if kind is RowKind.PAGE else "Update" if kind is RowKind.UPDATE else ""
+        head = f"{state}{what + ': ' if what else ''}{rec.title}. {rec.source_name}, "
+        head += relative_time(rec.when, self.now) + "."
+        if rec.points:
+            head += " Key points: " + " ".join(p.rstrip(".") + "." for p in rec.points)
+        return head
+
+    # --- lookups for the view ---
+    def row_of(self, key: Key) -> int:
+        for i, (kind, rec, _) in enumerate(self._rows):
+            if rec is not None and kind is not RowKind.MORE and rec.key == key:
+                return i
+        return -1
+
+    def keys_in(self, rows: Iterable[int]) -> list[Key]:
+        out: list[Key] = []
+        for i in rows:
+            kind, rec, _ = self._rows[i]
+            if rec is not None and kind is not RowKind.MORE:
+                out.append(rec.key)
+        return out
+
+    def sources(self) -> list[tuple[str, str]]:
+        """(source id, name) of the stored entries, by name."""
+        names = {r.source_id: r.source_name for r in self._recs}
+        return sorted(names.items(), key=lambda kv: kv[1].casefold())
