@@ -470,3 +470,64 @@ def test_sources_remove_without_a_keyring_only_warns(
     assert code == 0 and "Removed" in out
     assert err.startswith("warning:") and "keyring" in err.lower()
     assert sources_json(capsys) == []
+
+
+def _live_page(url: str) -> str:
+    import json
+
+    posting = {
+        "@context": "https://schema.org",
+        "@type": "LiveBlogPosting",
+        "@id": url,
+        "headline": "Marathon day: live",
+        "liveBlogUpdate": [
+            {"@type": "BlogPosting", "@id": url + "#u1", "headline": "Runners set off",
+             "articleBody": "The first wave started on time.",
+             "datePublished": "2026-03-02T08:00:00Z"},
+        ],
+    }  # fmt: skip
+    return (
+        "<html><head><title>Marathon day</title>"
+        f'<script type="application/ld+json">{json.dumps(posting)}</script></head>'
+        "<body><h2>Key points</h2><ul><li>Roads close at seven</li><li>Trams run late</li></ul>"
+        "</body></html>"
+    )
+
+
+def _json_feed(url: str) -> str:
+    import json
+
+    return json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": "Orchard Notes",
+            "home_page_url": "https://example.org/",
+            "items": [{"id": "j1", "title": "Apple harvest begins", "content_text": "Early."}],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "ctype", "title", "interval"),
+    [
+        ("livepage", "text/html; charset=utf-8", "Marathon day: live", 5),
+        ("jsonfeed", "application/feed+json", "Orchard Notes", 15),
+    ],
+)
+def test_sources_add_detects_live_pages_and_json_feeds(
+    kind: str, ctype: str, title: str, interval: int,
+    home: Path, server: LoopbackServer, capsys: Capsys,
+) -> None:  # fmt: skip
+    url = server.url("/source")
+    body = _live_page(url) if kind == "livepage" else _json_feed(url)
+    server.route("/source", body, content_type=ctype)
+    add(capsys, url)
+    [source] = sources_json(capsys)
+    assert (source["kind"], source["name"], source["interval_minutes"]) == (kind, title, interval)
+    code, out, err = run_cli(capsys, "check", "--json")
+    assert (code, err) == (0, "")
+    titles = {e["title"] for e in json_lines(out)}
+    assert ("Runners set off" if kind == "livepage" else "Apple harvest begins") in titles
+    if kind == "livepage":
+        [page] = [e for e in json_lines(out) if e["id"] == url]
+        assert page["key_points"] == ["Roads close at seven", "Trams run late"]

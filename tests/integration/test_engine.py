@@ -453,3 +453,17 @@ def test_empty_config_polls_nothing(rig: Rig) -> None:
     assert rig.config.load() == Config()
     assert rig.engine.poll().results == ()
     assert rig.engine.next_due_time() is None
+
+
+def test_the_engine_and_the_cli_do_not_import_qt() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, widget.engine, widget.cli, widget.cli_format; "
+        "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6'))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]"
