@@ -130,7 +130,9 @@ def render_page(updates: list[DemoUpdate], url: str, start: datetime) -> str:
                 "url": f"{url}#{u.anchor}",
                 "headline": u.headline,
                 "datePublished": _iso(u.published),
-                "articleBody": " ".join(u.key_points),
+                "articleBody": "<ul>"
+                + "".join(f"<li>{html.escape(p)}</li>" for p in u.key_points)
+                + "</ul>",
             }
             for u in reversed(updates)
         ],
