@@ -153,6 +153,7 @@ def test_html_to_text_hostile_five_megabytes(unit: str, check: Callable[[str], b
         pytest.param("No sentence end here", "No sentence end here", id="no-end"),
         pytest.param("Ends at the end.", "Ends at the end.", id="single-sentence"),
         pytest.param("  Spaced \n out.  Next one.", "Spaced out.", id="whitespace-collapsed"),
+        pytest.param(" " * 5000 + "Late start. Next", "Late start.", id="leading-whitespace"),
         pytest.param("", "", id="empty"),
     ],
 )
@@ -166,6 +167,12 @@ def test_first_sentence_is_capped() -> None:
     assert len(sentence) <= 300
     assert sentence.endswith("…")
     assert sentence.startswith("word word")
+
+
+def test_first_sentence_of_spaced_out_text_is_marked_as_cut() -> None:
+    sentence = first_sentence("word \n\n\t  " * 1000)
+    assert sentence.startswith("word word") and sentence.endswith("…")
+    assert len(sentence) <= 300
 
 
 def test_first_sentence_of_huge_text_without_end() -> None:

@@ -219,8 +219,15 @@ def first_sentence(text: str, *, max_chars: int = SENTENCE_MAX_CHARS) -> str:
     opening quote; not after common abbreviations ("Mr.", "U.S.", "e.g.") or initials, and never
     inside a number ("3.5").
     """
-    # Only the beginning matters; collapsing a bounded window keeps huge inputs cheap.
-    window = collapse_whitespace(text[: max_chars * 4 + 16])
+    # Only the beginning matters: collapse a bounded window (a larger one if the text starts with
+    # a lot of whitespace), so huge inputs cost no more than short ones.
+    if text[:1].isspace():
+        text = text.lstrip()
+    size = max_chars + 32
+    window = collapse_whitespace(text[:size])
+    if len(window) <= max_chars + 2 and len(text) > size:
+        size = max_chars * 8
+        window = collapse_whitespace(text[:size])
     for m in _SENTENCE_END.finditer(window, 0, max_chars + 2):
         nxt = m.end()
         if nxt >= len(window):
@@ -236,6 +243,8 @@ def first_sentence(text: str, *, max_chars: int = SENTENCE_MAX_CHARS) -> str:
         if end > max_chars:
             break
         return window[:end]
+    if len(text) > size and len(window) <= max_chars:  # cut by the window: say so
+        return truncate(window + " …", len(window))
     return truncate(window, max_chars)
 
 
