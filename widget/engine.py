@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from urllib.parse import urlsplit
 
 from widget.core import policy, schedule
 from widget.core.errors import FetchError, SecretsError, SourceError, StorageError
@@ -28,12 +27,12 @@ from widget.core.models import (
     PollResult,
     PollStatus,
     Source,
-    SourceKind,
     SourceResult,
     SourceStatus,
 )
 from widget.sources import discover
 from widget.sources.http import Credentials, FetchResponse, HttpClient
+from widget.sources.probe import Probe, probe_url
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database
 from widget.storage.secrets import SecretStore
@@ -48,16 +47,6 @@ PERMANENT_REDIRECT_POLLS = 2  # a 301/308 seen on this many consecutive polls mo
 GONE_REASON = "the server says this source is gone (HTTP 410)"
 # Test-only: a shorter total deadline per request, in seconds (the default is 30).
 DEADLINE_ENV = "LIVE_UPDATES_HTTP_DEADLINE"
-
-
-@dataclass(frozen=True)
-class Probe:
-    """What a URL turned out to be, for ``sources add`` and the settings dialog's preview."""
-
-    url: str  # the URL to store (the feed's URL after autodiscovery; redirects followed)
-    kind: SourceKind
-    title: str
-    items: tuple[Item, ...]
 
 
 @dataclass(frozen=True)
@@ -472,49 +461,7 @@ class Engine:
 
     def probe(self, url: str, credentials: Credentials | None = None) -> Probe:
         """Fetch once, detect the kind (autodiscovery included). Raises SourceError."""
-        response = self._http.fetch(url, credentials=credentials)
-        found = discover.detect(response.body, response.headers, response.url)
-        if isinstance(found, ParsedSource):
-            return _probe_of(response.url, found)
-        if not found.urls:
-            raise SourceError(f"{url} holds no feed or live page, and links to no feed")
-        problems: list[str] = []
-        for feed_url in found.urls:
-            try:
-                feed_response = self._http.fetch(
-                    feed_url, credentials=_same_origin(credentials, url, feed_url)
-                )
-                parsed = discover.detect(
-                    feed_response.body, feed_response.headers, feed_response.url
-                )
-            except SourceError as exc:
-                problems.append(f"{feed_url}: {exc}")
-                continue
-            if isinstance(parsed, ParsedSource):
-                return _probe_of(feed_response.url, parsed, fallback_title=found.page_title)
-            problems.append(f"{feed_url}: not a feed")
-        raise SourceError(
-            f"{url} links to feeds, but none of them could be read ({'; '.join(problems)})"
-        )
-
-
-def _probe_of(url: str, parsed: ParsedSource, fallback_title: str = "") -> Probe:
-    title = parsed.title.strip() or fallback_title.strip() or url
-    return Probe(url=url, kind=parsed.kind, title=title, items=parsed.items)
-
-
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return parts.scheme.lower(), parts.netloc.lower()
-
-
-def _same_origin(
-    credentials: Credentials | None, page_url: str, feed_url: str
-) -> Credentials | None:
-    """Credentials go only to the origin they were given for."""
-    if credentials is None or _origin(page_url) != _origin(feed_url):
-        return None
-    return credentials
+        return probe_url(self._http, url, credentials)
 
 
 def _deferred_message(until: datetime, now: datetime) -> str:
