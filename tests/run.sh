@@ -132,23 +132,58 @@ section "mypy --strict (widget/)"
 mypy || lint_rc=1
 
 # ---- 5. the suite, inside a desktop session ----------------------------------------------------
+# A hung test must not hold CI until its own limit: each pytest process gets a deadline (minutes),
+# and faulthandler prints every thread's stack when one test runs longer than 5 minutes.
+TIMEOUT_MIN=${LIVE_UPDATES_TEST_TIMEOUT:-45}
+PYTEST=(python -m pytest -o faulthandler_timeout=300)
+# Qt must really load its xcb plugin on the session's Xvfb before any test relies on it.
+QT_PROBE='from PySide6.QtGui import QGuiApplication
+app = QGuiApplication([])
+assert app.platformName() == "xcb", app.platformName()
+print(f"  Qt {app.platformName()} platform on {app.primaryScreen().size().toTuple()}")'
+# `timeout` runs the session in its own process group, which a terminal's Ctrl-C does not reach:
+# the session runs in the background and a signal to this script is passed on to it.
+CHILD=""
+on_signal() {
+    if [ -n "$CHILD" ]; then
+        kill -TERM "$CHILD" 2>/dev/null || true
+        wait "$CHILD" 2>/dev/null || true
+    fi
+    exit 130
+}
+trap on_signal INT TERM
+in_session() {
+    local mode=$1 rc=0
+    shift
+    timeout --kill-after=30 "${TIMEOUT_MIN}m" bash tests/session.sh "$mode" -- \
+        bash -c 'python -c "$1" && shift && exec "$@"' probe "$QT_PROBE" "$@" &
+    CHILD=$!
+    wait "$CHILD" || rc=$?
+    CHILD=""
+    return "$rc"
+}
+explain() {
+    case "$1" in
+    5) note "pytest collected no tests: that is a failure" ;;
+    124 | 137) note "pytest did not finish within ${TIMEOUT_MIN} minutes (LIVE_UPDATES_TEST_TIMEOUT)" ;;
+    esac
+}
+
 section "pytest (Xvfb, session bus, keyring, dunst, trayer)"
 test_rc=0
-bash tests/session.sh xembed -- python -m pytest "$@" || test_rc=$?
-if [ "$test_rc" = 5 ]; then
-    note "pytest collected no tests: that is a failure"
-fi
+in_session xembed "${PYTEST[@]}" "$@" || test_rc=$?
+explain "$test_rc"
 
 section "pytest: tray tests with a StatusNotifierWatcher instead of trayer"
 sni_rc=0
 if command -v status-notifier-watcher >/dev/null; then
     mapfile -t tray_tests < <(find tests -name 'test_*tray*.py' | sort)
-    bash tests/session.sh sni -- \
-        python -m pytest tests/e2e/test_session.py "${tray_tests[@]}" "$@" || sni_rc=$?
+    in_session sni "${PYTEST[@]}" tests/e2e/test_session.py "${tray_tests[@]}" "$@" || sni_rc=$?
     if [ "$sni_rc" = 5 ] && [ $# -gt 0 ]; then
         note "your pytest arguments select no tray test: nothing to repeat"
         sni_rc=0
     fi
+    explain "$sni_rc"
 else
     note "skipped: status-notifier-watcher ($SNI_PACKAGE) is not installed"
 fi
