@@ -249,7 +249,13 @@ def test_only_http_and_https_urls_are_fetched(client: HttpClient, url: str) -> N
 
 @pytest.mark.parametrize(
     ("status", "message"),
-    [(404, "HTTP 404 Not Found"), (500, "HTTP 500 Internal Server Error"), (403, "HTTP 403")],
+    [
+        (404, "HTTP 404 Not Found"),
+        (500, "HTTP 500 Internal Server Error"),
+        (403, "HTTP 403 Forbidden"),
+        (301, "HTTP 301 Moved Permanently without a Location"),
+        (599, "HTTP 599"),
+    ],
 )
 def test_error_statuses_name_the_status(
     server: LoopbackServer, client: HttpClient, status: int, message: str
@@ -342,6 +348,16 @@ def test_connection_refused(client: HttpClient) -> None:
         port = s.getsockname()[1]
     with pytest.raises(FetchError, match="connection refused"):
         client.fetch(f"http://127.0.0.1:{port}/feed")
+
+
+def test_an_unknown_host_name(client: HttpClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The resolver stands in for DNS, which tests never reach: it fails as it does offline.
+    def no_such_name(*args: object, **kwargs: object) -> list[object]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_name)
+    with pytest.raises(FetchError, match="name not resolved"):
+        client.fetch("http://feeds.example.invalid/live.xml")
 
 
 # --- limits: size ---
