@@ -101,6 +101,11 @@ def test_rule1_takes_long_and_many_items_that_rule2_would_refuse() -> None:
     assert points[1:] == numbered(7)
 
 
+def test_rule1_takes_a_single_item_list() -> None:
+    html = f"{RELATED}<h2>Latest developments</h2><ul><li>Power is back</li></ul>"
+    assert extract_key_points(html) == ("Power is back",)
+
+
 def test_rule1_empty_announced_list_falls_through() -> None:
     html = f"<h2>Key points</h2><ul><li> </li></ul>{ROADS}"
     assert extract_key_points(html) == ROADS_POINTS

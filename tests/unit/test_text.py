@@ -121,6 +121,7 @@ def test_html_to_text_hostile_five_megabytes(unit: str, check: Callable[[str], b
         pytest.param("Is it over? Nobody knows.", "Is it over?", id="question"),
         pytest.param("Goal! Home side leads.", "Goal!", id="exclamation"),
         pytest.param("Wait for it… The result is in.", "Wait for it…", id="ellipsis-char"),
+        pytest.param("Wait for it... The result is in.", "Wait for it...", id="three-dots"),
         pytest.param("Mr. Lane resigns. More soon.", "Mr. Lane resigns.", id="mr"),
         pytest.param(
             "Dr. Okafor and St. Jude staff agree. Next",
