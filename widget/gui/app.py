@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import socket
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -13,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QObject, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
@@ -53,18 +55,22 @@ def is_web_url(url: str | None) -> bool:
     return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
-class UrlLogHandler(QObject):
-    """Test mode: QDesktopServices hands http(s) URLs here instead of to a browser."""
+def open_in_browser(url: str) -> None:
+    """Hand an http(s) URL to the desktop's default browser."""
+    if not QDesktopServices.openUrl(QUrl(url)):
+        log.warning("the desktop could not open %s", url)
 
-    def __init__(self, path: Path, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+
+class UrlLog:
+    """Test mode: opened URLs are appended to a file instead of launching a browser."""
+
+    def __init__(self, path: Path) -> None:
         self.path = path
 
-    @Slot(QUrl)
-    def open_url(self, url: QUrl) -> None:
+    def __call__(self, url: str) -> None:
         with open(self.path, "a", encoding="utf-8") as f:
-            f.write(url.toString() + "\n")
-        log.info("test mode: recorded URL %s", url.toString())
+            f.write(url + "\n")
+        log.info("test mode: recorded URL %s", url)
 
 
 class _ClickRelay(QObject):
@@ -89,6 +95,7 @@ class App:
     window: RecentWindow
     instance: SingleInstance
     cleanups: list[Callable[[], None]] = field(default_factory=list)
+    open_url: Callable[[str], None] = open_in_browser
     statuses: list[SourceStatus] = field(default_factory=list)
 
     # --- clicks and menu ---
@@ -104,8 +111,8 @@ class App:
         self.open_entry(notification.key, notification.url)
 
     def open_entry(self, key: tuple[str, str], url: str | None) -> None:
-        if is_web_url(url):
-            QDesktopServices.openUrl(QUrl(url or ""))
+        if url is not None and is_web_url(url):
+            self.open_url(url)
         else:
             log.warning("not opening %r: only http(s) links are opened", url)
             self.window.show_and_raise()
@@ -301,20 +308,45 @@ def run_app(argv: Sequence[str], *, demo: bool = False) -> int:
     log.info("7/8 window and worker wired")
     url_log = os.environ.get(URL_LOG_ENV)
     if url_log:
-        handler = UrlLogHandler(Path(url_log), qt)
-        for scheme in ("http", "https"):
-            QDesktopServices.setUrlHandler(scheme, handler, b"open_url")
-        app.cleanups.append(_unset_url_handlers)
+        app.open_url = UrlLog(Path(url_log))
     wait_for_tray(app)
     controller.start()
     log.info("8/8 started: polling in the background")
     qt.aboutToQuit.connect(app.shutdown)
+    _quit_on_signals(qt)
     return int(qt.exec())
 
 
-def _unset_url_handlers() -> None:
-    for scheme in ("http", "https"):
-        QDesktopServices.unsetUrlHandler(scheme)
+class _SignalWaker(QObject):
+    """SIGTERM/SIGINT quit cleanly (worker joined, store closed). Python runs signal handlers
+    only when the interpreter wakes, so the wake-up byte goes to a socket that Qt watches —
+    no polling timer."""
+
+    def __init__(self, qt: QApplication) -> None:
+        super().__init__(qt)
+        self._qt = qt
+        self._reader, self._writer = socket.socketpair()
+        self._reader.setblocking(False)
+        self._writer.setblocking(False)
+        self._notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._woke)
+        signal.set_wakeup_fd(self._writer.fileno())
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._handle)
+
+    def _handle(self, signum: int, _frame: object) -> None:
+        log.info("asked to stop by signal %d", signum)
+
+    def _woke(self) -> None:
+        try:
+            self._reader.recv(64)
+        except BlockingIOError:
+            log.debug("signal wake-up with nothing to read")
+        self._qt.quit()
+
+
+def _quit_on_signals(qt: QApplication) -> None:
+    _SignalWaker(qt)
 
 
 def _wire(app: App, relay: _ClickRelay) -> None:
