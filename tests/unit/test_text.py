@@ -206,6 +206,7 @@ BASE = "https://news.example.org/live/storm?page=2"
         ),
         pytest.param("  https://a.example/x \n", None, "https://a.example/x", id="edge-whitespace"),
         pytest.param("\x00\x1fhttps://a.example/", None, "https://a.example/", id="edge-controls"),
+        pytest.param("\ufeff\xa0https://a.example/\u200b", None, "https://a.example/", id="nbsp"),
         pytest.param(
             "https://a.exa\tmple/x\n", None, "https://a.example/x", id="inner-tab-newline"
         ),

@@ -251,8 +251,8 @@ def first_sentence(text: str, *, max_chars: int = SENTENCE_MAX_CHARS) -> str:
 # --- safe_url -----------------------------------------------------------------------------------
 
 _SAFE_SCHEMES = frozenset({"http", "https"})
-# What browsers strip from the ends of a URL (C0 controls and space) …
-_URL_EDGE_JUNK = "".join(chr(c) for c in range(0x21))
+# What browsers strip from the ends of a URL (C0 controls and space; we add invisible spaces) …
+_URL_EDGE_JUNK = "".join(chr(c) for c in range(0x21)) + "\x7f\xa0\u200b\u2060\ufeff"
 # … and remove anywhere inside it ("java\tscript:" must not survive as a different scheme).
 _URL_INNER_JUNK = re.compile("[\t\n\r]")
 _URL_CONTROL = re.compile("[\x00-\x1f\x7f]")
