@@ -1,0 +1,258 @@
+"""Paints the key-points window's rows: one entry per row with its key points as bullets (no
+widget per row). Colours come from the view's palette, so light and dark themes both work.
+
+Row heights are measured once per entry and width and cached; a row is measured only when the
+view lays it out, so a long list opens as fast as a short one.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from widget.gui.entries_model import (
+    COUNT_ROLE,
+    KIND_ROLE,
+    EntriesModel,
+    Rec,
+    RowKind,
+    relative_time,
+)
+from widget.gui.favicons import Favicons
+
+PAD_X = 16
+PAD_Y = 7
+ICON = 16
+GAP = 3
+BULLET_INDENT = 14
+GROUP_INDENT = 18  # a live page's updates sit under the page
+TITLE_LINES = 3
+POINT_LINES = 4
+WRAP = int(Qt.TextFlag.TextWordWrap)
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+def _capped(fm: QFontMetrics, width: int, text: str, lines: int) -> int:
+    height = fm.boundingRect(QRect(0, 0, max(1, width), 100_000), WRAP, text).height()
+    return min(height, lines * fm.lineSpacing())
+
+
+class EntryDelegate(QStyledItemDelegate):
+    def __init__(self, favicons: Favicons | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.favicons = favicons or Favicons()
+        self._heights: dict[tuple[RowKind, str, str, int], tuple[str, str, int]] = {}
+        self._fonts: tuple[QFont, QFont, QFont] | None = None
+        self._base_key: str = ""
+
+    def forget_sizes(self) -> None:
+        """Measure again (the font changed)."""
+        self._heights.clear()
+        self._fonts = None
+
+    # --- fonts ---
+    def fonts(self, base: QFont) -> tuple[QFont, QFont, QFont]:
+        """(body, bold title, small meta) derived from the view's font."""
+        key = base.key()
+        if self._fonts is None or key != self._base_key:
+            title = QFont(base)
+            title.setBold(True)
+            small = QFont(base)
+            size = base.pointSizeF()
+            if size > 0:
+                small.setPointSizeF(max(6.0, size * 0.88))
+            else:
+                small.setPixelSize(max(8, round(base.pixelSize() * 0.88)))
+            self._fonts = (QFont(base), title, small)
+            self._base_key = key
+            self._heights.clear()
+        return self._fonts
+
+    @staticmethod
+    def _rec(index: AnyIndex) -> tuple[RowKind, Rec | None, int]:
+        model = index.model()
+        if isinstance(model, EntriesModel):
+            return model.row_at(index.row())
+        return (RowKind(index.data(KIND_ROLE)), None, int(index.data(COUNT_ROLE) or 0))
+
+    # --- size ---
+    def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:
+        width = option.rect.width()
+        if width <= 0 and isinstance(self.parent(), QWidget):
+            parent = self.parent()
+            assert isinstance(parent, QWidget)
+            width = parent.width()
+        return QSize(width, self.height_for(option.font, index, width))
+
+    def height_for(self, base: QFont, index: AnyIndex, width: int) -> int:
+        body, title, small = self.fonts(base)
+        kind, rec, _ = self._rec(index)
+        if kind is RowKind.DIVIDER:
+            return QFontMetrics(small).height() + 12
+        if kind is RowKind.MORE or rec is None:
+            return QFontMetrics(body).height() + 10
+        cache_key = (kind, rec.source_id, rec.entry_id, width)
+        cached = self._heights.get(cache_key)
+        if cached is not None and cached[0] is rec.title and cached[1] is rec.points_json:
+            return cached[2]
+        left = PAD_X + (GROUP_INDENT if kind is RowKind.UPDATE else 0)
+        text_w = width - left - PAD_X
+        meta_h = max(ICON if kind is not RowKind.UPDATE else 0, QFontMetrics(small).height())
+        height = PAD_Y + meta_h + GAP
+        height += _capped(QFontMetrics(title), text_w, rec.title, TITLE_LINES)
+        body_fm = QFontMetrics(body)
+        for point in rec.points:
+            height += GAP + _capped(body_fm, text_w - BULLET_INDENT, point, POINT_LINES)
+        height += PAD_Y + 1
+        self._heights[cache_key] = (rec.title, rec.points_json, height)
+        return height
+
+    # --- paint ---
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        widget = opt.widget
+        style = widget.style() if widget is not None else None
+        kind, rec, count = self._rec(index)
+        painter.save()
+        try:
+            if kind is RowKind.DIVIDER:
+                self._paint_divider(painter, opt)
+                return
+            if style is not None:
+                style.drawPrimitive(
+                    QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, widget
+                )
+            if kind is RowKind.MORE or rec is None:
+                self._paint_more(painter, opt, str(index.data() or ""), count)
+                return
+            self._paint_entry(painter, opt, kind, rec, index)
+        finally:
+            painter.restore()
+
+    def _colours(self, opt: QStyleOptionViewItem) -> tuple[QColor, QColor, QColor]:
+        """(text, muted text, accent) for this row's state."""
+        pal = opt.palette
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        group = (
+            QPalette.ColorGroup.Active
+            if opt.state & QStyle.StateFlag.State_Active
+            else QPalette.ColorGroup.Inactive
+        )
+        text_role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        text = pal.color(group, text_role)
+        muted = QColor(text)
+        muted.setAlphaF(0.68)
+        accent = text if selected else pal.color(group, QPalette.ColorRole.Highlight)
+        return text, muted, accent
+
+    def _paint_divider(self, painter: QPainter, opt: QStyleOptionViewItem) -> None:
+        _, _, small = self.fonts(opt.font)
+        small = QFont(small)
+        small.setBold(True)
+        accent = opt.palette.color(QPalette.ColorRole.Highlight)
+        painter.setFont(small)
+        painter.setPen(accent)
+        r = opt.rect.adjusted(PAD_X, 0, -PAD_X, 0)
+        label = "▲ New since you last looked"
+        fm = QFontMetrics(small)
+        text_w = fm.horizontalAdvance(label)
+        y = r.center().y()
+        painter.drawText(r, int(Qt.AlignmentFlag.AlignCenter), label)
+        gap = (r.width() - text_w) // 2 - 8
+        if gap > 0:
+            painter.drawLine(r.left(), y, r.left() + gap, y)
+            painter.drawLine(r.right() - gap, y, r.right(), y)
+
+    def _paint_more(self, painter: QPainter, opt: QStyleOptionViewItem, text: str, n: int) -> None:
+        body, _, _ = self.fonts(opt.font)
+        _, _, accent = self._colours(opt)
+        painter.setFont(body)
+        painter.setPen(accent)
+        r = opt.rect.adjusted(PAD_X + GROUP_INDENT, 0, -PAD_X, 0)
+        arrow = "▸ " if n else "▴ "
+        painter.drawText(r, int(Qt.AlignmentFlag.AlignVCenter), arrow + text)
+
+    def _paint_entry(
+        self,
+        painter: QPainter,
+        opt: QStyleOptionViewItem,
+        kind: RowKind,
+        rec: Rec,
+        index: AnyIndex,
+    ) -> None:
+        body, title_font, small = self.fonts(opt.font)
+        text, muted, accent = self._colours(opt)
+        r = opt.rect
+        left = r.left() + PAD_X + (GROUP_INDENT if kind is RowKind.UPDATE else 0)
+        width = r.right() - PAD_X - left
+        y = r.top() + PAD_Y
+        small_fm = QFontMetrics(small)
+        meta_h = max(ICON if kind is not RowKind.UPDATE else 0, small_fm.height())
+        x = left
+        if kind is not RowKind.UPDATE:
+            dpr = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
+            pix = self.favicons.pixmap(rec.source_id, rec.source_name, ICON, dpr)
+            painter.drawPixmap(x, y + (meta_h - ICON) // 2, pix)
+            x += ICON + 6
+        model = index.model()
+        now = model.now if isinstance(model, EntriesModel) else None
+        when = relative_time(rec.when, now) if now is not None else ""
+        if kind is RowKind.PAGE:
+            x = self._pill(painter, small, accent, x, y, meta_h, "LIVE")
+        meta = when if kind is RowKind.UPDATE else f"{rec.source_name}  ·  {when}"
+        painter.setFont(small)
+        painter.setPen(muted)
+        meta_rect = QRect(x, y, r.right() - PAD_X - x, meta_h)
+        painter.drawText(
+            meta_rect,
+            int(Qt.AlignmentFlag.AlignVCenter),
+            small_fm.elidedText(meta, Qt.TextElideMode.ElideRight, meta_rect.width()),
+        )
+        y += meta_h + GAP
+        title_fm = QFontMetrics(title_font)
+        title_h = _capped(title_fm, width, rec.title, TITLE_LINES)
+        if not rec.read:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(accent)
+            d = 7
+            cy = y + title_fm.ascent() - title_fm.xHeight() // 2
+            dot_x = left - d - 4 if kind is RowKind.UPDATE else r.left() + (PAD_X - d) // 2
+            painter.drawEllipse(dot_x, cy - d // 2, d, d)
+        painter.setFont(title_font)
+        painter.setPen(text)
+        painter.drawText(QRect(left, y, width, title_h), WRAP, rec.title)
+        y += title_h
+        body_fm = QFontMetrics(body)
+        painter.setFont(body)
+        for point in rec.points:
+            y += GAP
+            h = _capped(body_fm, width - BULLET_INDENT, point, POINT_LINES)
+            painter.setPen(accent if kind is RowKind.PAGE else muted)
+            painter.drawText(QRect(left + 2, y, BULLET_INDENT, body_fm.height()), 0, "•")
+            painter.setPen(text)
+            painter.drawText(QRect(left + BULLET_INDENT, y, width - BULLET_INDENT, h), WRAP, point)
+            y += h
+        line = QColor(opt.palette.color(QPalette.ColorRole.Mid))
+        line.setAlphaF(0.35)
+        painter.setPen(line)
+        painter.drawLine(r.left() + PAD_X, r.bottom(), r.right() - PAD_X, r.bottom())
+
+    @staticmethod
+    def _pill(
+        painter: QPainter, font: QFont, colour: QColor, x: int, y: int, h: int, label: str
+    ) -> int:
+        pill_font = QFont(font)
+        pill_font.setBold(True)
+        fm = QFontMetrics(pill_font)
+        w = fm.horizontalAdvance(label) + 8
+        rect = QRect(x, y + (h - fm.height()) // 2, w, fm.height())
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        painter.drawRoundedRect(rect, 3, 3)
+        painter.setFont(pill_font)
+        painter.setPen(QColor("white"))
+        painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), label)
+        return x + w + 6

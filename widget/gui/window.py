@@ -1,0 +1,611 @@
+"""The compact key-points window: recent developments across all sources, newest first.
+
+Model/view over the entry store (read-only connection); a delegate paints each entry with its key
+points as bullets. The window reads the store itself, opens only http(s) links, and asks for every
+write (mark read, mute, retry) through signals that the app routes to the controller's worker.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime, timezone
+
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPoint,
+    QRect,
+    QSettings,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+)
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QGuiApplication,
+    QHideEvent,
+    QKeyEvent,
+    QKeySequence,
+    QShortcut,
+    QShowEvent,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QHBoxLayout,
+    QLineEdit,
+    QMenu,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from widget import APP_NAME
+from widget.core.models import Config, SourceStatus
+from widget.core.text import safe_url
+from widget.gui.entries_model import (
+    KEY_ROLE,
+    KIND_ROLE,
+    READ_ROLE,
+    SOURCE_ROLE,
+    URL_ROLE,
+    EntriesModel,
+    Key,
+    RowKind,
+    RowSource,
+    Show,
+    relative_time,
+)
+from widget.gui.entry_delegate import EntryDelegate
+from widget.gui.favicons import Favicons
+from widget.gui.window_parts import EmptyState, EntryListView, Footer, place_near
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SIZE = (420, 560)
+TICK_MS = 60_000  # relative times are refreshed once a minute while the window is visible
+SEEN_DELAY_MS = 2_500  # an unread entry fully on screen this long counts as seen
+RELOAD_DELAY_MS = 150  # store changes arriving together cause one reload
+LAST_LOOKED_KEY = "window/last_looked"
+ON_TOP_KEY = "window/always_on_top"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def muted(config: Config, source_id: str) -> Config:
+    """``config`` with notifications of one source turned off."""
+    sources = tuple(replace(s, notify=False) if s.id == source_id else s for s in config.sources)
+    return replace(config, sources=sources)
+
+
+class KeyPointsWindow(QWidget):
+    """Signals carry keys ``(source_id, entry_id)`` and source ids; nothing is written here."""
+
+    opened = Signal(object, str)  # key, the http(s) URL handed to the browser
+    mark_read_requested = Signal(object, bool)  # list[Key], read
+    mark_all_read_requested = Signal()
+    mute_requested = Signal(str)  # source id
+    source_settings_requested = Signal(str)  # source id
+    add_source_requested = Signal()
+    retry_requested = Signal(object)  # tuple[str, ...]: ids of the failing sources
+    refresh_requested = Signal()
+    quit_requested = Signal()
+
+    def __init__(
+        self,
+        store: RowSource | None = None,
+        parent: QWidget | None = None,
+        *,
+        favicons: Favicons | None = None,
+        settings: QSettings | None = None,
+        anchor: Callable[[], QRect] | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"{APP_NAME}: key points")
+        self.setObjectName("keyPointsWindow")
+        self._settings = settings if settings is not None else QSettings()
+        self._anchor = anchor
+        self._clock = clock
+        self._placed = False
+        self._statuses: list[SourceStatus] | None = None
+        self._failing: tuple[str, ...] = ()
+        self.favicons = favicons or Favicons(parent=self)
+        self.model = EntriesModel(store, self, clock=clock)
+        self._build()
+        self._tick = QTimer(self)
+        self._tick.setInterval(TICK_MS)
+        self._tick.timeout.connect(self.tick)
+        self._seen = QTimer(self)
+        self._seen.setSingleShot(True)
+        self._seen.setInterval(SEEN_DELAY_MS)
+        self._seen.timeout.connect(self.mark_visible_seen)
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(RELOAD_DELAY_MS)
+        self._reload_timer.timeout.connect(self.reload)
+        self.favicons.fetched.connect(lambda _key: self.view.viewport().update())
+        self.model.set_last_looked(self._last_looked())
+        self.set_always_on_top(bool(self._settings.value(ON_TOP_KEY, False, type=bool)))
+        self.resize(*DEFAULT_SIZE)
+        if store is not None:
+            self.reload()
+
+    # --- construction ---
+    def _build(self) -> None:
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search titles and key points")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search key points")
+        self.search.textChanged.connect(self._search_changed)
+        self.search.returnPressed.connect(self._focus_list)
+        self.search.installEventFilter(self)
+        self.source_box = QComboBox(self)
+        self.source_box.setAccessibleName("Filter by source")
+        self.source_box.setToolTip("Show one source only")
+        self.source_box.addItem("All sources", None)
+        self.source_box.currentIndexChanged.connect(self._source_changed)
+        self.show_box = QComboBox(self)
+        self.show_box.setAccessibleName("Show")
+        self.show_box.addItem("Show: all", Show.ALL.value)
+        self.show_box.addItem("Show: unread", Show.UNREAD.value)
+        self.show_box.currentIndexChanged.connect(self._show_changed)
+        self.menu_button = QToolButton(self)
+        self.menu_button.setText("⋯")
+        self.menu_button.setAccessibleName("More actions")
+        self.menu_button.setToolTip("More actions")
+        self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.menu_button.setMenu(self._build_menu())
+        self.view = EntryListView(self)
+        self.view.setModel(self.model)
+        self.delegate = EntryDelegate(self.favicons, self.view)
+        self.view.setItemDelegate(self.delegate)
+        self.view.setAccessibleName("Key points")
+        self.view.clicked.connect(self._clicked)
+        self.view.enter_pressed.connect(self._activate_current)
+        self.view.space_pressed.connect(self.toggle_read_current)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.view.verticalScrollBar().valueChanged.connect(lambda _v: self._arm_seen())
+        self.model.modelReset.connect(self._model_reset)
+        self.empty = EmptyState(self)
+        self.empty.add_source.connect(self.add_source_requested)
+        self.empty.show_all.connect(lambda: self.show_box.setCurrentIndex(0))
+        self.footer = Footer(self)
+        self.footer.retry.clicked.connect(self._retry)
+        top = QHBoxLayout()
+        top.setSpacing(6)
+        top.addWidget(self.search, 1)
+        top.addWidget(self.menu_button)
+        filters = QHBoxLayout()
+        filters.setSpacing(6)
+        filters.addWidget(self.source_box, 1)
+        filters.addWidget(self.show_box)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 6)
+        layout.setSpacing(6)
+        layout.addLayout(top)
+        layout.addLayout(filters)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.empty, 1)
+        layout.addWidget(self.footer)
+        QWidget.setTabOrder(self.search, self.source_box)
+        QWidget.setTabOrder(self.source_box, self.show_box)
+        QWidget.setTabOrder(self.show_box, self.menu_button)
+        QWidget.setTabOrder(self.menu_button, self.view)
+        QWidget.setTabOrder(self.view, self.footer.retry)
+        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        find.activated.connect(self.focus_search)
+
+    def _build_menu(self) -> QMenu:
+        menu = QMenu(self)
+        self.mark_all_action = QAction("Mark all read", menu)
+        self.mark_all_action.triggered.connect(self.mark_all_read)
+        self.on_top_action = QAction("Always on top", menu)
+        self.on_top_action.setCheckable(True)
+        self.on_top_action.toggled.connect(self.set_always_on_top)
+        refresh = QAction("Refresh now", menu)
+        refresh.triggered.connect(self.refresh_requested)
+        add = QAction("Add a source…", menu)
+        add.triggered.connect(self.add_source_requested)
+        quit_action = QAction("Quit", menu)
+        quit_action.triggered.connect(self.quit_requested)
+        for action in (self.mark_all_action, self.on_top_action, refresh, add):
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(quit_action)
+        return menu
+
+    # --- data in ---
+    def set_store(self, store: RowSource | None) -> None:
+        self.model.set_store(store)
+        self._model_reset()
+
+    def reload(self) -> None:
+        """Read the store again, keeping the selection and the scroll position."""
+        self._reload_timer.stop()
+        selected = self.current_key()
+        anchor_key, offset = self._top_anchor()
+        scroll = self.view.verticalScrollBar().value()
+        if not self.model.reload():
+            return
+        self._restore(selected, anchor_key, offset, scroll)
+
+    def schedule_reload(self, *_args: object) -> None:
+        """The store changed (a poll finished, an entry was marked): reload shortly, once."""
+        self._reload_timer.start()
+
+    def set_entries(self, _entries: object = None) -> None:
+        """The controller's list of recent entries arrived: the store changed."""
+        self.schedule_reload()
+
+    def set_statuses(self, statuses: Sequence[SourceStatus]) -> None:
+        self._statuses = list(statuses)
+        self.favicons.set_sources({s.source.id: s.source.url for s in statuses})
+        failing = [
+            (s.source.id, s.source.name, s.state.disabled_reason or s.state.last_error or "")
+            for s in statuses
+            if s.source.enabled and (s.state.error_count > 0 or s.state.disabled_reason)
+        ]
+        self._failing = tuple(sid for sid, _, _ in failing)
+        self.footer.set_failing([(name, reason) for _, name, reason in failing])
+        self._fill_sources()
+        self._update_empty()
+
+    def set_failing(self, names: Sequence[str]) -> None:
+        """Names only (reasons come with ``set_statuses``)."""
+        if self._statuses is None:
+            self.footer.set_failing([(n, "") for n in names])
+
+    def set_status(self, text: str) -> None:
+        self.footer.set_message(text)
+
+    def set_last_update(self, when: datetime | None) -> None:
+        self.footer.set_last_update(when, self._clock())
+
+    def set_progress(self, done: int, total: int) -> None:
+        self.footer.set_progress(done, total)
+
+    def set_polling(self, polling: bool) -> None:
+        if not polling:
+            self.footer.set_progress(0, 0)
+
+    # --- actions ---
+    def current_key(self) -> Key | None:
+        index = self.view.currentIndex()
+        if not index.isValid() or index.data(KIND_ROLE) is RowKind.MORE:
+            return None
+        key = index.data(KEY_ROLE)
+        return None if key is None else (str(key[0]), str(key[1]))
+
+    def select_key(self, key: Key) -> bool:
+        row = self.model.row_of(key)
+        if row < 0:
+            return False
+        self.view.setCurrentIndex(self.model.index(row))
+        return True
+
+    def open_index(self, index: QModelIndex) -> bool:
+        """Open the entry's web link in the browser (http/https only) and mark it read."""
+        key = index.data(KEY_ROLE)
+        if key is None:
+            return False
+        url = safe_url(index.data(URL_ROLE))
+        if url is None:
+            self.footer.set_message("This entry has no web link to open.")
+            return False
+        if not QDesktopServices.openUrl(QUrl(url)):
+            self.footer.set_message(f"Could not open {url}: no browser answered.")
+            return False
+        self.set_read([key], True)
+        self.opened.emit(key, url)
+        return True
+
+    def set_read(self, keys: Sequence[Key], read: bool) -> None:
+        changed = self.model.set_read(keys, read)
+        if changed:
+            self.mark_read_requested.emit(changed, read)
+
+    def toggle_read_current(self) -> None:
+        index = self.view.currentIndex()
+        key = self.current_key()
+        if key is not None:
+            self.set_read([key], not bool(index.data(READ_ROLE)))
+
+    def mark_all_read(self) -> None:
+        self.model.set_read(self.model.unread_keys(), True)
+        self.mark_all_read_requested.emit()
+        self._update_empty()
+
+    def mark_visible_seen(self) -> None:
+        """Unread entries wholly on screen while the window is shown count as read."""
+        if not self.isVisible() or not self.view.isVisible():
+            return
+        area = self.view.viewport().rect()
+        rows = []
+        for row in range(self.model.rowCount()):
+            rect = self.view.visualRect(self.model.index(row))
+            if rect.bottom() < area.top():
+                continue
+            if rect.top() > area.bottom():
+                break
+            if area.contains(rect.adjusted(0, 0, 0, -1)) or rect.height() > area.height():
+                rows.append(row)
+        keys = self.model.keys_in(rows)
+        unread = [k for k, r in zip(keys, self._read_flags(keys), strict=True) if not r]
+        if unread:
+            self.set_read(unread, True)
+
+    def _read_flags(self, keys: list[Key]) -> list[bool]:
+        return [bool(self.model.index(self.model.row_of(k)).data(READ_ROLE)) for k in keys]
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def set_always_on_top(self, on: bool) -> None:
+        if self.on_top_action.isChecked() != on:
+            self.on_top_action.setChecked(on)  # comes back here through toggled
+            return
+        flags = self.windowFlags()
+        wanted = (
+            flags | Qt.WindowType.WindowStaysOnTopHint
+            if on
+            else flags & ~Qt.WindowType.WindowStaysOnTopHint
+        )
+        self._settings.setValue(ON_TOP_KEY, on)
+        if wanted != flags:
+            visible = self.isVisible()
+            self.setWindowFlags(wanted)
+            if visible:
+                self.show()
+
+    def context_menu(self, index: QModelIndex) -> QMenu | None:
+        """The menu of one entry row (None for dividers and "earlier updates" rows)."""
+        kind = index.data(KIND_ROLE)
+        key = index.data(KEY_ROLE)
+        if key is None or kind in (RowKind.MORE, RowKind.DIVIDER):
+            return None
+        key = (str(key[0]), str(key[1]))
+        url = safe_url(index.data(URL_ROLE))
+        read = bool(index.data(READ_ROLE))
+        source_id = str(index.data(SOURCE_ROLE))
+        menu = QMenu(self)
+        open_action = menu.addAction("Open")
+        open_action.setEnabled(url is not None)
+        open_action.triggered.connect(lambda: self.open_index(self.model.index(self._row(key))))
+        copy = menu.addAction("Copy link")
+        copy.setEnabled(url is not None)
+        copy.triggered.connect(lambda: QGuiApplication.clipboard().setText(url or ""))
+        toggle = menu.addAction("Mark unread" if read else "Mark read")
+        toggle.triggered.connect(lambda: self.set_read([key], not read))
+        menu.addSeparator()
+        mute = menu.addAction("Mute this source")
+        mute.triggered.connect(lambda: self.mute_requested.emit(source_id))
+        settings = menu.addAction("Source settings…")
+        settings.triggered.connect(lambda: self.source_settings_requested.emit(source_id))
+        return menu
+
+    # --- showing ---
+    def show_and_raise(self) -> None:
+        if not self.isVisible():
+            self._place()
+        self.show()
+        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.raise_()
+        self.activateWindow()
+
+    def toggle(self) -> None:
+        if self.isVisible() and not self.isMinimized():
+            self.hide()
+        else:
+            self.show_and_raise()
+
+    def tick(self) -> None:
+        self.model.tick()
+        self.footer.tick(self._clock())
+
+    def _place(self) -> None:
+        anchor = self._anchor() if self._anchor is not None else QRect()
+        screen = QGuiApplication.screenAt(anchor.center()) if anchor.isValid() else None
+        screen = screen or self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        saved = self._settings.value(self._geometry_key(screen.name(), screen.geometry()))
+        if saved is not None and self.restoreGeometry(saved):
+            return
+        self.resize(*DEFAULT_SIZE)
+        self.move(place_near(anchor, self.frameGeometry().size(), screen.availableGeometry()))
+
+    @staticmethod
+    def _geometry_key(name: str, geometry: QRect) -> str:
+        return f"window/geometry/{name}-{geometry.width()}x{geometry.height()}"
+
+    def _save_geometry(self) -> None:
+        screen = self.screen()
+        if screen is not None:
+            key = self._geometry_key(screen.name(), screen.geometry())
+            self._settings.setValue(key, self.saveGeometry())
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.tick()
+        self._tick.start()
+        self._arm_seen()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._tick.stop()
+        self._seen.stop()
+        self._save_geometry()
+        now = self._clock()
+        self._settings.setValue(LAST_LOOKED_KEY, now.isoformat())
+        self.model.set_last_looked(now)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        event.ignore()
+        self.hide()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            if self.search.hasFocus() and self.search.text():
+                self.search.clear()
+            else:
+                self.hide()
+            return
+        super().keyPressEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.search
+            and isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_Down
+        ):
+            self._focus_list()
+            return True
+        return super().eventFilter(watched, event)
+
+    # --- internals ---
+    def _last_looked(self) -> datetime | None:
+        raw = self._settings.value(LAST_LOOKED_KEY)
+        if not raw:
+            return None
+        try:
+            value = datetime.fromisoformat(str(raw))
+        except ValueError:
+            log.warning("ignoring the saved last-looked time %r: not a time", raw)
+            return None
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+    def _row(self, key: Key) -> int:
+        return self.model.row_of(key)
+
+    def _focus_list(self) -> None:
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+        if not self.view.currentIndex().isValid():
+            first = self.view.first_selectable()
+            if first.isValid():
+                self.view.setCurrentIndex(first)
+
+    def _clicked(self, index: QModelIndex) -> None:
+        if QApplication.mouseButtons() & Qt.MouseButton.RightButton:
+            return
+        self._activate(index)
+
+    def _activate_current(self) -> None:
+        self._activate(self.view.currentIndex())
+
+    def _activate(self, index: QModelIndex) -> None:
+        if not index.isValid():
+            return
+        if index.data(KIND_ROLE) is RowKind.MORE:
+            self.model.toggle_expanded(str(index.data(SOURCE_ROLE)))
+            return
+        self.open_index(index)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.view.indexAt(pos)
+        menu = self.context_menu(index) if index.isValid() else None
+        if menu is not None:
+            self.view.setCurrentIndex(index)
+            menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            menu.popup(self.view.viewport().mapToGlobal(pos))
+
+    def _retry(self) -> None:
+        if self._failing:
+            self.retry_requested.emit(self._failing)
+        else:
+            self.refresh_requested.emit()
+
+    def _search_changed(self, text: str) -> None:
+        self.model.set_search(text)
+
+    def _source_changed(self, _row: int) -> None:
+        data = self.source_box.currentData()
+        self.model.set_source_filter(None if data is None else str(data))
+
+    def _show_changed(self, _row: int) -> None:
+        self.model.set_show(Show(self.show_box.currentData()))
+
+    def _fill_sources(self) -> None:
+        names = dict(self.model.sources())
+        for s in self._statuses or []:
+            names[s.source.id] = s.source.name
+        current = self.source_box.currentData()
+        wanted = sorted(names.items(), key=lambda kv: kv[1].casefold())
+        have = [self.source_box.itemData(i) for i in range(1, self.source_box.count())]
+        if have == [sid for sid, _ in wanted]:
+            return
+        self.source_box.blockSignals(True)
+        try:
+            self.source_box.clear()
+            self.source_box.addItem("All sources", None)
+            for sid, name in wanted:
+                self.source_box.addItem(name, sid)
+            at = self.source_box.findData(current) if current is not None else 0
+            self.source_box.setCurrentIndex(max(0, at))
+        finally:
+            self.source_box.blockSignals(False)
+        if self.source_box.currentData() != current:
+            self._source_changed(0)
+
+    def _top_anchor(self) -> tuple[Key | None, int]:
+        index = self.view.indexAt(QPoint(4, 0))
+        if not index.isValid():
+            return None, 0
+        keys = self.model.keys_in([index.row()])
+        return (keys[0] if keys else None), self.view.visualRect(index).top()
+
+    def _restore(self, selected: Key | None, anchor: Key | None, offset: int, scroll: int) -> None:
+        if selected is not None:
+            row = self.model.row_of(selected)
+            if row >= 0:
+                self.view.selectionModel().setCurrentIndex(
+                    self.model.index(row),
+                    self.view.selectionModel().SelectionFlag.ClearAndSelect,
+                )
+        bar = self.view.verticalScrollBar()
+        row = self.model.row_of(anchor) if anchor is not None else -1
+        if row < 0:
+            bar.setValue(0 if scroll == 0 else scroll)
+            return
+        self.view.scrollTo(self.model.index(row), EntryListView.ScrollHint.PositionAtTop)
+        bar.setValue(bar.value() - offset)
+
+    def _model_reset(self) -> None:
+        self._fill_sources()
+        self._update_empty()
+        self._arm_seen()
+        QTimer.singleShot(0, self.model.build_search_text)
+
+    def _update_empty(self) -> None:
+        has_rows = self.model.rowCount() > 0
+        if has_rows:
+            self.empty.hide()
+            self.view.show()
+            return
+        no_sources = self._statuses is not None and not self._statuses
+        if self.model.total_count == 0:
+            state = "no_sources" if no_sources else "nothing_yet"
+        elif self.search.text().strip() or self.source_box.currentData() is not None:
+            state = "no_match"
+        else:
+            state = "caught_up"
+        self.empty.set_state(state, self.search.text().strip())
+        self.view.hide()
+        self.empty.show()
+
+    def _arm_seen(self) -> None:
+        if self.isVisible():
+            self._seen.start()
+
+    def time_text(self, when: datetime) -> str:
+        return relative_time(when, self._clock())
