@@ -190,7 +190,7 @@ def _setup_logging(paths: AppPaths, verbose: bool) -> None:
         print(f"{APP_SLUG}: cannot write the log file ({exc}); logging to stderr", file=sys.stderr)
     handler.setFormatter(fmt)
     root.addHandler(handler)
-    if verbose and not isinstance(handler, logging.StreamHandler):
+    if verbose and isinstance(handler, logging.FileHandler):
         stream = logging.StreamHandler()
         stream.setFormatter(fmt)
         root.addHandler(stream)
