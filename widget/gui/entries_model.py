@@ -194,7 +194,7 @@ class EntriesModel(QAbstractListModel):
         self._needle = ""
         self._last_looked: str | None = None  # ISO UTC text, compared with first-seen text
         self._expanded: set[str] = set()
-        self._live_sources: set[str] = set()
+        self._stale = False  # read marks changed here: the next reload regroups
 
     # --- loading ---
     def set_store(self, store: RowSource | None) -> None:
@@ -208,14 +208,15 @@ class EntriesModel(QAbstractListModel):
 
     def set_recs(self, recs: list[Rec]) -> bool:
         old = self._recs
-        if len(old) == len(recs) and all(a.same_as(b) for a, b in zip(old, recs, strict=True)):
+        stale, self._stale = self._stale, False
+        same = len(old) == len(recs) and all(a.same_as(b) for a, b in zip(old, recs, strict=True))
+        if same and not stale:
             return False
         known = {r.key: r for r in old}
         # Unchanged entries keep their object: parsed key points and search text are reused.
         self._recs = [
             k if (k := known.get(r.key)) is not None and k.same_as(r) else r for r in recs
         ]
-        self._live_sources = {r.source_id for r in recs if r.is_page}
         self._rebuild()
         return True
 
@@ -280,6 +281,7 @@ class EntriesModel(QAbstractListModel):
                 rec.read = read
                 changed.append(rec.key)
         if changed:
+            self._stale = True
             hit = set(changed)
             for i, (_, row_rec, _) in enumerate(self._rows):
                 if row_rec is not None and row_rec.key in hit:

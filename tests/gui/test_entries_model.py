@@ -1,0 +1,289 @@
+"""The window's model over a real entry store: grouping, order, filters, search, unread, divider."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from tests.gui.window_data import HARBOUR, NOW, VALLEY, fill, make_store
+from widget.core.models import FetchState, Item
+from widget.gui.entries_model import (
+    COUNT_ROLE,
+    KEY_ROLE,
+    POINTS_ROLE,
+    READ_ROLE,
+    TIME_TEXT_ROLE,
+    EntriesModel,
+    RowKind,
+    Show,
+    relative_time,
+)
+from widget.storage.db import Database
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[tuple[Database, Database]]:
+    """(writer, read-only reader) over the realistic data set."""
+    path = make_store(tmp_path)
+    writer = Database.open(path)
+    reader = Database.open(path, readonly=True)
+    yield writer, reader
+    reader.close()
+    writer.close()
+
+
+def shown(model: EntriesModel) -> list[tuple[str, str]]:
+    """(kind, title or label) of every row, top to bottom."""
+    out = []
+    for row in range(model.rowCount()):
+        kind, rec, _ = model.row_at(row)
+        out.append((kind.name, str(model.index(row).data())))
+        assert rec is not None or kind is RowKind.DIVIDER
+    return out
+
+
+def titles(model: EntriesModel) -> list[str]:
+    return [text for kind, text in shown(model) if kind in ("ENTRY", "PAGE", "UPDATE")]
+
+
+def test_entries_are_grouped_newest_first_with_the_live_page_heading_its_updates(
+    qtbot: QtBot, qtmodeltester: ModelTester, store: tuple[Database, Database]
+) -> None:
+    model = EntriesModel(store[1], clock=Clock(NOW))
+    model.reload()
+    qtmodeltester.check(model)
+    assert shown(model) == [
+        ("PAGE", "Flooding in the river valley: live updates"),
+        ("UPDATE", "Water level at the weir has stopped rising"),
+        ("UPDATE", "Volunteers fill sandbags outside the town library"),
+        ("UPDATE", "Council opens a helpline for residents"),
+        ("ENTRY", "Ferry timetable changes from Monday"),
+        ("ENTRY", "Storm warning upgraded for the coast tonight"),
+        ("ENTRY", "New lighthouse keeper appointed after a forty-year vacancy"),
+        ("ENTRY", "Clear skies return by Thursday"),
+        ("ENTRY", "Fish market extends its Saturday hours"),
+    ]
+    page = model.index(0)
+    assert page.data(POINTS_ROLE) == (
+        "Two bridges closed after the river rose overnight",
+        "Evacuation centre open at the sports hall on Mill Road",
+        "Trains between Northbrook and Eastmere replaced by buses",
+    )
+    assert page.data(KEY_ROLE) == ("valley", "valley-page")
+    assert page.data(TIME_TEXT_ROLE) == "2 min ago"
+    assert model.index(8).data(TIME_TEXT_ROLE).startswith("yesterday")
+
+
+def test_search_is_case_insensitive_over_titles_and_key_points(
+    qtbot: QtBot, store: tuple[Database, Database]
+) -> None:
+    model = EntriesModel(store[1], clock=Clock(NOW))
+    model.reload()
+    model.set_search("FERRY")
+    assert titles(model) == ["Ferry timetable changes from Monday"]
+    model.set_search("gloves")  # a key point of one live-page update: the page heads it
+    assert titles(model) == [
+        "Flooding in the river valley: live updates",
+        "Volunteers fill sandbags outside the town library",
+    ]
+    model.set_search("  Sports   HALL ")  # the page's own key point, spacing ignored
+    assert titles(model) == ["Flooding in the river valley: live updates"]
+    model.set_search("no such words anywhere")
+    assert model.rowCount() == 0
+    model.set_search("")
+    assert len(titles(model)) == 9
+
+
+def test_filter_by_source_and_show_unread(qtbot: QtBot, store: tuple[Database, Database]) -> None:
+    writer, reader = store
+    model = EntriesModel(reader, clock=Clock(NOW))
+    model.reload()
+    model.set_source_filter(HARBOUR.id)
+    assert titles(model) == [
+        "Ferry timetable changes from Monday",
+        "New lighthouse keeper appointed after a forty-year vacancy",
+        "Fish market extends its Saturday hours",
+    ]
+    writer.set_read(HARBOUR.id, "harbour-1")
+    writer.set_read(VALLEY.id, "valley-u3")
+    assert model.reload()
+    model.set_show(Show.UNREAD)
+    assert titles(model) == [
+        "New lighthouse keeper appointed after a forty-year vacancy",
+        "Fish market extends its Saturday hours",
+    ]
+    model.set_source_filter(None)
+    assert "Ferry timetable changes from Monday" not in titles(model)
+    assert "Water level at the weir has stopped rising" not in titles(model)
+    assert titles(model)[:2] == [
+        "Flooding in the river valley: live updates",
+        "Volunteers fill sandbags outside the town library",
+    ]
+    assert model.unread_count == 9 - 2
+
+
+def test_marking_read_here_keeps_rows_in_place_until_the_next_reload(
+    qtbot: QtBot, store: tuple[Database, Database]
+) -> None:
+    writer, reader = store
+    model = EntriesModel(reader, clock=Clock(NOW))
+    model.reload()
+    model.set_show(Show.UNREAD)
+    before = titles(model)
+    assert model.set_read([(HARBOUR.id, "harbour-1")], True) == [(HARBOUR.id, "harbour-1")]
+    assert model.set_read([(HARBOUR.id, "harbour-1")], True) == []  # already read
+    assert titles(model) == before
+    row = model.row_of((HARBOUR.id, "harbour-1"))
+    assert model.index(row).data(READ_ROLE) is True
+    writer.set_read(HARBOUR.id, "harbour-1")
+    model.reload()
+    assert "Ferry timetable changes from Monday" not in titles(model)
+
+
+def test_divider_separates_what_arrived_since_the_last_look(qtbot: QtBot, tmp_path: Path) -> None:
+    path = tmp_path / "entries.sqlite3"
+    earlier = NOW - timedelta(hours=2)
+    with Database.open(path) as db:
+        fill(db, now=earlier)
+        fresh = Item(
+            "harbour-4",
+            "Harbour crane back in service",
+            "https://example.test/h4",
+            published=NOW - timedelta(minutes=1),
+            key_points=("Repairs took a week",),
+        )
+        db.apply_items(
+            HARBOUR,
+            [fresh],
+            now=NOW,
+            baseline=False,
+            notify=lambda _i: True,
+            state=FetchState(HARBOUR.id),
+        )
+    with Database.open(path, readonly=True) as reader:
+        model = EntriesModel(reader, clock=Clock(NOW))
+        model.reload()
+        assert all(kind != "DIVIDER" for kind, _ in shown(model))  # never looked: no divider
+        model.set_last_looked(NOW - timedelta(hours=1))
+        rows = shown(model)
+        assert rows[:3] == [
+            ("ENTRY", "Harbour crane back in service"),
+            ("DIVIDER", "New since you last looked"),
+            ("PAGE", "Flooding in the river valley: live updates"),
+        ]
+        divider = model.index(1)
+        assert not divider.flags()  # not selectable: arrows skip it
+        model.set_last_looked(NOW)  # looked after everything arrived
+        assert all(kind != "DIVIDER" for kind, _ in shown(model))
+
+
+def test_a_long_live_page_folds_its_earlier_updates(qtbot: QtBot, tmp_path: Path) -> None:
+    path = tmp_path / "entries.sqlite3"
+    page = Item(
+        "p",
+        "Election night: live",
+        "https://example.test/p",
+        published=NOW,
+        key_points=("Turnout above 70 percent",),
+        is_page=True,
+    )
+    updates = [
+        Item(
+            f"u{n}",
+            f"Count update number {n}",
+            f"https://example.test/u{n}",
+            published=NOW - timedelta(minutes=n),
+        )
+        for n in range(1, 9)
+    ]
+    with Database.open(path) as db:
+        db.apply_items(
+            VALLEY,
+            [page, *updates],
+            now=NOW,
+            baseline=False,
+            notify=lambda _i: True,
+            state=FetchState(VALLEY.id),
+        )
+    with Database.open(path, readonly=True) as reader:
+        model = EntriesModel(reader, clock=Clock(NOW))
+        model.reload()
+        rows = shown(model)
+        assert [k for k, _ in rows] == ["PAGE"] + ["UPDATE"] * 5 + ["MORE"]
+        assert rows[-1] == ("MORE", "Show 3 earlier updates")
+        assert model.index(6).data(COUNT_ROLE) == 3
+        model.toggle_expanded(VALLEY.id)
+        rows = shown(model)
+        assert [t for k, t in rows if k == "UPDATE"][-1] == "Count update number 8"
+        assert rows[-1] == ("MORE", "Show fewer updates")
+
+
+def test_reload_reports_changes_only_and_times_follow_the_clock(
+    qtbot: QtBot, store: tuple[Database, Database]
+) -> None:
+    writer, reader = store
+    clock = Clock(NOW)
+    model = EntriesModel(reader, clock=clock)
+    assert model.reload()
+    assert not model.reload()  # nothing changed in the store
+    edited = Item(
+        "harbour-1",
+        "Ferry timetable changes from Tuesday",
+        "https://example.test/x",
+        published=NOW - timedelta(minutes=12),
+    )
+    writer.apply_items(
+        HARBOUR,
+        [edited],
+        now=NOW,
+        baseline=False,
+        notify=lambda _i: True,
+        state=FetchState(HARBOUR.id),
+    )
+    assert model.reload()
+    assert "Ferry timetable changes from Tuesday" in titles(model)
+    row = model.row_of((HARBOUR.id, "harbour-1"))
+    assert model.index(row).data(TIME_TEXT_ROLE) == "12 min ago"
+    clock.now = NOW + timedelta(minutes=50)
+    with qtbot.waitSignal(model.dataChanged):
+        model.tick()
+    assert model.index(row).data(TIME_TEXT_ROLE) == "1 h ago"
+
+
+@pytest.mark.parametrize(
+    ("ago", "expected"),
+    [
+        (timedelta(seconds=20), "just now"),
+        (timedelta(minutes=1), "1 min ago"),
+        (timedelta(minutes=59, seconds=59), "59 min ago"),
+        (timedelta(hours=3, minutes=5), "3 h ago"),
+    ],
+)
+def test_relative_time(ago: timedelta, expected: str) -> None:
+    assert relative_time(NOW - ago, NOW) == expected
+
+
+def test_relative_time_of_older_entries_names_the_day() -> None:
+    now = datetime(2026, 3, 5, 12, 0).astimezone()
+    assert relative_time(now - timedelta(days=1, hours=1), now).startswith("yesterday ")
+    assert relative_time(now - timedelta(days=3), now) == (now - timedelta(days=3)).strftime(
+        "%a %H:%M"
+    )
+    assert relative_time(now - timedelta(days=30), now) == (now - timedelta(days=30)).strftime(
+        "%d %b"
+    )
+    long_ago = datetime(2020, 1, 2, 12, 0, tzinfo=timezone.utc)
+    assert relative_time(long_ago, now).endswith("2020")
