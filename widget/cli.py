@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from logging.handlers import RotatingFileHandler
 from typing import TextIO
 
 from widget import APP_SLUG, __version__
@@ -46,6 +47,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 DEFAULT_ENTRY_LIMIT = 50
+LOG_MAX_BYTES = 1024 * 1024
 
 
 class UsageError(Exception):
@@ -224,7 +226,9 @@ def _setup_logging(paths: AppPaths, *, verbose: bool) -> Callable[[], None]:
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         paths.log_dir.mkdir(parents=True, exist_ok=True)
-        file_handler: logging.Handler = logging.FileHandler(paths.log_file, encoding="utf-8")
+        file_handler: logging.Handler = RotatingFileHandler(
+            paths.log_file, maxBytes=LOG_MAX_BYTES, backupCount=2, encoding="utf-8"
+        )
     except OSError:
         file_handler = logging.NullHandler()  # nowhere to log; stderr stays clean
     file_handler.setFormatter(formatter)

@@ -11,7 +11,7 @@ import logging
 import os
 import random
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -209,9 +209,10 @@ class Engine:
         done = 0
         if progress is not None:
             progress(0, total)
+        stop = cancel if cancel is not None else threading.Event()
         if due:
-            for source, state, outcome in self._run_workers(due, cancel):
-                if cancel is not None and cancel.is_set():
+            for source, state, outcome in self._run_workers(due, stop):
+                if stop.is_set():
                     results[source.id] = SourceResult(source.id, source.name, PollStatus.CANCELLED)
                 else:
                     results[source.id] = self._record(config, source, state, outcome)
@@ -219,7 +220,7 @@ class Engine:
                 if progress is not None:
                     progress(done, total)
 
-        if not (cancel is not None and cancel.is_set()):
+        if not stop.is_set():
             self._prune(config)
 
         ordered = tuple(results[s.id] for s in config.sources if s.id in results)
@@ -242,34 +243,36 @@ class Engine:
             log.info("retention removed %d old entries", removed)
 
     def _run_workers(
-        self, due: list[tuple[Source, FetchState]], cancel: threading.Event | None
-    ) -> Iterable[tuple[Source, FetchState, _Outcome]]:
-        """Fetch and parse on up to MAX_PARALLEL threads; yield outcomes as they complete."""
-        jobs: list[tuple[Source, FetchState, Credentials | None, Exception | None]] = []
-        for source, state in due:
-            try:
-                jobs.append((source, state, self._credentials(source), None))
-            except SecretsError as exc:
-                jobs.append((source, state, None, exc))
-            except Exception as exc:
-                log.exception("reading the secret of %s failed unexpectedly", source.name)
-                jobs.append((source, state, None, exc))
-        workers = min(MAX_PARALLEL, len(jobs))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll") as pool:
-            futures: dict[Future[_Outcome], tuple[Source, FetchState]] = {}
-            for source, state, creds, failure in jobs:
-                if failure is not None:
-                    yield source, state, _Outcome(error=failure)
+        self, due: list[tuple[Source, FetchState]], stop: threading.Event
+    ) -> Iterator[tuple[Source, FetchState, _Outcome]]:
+        """Fetch and parse on up to MAX_PARALLEL threads; yield outcomes as they complete.
+        If the caller stops early (an exception, Ctrl-C), ``stop`` is set and the poll returns
+        at once: requests still running end on their own and write nothing."""
+        failed: list[tuple[Source, FetchState, _Outcome]] = []
+        pool = ThreadPoolExecutor(
+            max_workers=min(MAX_PARALLEL, len(due)), thread_name_prefix="poll"
+        )
+        futures: dict[Future[_Outcome], tuple[Source, FetchState]] = {}
+        try:
+            for source, state in due:
+                try:
+                    creds = self._credentials(source)
+                except Exception as exc:
+                    if not isinstance(exc, SecretsError):
+                        log.exception("reading the secret of %s failed unexpectedly", source.name)
+                    failed.append((source, state, _Outcome(error=exc)))
                     continue
-                future = pool.submit(self._fetch_and_parse, source, state, creds, cancel)
+                future = pool.submit(self._fetch_and_parse, source, state, creds, stop)
                 futures[future] = (source, state)
-            try:
-                for future in as_completed(futures):
-                    source, state = futures[future]
-                    yield source, state, future.result()
-            finally:
-                for future in futures:
-                    future.cancel()
+            yield from failed
+            for future in as_completed(futures):
+                source, state = futures[future]
+                yield source, state, future.result()
+        except BaseException:
+            stop.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
 
     def _credentials(self, source: Source) -> Credentials | None:
         if source.auth is AuthKind.NONE:

@@ -467,3 +467,31 @@ def test_the_engine_and_the_cli_do_not_import_qt() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_an_interrupted_poll_stops_running_requests_and_writes_nothing_for_them(
+    rig: Rig, server: LoopbackServer
+) -> None:
+    release = threading.Event()
+
+    def hang(h: BaseHTTPRequestHandler) -> None:
+        release.wait(30)
+
+    rig.add("Hanging", server.route("/hang", handler=hang))
+    rig.add("Quick", server.route("/quick", rss(posts(1)), content_type=RSS))
+    cancel = threading.Event()
+
+    class Interrupted(Exception):
+        pass
+
+    def progress(done: int, total: int) -> None:
+        if done == 1:
+            raise Interrupted
+
+    try:
+        with pytest.raises(Interrupted):
+            rig.engine.poll(cancel=cancel, progress=progress)
+    finally:
+        release.set()
+    assert cancel.is_set()  # the hanging request was told to stop
+    assert rig.db.get_state("id-hanging").last_checked is None
