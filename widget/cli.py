@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from logging.handlers import RotatingFileHandler
 from typing import TextIO
+from urllib.parse import urlsplit
 
 from widget import APP_SLUG, __version__
 from widget import cli_format as fmt
@@ -322,8 +323,21 @@ def _check_unique(config: Config, *, name: str | None, urls: Sequence[str]) -> N
             raise UsageError(f"there is already a source named {s.name!r}; choose another --name")
 
 
+def _source_url(text: str) -> str:
+    """The URL as typed, with ``https://`` added when no scheme was given; only http(s)."""
+    url = text.strip()
+    if not url:
+        raise UsageError("the URL is empty")
+    if "://" not in url and not url.lower().startswith(("javascript:", "data:", "mailto:")):
+        url = "https://" + url
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ("http", "https"):
+        raise UsageError(f"only http and https URLs can be added, not {scheme}: URLs")
+    return url
+
+
 def _sources_add(ctx: _Context, url: str, *, name: str | None, interval: int | None) -> int:
-    url = url.strip()
+    url = _source_url(url)
     if name is not None:
         name = name.strip()
         if not name:

@@ -531,3 +531,18 @@ def test_sources_add_detects_live_pages_and_json_feeds(
     if kind == "livepage":
         [page] = [e for e in json_lines(out) if e["id"] == url]
         assert page["key_points"] == ["Roads close at seven", "Trams run late"]
+
+
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "javascript:alert(1)", "ftp://127.0.0.1/feed.xml", "  "]
+)
+def test_sources_add_accepts_only_web_urls(url: str, home: Path, capsys: Capsys) -> None:
+    code, out, err = run_cli(capsys, "sources", "add", url)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert sources_json(capsys) == []
+
+
+def test_sources_add_without_a_scheme_means_https(home: Path, capsys: Capsys) -> None:
+    # Nothing listens on port 9 of 127.0.0.1: the fetch fails, naming the https URL it tried.
+    code, _out, err = run_cli(capsys, "sources", "add", "127.0.0.1:9/feed.xml")
+    assert code == 1 and "https://127.0.0.1:9/feed.xml" in err
