@@ -206,8 +206,8 @@ class KeyPointsWindow(QWidget):
 
     def _build_menu(self) -> QMenu:
         menu = QMenu(self)
-        self.mark_all_action = QAction("Mark all read", menu)
-        self.mark_all_action.triggered.connect(self.mark_all_read)
+        self.mark_all_read_action = QAction("Mark all read", menu)
+        self.mark_all_read_action.triggered.connect(self.mark_all_read)
         self.on_top_action = QAction("Always on top", menu)
         self.on_top_action.setCheckable(True)
         self.on_top_action.toggled.connect(self.set_always_on_top)
@@ -217,7 +217,7 @@ class KeyPointsWindow(QWidget):
         add.triggered.connect(self.add_source_requested)
         quit_action = QAction("Quit", menu)
         quit_action.triggered.connect(self.quit_requested)
-        for action in (self.mark_all_action, self.on_top_action, refresh, add):
+        for action in (self.mark_all_read_action, self.on_top_action, refresh, add):
             menu.addAction(action)
         menu.addSeparator()
         menu.addAction(quit_action)
@@ -455,22 +455,23 @@ class KeyPointsWindow(QWidget):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:
-            if self.search.hasFocus() and self.search.text():
-                self.search.clear()
-            else:
-                self.hide()
+            self.hide()
             return
         super().keyPressEvent(event)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """In the search box, Down moves into the list and Esc clears the search first."""
         if (
             watched is self.search
             and isinstance(event, QKeyEvent)
             and event.type() == QEvent.Type.KeyPress
-            and event.key() == Qt.Key.Key_Down
         ):
-            self._focus_list()
-            return True
+            if event.key() == Qt.Key.Key_Down:
+                self._focus_list()
+                return True
+            if event.key() == Qt.Key.Key_Escape and self.search.text():
+                self.search.clear()
+                return True
         return super().eventFilter(watched, event)
 
     # --- internals ---

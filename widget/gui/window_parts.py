@@ -31,9 +31,9 @@ def place_near(anchor: QRect, size: QSize, screen: QRect) -> QPoint:
     w, h = size.width(), size.height()
     if not anchor.isValid() or not screen.intersects(anchor):
         return QPoint(screen.right() - w - MARGIN + 1, screen.bottom() - h - MARGIN + 1)
-    x = anchor.center().x() - w // 2
-    if anchor.center().y() < screen.center().y():
-        y = anchor.bottom() + MARGIN  # a panel at the top: open below the icon
+    x = anchor.x() + anchor.width() // 2 - w // 2
+    if anchor.y() + anchor.height() // 2 < screen.y() + screen.height() // 2:
+        y = anchor.top() + anchor.height() + MARGIN  # a panel at the top: open below the icon
     else:
         y = anchor.top() - h - MARGIN
     x = max(screen.left() + MARGIN, min(x, screen.right() - w - MARGIN + 1))
@@ -159,6 +159,7 @@ class Footer(QWidget):
         self._last: datetime | None = None
         self._progress = (0, 0)
         self._message = ""
+        self._now: datetime | None = None
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.status, 1)
@@ -179,23 +180,24 @@ class Footer(QWidget):
 
     def set_progress(self, done: int, total: int) -> None:
         self._progress = (done, total)
-        self._render(None)
+        self._render()
 
     def set_message(self, text: str) -> None:
         self._message = text
-        self._render(None)
+        self._render()
 
     def tick(self, now: datetime) -> None:
-        self._render(now)
+        self._now = now
+        self._render()
 
-    def _render(self, now: datetime | None) -> None:
+    def _render(self) -> None:
         done, total = self._progress
         if total:
             text = f"Updating {min(done + 1, total)} of {total}…"
         elif self._message:
             text = self._message
         elif self._last is not None:
-            when = relative_time(self._last, now or datetime.now(self._last.tzinfo))
+            when = relative_time(self._last, self._now or datetime.now(self._last.tzinfo))
             text = f"Last update: {when}"
         else:
             text = "Not checked yet"
