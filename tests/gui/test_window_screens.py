@@ -1,0 +1,135 @@
+"""Screenshots of the key-points window over a realistic data set, in a light and a dark palette,
+saved under tests/artifacts/ for a person to look at. The checks here catch a blank or unthemed
+window; the pictures catch the rest."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QColor, QImage, QPalette
+from pytestqt.qtbot import QtBot
+
+from tests.gui.window_data import HARBOUR, NOW, SKY, SOURCES, fill
+from widget.core.models import FetchState, Item, SourceStatus
+from widget.gui.window import KeyPointsWindow
+from widget.storage.db import Database
+
+CRANE = Item(
+    "harbour-4",
+    "Harbour crane back in service after a week of repairs",
+    "https://example.test/harbour-4",
+    published=NOW - timedelta(minutes=1),
+    key_points=("Container ships can dock again from tonight", "Night shifts resume on Friday"),
+)
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+LIGHT = {
+    QPalette.ColorRole.Window: "#f3f3f3",
+    QPalette.ColorRole.Base: "#ffffff",
+    QPalette.ColorRole.Text: "#1d1d1f",
+    QPalette.ColorRole.WindowText: "#1d1d1f",
+    QPalette.ColorRole.Button: "#e9e9e9",
+    QPalette.ColorRole.ButtonText: "#1d1d1f",
+    QPalette.ColorRole.Highlight: "#2f6fdb",
+    QPalette.ColorRole.HighlightedText: "#ffffff",
+    QPalette.ColorRole.Mid: "#b8b8b8",
+    QPalette.ColorRole.PlaceholderText: "#7a7a7a",
+}
+DARK = {
+    QPalette.ColorRole.Window: "#232427",
+    QPalette.ColorRole.Base: "#1b1c1f",
+    QPalette.ColorRole.Text: "#e6e6e6",
+    QPalette.ColorRole.WindowText: "#e6e6e6",
+    QPalette.ColorRole.Button: "#2d2e32",
+    QPalette.ColorRole.ButtonText: "#e6e6e6",
+    QPalette.ColorRole.Highlight: "#4f8df5",
+    QPalette.ColorRole.HighlightedText: "#ffffff",
+    QPalette.ColorRole.Mid: "#55565a",
+    QPalette.ColorRole.PlaceholderText: "#9a9a9a",
+}
+
+
+def palette(colours: dict[QPalette.ColorRole, str]) -> QPalette:
+    pal = QPalette()
+    for role, colour in colours.items():
+        pal.setColor(role, QColor(colour))
+    return pal
+
+
+def lightness(image: QImage, x0: int, y0: int, x1: int, y1: int) -> float:
+    """Median lightness of a region (the background, whatever text sits on it)."""
+    values = sorted(
+        QColor(image.pixel(x, y)).lightness() for x in range(x0, x1, 7) for y in range(y0, y1, 7)
+    )
+    return values[len(values) // 2]
+
+
+@pytest.mark.parametrize(("name", "colours"), [("light", LIGHT), ("dark", DARK)])
+def test_window_screenshot(
+    qtbot: QtBot, tmp_path: Path, name: str, colours: dict[QPalette.ColorRole, str]
+) -> None:
+    path = tmp_path / "entries.sqlite3"
+    settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+    # Stored three hours ago and looked at 20 minutes ago; two entries arrived since.
+    settings.setValue("window/last_looked", (NOW - timedelta(minutes=20)).isoformat())
+    with Database.open(path) as db:
+        fill(db, now=NOW - timedelta(hours=3))
+        db.apply_items(
+            HARBOUR,
+            [CRANE],
+            now=NOW,
+            baseline=False,
+            notify=lambda _i: True,
+            state=FetchState(HARBOUR.id),
+        )
+        for key in (("harbour", "harbour-2"), ("sky", "sky-2"), ("harbour", "harbour-3")):
+            db.set_read(*key)
+    with Database.open(path, readonly=True) as reader:
+        window = KeyPointsWindow(
+            reader, settings=settings, clock=lambda: NOW + timedelta(minutes=1)
+        )
+        qtbot.addWidget(window)
+        window.setPalette(palette(colours))
+        window.set_statuses(
+            [
+                SourceStatus(
+                    s,
+                    FetchState(s.id, error_count=2, last_error="the server answered 503")
+                    if s.id == SKY.id
+                    else FetchState(s.id),
+                )
+                for s in SOURCES
+            ]
+        )
+        window.set_last_update(NOW - timedelta(minutes=1))
+        window.show()
+        qtbot.waitExposed(window)
+        window.resize(420, 560)
+        window.select_key(("sky", "sky-1"))
+        window.view.scrollToTop()
+        qtbot.wait(50)
+        image = window.grab().toImage()
+        ARTIFACTS.mkdir(exist_ok=True)
+        image.save(str(ARTIFACTS / f"window-{name}.png"))
+
+        assert image.width() >= 400 and image.height() >= 500
+        list_top = window.view.mapTo(window, window.view.rect().topLeft())
+        bg = lightness(
+            image, list_top.x() + 4, list_top.y() + 4, list_top.x() + 300, list_top.y() + 300
+        )
+        if name == "dark":
+            assert bg < 80
+        else:
+            assert bg > 200
+        # Text is painted: some pixels differ strongly from the background.
+        contrast = [
+            abs(QColor(image.pixel(x, y)).lightness() - bg)
+            for x in range(list_top.x() + 20, list_top.x() + 300, 2)
+            for y in range(list_top.y() + 20, list_top.y() + 60, 2)
+        ]
+        assert max(contrast) > 120
+        texts = [window.model.index(r).data() for r in range(window.model.rowCount())]
+        assert "New since you last looked" in texts
