@@ -95,7 +95,12 @@ def test_progress_and_unread_count_arrive_as_signals(
             ctl.start()
         assert progress[0] == (0, 2)
         assert progress[-1] == (2, 2)
-        qtbot.waitUntil(lambda: unread[-1:] == [5], timeout=WAIT)
+        # The first poll is the sources' baseline: stored, but not unread news.
+        qtbot.waitUntil(lambda: unread[-1:] == [0], timeout=WAIT)
+        server.route("/b", rss(posts(5, "v")), content_type=RSS)
+        with qtbot.waitSignal(ctl.polled, timeout=WAIT):
+            ctl.refresh_now()
+        qtbot.waitUntil(lambda: unread[-1:] == [2], timeout=WAIT)
     finally:
         assert ctl.shutdown()
 
@@ -124,9 +129,13 @@ def test_mark_read_goes_through_the_worker(qtbot: QtBot, rig: Rig, server: Loopb
     try:
         with qtbot.waitSignal(ctl.next_poll_changed, timeout=WAIT):
             ctl.start()
-        qtbot.waitUntil(lambda: unread[-1:] == [2], timeout=WAIT)
-        ctl.mark_read(source.id, "p-1")
+        qtbot.waitUntil(lambda: unread[-1:] == [0], timeout=WAIT)
+        ctl.mark_read(source.id, "p-1", read=False)
         qtbot.waitUntil(lambda: unread[-1:] == [1], timeout=WAIT)
+        entry = rig.db.get_entry(source.id, "p-1")
+        assert entry is not None and not entry.read
+        ctl.mark_read(source.id, "p-1")
+        qtbot.waitUntil(lambda: unread[-1:] == [0], timeout=WAIT)
         entry = rig.db.get_entry(source.id, "p-1")
         assert entry is not None and entry.read
     finally:

@@ -93,6 +93,9 @@ def test_baseline_entries_are_stored_silently(db: Database) -> None:
     stored = db.entries()
     assert {e.id for e in stored} == {"urn:item:1", "urn:item:2"}
     assert all(not e.notify and e.baseline for e in stored)
+    # What a source already showed when it was added is not news: it does not count as unread.
+    assert all(e.read for e in new + stored)
+    assert db.unread_count() == 0
 
 
 def test_new_entries_follow_the_notify_callback_in_given_order(db: Database) -> None:

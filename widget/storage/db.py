@@ -251,7 +251,11 @@ class Database:
                     continue
                 wants = False if baseline else bool(notify(item))
                 content = content_columns(item, published, updated)
-                inserts.append((source.id, item.id, *content, fp, stamp, stamp, wants, baseline))
+                # A baseline is what the source already showed when it was added: stored as read,
+                # so adding a source never floods the unread badge either.
+                inserts.append(
+                    (source.id, item.id, *content, fp, stamp, stamp, wants, baseline, baseline)
+                )
                 new_entries.append(
                     new_entry(source, item, content, first_seen, notify=wants, baseline=baseline)
                 )
@@ -370,8 +374,8 @@ _UPSERT_SOURCE = (
 )
 _INSERT_ENTRY = (
     "INSERT INTO entries (source_id, entry_id, title, url, published, updated, summary,"
-    " key_points, is_page, fingerprint, first_seen, last_seen, notify, baseline)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " key_points, is_page, fingerprint, first_seen, last_seen, notify, baseline, read)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _UPDATE_ENTRY = (
     "UPDATE entries SET title = ?, url = ?, published = ?, updated = ?, summary = ?,"

@@ -83,7 +83,7 @@ def new_entry(
         key_points=tuple(item.key_points),
         first_seen=first_seen,
         notify=notify,
-        read=False,
+        read=baseline,
         is_page=item.is_page,
         baseline=baseline,
     )
