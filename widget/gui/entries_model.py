@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from widget.core.text import safe_url
+from widget.gui.signals import emit
 from widget.storage.rows import utc_text
 
 LIVE_GROUP_SHOWN = 5  # a live page's group shows this many updates until expanded
@@ -268,7 +269,7 @@ class EntriesModel(QAbstractListModel):
         """Move "now" forward; relative times of every row are repainted."""
         self.now = self._clock()
         if self._rows:
-            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1), [TIME_TEXT_ROLE])
+            emit(self.dataChanged, self.index(0), self.index(len(self._rows) - 1), [TIME_TEXT_ROLE])
 
     # --- read state (optimistic: the store follows through the controller) ---
     def set_read(self, keys: Iterable[Key], read: bool) -> list[Key]:
@@ -286,7 +287,7 @@ class EntriesModel(QAbstractListModel):
             for i, (_, row_rec, _) in enumerate(self._rows):
                 if row_rec is not None and row_rec.key in hit:
                     ix = self.index(i)
-                    self.dataChanged.emit(ix, ix, [READ_ROLE])
+                    emit(self.dataChanged, ix, ix, [READ_ROLE])
         return changed
 
     def unread_keys(self) -> list[Key]:

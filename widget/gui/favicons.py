@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPixmap
 
 from widget.core.errors import FetchError
+from widget.gui.signals import emit
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,7 @@ def letter_badge(name: str, size: int, dpr: float = 1.0) -> QPixmap:
 class Favicons(QObject):
     """GUI side: pixmaps by source, requests to the worker for sites not yet fetched."""
 
-    fetched = Signal(str)  # site key; emitted from the worker, delivered on the GUI thread
+    fetched = Signal(object)  # str site key; emitted from the worker, delivered on the GUI thread
 
     def __init__(
         self,
@@ -170,7 +171,7 @@ class Favicons(QObject):
 
         def job() -> None:
             if fetch_favicon(http, url, cache_dir) is not None:
-                self.fetched.emit(key)
+                emit(self.fetched, key)
 
         self._submit(f"fetching the icon of {key}", job)
 

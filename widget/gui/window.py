@@ -64,6 +64,7 @@ from widget.gui.entries_model import (
 )
 from widget.gui.entry_delegate import EntryDelegate
 from widget.gui.favicons import Favicons
+from widget.gui.signals import emit
 from widget.gui.window_parts import EmptyState, EntryListView, Footer, place_near
 
 log = logging.getLogger(__name__)
@@ -305,13 +306,13 @@ class KeyPointsWindow(QWidget):
             self.footer.set_message(f"Could not open {url}: no browser answered.")
             return False
         self.set_read([key], True)
-        self.opened.emit(key, url)
+        emit(self.opened, key, url)
         return True
 
     def set_read(self, keys: Sequence[Key], read: bool) -> None:
         changed = self.model.set_read(keys, read)
         if changed:
-            self.mark_read_requested.emit(changed, read)
+            emit(self.mark_read_requested, changed, read)
 
     def toggle_read_current(self) -> None:
         index = self.view.currentIndex()
@@ -321,7 +322,7 @@ class KeyPointsWindow(QWidget):
 
     def mark_all_read(self) -> None:
         self.model.set_read(self.model.unread_keys(), True)
-        self.mark_all_read_requested.emit()
+        emit(self.mark_all_read_requested)
         self._update_empty()
 
     def mark_visible_seen(self) -> None:
@@ -388,9 +389,9 @@ class KeyPointsWindow(QWidget):
         toggle.triggered.connect(lambda: self.set_read([key], not read))
         menu.addSeparator()
         mute = menu.addAction("Mute this source")
-        mute.triggered.connect(lambda: self.mute_requested.emit(source_id))
+        mute.triggered.connect(lambda: emit(self.mute_requested, source_id))
         settings = menu.addAction("Source settings…")
-        settings.triggered.connect(lambda: self.source_settings_requested.emit(source_id))
+        settings.triggered.connect(lambda: emit(self.source_settings_requested, source_id))
         return menu
 
     # --- showing ---
@@ -522,9 +523,9 @@ class KeyPointsWindow(QWidget):
 
     def _retry(self) -> None:
         if self._failing:
-            self.retry_requested.emit(self._failing)
+            emit(self.retry_requested, self._failing)
         else:
-            self.refresh_requested.emit()
+            emit(self.refresh_requested)
 
     def _search_changed(self, text: str) -> None:
         self.model.set_search(text)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from widget.gui.entries_model import relative_time
+from widget.gui.signals import emit
 
 MARGIN = 8  # between the window and the screen edge / tray icon
 MAX_FAILING_SHOWN = 3
@@ -66,10 +67,10 @@ class EntryListView(QListView):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.enter_pressed.emit()
+            emit(self.enter_pressed)
             return
         if key == Qt.Key.Key_Space and not event.modifiers():
-            self.space_pressed.emit()
+            emit(self.space_pressed)
             return
         if key == Qt.Key.Key_Escape:
             event.ignore()  # the window hides
