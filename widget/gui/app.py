@@ -25,11 +25,12 @@ from widget.core.models import Entry, PollResult, SourceKind, SourceStatus
 from widget.engine import Engine
 from widget.gui.controller import Controller, NotifiedLedger
 from widget.gui.dispatch import Dispatcher
+from widget.gui.favicons import Favicons
 from widget.gui.icons import app_icon
-from widget.gui.recent import RecentWindow
 from widget.gui.signals import emit
 from widget.gui.single_instance import SingleInstance, server_name
 from widget.gui.tray import DndChoice, Tray, dnd_until
+from widget.gui.window import KeyPointsWindow, muted
 from widget.notify.base import Action, Notification, Notifier
 from widget.notify.freedesktop import FreedesktopBackend
 from widget.notify.systray import SystrayBackend
@@ -92,7 +93,7 @@ class App:
     notifier: Notifier
     dispatcher: Dispatcher
     controller: Controller
-    window: RecentWindow
+    window: KeyPointsWindow
     instance: SingleInstance
     cleanups: list[Callable[[], None]] = field(default_factory=list)
     open_url: Callable[[str], None] = open_in_browser
@@ -135,7 +136,8 @@ class App:
     def on_polled(self, result: PollResult, away: bool) -> None:
         when = result.finished.astimezone()
         self.tray.update(last_update=when, polling=False, progress=(0, 0))
-        self.window.set_status(f"Last checked {when:%H:%M:%S}")
+        self.window.set_last_update(result.finished)
+        self.window.set_polling(False)
         if result.new_entries:
             log.info("%d new entries%s", len(result.new_entries), " (while away)" if away else "")
         self.dispatcher.offer(result.new_entries, away=away)
@@ -155,7 +157,7 @@ class App:
         }
         self.dispatcher.source_notify = {s.source.id: s.source.notify for s in statuses}
         self.tray.update(failing=failing)
-        self.window.set_failing(failing)
+        self.window.set_statuses(statuses)
 
     def on_failed(self, message: str) -> None:
         self.tray.update(polling=False)
@@ -295,13 +297,13 @@ def run_app(argv: Sequence[str], *, demo: bool = False) -> int:
     )
     dispatcher = Dispatcher(notifier, settings)
     log.info("6/8 notifications ready (backends start on first use)")
-    window = RecentWindow()
     controller = Controller(
         engine,
         db,
         ledger=NotifiedLedger(paths.data_dir / LEDGER_NAME),
         fixed_interval_s=DEMO_CHECK_S if demo else None,
     )
+    window = _build_window(paths, db, engine, controller, tray, cleanups, config)
     app = App(qt, paths, db, engine, tray, notifier, dispatcher, controller, window, instance)
     app.cleanups.extend(cleanups)
     _wire(app, relay)
@@ -349,6 +351,47 @@ def _quit_on_signals(qt: QApplication) -> None:
     _SignalWaker(qt)
 
 
+def _build_window(
+    paths: AppPaths,
+    db: Database,
+    engine: Engine,
+    ctl: Controller,
+    tray: Tray,
+    cleanups: list[Callable[[], None]],
+    config: ConfigStore,
+) -> KeyPointsWindow:
+    """The key-points window reads through its own read-only connection; its writes (read
+    marks) and icon downloads run on the worker; muting a source edits the config file."""
+    reader = Database.open(db.path, readonly=True)
+    cleanups.append(reader.close)
+    icons = Favicons(paths.cache_dir, http=engine.http, submit=ctl.run_in_worker)
+    win = KeyPointsWindow(reader, favicons=icons, anchor=tray.icon.geometry)
+
+    def mark(keys: list[tuple[str, str]], read: bool) -> None:
+        def write() -> None:
+            for source_id, entry_id in keys:
+                db.set_read(source_id, entry_id, read)
+
+        ctl.run_in_worker("marking entries read", write, refresh_lists=True)
+
+    def mute(source_id: str) -> None:
+        try:
+            config.update(lambda c: muted(c, source_id))
+        except ConfigError as exc:
+            log.error("could not mute a source: %s", exc)
+            win.set_status(f"Could not mute the source: {exc}")
+            return
+        win.set_status("Source muted: its entries still appear here, without notifications.")
+
+    win.mark_read_requested.connect(mark)
+    win.mark_all_read_requested.connect(
+        lambda: ctl.run_in_worker("marking all read", db.mark_all_read, refresh_lists=True)
+    )
+    win.mute_requested.connect(mute)
+    win.retry_requested.connect(lambda _ids: ctl.refresh_now())
+    return win
+
+
 def _wire(app: App, relay: _ClickRelay) -> None:
     tray, ctl, win = app.tray, app.controller, app.window
     relay.activated.connect(app.on_activated)
@@ -360,11 +403,13 @@ def _wire(app: App, relay: _ClickRelay) -> None:
     tray.dnd_requested.connect(app.set_dnd)
     tray.quit_requested.connect(app.quit)
     app.instance.show_requested.connect(win.show_and_raise)
-    win.open_requested.connect(app.open_entry)
+    win.opener = lambda url: app.open_url(url)  # test mode swaps app.open_url
+    win.opened.connect(lambda key, url: log.info("opened %s (%s)", url, key[1]))
     win.refresh_requested.connect(ctl.refresh_now)
     win.quit_requested.connect(app.quit)
     ctl.poll_started.connect(lambda _force: tray.update(polling=True))
     ctl.progress.connect(lambda done, total: tray.update(polling=True, progress=(done, total)))
+    ctl.progress.connect(win.set_progress)
     ctl.polled.connect(app.on_polled)
     ctl.recovered.connect(app.on_recovered)
     ctl.failed.connect(app.on_failed)

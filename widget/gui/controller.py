@@ -134,7 +134,16 @@ class _Stop:
     pass
 
 
-Job = _Poll | _MarkRead | _Recent | _Stop
+@dataclass(frozen=True)
+class _Task:
+    """Other work that belongs on the worker (store writes, icon downloads)."""
+
+    what: str  # "marking entries read": names the work in the log and in an error
+    action: Callable[[], None]
+    refresh_lists: bool = False  # send the unread count and recent entries afterwards
+
+
+Job = _Poll | _MarkRead | _Recent | _Stop | _Task
 
 
 def error_message(exc: BaseException) -> str:
@@ -203,6 +212,8 @@ class PollLoop:
                 self._guard("checking sources", functools.partial(self._poll, job))
             elif isinstance(job, _MarkRead):
                 self._guard("marking an entry read", functools.partial(self._mark, job))
+            elif isinstance(job, _Task):
+                self._guard(job.what, functools.partial(self._task, job))
             else:
                 self._guard("listing entries", self._send_lists)
         log.info("worker stopped")
@@ -259,6 +270,11 @@ class PollLoop:
     def _mark(self, job: _MarkRead) -> None:
         self.store.set_read(job.source_id, job.entry_id, job.read)
         self._send_lists()
+
+    def _task(self, job: _Task) -> None:
+        job.action()
+        if job.refresh_lists:
+            self._send_lists()
 
     def _send_lists(self) -> None:
         self.listener.unread(self.store.unread_count())
@@ -429,6 +445,13 @@ class Controller(QObject):
 
     def request_recent(self) -> None:
         self._loop.request_recent()
+
+    def run_in_worker(
+        self, what: str, action: Callable[[], None], *, refresh_lists: bool = False
+    ) -> None:
+        """Run ``action`` on the worker thread after the jobs already queued; a failure is
+        logged and reported through ``failed``."""
+        self._loop.submit(_Task(what, action, refresh_lists))
 
     def time_to_next_poll_ms(self) -> int | None:
         return self._timer.remainingTime() if self._timer.isActive() else None

@@ -109,8 +109,11 @@ class KeyPointsWindow(QWidget):
         settings: QSettings | None = None,
         anchor: Callable[[], QRect] | None = None,
         clock: Callable[[], datetime] = _utcnow,
+        opener: Callable[[str], None] | None = None,
     ) -> None:
+        """``opener`` hands an http(s) URL to the browser (default: QDesktopServices)."""
         super().__init__(parent)
+        self.opener = opener
         self.setWindowTitle(f"{APP_NAME}: key points")
         self.setObjectName("keyPointsWindow")
         self._settings = settings if settings is not None else QSettings()
@@ -302,7 +305,9 @@ class KeyPointsWindow(QWidget):
         if url is None:
             self.footer.set_message("This entry has no web link to open.")
             return False
-        if not QDesktopServices.openUrl(QUrl(url)):
+        if self.opener is not None:
+            self.opener(url)
+        elif not QDesktopServices.openUrl(QUrl(url)):
             self.footer.set_message(f"Could not open {url}: no browser answered.")
             return False
         self.set_read([key], True)
