@@ -17,7 +17,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from widget.core import policy, schedule
-from widget.core.errors import FetchError, SecretsError, SourceError, StorageError
+from widget.core.errors import (
+    ConfigError,
+    FetchError,
+    SecretsError,
+    SourceError,
+    StorageError,
+)
 from widget.core.models import (
     AuthKind,
     Config,
@@ -455,9 +461,14 @@ class Engine:
             )
             return replace(config, sources=sources)
 
-        self._config.update(move)
-        state = self._db.get_state(source.id)
-        self._db.save_state(replace(state, redirect_url=None, redirect_count=0))
+        try:
+            self._config.update(move)
+            state = self._db.get_state(source.id)
+            self._db.save_state(replace(state, redirect_url=None, redirect_count=0))
+        except (ConfigError, StorageError):
+            # The poll itself is stored; the move is tried again after the next redirect.
+            log.exception("%s moved to %s, but the new URL could not be saved", source.name, target)
+            return
         log.info("%s moved permanently to %s; the stored URL is updated", source.name, target)
 
     # --- adding a source ---
