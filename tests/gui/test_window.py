@@ -3,7 +3,7 @@ live refresh, and favicons fetched over real loopback HTTP."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,7 +25,7 @@ from PySide6.QtGui import QColor, QDesktopServices, QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 
-from tests.gui.window_data import HARBOUR, NOW, SKY, SOURCES, VALLEY, make_store
+from tests.gui.window_data import HARBOUR, NOW, SKY, SOURCES, VALLEY, fill, make_store
 from tests.support.server import LoopbackServer, Response
 from widget.core.models import Config, FetchState, Item, SourceStatus
 from widget.gui.entries_model import READ_ROLE, RowKind, Show
@@ -492,3 +492,47 @@ def test_missing_favicon_keeps_the_letter_badge_and_is_not_asked_again(
     assert (
         icons.pixmap("s1", "Quiet Site", 16).toImage() == letter_badge("Quiet Site", 16).toImage()
     )
+
+
+def test_the_apps_window_writes_through_the_worker_and_the_config(
+    qtbot: QtBot, tmp_path: Path, settings: QSettings
+) -> None:
+    """As the tray app wires it: read marks and "Mark all read" reach the store on the worker,
+    "Mute this source" turns the source's notifications off in the config file."""
+    from tests.gui.rig import Rig
+    from widget.gui.app import _build_window
+    from widget.gui.controller import Controller
+    from widget.gui.tray import Tray
+    from widget.paths import AppPaths
+
+    rig = Rig(tmp_path)
+    rig.set_sources(*(replace(s, enabled=False) for s in SOURCES))  # no polling: no network
+    fill(rig.db, now=datetime.now().astimezone())
+    ctl = Controller(rig.engine, rig.db, watch_network=False)
+    cleanups: list[Callable[[], None]] = []
+    paths = AppPaths(tmp_path / "c", tmp_path / "d", tmp_path / "cache", tmp_path / "log")
+    window = _build_window(paths, rig.db, rig.engine, ctl, Tray(), cleanups, rig.config)
+    qtbot.addWidget(window)
+    unread: list[object] = []
+    ctl.unread_changed.connect(unread.append)
+    try:
+        ctl.start()
+        window.set_read([(HARBOUR.id, "harbour-1")], True)
+        qtbot.waitUntil(lambda: unread[-1:] == [8], timeout=20_000)
+        entry = rig.db.get_entry(HARBOUR.id, "harbour-1")
+        assert entry is not None and entry.read
+        window.mark_all_read_action.trigger()
+        qtbot.waitUntil(lambda: unread[-1:] == [0], timeout=20_000)
+        with qtbot.waitSignal(window.model.modelReset, timeout=20_000):
+            window.schedule_reload()
+        assert window.model.unread_count == 0
+        menu = window.context_menu(window.model.index(window.model.row_of((SKY.id, "sky-1"))))
+        assert menu is not None
+        next(a for a in menu.actions() if a.text() == "Mute this source").trigger()
+        assert [s.notify for s in rig.config.load().sources] == [True, True, False]
+        assert window.footer.status.text().startswith("Source muted")
+    finally:
+        assert ctl.shutdown()
+        for cleanup in reversed(cleanups):
+            cleanup()
+        rig.close()
