@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QObject, QSocketNotifier, QTimer, QUrl, Signal
+from PySide6.QtCore import QObject, QSettings, QSocketNotifier, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
@@ -365,7 +365,8 @@ def _build_window(
     reader = Database.open(db.path, readonly=True)
     cleanups.append(reader.close)
     icons = Favicons(paths.cache_dir, http=engine.http, submit=ctl.run_in_worker)
-    win = KeyPointsWindow(reader, favicons=icons, anchor=tray.icon.geometry)
+    settings = QSettings(str(paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
+    win = KeyPointsWindow(reader, favicons=icons, settings=settings, anchor=tray.icon.geometry)
 
     def mark(keys: list[tuple[str, str]], read: bool) -> None:
         def write() -> None:
