@@ -495,3 +495,30 @@ def test_an_interrupted_poll_stops_running_requests_and_writes_nothing_for_them(
         release.set()
     assert cancel.is_set()  # the hanging request was told to stop
     assert rig.db.get_state("id-hanging").last_checked is None
+
+
+def test_only_polls_the_named_sources(rig: Rig, server: LoopbackServer) -> None:
+    rig.add("One", server.route("/one", rss(posts(1, prefix="one")), content_type=RSS))
+    rig.add("Two", server.route("/two", rss(posts(1, prefix="two")), content_type=RSS))
+    result = rig.engine.poll(only=["id-two"])
+    assert [r.source_name for r in result.results] == ["Two"]
+    assert server.requests_for("/one") == []
+
+
+def test_next_due_time_waits_for_a_servers_retry_after(rig: Rig, server: LoopbackServer) -> None:
+    url = server.route(
+        "/feed", "busy", status=503, headers={"Retry-After": "7200", "Content-Type": "text/plain"}
+    )
+    rig.add("Harbour", url, interval_minutes=1)
+    rig.engine.poll()
+    due = rig.engine.next_due_time()
+    assert due is not None and due >= START + timedelta(hours=2)
+    [status] = rig.engine.statuses()
+    assert status.enabled and status.state.last_error and "503" in status.state.last_error
+
+
+def test_a_paused_source_is_not_polled(rig: Rig, server: LoopbackServer) -> None:
+    rig.add("Paused", server.route("/feed", rss(posts(1)), content_type=RSS), enabled=False)
+    assert rig.engine.poll(force=True).results == ()
+    assert server.requests_for("/feed") == []
+    assert rig.engine.next_due_time() is None
