@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QTreeWidget,
     QTreeWidgetItem,
@@ -125,6 +126,8 @@ class SourceEditor(QDialog):
         self.interval_spin = QSpinBox()
         self.interval_spin.setRange(0, 24 * 60)
         self.interval_spin.setSuffix(" min")
+        self.interval_spin.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.interval_spin.setMinimumWidth(160)
         self.notify_check = QCheckBox("Notify about new entries")
         self.include_edit = QLineEdit()
         self.include_edit.setPlaceholderText("only entries with these words or /regex/, commas")
@@ -132,7 +135,7 @@ class SourceEditor(QDialog):
         self.exclude_edit.setPlaceholderText("never entries with these words or /regex/")
         self.auth_combo = QComboBox()
         for kind, text in AUTH_TEXT.items():
-            self.auth_combo.addItem(text, kind)
+            self.auth_combo.addItem(text, kind.value)
         self.auth_combo.currentIndexChanged.connect(self._auth_changed)
         self.username_edit = QLineEdit()
         self.header_edit = QLineEdit()
@@ -197,7 +200,7 @@ class SourceEditor(QDialog):
         self.notify_check.setChecked(source.notify)
         self.include_edit.setText(", ".join(source.include))
         self.exclude_edit.setText(", ".join(source.exclude))
-        self.auth_combo.setCurrentIndex(self.auth_combo.findData(source.auth))
+        self.set_auth_kind(source.auth)
         self.username_edit.setText(source.username or "")
         self.header_edit.setText(source.auth_header or "")
         if self.has_secret:
@@ -223,14 +226,19 @@ class SourceEditor(QDialog):
         if self.keyring_problem:
             set_error(
                 self.keyring_label,
-                f"{self.keyring_problem} The password or token will not be stored anywhere; "
-                "the source is saved without it.",
+                "No usable keyring (Secret Service) is running, so the password or token will "
+                "not be stored anywhere: the source is saved without it. Start GNOME Keyring or "
+                "KWallet to use sign-in.",
             )
+            self.keyring_label.setToolTip(self.keyring_problem)
 
     @property
     def auth_kind(self) -> AuthKind:
-        kind = self.auth_combo.currentData()
-        return kind if isinstance(kind, AuthKind) else AuthKind.NONE
+        value = self.auth_combo.currentData()
+        return AuthKind(value) if isinstance(value, str) else AuthKind.NONE
+
+    def set_auth_kind(self, kind: AuthKind) -> None:
+        self.auth_combo.setCurrentIndex(self.auth_combo.findData(kind.value))
 
     # --- probing ---
     def _needs_probe(self) -> bool:
@@ -309,7 +317,8 @@ class SourceEditor(QDialog):
         for item in probe.items[:PREVIEW_ITEMS]:
             row = QTreeWidgetItem([item.title or "(untitled)"])
             for point in item.key_points:
-                QTreeWidgetItem(row, [f"• {point}"])
+                if point.strip() != item.title.strip():  # a title alone adds nothing
+                    QTreeWidgetItem(row, [f"• {point}"])
             self.preview_tree.addTopLevelItem(row)
         self.preview_tree.expandAll()
 

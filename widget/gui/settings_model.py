@@ -317,4 +317,4 @@ class SparklineDelegate(QStyledItemDelegate):
         painter.restore()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        return QSize(SPARK_HOURS * 3 + 8, 20)
+        return QSize(SPARK_HOURS * 4 + 8, 20)
