@@ -37,11 +37,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
-    QComboBox,
-    QHBoxLayout,
-    QLineEdit,
     QMenu,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -60,21 +56,18 @@ from widget.gui.entries_model import (
     RowKind,
     RowSource,
     Show,
-    relative_time,
 )
 from widget.gui.entry_delegate import EntryDelegate
 from widget.gui.favicons import Favicons
 from widget.gui.signals import emit
-from widget.gui.window_parts import EmptyState, EntryListView, Footer, place_near
+from widget.gui.window_parts import EmptyState, EntryListView, FilterBar, Footer, entry_menu
+from widget.gui.window_state import DEFAULT_SIZE, WindowMemory
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SIZE = (420, 560)
 TICK_MS = 60_000  # relative times are refreshed once a minute while the window is visible
 SEEN_DELAY_MS = 2_500  # an unread entry fully on screen this long counts as seen
 RELOAD_DELAY_MS = 150  # store changes arriving together cause one reload
-LAST_LOOKED_KEY = "window/last_looked"
-ON_TOP_KEY = "window/always_on_top"
 
 
 def _utcnow() -> datetime:
@@ -116,8 +109,7 @@ class KeyPointsWindow(QWidget):
         self.opener = opener
         self.setWindowTitle(f"{APP_NAME}: key points")
         self.setObjectName("keyPointsWindow")
-        self._settings = settings if settings is not None else QSettings()
-        self._anchor = anchor
+        self.memory = WindowMemory(settings if settings is not None else QSettings(), anchor)
         self._clock = clock
         self._placed = False
         self._statuses: list[SourceStatus] | None = None
@@ -137,37 +129,24 @@ class KeyPointsWindow(QWidget):
         self._reload_timer.setInterval(RELOAD_DELAY_MS)
         self._reload_timer.timeout.connect(self.reload)
         self.favicons.fetched.connect(lambda _key: self.view.viewport().update())
-        self.model.set_last_looked(self._last_looked())
-        self.set_always_on_top(bool(self._settings.value(ON_TOP_KEY, False, type=bool)))
+        self.model.set_last_looked(self.memory.last_looked())
+        self.set_always_on_top(self.memory.on_top())
         self.resize(*DEFAULT_SIZE)
         if store is not None:
             self.reload()
 
     # --- construction ---
     def _build(self) -> None:
-        self.search = QLineEdit(self)
-        self.search.setPlaceholderText("Search titles and key points")
-        self.search.setClearButtonEnabled(True)
-        self.search.setAccessibleName("Search key points")
-        self.search.textChanged.connect(self._search_changed)
+        self.bar = FilterBar(self, self._build_menu())
+        self.search, self.source_box = self.bar.search, self.bar.source_box
+        self.show_box, self.menu_button = self.bar.show_box, self.bar.menu_button
+        self.search.textChanged.connect(self.model.set_search)
         self.search.returnPressed.connect(self._focus_list)
         self.search.installEventFilter(self)
-        self.source_box = QComboBox(self)
-        self.source_box.setAccessibleName("Filter by source")
-        self.source_box.setToolTip("Show one source only")
-        self.source_box.addItem("All sources", None)
         self.source_box.currentIndexChanged.connect(self._source_changed)
-        self.show_box = QComboBox(self)
-        self.show_box.setAccessibleName("Show")
-        self.show_box.addItem("Show: all", Show.ALL.value)
-        self.show_box.addItem("Show: unread", Show.UNREAD.value)
-        self.show_box.currentIndexChanged.connect(self._show_changed)
-        self.menu_button = QToolButton(self)
-        self.menu_button.setText("⋯")
-        self.menu_button.setAccessibleName("More actions")
-        self.menu_button.setToolTip("More actions")
-        self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.menu_button.setMenu(self._build_menu())
+        self.show_box.currentIndexChanged.connect(
+            lambda _row: self.model.set_show(Show(self.show_box.currentData()))
+        )
         self.view = EntryListView(self)
         self.view.setModel(self.model)
         self.delegate = EntryDelegate(self.favicons, self.view)
@@ -184,14 +163,7 @@ class KeyPointsWindow(QWidget):
         self.empty.show_all.connect(lambda: self.show_box.setCurrentIndex(0))
         self.footer = Footer(self)
         self.footer.retry.clicked.connect(self._retry)
-        top = QHBoxLayout()
-        top.setSpacing(6)
-        top.addWidget(self.search, 1)
-        top.addWidget(self.menu_button)
-        filters = QHBoxLayout()
-        filters.setSpacing(6)
-        filters.addWidget(self.source_box, 1)
-        filters.addWidget(self.show_box)
+        top, filters = self.bar.rows()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 6)
         layout.setSpacing(6)
@@ -236,11 +208,15 @@ class KeyPointsWindow(QWidget):
         """Read the store again, keeping the selection and the scroll position."""
         self._reload_timer.stop()
         selected = self.current_key()
-        anchor_key, offset = self._top_anchor()
+        top, offset = self.view.scroll_anchor()
+        anchor = self.model.keys_in([top.row()]) if top.isValid() else []
         scroll = self.view.verticalScrollBar().value()
         if not self.model.reload():
             return
-        self._restore(selected, anchor_key, offset, scroll)
+        if selected is not None:
+            self.view.select_row(self.model.row_of(selected))
+        row = self.model.row_of(anchor[0]) if anchor else -1
+        self.view.restore_scroll(row, offset, scroll)
 
     def schedule_reload(self, *_args: object) -> None:
         """The store changed (a poll finished, an entry was marked): reload shortly, once."""
@@ -334,23 +310,10 @@ class KeyPointsWindow(QWidget):
         """Unread entries wholly on screen while the window is shown count as read."""
         if not self.isVisible() or not self.view.isVisible():
             return
-        area = self.view.viewport().rect()
-        rows = []
-        for row in range(self.model.rowCount()):
-            rect = self.view.visualRect(self.model.index(row))
-            if rect.bottom() < area.top():
-                continue
-            if rect.top() > area.bottom():
-                break
-            if area.contains(rect.adjusted(0, 0, 0, -1)) or rect.height() > area.height():
-                rows.append(row)
-        keys = self.model.keys_in(rows)
-        unread = [k for k, r in zip(keys, self._read_flags(keys), strict=True) if not r]
+        rows = self.view.wholly_visible_rows()
+        unread = self.model.keys_in(r for r in rows if not self.model.index(r).data(READ_ROLE))
         if unread:
             self.set_read(unread, True)
-
-    def _read_flags(self, keys: list[Key]) -> list[bool]:
-        return [bool(self.model.index(self.model.row_of(k)).data(READ_ROLE)) for k in keys]
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -366,7 +329,7 @@ class KeyPointsWindow(QWidget):
             if on
             else flags & ~Qt.WindowType.WindowStaysOnTopHint
         )
-        self._settings.setValue(ON_TOP_KEY, on)
+        self.memory.save_on_top(on)
         if wanted != flags:
             visible = self.isVisible()
             self.setWindowFlags(wanted)
@@ -383,26 +346,21 @@ class KeyPointsWindow(QWidget):
         url = safe_url(index.data(URL_ROLE))
         read = bool(index.data(READ_ROLE))
         source_id = str(index.data(SOURCE_ROLE))
-        menu = QMenu(self)
-        open_action = menu.addAction("Open")
-        open_action.setEnabled(url is not None)
-        open_action.triggered.connect(lambda: self.open_index(self.model.index(self._row(key))))
-        copy = menu.addAction("Copy link")
-        copy.setEnabled(url is not None)
-        copy.triggered.connect(lambda: QGuiApplication.clipboard().setText(url or ""))
-        toggle = menu.addAction("Mark unread" if read else "Mark read")
-        toggle.triggered.connect(lambda: self.set_read([key], not read))
-        menu.addSeparator()
-        mute = menu.addAction("Mute this source")
-        mute.triggered.connect(lambda: emit(self.mute_requested, source_id))
-        settings = menu.addAction("Source settings…")
-        settings.triggered.connect(lambda: emit(self.source_settings_requested, source_id))
-        return menu
+        return entry_menu(
+            self,
+            url,
+            read,
+            on_open=lambda: self.open_index(self.model.index(self.model.row_of(key))),
+            on_copy=lambda: QGuiApplication.clipboard().setText(url or ""),
+            on_toggle=lambda: self.set_read([key], not read),
+            on_mute=lambda: emit(self.mute_requested, source_id),
+            on_settings=lambda: emit(self.source_settings_requested, source_id),
+        )
 
     # --- showing ---
     def show_and_raise(self) -> None:
         if not self.isVisible():
-            self._place()
+            self.memory.place(self)
         self.show()
         self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
         self.raise_()
@@ -418,28 +376,6 @@ class KeyPointsWindow(QWidget):
         self.model.tick()
         self.footer.tick(self._clock())
 
-    def _place(self) -> None:
-        anchor = self._anchor() if self._anchor is not None else QRect()
-        screen = QGuiApplication.screenAt(anchor.center()) if anchor.isValid() else None
-        screen = screen or self.screen() or QGuiApplication.primaryScreen()
-        if screen is None:
-            return
-        saved = self._settings.value(self._geometry_key(screen.name(), screen.geometry()))
-        if saved is not None and self.restoreGeometry(saved):
-            return
-        self.resize(*DEFAULT_SIZE)
-        self.move(place_near(anchor, self.frameGeometry().size(), screen.availableGeometry()))
-
-    @staticmethod
-    def _geometry_key(name: str, geometry: QRect) -> str:
-        return f"window/geometry/{name}-{geometry.width()}x{geometry.height()}"
-
-    def _save_geometry(self) -> None:
-        screen = self.screen()
-        if screen is not None:
-            key = self._geometry_key(screen.name(), screen.geometry())
-            self._settings.setValue(key, self.saveGeometry())
-
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.tick()
@@ -450,9 +386,9 @@ class KeyPointsWindow(QWidget):
         super().hideEvent(event)
         self._tick.stop()
         self._seen.stop()
-        self._save_geometry()
+        self.memory.save_geometry(self)
         now = self._clock()
-        self._settings.setValue(LAST_LOOKED_KEY, now.isoformat())
+        self.memory.save_last_looked(now)
         self.model.set_last_looked(now)
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -481,20 +417,6 @@ class KeyPointsWindow(QWidget):
         return super().eventFilter(watched, event)
 
     # --- internals ---
-    def _last_looked(self) -> datetime | None:
-        raw = self._settings.value(LAST_LOOKED_KEY)
-        if not raw:
-            return None
-        try:
-            value = datetime.fromisoformat(str(raw))
-        except ValueError:
-            log.warning("ignoring the saved last-looked time %r: not a time", raw)
-            return None
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-    def _row(self, key: Key) -> int:
-        return self.model.row_of(key)
-
     def _focus_list(self) -> None:
         self.view.setFocus(Qt.FocusReason.OtherFocusReason)
         if not self.view.currentIndex().isValid():
@@ -532,60 +454,15 @@ class KeyPointsWindow(QWidget):
         else:
             emit(self.refresh_requested)
 
-    def _search_changed(self, text: str) -> None:
-        self.model.set_search(text)
-
     def _source_changed(self, _row: int) -> None:
         data = self.source_box.currentData()
         self.model.set_source_filter(None if data is None else str(data))
 
-    def _show_changed(self, _row: int) -> None:
-        self.model.set_show(Show(self.show_box.currentData()))
-
     def _fill_sources(self) -> None:
         names = dict(self.model.sources())
-        for s in self._statuses or []:
-            names[s.source.id] = s.source.name
-        current = self.source_box.currentData()
-        wanted = sorted(names.items(), key=lambda kv: kv[1].casefold())
-        have = [self.source_box.itemData(i) for i in range(1, self.source_box.count())]
-        if have == [sid for sid, _ in wanted]:
-            return
-        self.source_box.blockSignals(True)
-        try:
-            self.source_box.clear()
-            self.source_box.addItem("All sources", None)
-            for sid, name in wanted:
-                self.source_box.addItem(name, sid)
-            at = self.source_box.findData(current) if current is not None else 0
-            self.source_box.setCurrentIndex(max(0, at))
-        finally:
-            self.source_box.blockSignals(False)
-        if self.source_box.currentData() != current:
+        names.update((s.source.id, s.source.name) for s in self._statuses or [])
+        if self.bar.fill_sources(names):
             self._source_changed(0)
-
-    def _top_anchor(self) -> tuple[Key | None, int]:
-        index = self.view.indexAt(QPoint(4, 0))
-        if not index.isValid():
-            return None, 0
-        keys = self.model.keys_in([index.row()])
-        return (keys[0] if keys else None), self.view.visualRect(index).top()
-
-    def _restore(self, selected: Key | None, anchor: Key | None, offset: int, scroll: int) -> None:
-        if selected is not None:
-            row = self.model.row_of(selected)
-            if row >= 0:
-                self.view.selectionModel().setCurrentIndex(
-                    self.model.index(row),
-                    self.view.selectionModel().SelectionFlag.ClearAndSelect,
-                )
-        bar = self.view.verticalScrollBar()
-        row = self.model.row_of(anchor) if anchor is not None else -1
-        if row < 0:
-            bar.setValue(0 if scroll == 0 else scroll)
-            return
-        self.view.scrollTo(self.model.index(row), EntryListView.ScrollHint.PositionAtTop)
-        bar.setValue(bar.value() - offset)
 
     def _model_reset(self) -> None:
         self._fill_sources()
@@ -613,6 +490,3 @@ class KeyPointsWindow(QWidget):
     def _arm_seen(self) -> None:
         if self.isVisible():
             self._seen.start()
-
-    def time_text(self, when: datetime) -> str:
-        return relative_time(when, self._clock())

@@ -3,23 +3,27 @@ where the window first appears (near the tray icon)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from PySide6.QtCore import QModelIndex, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListView,
+    QMenu,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from widget.gui.entries_model import relative_time
+from widget.gui.entries_model import Show, relative_time
 from widget.gui.signals import emit
 
 MARGIN = 8  # between the window and the screen edge / tray icon
@@ -77,6 +81,42 @@ class EntryListView(QListView):
             return
         super().keyPressEvent(event)
 
+    def scroll_anchor(self) -> tuple[QModelIndex, int]:
+        """The row at the top of the viewport and how far its top sits above it."""
+        index = self.indexAt(QPoint(4, 0))
+        return index, (self.visualRect(index).top() if index.isValid() else 0)
+
+    def restore_scroll(self, row: int, offset: int, fallback: int) -> None:
+        """Put ``row`` back at the top, ``offset`` pixels up (or the scroll bar at
+        ``fallback`` when the row is gone)."""
+        bar = self.verticalScrollBar()
+        if row < 0:
+            bar.setValue(fallback)
+            return
+        self.scrollTo(self.model().index(row, 0), QAbstractItemView.ScrollHint.PositionAtTop)
+        bar.setValue(bar.value() - offset)
+
+    def select_row(self, row: int) -> None:
+        if row >= 0:
+            self.selectionModel().setCurrentIndex(
+                self.model().index(row, 0),
+                self.selectionModel().SelectionFlag.ClearAndSelect,
+            )
+
+    def wholly_visible_rows(self) -> list[int]:
+        """Rows entirely inside the viewport (or taller than it and showing)."""
+        area = self.viewport().rect()
+        rows = []
+        for row in range(self.model().rowCount()):
+            rect = self.visualRect(self.model().index(row, 0))
+            if rect.bottom() < area.top():
+                continue
+            if rect.top() > area.bottom():
+                break
+            if area.contains(rect.adjusted(0, 0, 0, -1)) or rect.height() > area.height():
+                rows.append(row)
+        return rows
+
     def first_selectable(self) -> QModelIndex:
         model = self.model()
         for row in range(model.rowCount()):
@@ -84,6 +124,36 @@ class EntryListView(QListView):
             if model.flags(index) & Qt.ItemFlag.ItemIsSelectable:
                 return index
         return QModelIndex()
+
+
+def entry_menu(
+    parent: QWidget,
+    url: str | None,
+    read: bool,
+    *,
+    on_open: Callable[[], object],
+    on_copy: Callable[[], object],
+    on_toggle: Callable[[], object],
+    on_mute: Callable[[], object],
+    on_settings: Callable[[], object],
+) -> QMenu:
+    """An entry's context menu: Open, Copy link, Mark read/unread, Mute, Source settings…"""
+    menu = QMenu(parent)
+    for text, slot, enabled in (
+        ("Open", on_open, url is not None),
+        ("Copy link", on_copy, url is not None),
+        ("Mark unread" if read else "Mark read", on_toggle, True),
+        ("", None, True),
+        ("Mute this source", on_mute, True),
+        ("Source settings…", on_settings, True),
+    ):
+        if slot is None:
+            menu.addSeparator()
+            continue
+        action = menu.addAction(text)
+        action.setEnabled(enabled)
+        action.triggered.connect(slot)
+    return menu
 
 
 EMPTY_TEXTS = {
@@ -213,3 +283,58 @@ class Footer(QWidget):
         self.failing.setText("\n".join(lines))
         self.failing.setVisible(bool(lines))
         self.retry.setVisible(bool(lines))
+
+
+class FilterBar:
+    """The controls above the list: search box, source filter, Show: all/unread, ⋯ menu."""
+
+    def __init__(self, parent: QWidget, menu: QMenu) -> None:
+        self.search = QLineEdit(parent)
+        self.search.setPlaceholderText("Search titles and key points")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search key points")
+        self.source_box = QComboBox(parent)
+        self.source_box.setAccessibleName("Filter by source")
+        self.source_box.setToolTip("Show one source only")
+        self.source_box.addItem("All sources", None)
+        self.show_box = QComboBox(parent)
+        self.show_box.setAccessibleName("Show")
+        self.show_box.addItem("Show: all", Show.ALL.value)
+        self.show_box.addItem("Show: unread", Show.UNREAD.value)
+        self.menu_button = QToolButton(parent)
+        self.menu_button.setText("⋯")
+        self.menu_button.setAccessibleName("More actions")
+        self.menu_button.setToolTip("More actions")
+        self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.menu_button.setMenu(menu)
+
+    def rows(self) -> tuple[QHBoxLayout, QHBoxLayout]:
+        top = QHBoxLayout()
+        top.setSpacing(6)
+        top.addWidget(self.search, 1)
+        top.addWidget(self.menu_button)
+        filters = QHBoxLayout()
+        filters.setSpacing(6)
+        filters.addWidget(self.source_box, 1)
+        filters.addWidget(self.show_box)
+        return top, filters
+
+    def fill_sources(self, names: dict[str, str]) -> bool:
+        """List these sources (id → name) by name, keeping the choice when the source is still
+        there; True when the chosen source changed (it disappeared)."""
+        box = self.source_box
+        current = box.currentData()
+        wanted = sorted(names.items(), key=lambda kv: kv[1].casefold())
+        have = [box.itemData(i) for i in range(1, box.count())]
+        if have == [sid for sid, _ in wanted]:
+            return False
+        box.blockSignals(True)
+        try:
+            box.clear()
+            box.addItem("All sources", None)
+            for sid, name in wanted:
+                box.addItem(name, sid)
+            box.setCurrentIndex(max(0, box.findData(current) if current is not None else 0))
+        finally:
+            box.blockSignals(False)
+        return bool(box.currentData() != current)
