@@ -1,4 +1,4 @@
-"""Command line: no subcommand → tray app; check, entries, sources.
+"""Command line: no subcommand → tray app; check, entries, sources, opml.
 
 Exit status: 0 when everything asked for was done, 1 when a source could not be fetched or read
 (the others are still polled and stored), 2 for usage and config errors. ``check`` writes exactly
@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from widget import APP_SLUG, __version__
 from widget import cli_format as fmt
+from widget import cli_sources as more
 from widget.core.errors import ConfigError, SecretsError, SourceError, StorageError
 from widget.core.models import (
     MIN_INTERVAL_MINUTES,
@@ -117,8 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listing = sources_commands.add_parser("list", help="list sources and their state")
     listing.add_argument("--json", action="store_true", help="a JSON list")
+    more.add_auth_options(add)
     remove = sources_commands.add_parser("remove", help="remove a source and its entries")
     remove.add_argument("name", metavar="NAME")
+    more.add_edit_parser(sources_commands)
+    more.add_opml_parser(commands)
     return parser
 
 
@@ -174,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx = _Context(paths, sys.stdout, sys.stderr)
     try:
         return _dispatch(args, ctx)
-    except (UsageError, ConfigError) as exc:
+    except (UsageError, more.UsageError, ConfigError) as exc:
         _fail(ctx, str(exc))
         return EXIT_USAGE
     except StorageError as exc:
@@ -192,8 +196,15 @@ def _dispatch(args: argparse.Namespace, ctx: _Context) -> int:
         return _check(ctx, as_json=args.json)
     if args.command == "entries":
         return _entries(ctx, as_json=args.json, limit=args.limit, source_name=args.source)
+    if args.command == "opml" and args.opml_command == "import":
+        return more.opml_import(ctx, args.file, more.stdin_bytes)
+    if args.command == "opml":
+        return more.opml_export(ctx, args.file)
     if args.sources_command == "add":
-        return _sources_add(ctx, args.url, name=args.name, interval=args.interval)
+        auth = more.auth_request(args, sys.stdin)
+        return _sources_add(ctx, args.url, name=args.name, interval=args.interval, auth=auth)
+    if args.sources_command == "edit":
+        return more.sources_edit(ctx, args, SecretStore(), sys.stdin)
     if args.sources_command == "list":
         return _sources_list(ctx, as_json=args.json)
     return _sources_remove(ctx, args.name)
@@ -336,33 +347,55 @@ def _source_url(text: str) -> str:
     return url
 
 
-def _sources_add(ctx: _Context, url: str, *, name: str | None, interval: int | None) -> int:
+def _sources_add(
+    ctx: _Context,
+    url: str,
+    *,
+    name: str | None,
+    interval: int | None,
+    auth: more.AuthRequest | None = None,
+) -> int:
     url = _source_url(url)
     if name is not None:
         name = name.strip()
         if not name:
             raise UsageError("the --name is empty")
     _check_unique(ctx.config.load(), name=name, urls=[url])
+    secrets = SecretStore()
     try:
-        probe = ctx.engine.probe(url)
-    except SourceError as exc:
+        more.need_keyring(secrets, auth)  # no keyring: nothing is saved, not even the source
+        probe = ctx.engine.probe(url, auth.credentials() if auth else None)
+    except (SourceError, SecretsError) as exc:
         _fail(ctx, f"cannot add {url}: {exc}")
         return EXIT_FAILED
     added: list[Source] = []
+    source_id = new_source_id()
 
     def add(config: Config) -> Config:
         _check_unique(config, name=name, urls=[url, probe.url])
         source = Source(
-            id=new_source_id(),
+            id=source_id,
             name=name or unique_name(config, probe.title),
-            url=probe.url,
+            url=more.stored_url(url, probe.url, auth),
             kind=probe.kind,
             interval_minutes=interval,
         )
+        source = auth.apply_to(source) if auth else source
         added.append(source)
         return with_source(config, source)
 
-    config = ctx.config.update(add)
+    if auth is not None:
+        try:
+            secrets.set(source_id, auth.secret)
+        except SecretsError as exc:
+            _fail(ctx, f"cannot add {url}: {exc}")
+            return EXIT_FAILED
+    try:
+        config = ctx.config.update(add)
+    except BaseException:
+        if auth is not None:
+            secrets.delete(source_id)  # the source was not saved: neither is its secret
+        raise
     source = added[-1]
     minutes = source.effective_interval_minutes(config.settings.default_interval(source.kind))
     print(

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -330,9 +331,12 @@ class SourceEditor(QDialog):
         base = self.original or Source(new_source_id(), "", "", SourceKind.FEED)
         text = self.url_edit.text().strip()
         url, kind = text, base.kind
-        if self.probe is not None and self._probed_text == text:
-            url, kind = self.probe.url, self.probe.kind
         auth = self.auth_kind
+        if self.probe is not None and self._probed_text == text:
+            kind = self.probe.kind
+            # a private source keeps the typed URL if the probe ended on another origin
+            if auth is AuthKind.NONE or same_origin(text, self.probe.url):
+                url = self.probe.url
         return replace(
             base,
             name=self.name_edit.text().strip(),
@@ -390,6 +394,22 @@ class SourceEditor(QDialog):
         entered = self.secret_edit.text()
         self.secret = entered if entered and source.auth is not AuthKind.NONE else None
         super().accept()
+
+
+def same_origin(a: str, b: str) -> bool:
+    def origin(url: str) -> tuple[str, str, int | None]:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        return (
+            scheme,
+            (parts.hostname or "").lower(),
+            parts.port or (443 if scheme == "https" else 80),
+        )
+
+    try:
+        return origin(a) == origin(b)
+    except ValueError:
+        return False
 
 
 def _unique(others: Sequence[Source], title: str) -> str:
