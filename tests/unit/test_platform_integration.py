@@ -19,7 +19,7 @@ class _Shell32:
         self.result = result
         self.calls: list[str] = []
 
-    def SetCurrentProcessExplicitAppUserModelID(self, app_id: str) -> int:  # noqa: N802
+    def SetCurrentProcessExplicitAppUserModelID(self, app_id: str) -> int:
         self.calls.append(app_id)
         return self.result
 
@@ -50,4 +50,4 @@ def test_on_this_machine_start_up_integration_runs_cleanly(
     integrate_at_startup()
     assert APP_ID in caplog.text
     assert not is_frozen()
-    assert DESKTOP_FILE == f"{APP_ID}.desktop"
+    assert f"{APP_ID}.desktop" == DESKTOP_FILE
