@@ -4,13 +4,17 @@
 #     when already present),
 #   - a virtualenv in ${XDG_DATA_HOME:-~/.local/share}/live-updates-widget/venv with the app
 #     installed into it (`pip install .`),
-#   - the command ~/.local/bin/live-updates (a symlink into that virtualenv).
+#   - the command ~/.local/bin/live-updates (a symlink into that virtualenv),
+#   - the launcher entry: the desktop file in ~/.local/share/applications, the app icon in the
+#     hicolor theme (~/.local/share/icons/hicolor) and the AppStream metainfo.
 #
 #   bash packaging/linux/install.sh              # install or update
-#   bash packaging/linux/install.sh --uninstall  # remove the virtualenv and the command
+#   bash packaging/linux/install.sh --desktop    # only the launcher entry and icons, for the
+#                                                # `live-updates` already on PATH (pipx, pip)
+#   bash packaging/linux/install.sh --uninstall  # remove all of the above
 #
 # Your settings, sources and stored entries (~/.config/live-updates, ~/.local/share/live-updates,
-# ~/.local/state/live-updates) are never touched by either.
+# ~/.local/state/live-updates) are never touched by any of them.
 set -euo pipefail
 
 CHECKOUT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -18,6 +22,9 @@ APP_HOME="${XDG_DATA_HOME:-$HOME/.local/share}/live-updates-widget"
 VENV="$APP_HOME/venv"
 BIN_DIR="$HOME/.local/bin"
 LINK="$BIN_DIR/live-updates"
+DATA_HOME="${XDG_DATA_HOME:-$HOME/.local/share}"
+APP_ID=$(sed -n 's/^APP_ID = "\(.*\)"$/\1/p' "$CHECKOUT/widget/__init__.py")
+ICON_SIZES=(16 24 32 48 64 128 256 512)
 
 say() { printf 'live-updates install: %s\n' "$*"; }
 die() {
@@ -32,7 +39,72 @@ RUNTIME_PACKAGES=(
     libxkbcommon-x11-0 fonts-dejavu-core
 )
 
+# ---- launcher entry and icons ----
+desktop_paths() {
+    printf '%s\n' "$DATA_HOME/applications/$APP_ID.desktop" "$DATA_HOME/metainfo/$APP_ID.metainfo.xml" \
+        "$DATA_HOME/icons/hicolor/scalable/apps/$APP_ID.svg"
+    local size
+    for size in "${ICON_SIZES[@]}"; do
+        printf '%s\n' "$DATA_HOME/icons/hicolor/${size}x${size}/apps/$APP_ID.png"
+    done
+}
+
+refresh_caches() {
+    if command -v update-desktop-database >/dev/null; then
+        update-desktop-database -q "$DATA_HOME/applications" ||
+            say "note: update-desktop-database failed; the menu may update only after a new login"
+    fi
+    if command -v gtk-update-icon-cache >/dev/null && [ -f "$DATA_HOME/icons/hicolor/index.theme" ]; then
+        gtk-update-icon-cache -q -t "$DATA_HOME/icons/hicolor" ||
+            say "note: gtk-update-icon-cache failed; the icon may appear only after a new login"
+    fi
+}
+
+install_desktop() {
+    # $1: the absolute path of the live-updates command the launcher runs.
+    local command=$1 exec_value size
+    [ -n "$APP_ID" ] || die "cannot read APP_ID from $CHECKOUT/widget/__init__.py"
+    [ -x "$command" ] || die "$command is not an executable live-updates command"
+    exec_value=$command
+    case "$command" in
+    *[[:space:]\"\'\\\`\$]*) exec_value="\"$(printf '%s' "$command" | sed 's/[\\"`$]/\\&/g')\"" ;;
+    esac
+    mkdir -p "$DATA_HOME/applications" "$DATA_HOME/metainfo" "$DATA_HOME/icons/hicolor/scalable/apps"
+    for size in "${ICON_SIZES[@]}"; do
+        mkdir -p "$DATA_HOME/icons/hicolor/${size}x${size}/apps"
+        install -m 644 "$CHECKOUT/resources/icons/live-updates-$size.png" \
+            "$DATA_HOME/icons/hicolor/${size}x${size}/apps/$APP_ID.png"
+    done
+    install -m 644 "$CHECKOUT/resources/live-updates.svg" \
+        "$DATA_HOME/icons/hicolor/scalable/apps/$APP_ID.svg"
+    install -m 644 "$CHECKOUT/packaging/linux/$APP_ID.metainfo.xml" "$DATA_HOME/metainfo/"
+    # The launcher runs the command by its full path: ~/.local/bin is not on every session's PATH.
+    awk -v cmd="$exec_value" '
+        /^Exec=/ { print "Exec=" cmd; next }
+        /^TryExec=/ { print "TryExec=" cmd; next }
+        { print }' "$CHECKOUT/packaging/linux/$APP_ID.desktop" >"$DATA_HOME/applications/$APP_ID.desktop.tmp"
+    chmod 644 "$DATA_HOME/applications/$APP_ID.desktop.tmp"
+    mv -f "$DATA_HOME/applications/$APP_ID.desktop.tmp" "$DATA_HOME/applications/$APP_ID.desktop"
+    refresh_caches
+    say "launcher entry installed: $DATA_HOME/applications/$APP_ID.desktop (runs $command)"
+}
+
+uninstall_desktop() {
+    local path removed=0
+    while IFS= read -r path; do
+        if [ -e "$path" ]; then
+            rm -f "$path"
+            removed=$((removed + 1))
+        fi
+    done < <(desktop_paths)
+    if [ "$removed" -gt 0 ]; then
+        refresh_caches
+        say "removed the launcher entry and icons ($removed files)"
+    fi
+}
+
 uninstall() {
+    uninstall_desktop
     if [ -L "$LINK" ] && [ "$(readlink "$LINK")" = "$VENV/bin/live-updates" ]; then
         rm -f "$LINK"
         say "removed $LINK"
@@ -100,10 +172,15 @@ install_app() {
 
 case "${1:-}" in
 --uninstall) uninstall ;;
+--desktop)
+    found=$(command -v live-updates) || die "no live-updates command on PATH: install the app first"
+    install_desktop "$found"
+    ;;
 "")
     install_system_packages
     install_app
+    install_desktop "$LINK"
     ;;
--h | --help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
+-h | --help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
 *) die "unknown option '$1' (try --help)" ;;
 esac
