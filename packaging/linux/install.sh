@@ -79,9 +79,10 @@ install_desktop() {
         "$DATA_HOME/icons/hicolor/scalable/apps/$APP_ID.svg"
     install -m 644 "$CHECKOUT/packaging/linux/$APP_ID.metainfo.xml" "$DATA_HOME/metainfo/"
     # The launcher runs the command by its full path: ~/.local/bin is not on every session's PATH.
-    awk -v cmd="$exec_value" '
+    # (Exec is a quoted command line; TryExec is a plain path.)
+    awk -v cmd="$exec_value" -v path="$command" '
         /^Exec=/ { print "Exec=" cmd; next }
-        /^TryExec=/ { print "TryExec=" cmd; next }
+        /^TryExec=/ { print "TryExec=" path; next }
         { print }' "$CHECKOUT/packaging/linux/$APP_ID.desktop" >"$DATA_HOME/applications/$APP_ID.desktop.tmp"
     chmod 644 "$DATA_HOME/applications/$APP_ID.desktop.tmp"
     mv -f "$DATA_HOME/applications/$APP_ID.desktop.tmp" "$DATA_HOME/applications/$APP_ID.desktop"
