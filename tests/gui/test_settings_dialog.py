@@ -4,9 +4,11 @@ login; with screenshots of each tab."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import base64
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from pytestqt.qtbot import QtBot
 from tests.gui.rig import Rig
 from tests.support.feeds import RSS, Post, rss
 from tests.support.server import LoopbackServer
+from tests.support.session import SessionBus, private_session_bus, unlocked_keyring
 from widget import APP_ID
 from widget.autostart import set_enabled
 from widget.core.models import AuthKind, Settings, Source, SourceKind
@@ -475,3 +478,102 @@ def test_screenshots_of_each_tab(qtbot: QtBot, rig: Rig, server: LoopbackServer)
     assert all(p.stat().st_size > 0 for p in shots)
     status = dialog.sources_tab.model.data(dialog.sources_tab.model.index(1, Col.STATUS))
     assert isinstance(status, str) and status.startswith("Error: ")
+
+
+# --- credentials: a real Secret Service, and none at all ---
+
+PASSWORD = "breakwater-pass-4e2c"
+
+
+@pytest.fixture(scope="module")
+def keyring_bus() -> Iterator[SessionBus]:
+    with private_session_bus() as bus, unlocked_keyring(bus):
+        yield bus
+
+
+def members_only(body: bytes) -> Callable[[BaseHTTPRequestHandler], None]:
+    expected = "Basic " + base64.b64encode(f"reader:{PASSWORD}".encode()).decode()
+
+    def handler(h: BaseHTTPRequestHandler) -> None:
+        ok = h.headers.get("Authorization") == expected
+        data = body if ok else b"sign in first"
+        h.send_response(200 if ok else 401)
+        h.send_header("Content-Type", RSS if ok else "text/plain")
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        h.wfile.write(data)
+
+    return handler
+
+
+def files_containing(root: Path, needle: str) -> list[Path]:
+    data = needle.encode()
+    return [
+        p for p in root.rglob("*") if p.is_file() and not p.is_socket() and data in p.read_bytes()
+    ]
+
+
+def add_private(qtbot: QtBot, dialog: SettingsDialog, url: str) -> SourceEditor:
+    editor = dialog.sources_tab.add_source()
+    editor.url_edit.setText(url)
+    editor.set_auth_kind(AuthKind.BASIC)
+    editor.username_edit.setText("reader")
+    editor.secret_edit.setText(PASSWORD)
+    with qtbot.waitSignal(editor.accepted, timeout=WAIT):
+        editor.ok_button.click()
+    return editor
+
+
+@pytest.mark.keyring
+def test_credentials_go_to_the_keyring_the_engine_sends_them_and_remove_deletes_them(
+    qtbot: QtBot,
+    rig: Rig,
+    server: LoopbackServer,
+    keyring_bus: SessionBus,
+    monkeypatch: pytest.MonkeyPatch,
+    home: Path,
+) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", keyring_bus.address)
+    url = server.route("/members.xml", handler=members_only(harbour_feed()))
+    store = SecretStore()
+    dialog = make_dialog(qtbot, rig, secrets=store)
+    add_private(qtbot, dialog, url)  # the preview signed in: the feed answers members only
+    assert not dialog.sources_tab.editor or not dialog.sources_tab.editor.isVisible()
+    dialog.apply_button.click()
+    assert dialog.message_label.text() == ""
+    [source] = rig.config.load().sources
+    assert (source.auth, source.username) == (AuthKind.BASIC, "reader")
+    assert store.get(source.id) == PASSWORD
+    assert files_containing(rig.folder, PASSWORD) == [] and files_containing(home, PASSWORD) == []
+
+    result = rig.engine.poll(force=True)
+    assert [r.error for r in result.results] == [None]
+    assert server.requests_for("/members.xml")[-1].headers["authorization"].startswith("Basic ")
+
+    editor = dialog.sources_tab.edit_source(0)
+    assert editor is not None and "leave empty to keep it" in editor.secret_edit.placeholderText()
+    editor.reject()
+    dialog.sources_tab.select_row(0)
+    dialog.sources_tab.remove_button.click()
+    assert "and its stored password or token" in dialog.sources_tab.undo_label.text()
+    dialog.ok_button.click()
+    assert rig.config.load().sources == ()
+    assert store.get(source.id) is None
+
+
+def test_without_any_bus_the_dialog_says_so_and_stores_the_secret_nowhere(
+    qtbot: QtBot, rig: Rig, server: LoopbackServer, home: Path
+) -> None:
+    url = server.route("/members.xml", handler=members_only(harbour_feed()))
+    dialog = make_dialog(qtbot, rig)
+    editor = add_private(qtbot, dialog, url)
+    assert editor.keyring_label.text().startswith("No usable keyring (Secret Service) is running")
+    dialog.ok_button.click()
+    assert dialog.isVisible()  # stays open so the message is read
+    assert "was saved without its password or token: No usable keyring" in (
+        dialog.message_label.text()
+    )
+    [source] = rig.config.load().sources
+    assert (source.auth, source.username, source.url) == (AuthKind.NONE, None, url)
+    assert files_containing(rig.folder, PASSWORD) == []
+    assert files_containing(home, PASSWORD) == []

@@ -80,6 +80,7 @@ class SecretStore:
 
             candidates = _candidates(keyring.get_keyring())
             if all(_refused(b) for b in candidates):
+                _forget_viable_backends()
                 keyring.core.init_backend()
                 candidates = _candidates(keyring.get_keyring())
         except Exception as exc:
@@ -93,6 +94,16 @@ class SecretStore:
             f"({names}) would keep secrets unencrypted or not at all; {consequence}. "
             "Start a Secret Service such as GNOME Keyring or KWallet and try again."
         )
+
+
+def _forget_viable_backends() -> None:
+    """keyring lists the viable backends once per process (``get_all_keyring`` is cached), so a
+    Secret Service that was unreachable then would never be found; drop that list first."""
+    import keyring.backend
+
+    cached = keyring.backend.get_all_keyring
+    if "saved_result" in vars(cached):
+        del cached.saved_result
 
 
 def _candidates(active: Any) -> list[Any]:
