@@ -18,14 +18,19 @@ from pytestqt.qtbot import QtBot
 
 from tests.gui.rig import Rig
 from tests.support.feeds import RSS, Post, rss
+from tests.support.notify_session import RecordingBackend
 from tests.support.server import LoopbackServer
 from tests.support.session import SessionBus, private_session_bus, unlocked_keyring
 from widget import APP_ID
 from widget.autostart import set_enabled
 from widget.core.models import AuthKind, Settings, Source, SourceKind
+from widget.gui.controller import Controller
+from widget.gui.dispatch import Dispatcher
 from widget.gui.settings_dialog import SettingsDialog
 from widget.gui.settings_editor import SourceEditor
+from widget.gui.settings_host import SettingsHost
 from widget.gui.settings_model import Col
+from widget.notify.base import Notifier
 from widget.storage.secrets import SecretStore
 
 WAIT = 20_000
@@ -577,3 +582,64 @@ def test_without_any_bus_the_dialog_says_so_and_stores_the_secret_nowhere(
     assert (source.auth, source.username, source.url) == (AuthKind.NONE, None, url)
     assert files_containing(rig.folder, PASSWORD) == []
     assert files_containing(home, PASSWORD) == []
+
+
+# --- the tray app's side: changes take effect without a restart ---
+
+
+def test_applied_changes_take_effect_without_a_restart(
+    qtbot: QtBot, rig: Rig, server: LoopbackServer
+) -> None:
+    a = rig.add("Harbour", server.route("/a.xml", harbour_feed(), content_type=RSS))
+    controller = Controller(rig.engine, rig.db, clock=rig.clock, watch_network=False)
+    backend = RecordingBackend()
+    notifier = Notifier([backend])
+    dispatcher = Dispatcher(notifier, rig.config.load().settings)
+    host = SettingsHost(
+        rig.config,
+        engine=rig.engine,
+        database=rig.db,
+        controller=controller,
+        dispatcher=dispatcher,
+        notifier=notifier,
+        statuses=rig.engine.statuses,
+        secrets=SecretStore(),
+    )
+    try:
+        with qtbot.waitSignal(controller.polled, timeout=WAIT):
+            controller.start()
+        dialog = host.open()
+        _open_dialogs.append(dialog)
+        assert [s.name for s in dialog.sources_tab.model.sources] == ["Harbour"]
+
+        feed = rss([Post("v-1", "Valley road reopens")], title="Valley Courier")
+        url = server.route("/v.xml", feed, content_type=RSS)
+        editor = dialog.sources_tab.add_source()
+        editor.url_edit.setText(url)
+        with qtbot.waitSignal(editor.accepted, timeout=WAIT):
+            editor.ok_button.click()
+        dialog.notifications_tab.batch_spin.setValue(7)
+        with qtbot.waitSignal(controller.polled, timeout=WAIT) as polled:
+            dialog.ok_button.click()  # the worker polls the new source at once
+        assert dispatcher.settings.batch_threshold == 7
+        [valley] = [r for r in polled.args[0].results if r.source_name == "Valley Courier"]
+        assert valley.baseline  # its current entries are a silent baseline
+        assert [e.title for e in rig.db.entries(source_id=valley.source_id)] == [
+            "Valley road reopens"
+        ]
+
+        host.open().notifications_tab.test_button.click()
+        assert [n.summary for n in backend.sent] == ["Live Updates: test notification"]
+        assert host.dialog is not None
+        assert host.dialog.notifications_tab.test_label.text() == "Sent a test notification."
+
+        dialog = host.open_source(a.id)
+        assert dialog.sources_tab.current_row() == 0
+        assert dialog.sources_tab.editor is not None
+        dialog.sources_tab.editor.reject()
+        dialog.sources_tab.remove_button.click()
+        with qtbot.waitSignal(controller.recent_changed, timeout=WAIT):
+            dialog.ok_button.click()  # entries of the removed source go, on the worker
+        assert rig.db.entries(source_id=a.id) == []
+    finally:
+        controller.shutdown(5.0)
