@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from PySide6.QtCore import QMimeData, QModelIndex, Qt
@@ -28,8 +29,9 @@ from widget.gui.controller import Controller
 from widget.gui.dispatch import Dispatcher
 from widget.gui.settings_dialog import SettingsDialog
 from widget.gui.settings_editor import SourceEditor
-from widget.gui.settings_host import SettingsHost
+from widget.gui.settings_host import SettingsHost, connect_settings
 from widget.gui.settings_model import Col
+from widget.gui.tray import Tray
 from widget.notify.base import Notifier
 from widget.storage.secrets import SecretStore
 
@@ -643,3 +645,25 @@ def test_applied_changes_take_effect_without_a_restart(
         assert rig.db.entries(source_id=a.id) == []
     finally:
         controller.shutdown(5.0)
+
+
+def test_the_tray_menu_opens_the_settings(qtbot: QtBot, rig: Rig) -> None:
+    controller = Controller(rig.engine, rig.db, clock=rig.clock, watch_network=False)
+    notifier = Notifier([RecordingBackend()])
+    app = SimpleNamespace(
+        engine=rig.engine,
+        db=rig.db,
+        controller=controller,
+        dispatcher=Dispatcher(notifier, Settings()),
+        notifier=notifier,
+        statuses=[],
+        tray=Tray(),
+        window=object(),  # a window without the settings signals is fine
+    )
+    host = connect_settings(app, rig.config)  # type: ignore[arg-type]
+    app.tray.rebuild_menu()
+    action = app.tray.find_action("Settings…")
+    assert action is not None and action.isEnabled()
+    action.trigger()
+    assert host.dialog is not None and host.dialog.isVisible()
+    _open_dialogs.append(host.dialog)

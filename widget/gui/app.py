@@ -27,6 +27,7 @@ from widget.gui.controller import Controller, NotifiedLedger
 from widget.gui.dispatch import Dispatcher
 from widget.gui.favicons import Favicons
 from widget.gui.icons import app_icon
+from widget.gui.settings_host import connect_settings
 from widget.gui.signals import emit
 from widget.gui.single_instance import SingleInstance, server_name
 from widget.gui.tray import DndChoice, Tray, dnd_until
@@ -307,6 +308,7 @@ def run_app(argv: Sequence[str], *, demo: bool = False) -> int:
     app = App(qt, paths, db, engine, tray, notifier, dispatcher, controller, window, instance)
     app.cleanups.extend(cleanups)
     _wire(app, relay)
+    connect_settings(app, config)
     log.info("7/8 window and worker wired")
     url_log = os.environ.get(URL_LOG_ENV)
     if url_log:

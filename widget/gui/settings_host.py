@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject
 
@@ -153,3 +154,45 @@ class SettingsHost(QObject):
                 failures = self.notifier.failures
                 reason = failures[-1] if failures else "no notification service answered"
                 label.setText(f"The test notification could not be shown: {reason}")
+
+
+class _AppLike(Protocol):
+    """What ``connect_settings`` uses of the tray app (``gui.app.App``)."""
+
+    engine: Engine
+    db: Database
+    controller: Controller
+    dispatcher: Dispatcher
+    notifier: Notifier
+    statuses: list[SourceStatus]
+
+    @property
+    def tray(self) -> Any: ...  # Tray: settings_requested, settings_available
+
+    @property
+    def window(self) -> Any: ...  # KeyPointsWindow: source_settings_requested, add_source_requested
+
+
+def connect_settings(app: _AppLike, config: ConfigStore) -> SettingsHost:
+    """Wire the tray's "Settings…" and the window's "Source settings…" / "Add a source…"."""
+    host = SettingsHost(
+        config,
+        engine=app.engine,
+        database=app.db,
+        controller=app.controller,
+        dispatcher=app.dispatcher,
+        notifier=app.notifier,
+        statuses=lambda: app.statuses,
+        parent=app.controller,
+    )
+    app.tray.settings_requested.connect(host.open)
+    app.tray.settings_available = True
+    window = app.window
+    for name, slot in (
+        ("source_settings_requested", host.open_source),
+        ("add_source_requested", host.add_source),
+    ):
+        signal = getattr(window, name, None)
+        if signal is not None:
+            signal.connect(slot)
+    return host

@@ -100,6 +100,7 @@ class Tray(QObject):
 
     def __init__(self, parent: QObject | None = None, *, dark_panel: bool | None = None) -> None:
         super().__init__(parent)
+        self.settings_available = False  # True once the app wires a settings dialog
         self.status = TrayStatus()
         self._dark_panel = dark_panel
         self._icon_key: tuple[TrayState, int, bool | None] | None = None
@@ -171,8 +172,9 @@ class Tray(QObject):
         self._build_dnd_menu(menu, st, now)
         menu.addSeparator()
         settings = self._add(menu, "Settings…", self.settings_requested)
-        settings.setEnabled(False)
-        settings.setToolTip("Settings come in a later version")
+        settings.setEnabled(self.settings_available)
+        if not self.settings_available:
+            settings.setToolTip("Settings come in a later version")
         menu.addSeparator()
         self._add(menu, "Quit", self.quit_requested)
 
