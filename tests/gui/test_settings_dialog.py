@@ -5,6 +5,7 @@ login; with screenshots of each tab."""
 from __future__ import annotations
 
 import base64
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -667,3 +668,32 @@ def test_the_tray_menu_opens_the_settings(qtbot: QtBot, rig: Rig) -> None:
     action.trigger()
     assert host.dialog is not None and host.dialog.isVisible()
     _open_dialogs.append(host.dialog)
+
+
+def test_cancelling_the_editor_during_a_probe_adds_nothing(
+    qtbot: QtBot, rig: Rig, server: LoopbackServer
+) -> None:
+    release = threading.Event()
+    body = harbour_feed()
+
+    def slow(h: BaseHTTPRequestHandler) -> None:
+        release.wait(WAIT / 1000)
+        h.send_response(200)
+        h.send_header("Content-Type", RSS)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    url = server.route("/slow.xml", handler=slow)
+    dialog = make_dialog(qtbot, rig)
+    editor = dialog.sources_tab.add_source()
+    editor.url_edit.setText(url)
+    editor.ok_button.click()  # starts the probe; the dialog stays responsive meanwhile
+    assert editor.status_label.text() == f"Fetching {url} …"
+    assert not editor.preview_button.isEnabled()
+    editor.reject()
+    release.set()
+    assert dialog.sources_tab.runner.wait(WAIT)
+    QApplication.processEvents()  # deliver the probe's result, already queued
+    assert dialog.sources_tab.model.sources == []
+    assert editor.result_source is None

@@ -382,6 +382,13 @@ class SourceEditor(QDialog):
     def _same_auth(self, source: Source) -> bool:
         return self.original is not None and self.original.auth is source.auth
 
+    def done(self, result: int) -> None:
+        """Closing (either way) forgets a probe still running: its result changes nothing."""
+        self._token = -1
+        self._accept_after_probe = False
+        self.preview_button.setEnabled(True)
+        super().done(result)
+
     def accept(self) -> None:
         if self._needs_probe():
             self._accept_after_probe = self.start_preview()

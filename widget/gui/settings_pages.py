@@ -179,6 +179,9 @@ class GeneralPage(QWidget):
         row.addWidget(self.proxy_edit, 1)
         pl.addLayout(row)
         pl.addWidget(self.errors["proxy"])
+        note = QLabel("A proxy change takes effect the next time Live Updates starts.")
+        note.setEnabled(False)  # drawn as a quiet hint
+        pl.addWidget(note)
         layout = QVBoxLayout(self)
         layout.addWidget(self.autostart_check)
         layout.addWidget(self.autostart_label)
