@@ -110,6 +110,8 @@ def _gui(app: Path, env: dict[str, str]) -> float:
                     f"the tray app did not start (exit {proc.poll()}): {text[len(seen) :][-800:]}"
                 )
             time.sleep(0.02)
+        # (the SIGTERM handler is installed just after the log line: give it a moment)
+        time.sleep(0.5)
         proc.send_signal(signal.SIGTERM)
         _out, err = proc.communicate(timeout=30)
         if proc.returncode != 0:
@@ -146,7 +148,9 @@ def measure(name: str, app: Path, url: str, runs: int, entries: int) -> Result:
 
 
 def folder_mb(folder: Path) -> float:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+    """Bytes on disk in MB (PyInstaller's symlinks to libraries are not counted twice)."""
+    files = (p for p in folder.rglob("*") if not p.is_symlink() and p.is_file())
+    return sum(p.stat().st_size for p in files) / 1e6
 
 
 def report(results: list[Result], bundle: Path | None, max_mb: float, runs: int) -> int:
