@@ -16,7 +16,6 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from logging.handlers import RotatingFileHandler
 from typing import TextIO
 from urllib.parse import urlsplit
 
@@ -32,6 +31,7 @@ from widget.core.models import (
     Source,
 )
 from widget.engine import Engine
+from widget.logging_setup import configure_logging
 from widget.paths import AppPaths
 from widget.storage.config import (
     ConfigStore,
@@ -49,7 +49,6 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 DEFAULT_ENTRY_LIMIT = 50
-LOG_MAX_BYTES = 1024 * 1024
 
 
 class UsageError(Exception):
@@ -232,35 +231,9 @@ def _run_app(parser: argparse.ArgumentParser, argv: list[str]) -> int:
 
 
 def _setup_logging(paths: AppPaths, *, verbose: bool) -> Callable[[], None]:
-    """Log to the log file; with ``verbose`` also to stderr. Returns how to undo it."""
-    root = logging.getLogger()
-    handlers: list[logging.Handler] = []
-    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        paths.log_dir.mkdir(parents=True, exist_ok=True)
-        file_handler: logging.Handler = RotatingFileHandler(
-            paths.log_file, maxBytes=LOG_MAX_BYTES, backupCount=2, encoding="utf-8"
-        )
-    except OSError:
-        file_handler = logging.NullHandler()  # nowhere to log; stderr stays clean
-    file_handler.setFormatter(formatter)
-    handlers.append(file_handler)
-    if verbose:
-        stream = logging.StreamHandler(sys.stderr)
-        stream.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        handlers.append(stream)
-    old_level = root.level
-    root.setLevel(logging.INFO)
-    for handler in handlers:
-        root.addHandler(handler)
-
-    def undo() -> None:
-        for handler in handlers:
-            root.removeHandler(handler)
-            handler.close()
-        root.setLevel(old_level)
-
-    return undo
+    """Log to the rotating log file (secrets masked); with ``verbose`` also to stderr.
+    Returns how to undo it."""
+    return configure_logging(paths, verbose=verbose)
 
 
 # --- commands ------------------------------------------------------------------------------
