@@ -32,10 +32,12 @@ from widget.gui.signals import emit
 from widget.gui.single_instance import SingleInstance, server_name
 from widget.gui.tray import DndChoice, Tray, dnd_until
 from widget.gui.window import KeyPointsWindow, muted
+from widget.logging_setup import configure_logging
 from widget.notify.base import Action, Notification, Notifier
 from widget.notify.freedesktop import FreedesktopBackend
 from widget.notify.systray import SystrayBackend
 from widget.paths import AppPaths
+from widget.platform_integration import integrate_at_startup
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database
 
@@ -182,21 +184,8 @@ class App:
 
 
 def _setup_logging(paths: AppPaths, verbose: bool) -> None:
-    root = logging.getLogger()
-    root.setLevel(logging.INFO)
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        paths.log_dir.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.FileHandler(paths.log_file, encoding="utf-8")
-    except OSError as exc:
-        handler = logging.StreamHandler()
-        print(f"{APP_SLUG}: cannot write the log file ({exc}); logging to stderr", file=sys.stderr)
-    handler.setFormatter(fmt)
-    root.addHandler(handler)
-    if verbose and isinstance(handler, logging.FileHandler):
-        stream = logging.StreamHandler()
-        stream.setFormatter(fmt)
-        root.addHandler(stream)
+    """The rotating log file in the platform log folder, secrets masked (logging_setup)."""
+    configure_logging(paths, verbose=verbose)
 
 
 def _fatal(title: str, message: str) -> int:
@@ -248,6 +237,7 @@ def run_app(argv: Sequence[str], *, demo: bool = False) -> int:
     args = list(argv)
     demo = demo or "--demo" in args
     verbose = "--verbose" in args or "-v" in args
+    integrate_at_startup()  # Windows: the AppUserModelID, before any window or toast
     existing = QApplication.instance()
     qt = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
     qt.setApplicationName(APP_SLUG)
@@ -290,7 +280,7 @@ def run_app(argv: Sequence[str], *, demo: bool = False) -> int:
     tray.follow_palette()
     log.info("5/8 tray icon built")
     relay = _ClickRelay()
-    backends = (FreedesktopBackend(app_icon=APP_SLUG), SystrayBackend(tray.icon))
+    backends = (FreedesktopBackend(app_icon=APP_ID), SystrayBackend(tray.icon))
     notifier = Notifier(
         backends,
         on_activated=lambda n, a: emit(relay.activated, n, a),
@@ -315,9 +305,9 @@ def run_app(argv: Sequence[str], *, demo: bool = False) -> int:
         app.open_url = UrlLog(Path(url_log))
     wait_for_tray(app)
     controller.start()
-    log.info("8/8 started: polling in the background")
     qt.aboutToQuit.connect(app.shutdown)
     _quit_on_signals(qt)
+    log.info("8/8 started: polling in the background")
     return int(qt.exec())
 
 
