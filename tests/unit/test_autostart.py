@@ -6,6 +6,8 @@ from __future__ import annotations
 import configparser
 import plistlib
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,3 +103,14 @@ def test_unwritable_autostart_folder_is_a_clear_error(home: Path) -> None:
     with pytest.raises(ConfigError, match="could not be written"):
         set_enabled(True, platform="linux", command=["/usr/bin/live-updates"])
     assert xdg_autostart_path() == home / "config" / "autostart" / f"{APP_ID}.desktop"
+
+
+def test_autostart_opml_and_the_cli_helpers_import_no_qt() -> None:
+    code = (
+        "import sys, widget.autostart, widget.opml, widget.cli_sources\n"
+        "print(sorted(m for m in sys.modules if m.startswith('PySide6')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]"
