@@ -7,6 +7,7 @@ trickling, hanging, huge or malformed answers). Every request is logged with its
 from __future__ import annotations
 
 import sys
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -69,10 +70,8 @@ class LoopbackServer:
                 elif isinstance(route, Response):
                     self._send(route)
                 else:
-                    try:
+                    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                         route(self)
-                    except (BrokenPipeError, ConnectionResetError):
-                        pass
 
             def _send(self, r: Response) -> None:
                 try:

@@ -162,9 +162,7 @@ class PollResult:
 
     @property
     def failed(self) -> tuple[SourceResult, ...]:
-        return tuple(
-            r for r in self.results if r.status in (PollStatus.ERROR, PollStatus.DISABLED)
-        )
+        return tuple(r for r in self.results if r.status in (PollStatus.ERROR, PollStatus.DISABLED))
 
 
 @dataclass(frozen=True)
