@@ -6,8 +6,8 @@ trickling, hanging, huge or malformed answers). Every request is logged with its
 
 from __future__ import annotations
 
-import sys
 import contextlib
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
