@@ -20,6 +20,7 @@ from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
 import widget
+from tests.support.server import LoopbackServer
 from widget import APP_ID, APP_SLUG, __version__
 from widget.autostart import desktop_entry
 from widget.paths import AppPaths
@@ -276,3 +277,26 @@ def test_pip_install_puts_a_working_command_on_path(tmp_path: Path, home: Path) 
     where, found_files = done.stdout.splitlines()
     assert Path(where).is_relative_to(venv), "the installed copy is used, not the checkout"
     assert found_files == "True True True"
+
+
+# --- the log --------------------------------------------------------------------------------
+
+
+def test_a_token_in_a_source_url_never_reaches_the_log(home: Path, server: LoopbackServer) -> None:
+    feed = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Harbour watch</title>'
+        "<item><guid>h1</guid><title>Ferry resumes after the storm</title></item>"
+        "</channel></rss>"
+    )
+    url = server.route("/private.xml", feed, content_type="application/rss+xml")
+    secret = "Zq9TokenValue4417"
+    env = {**os.environ, "XDG_STATE_HOME": str(home / "state")}
+    for args in (["sources", "add", f"{url}?access_token={secret}"], ["-v", "check"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "widget", *args], env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        assert secret not in done.stderr
+    log_text = AppPaths.default().log_file.read_text(encoding="utf-8")
+    assert "/private.xml?access_token=***" in log_text  # the request is logged, masked
+    assert secret not in log_text
