@@ -697,3 +697,25 @@ def test_cancelling_the_editor_during_a_probe_adds_nothing(
     QApplication.processEvents()  # deliver the probe's result, already queued
     assert dialog.sources_tab.model.sources == []
     assert editor.result_source is None
+
+
+def test_a_new_password_that_cannot_be_stored_keeps_the_old_sign_in(
+    qtbot: QtBot, rig: Rig, server: LoopbackServer, home: Path
+) -> None:
+    private = rig.add(
+        "Members",
+        server.route("/m.xml", harbour_feed(), content_type=RSS),
+        auth=AuthKind.BASIC,
+        username="reader",
+    )
+    dialog = make_dialog(qtbot, rig)
+    editor = dialog.sources_tab.edit_source(0)
+    assert editor is not None
+    editor.secret_edit.setText(PASSWORD)
+    editor.ok_button.click()
+    assert not editor.isVisible()
+    dialog.ok_button.click()
+    assert dialog.isVisible()
+    assert "The new password or token of “Members” was not stored" in dialog.message_label.text()
+    assert rig.config.load().sources == (private,)
+    assert files_containing(home, PASSWORD) == []

@@ -256,10 +256,26 @@ class SettingsDialog(QDialog):
                 try:
                     self.secrets.set(source.id, secret)
                 except SecretsError as exc:
-                    self.warnings.append(
-                        f"“{source.name}” was saved without its password or token: {exc}"
-                    )
-                    source = replace(source, auth=AuthKind.NONE, username=None, auth_header=None)
+                    before = self.loaded.find_source(source.id)
+                    if before is not None and before.auth is not AuthKind.NONE:
+                        # it keeps signing in as before, with the secret stored earlier
+                        self.warnings.append(
+                            f"The new password or token of “{source.name}” was not stored; "
+                            f"it keeps the one stored before: {exc}"
+                        )
+                        source = replace(
+                            source,
+                            auth=before.auth,
+                            username=before.username,
+                            auth_header=before.auth_header,
+                        )
+                    else:
+                        self.warnings.append(
+                            f"“{source.name}” was saved without its password or token: {exc}"
+                        )
+                        source = replace(
+                            source, auth=AuthKind.NONE, username=None, auth_header=None
+                        )
             sources.append(source)
         return Config(settings=working.settings, sources=tuple(sources))
 
