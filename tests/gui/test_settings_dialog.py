@@ -113,8 +113,12 @@ def tree_texts(editor: SourceEditor) -> list[str]:
     tree = editor.preview_tree
     for i in range(tree.topLevelItemCount()):
         item = tree.topLevelItem(i)
+        assert item is not None
         out.append(item.text(0))
-        out.extend(item.child(j).text(0) for j in range(item.childCount()))
+        for j in range(item.childCount()):
+            child = item.child(j)
+            assert child is not None
+            out.append(child.text(0))
     return out
 
 
@@ -661,7 +665,7 @@ def test_the_tray_menu_opens_the_settings(qtbot: QtBot, rig: Rig) -> None:
         tray=Tray(),
         window=object(),  # a window without the settings signals is fine
     )
-    host = connect_settings(app, rig.config)  # type: ignore[arg-type]
+    host = connect_settings(app, rig.config)
     app.tray.rebuild_menu()
     action = app.tray.find_action("Settings…")
     assert action is not None and action.isEnabled()

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,12 +73,18 @@ def files_containing(root: Path, needle: str) -> list[Path]:
     ]
 
 
-def config_json(home: Path) -> dict[str, object]:
+def config_json(home: Path) -> dict[str, Any]:
     path = AppPaths.default().config_file
     assert path.is_relative_to(home)
     data = json.loads(path.read_text())
     assert isinstance(data, dict)
     return data
+
+
+def only_source(home: Path) -> dict[str, Any]:
+    [source] = config_json(home)["sources"]
+    assert isinstance(source, dict)
+    return source
 
 
 @pytest.mark.keyring
@@ -99,7 +106,7 @@ def test_basic_password_round_trips_through_the_keyring_and_is_sent(
     assert (code, err) == (0, ""), err
     assert "Harbour members" in out
 
-    [source] = config_json(home)["sources"]  # type: ignore[misc]
+    source = only_source(home)
     assert (source["auth"], source["username"]) == ("basic", "reader")
     assert keyring.get(source["id"]) == PASSWORD
 
@@ -144,7 +151,7 @@ def test_header_token_edit_and_no_auth(
     with_stdin(monkeypatch, TOKEN)
     code, _, err = run_cli(capsys, "sources", "add", url, "--header", "X-Api-Key", "--token-stdin")
     assert (code, err) == (0, "")
-    [source] = config_json(home)["sources"]  # type: ignore[misc]
+    source = only_source(home)
     assert (source["auth"], source["auth_header"]) == ("header", "X-Api-Key")
     assert keyring.get(source["id"]) == TOKEN
 
@@ -162,7 +169,7 @@ def test_header_token_edit_and_no_auth(
     code, _, err = run_cli(capsys, "sources", "edit", "Tide office", "--no-auth")
     assert (code, err) == (0, "")
     assert keyring.get(source["id"]) is None
-    assert config_json(home)["sources"][0]["auth"] == "none"  # type: ignore[index]
+    assert config_json(home)["sources"][0]["auth"] == "none"
     assert files_containing(home, "tide-token") == []
 
 
@@ -183,7 +190,7 @@ def test_a_redirect_to_another_host_does_not_carry_the_credentials(
         )
         assert (code, err) == (0, ""), err
         # the probe followed the redirect, but a private source keeps the address typed
-        assert config_json(home)["sources"][0]["url"] == url  # type: ignore[index]
+        assert config_json(home)["sources"][0]["url"] == url
         run_cli(capsys, "check")
         assert server.requests_for("/moved.xml")[0].headers["authorization"] == basic(
             "reader", PASSWORD
