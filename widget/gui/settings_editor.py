@@ -6,8 +6,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Protocol
-from urllib.parse import urlsplit
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -33,6 +31,14 @@ from widget.core.models import AuthKind, Config, Settings, Source, SourceKind
 from widget.engine import Probe
 from widget.gui.settings_model import KIND_TEXT
 from widget.gui.settings_probe import ProbeRunner
+from widget.gui.settings_util import (
+    SecretsLike,
+    error_label,
+    same_origin,
+    set_error,
+    split_words,
+    stacked,
+)
 from widget.sources.http import Credentials
 from widget.storage.config import new_source_id, unique_name
 from widget.storage.config_schema import source_problems, url_problem_of
@@ -46,36 +52,6 @@ AUTH_TEXT = {
     AuthKind.BASIC: "HTTP Basic (user name + password)",
     AuthKind.HEADER: "Header token (e.g. Authorization: Bearer …)",
 }
-
-
-class SecretsLike(Protocol):
-    """What the settings dialog needs from the keyring (``SecretStore`` fits)."""
-
-    def available(self) -> str | None: ...
-
-    def get(self, source_id: str) -> str | None: ...
-
-    def set(self, source_id: str, secret: str) -> None: ...
-
-    def delete(self, source_id: str) -> None: ...
-
-
-def error_label() -> QLabel:
-    label = QLabel()
-    label.setObjectName("fieldError")
-    label.setStyleSheet("color: #c62828;")
-    label.setWordWrap(True)
-    label.hide()
-    return label
-
-
-def set_error(label: QLabel, message: str | None) -> None:
-    label.setText(message or "")
-    label.setVisible(bool(message))
-
-
-def split_words(text: str) -> tuple[str, ...]:
-    return tuple(w.strip() for w in text.split(",") if w.strip())
 
 
 class SourceEditor(QDialog):
@@ -156,17 +132,17 @@ class SourceEditor(QDialog):
         url_row.addWidget(self.url_edit, 1)
         url_row.addWidget(self.preview_button)
         form = QFormLayout()
-        form.addRow("URL", _stack(url_row, self.errors["url"]))
-        form.addRow("Name", _stack(self.name_edit, self.errors["name"]))
-        form.addRow("Check every", _stack(self.interval_spin, self.errors["interval"]))
+        form.addRow("URL", stacked(url_row, self.errors["url"]))
+        form.addRow("Name", stacked(self.name_edit, self.errors["name"]))
+        form.addRow("Check every", stacked(self.interval_spin, self.errors["interval"]))
         form.addRow("", self.notify_check)
-        form.addRow("Include", _stack(self.include_edit, self.errors["include"]))
-        form.addRow("Exclude", _stack(self.exclude_edit, self.errors["exclude"]))
+        form.addRow("Include", stacked(self.include_edit, self.errors["include"]))
+        form.addRow("Exclude", stacked(self.exclude_edit, self.errors["exclude"]))
         form.addRow("Sign-in", self.auth_combo)
         self._rows = {
-            "username": _stack(self.username_edit, self.errors["username"]),
-            "header": _stack(self.header_edit, self.errors["header"]),
-            "secret": _stack(self.secret_edit, self.errors["secret"]),
+            "username": stacked(self.username_edit, self.errors["username"]),
+            "header": stacked(self.header_edit, self.errors["header"]),
+            "secret": stacked(self.secret_edit, self.errors["secret"]),
         }
         form.addRow("User name", self._rows["username"])
         form.addRow("Header name", self._rows["header"])
@@ -403,37 +379,8 @@ class SourceEditor(QDialog):
         super().accept()
 
 
-def same_origin(a: str, b: str) -> bool:
-    def origin(url: str) -> tuple[str, str, int | None]:
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        return (
-            scheme,
-            (parts.hostname or "").lower(),
-            parts.port or (443 if scheme == "https" else 80),
-        )
-
-    try:
-        return origin(a) == origin(b)
-    except ValueError:
-        return False
-
-
 def _unique(others: Sequence[Source], title: str) -> str:
     return unique_name(Config(sources=tuple(others)), title)
 
 
-def _stack(main: QWidget | QHBoxLayout, error: QLabel) -> QWidget:
-    holder = QWidget()
-    layout = QVBoxLayout(holder)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(2)
-    if isinstance(main, QHBoxLayout):
-        layout.addLayout(main)
-    else:
-        layout.addWidget(main)
-    layout.addWidget(error)
-    return holder
-
-
-__all__ = ["SecretsLike", "SourceEditor", "error_label", "set_error", "split_words"]
+__all__ = ["Prober", "SourceEditor"]

@@ -18,7 +18,7 @@ from widget.engine import Engine
 from widget.gui.controller import Controller
 from widget.gui.dispatch import Dispatcher
 from widget.gui.settings_dialog import Autostart, SettingsDialog, apply_autostart
-from widget.gui.settings_editor import SecretsLike
+from widget.gui.settings_util import SecretsLike
 from widget.notify.base import Notification, Notifier
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database

@@ -1,0 +1,68 @@
+"""Small pieces the settings dialog's modules share: field error labels, word lists, origins,
+and what the dialog needs from the keyring."""
+
+from __future__ import annotations
+
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+
+class SecretsLike(Protocol):
+    """What the settings dialog needs from the keyring (``SecretStore`` fits)."""
+
+    def available(self) -> str | None: ...
+
+    def get(self, source_id: str) -> str | None: ...
+
+    def set(self, source_id: str, secret: str) -> None: ...
+
+    def delete(self, source_id: str) -> None: ...
+
+
+def error_label() -> QLabel:
+    label = QLabel()
+    label.setObjectName("fieldError")
+    label.setStyleSheet("color: #c62828;")
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+def set_error(label: QLabel, message: str | None) -> None:
+    label.setText(message or "")
+    label.setVisible(bool(message))
+
+
+def split_words(text: str) -> tuple[str, ...]:
+    return tuple(w.strip() for w in text.split(",") if w.strip())
+
+
+def same_origin(a: str, b: str) -> bool:
+    def origin(url: str) -> tuple[str, str, int | None]:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        return (
+            scheme,
+            (parts.hostname or "").lower(),
+            parts.port or (443 if scheme == "https" else 80),
+        )
+
+    try:
+        return origin(a) == origin(b)
+    except ValueError:
+        return False
+
+
+def stacked(main: QWidget | QHBoxLayout, error: QLabel) -> QWidget:
+    holder = QWidget()
+    layout = QVBoxLayout(holder)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    if isinstance(main, QHBoxLayout):
+        layout.addLayout(main)
+    else:
+        layout.addWidget(main)
+    layout.addWidget(error)
+    return holder
