@@ -1,0 +1,147 @@
+"""Parsing fetched bodies: in the polling thread for a few, in worker processes for many.
+
+Parsing is pure Python and holds the GIL. A poll with many changed sources (the first poll, the
+morning after a night offline) would keep one core busy with it and starve every other thread of
+the process, the GUI thread and the database writer included. So from the ``threshold``-th body
+of a poll on, bodies go to a small pool of worker *processes*, started with "spawn" (never fork:
+the GUI process has Qt and threads). The usual poll, one or two changed sources, parses in-thread
+and starts no process.
+
+The pool starts lazily, lives for one poll and is shut down with it, so an idle tray app carries
+no extra process. If the pool cannot start or breaks, bodies are parsed in-thread: a source is
+never lost. A cancelled poll does not wait for work in the pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+
+from widget.core.models import ParsedSource, SourceKind
+from widget.sources import discover
+from widget.sources.http import FetchCancelled
+
+log = logging.getLogger(__name__)
+
+PROCESS_THRESHOLD = 4  # the body of a poll from which parsing moves to worker processes
+_CANCEL_POLL = 0.1  # seconds between cancel checks while a worker parses
+
+
+def default_workers() -> int:
+    """Worker processes for one poll: two at most (parsing is short; the machine is shared)."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+class Parser:
+    """Parses bodies for one poll; thread-safe (the poll's fetch threads call ``parse``).
+
+    ``workers=0`` never starts a process. ``close()`` ends the pool (call it when the poll ends).
+    """
+
+    def __init__(self, *, workers: int | None = None, threshold: int = PROCESS_THRESHOLD) -> None:
+        self._workers = default_workers() if workers is None else max(0, workers)
+        self._threshold = max(1, threshold)
+        self._lock = threading.Lock()
+        self._bodies = 0
+        self._pool: ProcessPoolExecutor | None = None
+        self._in_processes = 0
+        self._unavailable = self._workers == 0  # no pool (any more) for this poll
+
+    @property
+    def parsed_in_processes(self) -> int:
+        """How many bodies worker processes parsed so far."""
+        with self._lock:
+            return self._in_processes
+
+    def parse(
+        self,
+        kind: SourceKind,
+        body: bytes,
+        headers: Mapping[str, str],
+        url: str,
+        cancel: threading.Event | None = None,
+    ) -> ParsedSource:
+        """``discover.parse`` of the body, here or in a worker process. Raises what it raises
+        (ParseError), or FetchCancelled when ``cancel`` is set while a worker parses."""
+        pool = self._pool_for_next_body()
+        if pool is not None:
+            try:
+                future = pool.submit(discover.parse, kind, body, dict(headers), url)
+            except (BrokenProcessPool, OSError, RuntimeError) as exc:
+                # RuntimeError: the pool was shut down (the poll ended) or cannot start a process.
+                self._give_up(pool, exc)
+            else:
+                parsed = self._result(pool, future, cancel)
+                if parsed is not None:
+                    return parsed
+        return discover.parse(kind, body, headers, url)
+
+    def close(self, *, cancel: bool = False) -> None:
+        """Shut the pool down: after the poll (workers are idle then), or at once when the poll
+        was cancelled (queued work is dropped; a worker ends after its current body)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+            self._unavailable = True
+        if pool is not None:
+            pool.shutdown(wait=not cancel, cancel_futures=True)
+
+    def __enter__(self) -> Parser:
+        return self
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        self.close(cancel=exc is not None)
+
+    # --- the pool ---
+
+    def _pool_for_next_body(self) -> ProcessPoolExecutor | None:
+        with self._lock:
+            self._bodies += 1
+            if self._unavailable or self._bodies < self._threshold:
+                return None
+            if self._pool is None:
+                # Processes start on the first submit, one per body waiting, up to the limit.
+                context = multiprocessing.get_context("spawn")
+                self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=context)
+                log.debug("parsing in up to %d worker processes", self._workers)
+            return self._pool
+
+    def _result(
+        self,
+        pool: ProcessPoolExecutor,
+        future: Future[ParsedSource],
+        cancel: threading.Event | None,
+    ) -> ParsedSource | None:
+        """The worker's parse; None when the pool broke (the caller parses in-thread)."""
+        while True:
+            done, _ = wait([future], timeout=_CANCEL_POLL, return_when=FIRST_COMPLETED)
+            if done:
+                break
+            if cancel is not None and cancel.is_set():
+                future.cancel()
+                raise FetchCancelled()
+        try:
+            parsed = future.result()
+        except BrokenProcessPool as exc:
+            self._give_up(pool, exc)
+            return None
+        with self._lock:
+            self._in_processes += 1
+        return parsed
+
+    def _give_up(self, pool: ProcessPoolExecutor, exc: BaseException) -> None:
+        """Parse the rest of this poll in-thread (logged once; the pool is dropped)."""
+        with self._lock:
+            if self._pool is not pool:
+                return  # already given up (or closed) by another thread
+            self._pool = None
+            self._unavailable = True
+        log.warning("worker processes for parsing are unavailable (%s); parsing in-thread", exc)
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+__all__ = ["PROCESS_THRESHOLD", "Parser", "default_workers"]

@@ -1,0 +1,287 @@
+"""The poll cycle: due sources → fetch → parse → diff → store. Synchronous, clock injected.
+
+Fetching runs on a small thread pool; parsing runs on those threads, or in worker processes when
+a poll has many changed bodies (see ``parsing``); every database write happens on the calling
+thread, one transaction per source, so the store keeps a single writer.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+from collections.abc import Callable, Generator, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from datetime import datetime, timezone
+
+from widget.core.errors import SecretsError, StorageError
+from widget.core.models import (
+    AuthKind,
+    Config,
+    FetchState,
+    PollResult,
+    PollStatus,
+    Source,
+    SourceResult,
+    SourceStatus,
+)
+from widget.engine.fetching import Outcome, fetch_and_parse
+from widget.engine.parsing import PROCESS_THRESHOLD, Parser
+from widget.engine.record import GONE_REASON, PERMANENT_REDIRECT_POLLS, Recorder
+from widget.sources.http import Credentials, HttpClient
+from widget.sources.probe import Probe, probe_url
+from widget.storage.config import ConfigStore
+from widget.storage.db import Database
+from widget.storage.secrets import SecretStore
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Progress = Callable[[int, int], None]  # (done, total)
+
+MAX_PARALLEL = 6
+# Test-only: a shorter total deadline per request, in seconds (the default is 30).
+DEADLINE_ENV = "LIVE_UPDATES_HTTP_DEADLINE"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _deadline_from_env() -> float:
+    raw = os.environ.get(DEADLINE_ENV)
+    if not raw:
+        return 30.0
+    try:
+        value = float(raw)
+    except ValueError:
+        log.warning("ignoring %s=%r: not a number of seconds", DEADLINE_ENV, raw)
+        return 30.0
+    return min(30.0, max(0.1, value))
+
+
+class Engine:
+    def __init__(
+        self,
+        config: ConfigStore,
+        db: Database,
+        *,
+        http: HttpClient | None = None,
+        secrets: SecretStore | None = None,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+        parse_workers: int | None = None,
+        process_threshold: int = PROCESS_THRESHOLD,
+    ) -> None:
+        """``parse_workers``: worker processes for a poll with at least ``process_threshold``
+        changed bodies (None: up to two, by the CPU count; 0: always parse in-thread)."""
+        self._config = config
+        self._db = db
+        self._clock: Clock = clock or _utc_now
+        self._secrets = secrets
+        self._parse_workers = parse_workers
+        self._process_threshold = process_threshold
+        self._recorder = Recorder(config, db, self._clock, rng or random.Random())
+        self.last_poll_parsed_in_processes = 0  # bodies worker processes parsed in the last poll
+        if http is None:
+            settings = config.load().settings
+            deadline = _deadline_from_env()
+            http = HttpClient(
+                connect_timeout=min(10.0, deadline),
+                deadline=deadline,
+                max_bytes=max(1, settings.max_response_mb) * 1024 * 1024,
+                proxy=settings.proxy,
+            )
+            self._owns_http = True
+        else:
+            self._owns_http = False
+        self._http = http
+
+    @property
+    def http(self) -> HttpClient:
+        return self._http
+
+    def close(self) -> None:
+        """Close the HTTP client if this engine built it (the database belongs to the caller)."""
+        if self._owns_http:
+            self._http.close()
+
+    # --- reading ---
+
+    def statuses(self) -> list[SourceStatus]:
+        config = self._config.load()
+        states = self._db.all_states()
+        return [
+            SourceStatus(source, states.get(source.id) or FetchState(source.id))
+            for source in config.sources
+        ]
+
+    def next_due_time(self) -> datetime | None:
+        """When the earliest enabled source is due (None: no enabled sources)."""
+        now = self._clock()
+        earliest: datetime | None = None
+        for status in self.statuses():
+            if not status.enabled:
+                continue
+            due = status.state.next_due or now
+            if status.state.retry_after_until is not None:
+                due = max(due, status.state.retry_after_until)
+            if earliest is None or due < earliest:
+                earliest = due
+        return earliest
+
+    # --- polling ---
+
+    def poll(
+        self,
+        *,
+        only: Iterable[str] | None = None,
+        force: bool = False,
+        cancel: threading.Event | None = None,
+        progress: Progress | None = None,
+    ) -> PollResult:
+        """Poll due sources (``force``: every enabled source, yet never one under Retry-After,
+        which is reported DEFERRED). ``only``: source ids. Each source's results are written in
+        one transaction; a cancelled poll writes nothing for the sources it did not finish."""
+        started = self._clock()
+        config = self._config.load()
+        self._db.sync_sources(config.sources)
+        states = self._db.all_states()
+        wanted = set(only) if only is not None else None
+
+        results: dict[str, SourceResult] = {}
+        due: list[tuple[Source, FetchState]] = []
+        for source in config.sources:
+            if not source.enabled or (wanted is not None and source.id not in wanted):
+                continue
+            state = states.get(source.id) or FetchState(source.id)
+            if state.disabled_reason is not None:
+                continue
+            if state.retry_after_until is not None and state.retry_after_until > started:
+                results[source.id] = SourceResult(
+                    source.id,
+                    source.name,
+                    PollStatus.DEFERRED,
+                    error=_deferred_message(state.retry_after_until, started),
+                    next_due=state.retry_after_until,
+                )
+                continue
+            if force or state.next_due is None or state.next_due <= started:
+                due.append((source, state))
+
+        total = len(due)
+        done = 0
+        if progress is not None:
+            progress(0, total)
+        stop = cancel if cancel is not None else threading.Event()
+        if due:
+            parser = Parser(workers=self._parse_workers, threshold=self._process_threshold)
+            outcomes = self._run_workers(due, stop, parser)
+            try:
+                for source, state, outcome in outcomes:
+                    if stop.is_set():
+                        results[source.id] = SourceResult(
+                            source.id, source.name, PollStatus.CANCELLED
+                        )
+                    else:
+                        results[source.id] = self._recorder.record(config, source, state, outcome)
+                    done += 1
+                    if progress is not None:
+                        progress(done, total)
+            finally:
+                outcomes.close()  # on an exception: sets ``stop``, leaves running requests
+                parser.close(cancel=stop.is_set())
+                self.last_poll_parsed_in_processes = parser.parsed_in_processes
+
+        if not stop.is_set():
+            self._prune(config)
+
+        ordered = tuple(results[s.id] for s in config.sources if s.id in results)
+        return PollResult(started=started, finished=self._clock(), results=ordered)
+
+    def _prune(self, config: Config) -> None:
+        """Apply the retention settings. A failure here loses nothing new: it is logged and the
+        next poll tries again."""
+        settings = config.settings
+        try:
+            removed = self._db.prune(
+                self._clock(),
+                max_age_days=settings.retention_days,
+                max_per_source=settings.retention_entries,
+            )
+        except StorageError:
+            log.exception("applying the retention settings failed")
+            return
+        if removed:
+            log.info("retention removed %d old entries", removed)
+
+    def _run_workers(
+        self, due: list[tuple[Source, FetchState]], stop: threading.Event, parser: Parser
+    ) -> Generator[tuple[Source, FetchState, Outcome], None, None]:
+        """Fetch and parse on up to MAX_PARALLEL threads; yield outcomes as they complete.
+        If the caller stops early (an exception, Ctrl-C), ``stop`` is set and the poll returns
+        at once: requests still running end on their own and write nothing."""
+        failed: list[tuple[Source, FetchState, Outcome]] = []
+        pool = ThreadPoolExecutor(
+            max_workers=min(MAX_PARALLEL, len(due)), thread_name_prefix="poll"
+        )
+        futures: dict[Future[Outcome], tuple[Source, FetchState]] = {}
+        try:
+            for source, state in due:
+                try:
+                    creds = self._credentials(source)
+                except Exception as exc:
+                    if not isinstance(exc, SecretsError):
+                        log.exception("reading the secret of %s failed unexpectedly", source.name)
+                    failed.append((source, state, Outcome(error=exc)))
+                    continue
+                future = pool.submit(
+                    fetch_and_parse, self._http, parser, source, state, creds, stop
+                )
+                futures[future] = (source, state)
+            yield from failed
+            for future in as_completed(futures):
+                source, state = futures[future]
+                yield source, state, future.result()
+        except BaseException:
+            stop.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+
+    def _credentials(self, source: Source) -> Credentials | None:
+        if source.auth is AuthKind.NONE:
+            return None
+        if self._secrets is None:
+            self._secrets = SecretStore()
+        secret = self._secrets.get(source.id)
+        if secret is None:
+            raise SecretsError(f"no password or token for {source.name} is stored in the keyring")
+        if source.auth is AuthKind.BASIC:
+            return Credentials(AuthKind.BASIC, secret, username=source.username or "")
+        return Credentials(AuthKind.HEADER, secret, header=source.auth_header or "Authorization")
+
+    # --- adding a source ---
+
+    def probe(self, url: str, credentials: Credentials | None = None) -> Probe:
+        """Fetch once, detect the kind (autodiscovery included). Raises SourceError."""
+        return probe_url(self._http, url, credentials)
+
+
+def _deferred_message(until: datetime, now: datetime) -> str:
+    minutes = max(1, round((until - now).total_seconds() / 60))
+    when = until.astimezone(timezone.utc).strftime("%H:%M UTC")
+    return f"deferred: the server asked to wait until {when} (about {minutes} min, Retry-After)"
+
+
+__all__ = [
+    "DEADLINE_ENV",
+    "GONE_REASON",
+    "MAX_PARALLEL",
+    "PERMANENT_REDIRECT_POLLS",
+    "Clock",
+    "Engine",
+    "Probe",
+    "Progress",
+]

@@ -1,0 +1,226 @@
+"""Recording one source's poll outcome: fetch state, entries, redirects. Calling thread only.
+
+Every write for a source is one transaction, so the store keeps a single writer and a poll that
+stops half-way leaves each source either fully recorded or untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import datetime
+
+from widget.core import policy, schedule
+from widget.core.errors import ConfigError, FetchError, SecretsError, SourceError, StorageError
+from widget.core.models import (
+    Config,
+    FetchState,
+    Item,
+    PollStatus,
+    Source,
+    SourceResult,
+)
+from widget.engine.fetching import Outcome
+from widget.sources.http import FetchResponse
+from widget.storage.config import ConfigStore
+from widget.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+PERMANENT_REDIRECT_POLLS = 2  # a 301/308 seen on this many consecutive polls moves the source
+GONE_REASON = "the server says this source is gone (HTTP 410)"
+
+
+def error_message(exc: BaseException) -> str:
+    text = str(exc).strip()
+    if isinstance(exc, SourceError | SecretsError) and text:
+        return text
+    return f"unexpected error ({type(exc).__name__}: {text})" if text else type(exc).__name__
+
+
+def _unique_items(items: Iterable[Item]) -> list[Item]:
+    """The first item of each identity (a feed that repeats an id still yields one entry),
+    leaving out items with nothing a person could read or open (e.g. a cut-off last item)."""
+    seen: set[str] = set()
+    unique: list[Item] = []
+    for item in items:
+        if not (item.title.strip() or item.summary.strip() or item.url or item.key_points):
+            log.info("skipping an entry with no title, text or link (id %r)", item.id)
+            continue
+        if item.id in seen:
+            log.info("skipping a repeated entry id %r", item.id)
+            continue
+        seen.add(item.id)
+        unique.append(item)
+    return unique
+
+
+def _filter_text(item: Item) -> str:
+    return "\n".join((item.title, item.summary, *item.key_points))
+
+
+class Recorder:
+    """Writes poll outcomes to the database (and a moved URL to the config)."""
+
+    def __init__(
+        self,
+        config: ConfigStore,
+        db: Database,
+        clock: Callable[[], datetime],
+        rng: random.Random,
+    ) -> None:
+        self._config = config
+        self._db = db
+        self._clock = clock
+        self._rng = rng
+
+    def record(
+        self, config: Config, source: Source, state: FetchState, outcome: Outcome
+    ) -> SourceResult:
+        try:
+            if outcome.error is not None:
+                return self._record_error(config, source, state, outcome.error)
+            if outcome.response is None:  # cancelled before the fetch started
+                return SourceResult(source.id, source.name, PollStatus.CANCELLED)
+            return self._record_success(config, source, state, outcome)
+        except Exception as exc:
+            log.exception("storing the poll of %s failed", source.name)
+            return SourceResult(source.id, source.name, PollStatus.ERROR, error=error_message(exc))
+
+    def _interval(self, config: Config, source: Source) -> int:
+        return source.effective_interval_minutes(config.settings.default_interval(source.kind))
+
+    def _record_error(
+        self, config: Config, source: Source, state: FetchState, error: Exception
+    ) -> SourceResult:
+        now = self._clock()
+        message = error_message(error)
+        log.warning("%s: %s", source.name, message)
+        errors = state.error_count + 1
+        status = PollStatus.ERROR
+        retry_until: datetime | None = None
+        disabled: str | None = None
+        if isinstance(error, FetchError) and (error.status == 410 or error.permanent):
+            disabled = GONE_REASON if error.status == 410 else message
+            message = disabled
+            status = PollStatus.DISABLED
+            next_due = None
+        else:
+            next_due = schedule.backoff(now, self._interval(config, source), errors, self._rng)
+            if isinstance(error, FetchError) and error.retry_after is not None:
+                retry_until = schedule.retry_after_until(now, error.retry_after)
+                next_due = max(next_due, retry_until)
+        new_state = replace(
+            state,
+            error_count=errors,
+            last_error=message,
+            last_checked=now,
+            next_due=next_due,
+            retry_after_until=retry_until,
+            disabled_reason=disabled,
+        )
+        self._db.save_state(new_state)
+        return SourceResult(source.id, source.name, status, error=message, next_due=next_due)
+
+    def _record_success(
+        self, config: Config, source: Source, state: FetchState, outcome: Outcome
+    ) -> SourceResult:
+        response = outcome.response
+        assert response is not None
+        now = self._clock()
+        next_due = schedule.next_check(
+            now, self._interval(config, source), response.headers, self._rng
+        )
+        redirect_url, redirect_count = self._track_redirect(source, state, response)
+        new_state = replace(
+            state,
+            etag=response.etag if response.etag is not None else state.etag,
+            last_modified=(
+                response.last_modified
+                if response.last_modified is not None
+                else state.last_modified
+            ),
+            body_hash=outcome.body_hash,
+            next_due=next_due,
+            error_count=0,
+            last_error=None,
+            last_checked=now,
+            last_success=now,
+            retry_after_until=None,
+            disabled_reason=None,
+            redirect_url=redirect_url,
+            redirect_count=redirect_count,
+        )
+        if response.status == 200 and response.etag is None and response.last_modified is None:
+            # The server stopped sending validators: do not send stale ones back.
+            new_state = replace(new_state, etag=None, last_modified=None)
+        parsed = outcome.parsed
+        if parsed is None:
+            self._db.save_state(new_state)
+            self._move_if_redirected(source, redirect_url, redirect_count)
+            return SourceResult(source.id, source.name, PollStatus.NOT_MODIFIED, next_due=next_due)
+
+        for warning in parsed.warnings:
+            log.warning("%s: %s", source.name, warning)
+        items = _unique_items(parsed.items)
+        baseline = not state.baseline_done
+        known = self._db.known_fingerprints(source.id)
+        if any(item.id not in known for item in items):
+            new_state = replace(new_state, last_new_entry=now)
+        new_state = replace(new_state, baseline_done=True)
+
+        def notify(item: Item) -> bool:
+            return source.notify and policy.passes_filters(
+                source.include, source.exclude, _filter_text(item)
+            )
+
+        new_entries, updated = self._db.apply_items(
+            source, items, now=now, baseline=baseline, notify=notify, state=new_state
+        )
+        self._move_if_redirected(source, redirect_url, redirect_count)
+        return SourceResult(
+            source.id,
+            source.name,
+            PollStatus.OK,
+            new_entries=tuple(new_entries),
+            updated_count=updated,
+            baseline=baseline,
+            next_due=next_due,
+        )
+
+    def _track_redirect(
+        self, source: Source, state: FetchState, response: FetchResponse
+    ) -> tuple[str | None, int]:
+        target = response.permanent_redirect
+        if target is None or target == source.url:
+            return None, 0
+        if target == state.redirect_url:
+            return target, state.redirect_count + 1
+        return target, 1
+
+    def _move_if_redirected(self, source: Source, target: str | None, count: int) -> None:
+        """After the same permanent redirect on consecutive polls, store the new URL (the
+        source keeps its id, so its entries and state stay with it)."""
+        if target is None or count < PERMANENT_REDIRECT_POLLS:
+            return
+
+        def move(config: Config) -> Config:
+            sources = tuple(
+                replace(s, url=target) if s.id == source.id else s for s in config.sources
+            )
+            return replace(config, sources=sources)
+
+        try:
+            self._config.update(move)
+            state = self._db.get_state(source.id)
+            self._db.save_state(replace(state, redirect_url=None, redirect_count=0))
+        except (ConfigError, StorageError):
+            # The poll itself is stored; the move is tried again after the next redirect.
+            log.exception("%s moved to %s, but the new URL could not be saved", source.name, target)
+            return
+        log.info("%s moved permanently to %s; the stored URL is updated", source.name, target)
+
+
+__all__ = ["GONE_REASON", "PERMANENT_REDIRECT_POLLS", "Recorder", "error_message"]
