@@ -243,3 +243,46 @@ def test_live_blog_with_no_updates_yet_still_has_its_page_entry() -> None:
     parsed = parse_live_page(page(posting(None, headline="Starting soon")), HTML, PAGE_URL)
     assert [i.is_page for i in parsed.items] == [True]
     assert parsed.items[0].title == "Starting soon"
+
+
+def test_hostile_markup_after_the_json_ld_does_not_hide_it() -> None:
+    # constructs Python's html.parser rescans again and again; the page must still be read
+    body = "<!" * 20_000 + "<" * 20_000 + "<a " * 20_000
+    parsed = parse_live_page(page(posting([update(1)]), body=body), HTML, PAGE_URL)
+    assert updates_of(parsed) == ["#u1"]
+
+
+def test_json_ld_in_the_body_after_a_huge_page_is_found() -> None:
+    filler = "<div><p>Paragraph of filler text.</p></div>" * 60_000  # well over the markup cap
+    block = json.dumps(posting([update(4)])).replace("</", "<\\/")
+    body = filler + f'<script type="application/ld+json">{block}</script>'
+    parsed = parse_live_page(page(body=body), HTML, PAGE_URL)
+    assert updates_of(parsed) == ["#u4"]
+
+
+def test_unclosed_head_self_closed_svg_and_svg_titles() -> None:
+    block = json.dumps(posting([update(1)])).replace("</", "<\\/")
+    doc = (
+        "<html><head><title>Real title</title>"
+        f'<script type="application/ld+json">{block}</script>'
+        "<body><svg/><svg><title>Icon</title></svg>"
+        "<h2>Key points:</h2><ul><li>Wind drops tonight.</li><li>Trains resume.</li></ul>"
+        "</body></html>"
+    )
+    parsed = parse_live_page(doc.encode(), HTML, PAGE_URL)
+    assert parsed.title == "Real title"
+    assert parsed.items[0].key_points == ("Wind drops tonight.", "Trains resume.")
+
+
+def test_entities_and_attribute_quirks_in_the_page() -> None:
+    doc = (
+        "<html><head><title>Tides &amp; times</title>"
+        "<script type='application/ld+json; charset=utf-8'>"
+        + json.dumps(posting([update(1)]))
+        + "</script></head><body data-x=unquoted data-y='a > b'>"
+        "<p>What we know</p><ol><li>Low tide at 4&nbsp;pm</li><li>High tide at 10&#160;pm</li></ol>"
+        "</body></html>"
+    )
+    parsed = parse_live_page(doc.encode(), HTML, PAGE_URL)
+    assert parsed.title == "Tides & times"
+    assert parsed.items[0].key_points == ("Low tide at 4 pm", "High tide at 10 pm")

@@ -12,7 +12,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from html.parser import HTMLParser
 
 from widget.core import keypoints, text
 from widget.core.models import Item
@@ -22,7 +21,7 @@ TITLE_LIMIT = 300  # a title made from the first sentence of a body
 MAX_ITEMS = 1000  # entries kept from one response; the rest are reported in a warning
 MAX_JSONLD_BLOCKS = 500  # JSON-LD script blocks read from one page
 MAX_JSONLD_CHARS = 5_000_000  # characters kept of one JSON-LD block
-MAX_BODY_CHARS = 2_000_000  # characters of rebuilt body markup handed to key points
+MAX_BODY_CHARS = 1_000_000  # characters of rebuilt body markup handed to key points
 MAX_ALTERNATES = 50
 MAX_ATTR_CHARS = 4096  # longer href/type/rel values are ignored
 
@@ -268,57 +267,161 @@ class HtmlScan:
     body_html: str = ""  # visible markup, tags without attributes, text escaped
 
 
-class _Scanner(HTMLParser):
+_TAG_NAME = re.compile(r"[A-Za-z][^\s/>]*")
+_ATTR_NAME = re.compile(r"[^\s/>][^\s/>=]*")
+_UNQUOTED = re.compile(r"[^\s>]*")
+_SPACE = re.compile(r"\s*")
+_SCRIPT_START = re.compile(r"<script[\s>]", re.IGNORECASE)
+_STRAY_LT = re.compile(r"(?:<(?![A-Za-z!?/]))+[^<]*")
+_RAW_TEXT = ("script", "style", "title", "textarea", "xmp")  # content is text up to </name
+_RAW_END = {name: re.compile(rf"</{name}[\s/>]", re.IGNORECASE) for name in _RAW_TEXT}
+MAX_ATTRS = 64
+
+
+class _Scanner:
+    """A forgiving HTML tokenizer that only moves forward (linear time on any input).
+
+    Python's ``html.parser`` rescans unterminated constructs and goes quadratic on inputs such
+    as a page of ``<a <a <a`` or ``<!<!<!``; a live page is untrusted input, so this one never
+    looks at a character twice more than a bounded number of times."""
+
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.scan = HtmlScan()
-        self._title: list[str] | None = None
         self._title_done = False
-        self._script: list[str] | None = None
-        self._script_len = 0
         self._skip: list[str] = []
         self._body: list[str] = []
         self._body_len = 0
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "title" and not self._title_done:
-            self._title = []
-        elif tag == "link":
+    def run(self, page: str) -> HtmlScan:
+        pos, n = 0, len(page)
+        while pos < n:
+            if self._body_len >= MAX_BODY_CHARS:  # past the markup key points need:
+                found = _SCRIPT_START.search(page, pos)  # only JSON-LD blocks still matter
+                if found is None:
+                    break
+                pos = found.start()
+            lt = page.find("<", pos)
+            if lt < 0:
+                self._text(page[pos:])
+                break
+            if lt > pos:
+                self._text(page[pos:lt])
+            pos = self._markup(page, lt)
+        self.scan.body_html = "".join(self._body)
+        return self.scan
+
+    def _markup(self, page: str, lt: int) -> int:
+        """Handle the construct at ``page[lt] == "<"``; returns where scanning goes on."""
+        after = page[lt + 1 : lt + 2]
+        if page.startswith("<!--", lt):
+            end = page.find("-->", lt + 4)
+            return len(page) if end < 0 else end + 3
+        if after in ("!", "?"):
+            end = page.find(">", lt + 2)
+            return len(page) if end < 0 else end + 1
+        if after == "/":
+            end = page.find(">", lt + 2)
+            name = _TAG_NAME.match(page, lt + 2)
+            if name is not None and (end < 0 or name.end() <= end):
+                self._end(name.group(0).lower())
+            return len(page) if end < 0 else end + 1
+        if after.isascii() and after.isalpha():
+            return self._start_tag(page, lt)
+        stray = _STRAY_LT.match(page, lt)  # "<" that opens nothing, and the text after it
+        assert stray is not None
+        self._text(stray.group(0))
+        return stray.end()
+
+    def _start_tag(self, page: str, lt: int) -> int:
+        name_match = _TAG_NAME.match(page, lt + 1)
+        assert name_match is not None  # the caller saw a letter
+        tag, pos, n = name_match.group(0).lower(), name_match.end(), len(page)
+        attrs: list[tuple[str, str | None]] = []
+        closed = False
+        while True:
+            pos = _SPACE.match(page, pos).end()  # type: ignore[union-attr]
+            if pos >= n:
+                return n
+            char = page[pos]
+            if char == ">":
+                pos += 1
+                break
+            if char == "/":
+                closed = page.startswith("/>", pos)
+                pos += 1
+                continue
+            closed = False
+            key = _ATTR_NAME.match(page, pos)
+            assert key is not None  # page[pos] is neither space, "/" nor ">"
+            pos = _SPACE.match(page, key.end()).end()  # type: ignore[union-attr]
+            value: str | None = None
+            if page.startswith("=", pos):
+                pos = _SPACE.match(page, pos + 1).end()  # type: ignore[union-attr]
+                if pos < n and page[pos] in "\"'":
+                    close = page.find(page[pos], pos + 1)
+                    if close < 0:
+                        return n
+                    value, pos = page[pos + 1 : close], close + 1
+                else:
+                    bare = _UNQUOTED.match(page, pos)
+                    assert bare is not None  # the pattern matches the empty string
+                    value, pos = bare.group(0), bare.end()
+            if len(attrs) < MAX_ATTRS:
+                if value and "&" in value and len(value) <= MAX_ATTR_CHARS:
+                    value = html.unescape(value)
+                attrs.append((key.group(0).lower(), value))
+        self._start(tag, attrs, closed)
+        if tag in _RAW_END and not closed:
+            end = _RAW_END[tag].search(page, pos)
+            content = page[pos : end.start() if end else n]
+            self._raw(tag, attrs, content)
+            self._end(tag)
+            if end is None:
+                return n
+            close = page.find(">", end.start())
+            return n if close < 0 else close + 1
+        return pos
+
+    def _start(self, tag: str, attrs: list[tuple[str, str | None]], closed: bool) -> None:
+        if tag == "link":
             self._link(attrs)
-        elif tag == "script":
-            kind = _attr(attrs, "type").split(";", 1)[0].strip().lower()
-            if kind == "application/ld+json":
-                self._script, self._script_len = [], 0
+        elif tag == "body":
+            self._skip.clear()  # an unclosed <head> ends here
         if tag in _SKIP:
-            self._skip.append(tag)
+            if not closed:
+                self._skip.append(tag)
         elif not self._skip:
             self._emit(f"<{tag}>")
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title" and self._title is not None:
-            self.scan.title = " ".join("".join(self._title).split())
-            self._title, self._title_done = None, True
-        elif tag == "script" and self._script is not None:
-            if len(self.scan.jsonld) < MAX_JSONLD_BLOCKS:
-                self.scan.jsonld.append("".join(self._script))
-            else:
-                self.scan.jsonld_dropped += 1
-            self._script = None
+    def _end(self, tag: str) -> None:
         if tag in self._skip:
             while self._skip and self._skip.pop() != tag:
                 pass
         elif not self._skip:
             self._emit(f"</{tag}>")
 
-    def handle_data(self, data: str) -> None:
-        if self._script is not None:
-            if self._script_len < MAX_JSONLD_CHARS:
-                self._script.append(data)
-                self._script_len += len(data)
-        elif self._title is not None:
-            if sum(len(t) for t in self._title) < 10_000:
-                self._title.append(data)
-        elif not self._skip:
+    def _raw(self, tag: str, attrs: list[tuple[str, str | None]], content: str) -> None:
+        if tag == "script":
+            kind = _attr(attrs, "type").split(";", 1)[0].strip().lower()
+            if kind != "application/ld+json":
+                return
+            if len(self.scan.jsonld) < MAX_JSONLD_BLOCKS:
+                self.scan.jsonld.append(content[:MAX_JSONLD_CHARS])
+            else:
+                self.scan.jsonld_dropped += 1
+        elif tag == "title" and not self._title_done and not self._in_svg():
+            self.scan.title = " ".join(html.unescape(content[:10_000]).split())
+            self._title_done = True
+        elif tag in ("textarea", "xmp") and not self._skip:
+            self._text(content)
+
+    def _in_svg(self) -> bool:
+        return "svg" in self._skip or "math" in self._skip
+
+    def _text(self, data: str) -> None:
+        if not self._skip and self._body_len < MAX_BODY_CHARS:
+            if "&" in data:
+                data = html.unescape(data)
             self._emit(html.escape(data, quote=False))
 
     def _emit(self, chunk: str) -> None:
@@ -334,15 +437,6 @@ class _Scanner(HTMLParser):
         if wanted and len(self.scan.alternates) < MAX_ALTERNATES:
             self.scan.alternates.append((kind, href))
 
-    def finish(self) -> HtmlScan:
-        self.close()
-        if self._title is not None:  # an unclosed <title>
-            self.scan.title = " ".join("".join(self._title).split())
-        if self._script is not None:
-            self.scan.jsonld.append("".join(self._script))
-        self.scan.body_html = "".join(self._body)
-        return self.scan
-
 
 def _attr(attrs: list[tuple[str, str | None]], name: str) -> str:
     for key, value in attrs:
@@ -353,6 +447,4 @@ def _attr(attrs: list[tuple[str, str | None]], name: str) -> str:
 
 def scan_html(page: str) -> HtmlScan:
     """One pass over an HTML page: its title, feed links, JSON-LD blocks and visible markup."""
-    scanner = _Scanner()
-    scanner.feed(page)
-    return scanner.finish()
+    return _Scanner().run(page)
