@@ -151,3 +151,29 @@ def test_autodiscovery_against_a_real_server(server: LoopbackServer) -> None:
         assert parsed_json.kind is SourceKind.JSON_FEED
     finally:
         client.close()
+
+
+def test_detect_reads_past_a_prolog_of_comments_and_doctype() -> None:
+    body = (
+        b'\xef\xbb\xbf<?xml version="1.0"?>\n<!-- generated -->\n<?xml-stylesheet href="s.xsl"?>'
+        b'\n<!DOCTYPE rss [<!ENTITY copy "&#169;">]>\n'
+        b'<rss version="2.0"><channel><title>Prolog &copy; test</title>'
+        b"<item><guid>p1</guid><title>One</title></item></channel></rss>"
+    )
+    found = detected(body)
+    assert isinstance(found, ParsedSource)
+    assert found.kind is SourceKind.FEED
+    assert found.title == "Prolog \u00a9 test"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<!DOCTYPE x [" + b"]" * 60_000,  # a doctype that never ends
+        b"<!--" * 30_000,
+        b"<?" * 30_000,
+    ],
+)
+def test_detect_endless_prologs_are_a_parse_error(body: bytes) -> None:
+    with pytest.raises(ParseError):
+        detected(body, "application/xml")

@@ -102,23 +102,35 @@ def sniff_text(body: bytes, limit: int = 4096) -> str:
     return head.decode("latin-1")
 
 
-_PROLOG_SKIP_RE = re.compile(
-    r"\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])*>", re.DOTALL | re.IGNORECASE
-)
 _ROOT_RE = re.compile(r"<([A-Za-z_][\w:.-]*)")
+_SUBSET_END = re.compile(r"\]\s*>")
+_LEADING_SPACE = re.compile(r"\s*")
 
 
 def root_element(body: bytes) -> str:
     """The lower-case local name of the first element ("" when the start is not markup).
 
-    Looks at the first 64 KB only; a prolog longer than that yields ""."""
+    Looks at the first 64 KB only (a prolog longer than that yields ""), moving forward only."""
     sample = sniff_text(body, 65536)
     pos = 0
-    while pos < len(sample):
-        match = _PROLOG_SKIP_RE.match(sample, pos)
-        if match is None or match.end() == pos:
+    while True:
+        pos = _LEADING_SPACE.match(sample, pos).end()  # type: ignore[union-attr]
+        if sample.startswith("<?", pos):
+            end, skip = sample.find("?>", pos + 2), 2
+        elif sample.startswith("<!--", pos):
+            end, skip = sample.find("-->", pos + 4), 3
+        elif sample[pos : pos + 9].upper() == "<!DOCTYPE":
+            bracket, close = sample.find("[", pos), sample.find(">", pos)
+            if 0 <= bracket < close or (close < 0 <= bracket):
+                found = _SUBSET_END.search(sample, bracket)
+                end, skip = (found.start(), found.end() - found.start()) if found else (-1, 0)
+            else:
+                end, skip = close, 1
+        else:
             break
-        pos = match.end()
+        if end < 0:
+            return ""
+        pos = end + skip
     root = _ROOT_RE.match(sample, pos)
     if root is None:
         return ""
