@@ -167,7 +167,9 @@ class App:
         self.window.set_status(message)
 
     def quit(self) -> None:
-        self.qt.quit()
+        """Quit even while the window is open: ``QApplication.quit()`` first asks every window
+        to close, and the key-points window answers a close by hiding, which cancels the quit."""
+        self.qt.exit(0)
 
     def shutdown(self) -> None:
         """Stop in reverse start order. The worker is cancelled and joined first."""
@@ -231,9 +233,12 @@ def wait_for_tray(app: App, timeout_s: float = TRAY_WAIT_S) -> None:
         timer.start()
 
 
-def run_app(argv: Sequence[str], *, demo: bool = False) -> int:
+def run_app(
+    argv: Sequence[str], *, demo: bool = False, on_ready: Callable[[App], None] | None = None
+) -> int:
     """Start the tray app; returns the exit status. ``--demo`` (or ``demo``) watches the
-    built-in demo page for this run only, with a throw-away data folder."""
+    built-in demo page for this run only, with a throw-away data folder. ``on_ready`` is called
+    with the built app just before the event loop starts (benchmarks and tests)."""
     args = list(argv)
     demo = demo or "--demo" in args
     verbose = "--verbose" in args or "-v" in args
@@ -308,6 +313,8 @@ def run_app(argv: Sequence[str], *, demo: bool = False) -> int:
     qt.aboutToQuit.connect(app.shutdown)
     _quit_on_signals(qt)
     log.info("8/8 started: polling in the background")
+    if on_ready is not None:
+        on_ready(app)
     return int(qt.exec())
 
 
@@ -336,7 +343,7 @@ class _SignalWaker(QObject):
             self._reader.recv(64)
         except BlockingIOError:
             log.debug("signal wake-up with nothing to read")
-        self._qt.quit()
+        self._qt.exit(0)  # not quit(): an open window would cancel it (see App.quit)
 
 
 def _quit_on_signals(qt: QApplication) -> None:
