@@ -182,7 +182,8 @@ def _child_app(started: float, out: Path, idle_s: float) -> int:
 
 
 def _fresh_env(folder: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_") or k == "XDG_RUNTIME_DIR"}
+    keep = ("XDG_RUNTIME_DIR",)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_") or k in keep}
     for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         path = folder / var.lower()
         path.mkdir()
@@ -259,9 +260,8 @@ def main(argv: list[str] | None = None) -> int:
         print("no DISPLAY: running inside tests/session.sh xembed", file=sys.stderr)
         cmd = [sys.executable, "-m", "bench.gui", *args_in]
         return subprocess.call(["bash", str(ROOT / "tests" / "session.sh"), "xembed", "--", *cmd])
-    os.environ.pop("QT_QPA_PLATFORM", None) if os.environ.get(
-        "QT_QPA_PLATFORM"
-    ) == "offscreen" else None
+    if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+        del os.environ["QT_QPA_PLATFORM"]
 
     from bench.feeds import FeedServer
 
@@ -302,9 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"medians of {args.runs} runs            {'ours':>10}{'bare tray':>10}   target")
     print(_row("GUI stall during cold poll (ms)", stall, None, "≤ 30", stall <= TARGET_STALL_MS))
     print(_row("idle RSS (MB)", rss, rss_peer, "≤ 80", rss <= TARGET_RSS_MB))
-    print(
-        _row(f"idle CPU over {args.idle:.0f} s (s)", cpu, None, "≈ 0", cpu <= TARGET_IDLE_CPU_S)
-    )
+    print(_row(f"idle CPU over {args.idle:.0f} s (s)", cpu, None, "≈ 0", cpu <= TARGET_IDLE_CPU_S))
     print(_row("launch → tray icon (s)", launch, launch_peer, "≤ 0.8", launch <= TARGET_LAUNCH_S))
     print(f"{'RSS ratio ours / bare':<34}{rss / rss_peer:10.2f}")
     return 0
