@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
+import os
 import random
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler
@@ -15,9 +19,11 @@ import pytest
 from tests.support.feeds import RSS, Post, posts, rss
 from tests.support.server import LoopbackServer
 from widget.core.errors import SecretsError, SourceError
-from widget.core.models import AuthKind, Config, PollStatus, Source, SourceKind
+from widget.core.models import AuthKind, Config, ParsedSource, PollStatus, Source, SourceKind
 from widget.engine import Engine
-from widget.sources.http import Credentials, FetchResponse, HttpClient
+from widget.engine.parsing import Parser
+from widget.sources import discover
+from widget.sources.http import Credentials, FetchCancelled, FetchResponse, HttpClient
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database
 from widget.storage.secrets import SecretStore
@@ -333,7 +339,7 @@ def test_cancel_between_sources_writes_nothing_more(rig: Rig, server: LoopbackSe
 class _ExplodingHttp(HttpClient):
     """A real client that fails in an unexpected way for one URL."""
 
-    def fetch(self, url: str, **kwargs: object) -> FetchResponse:  # type: ignore[override]
+    def fetch(self, url: str, **kwargs: object) -> FetchResponse:
         if url.endswith("/explode"):
             raise RuntimeError("the parser tripped over a wire")
         return super().fetch(url, **kwargs)  # type: ignore[arg-type]
@@ -522,3 +528,131 @@ def test_a_paused_source_is_not_polled(rig: Rig, server: LoopbackServer) -> None
     assert rig.engine.poll(force=True).results == ()
     assert server.requests_for("/feed") == []
     assert rig.engine.next_due_time() is None
+
+
+# --- parsing in worker processes -----------------------------------------------------------------
+
+
+def _stored(rig: Rig) -> list[tuple[object, ...]]:
+    return sorted(
+        (e.source_id, e.id, e.title, e.url, e.summary, e.key_points, e.published)
+        for e in rig.db.entries()
+    )
+
+
+def test_a_poll_with_many_changed_sources_parses_them_in_worker_processes(
+    rig: Rig, server: LoopbackServer, tmp_path: Path
+) -> None:
+    for i in range(6):
+        body = rss([Post(f"d{i}-{n}", f"Desk {i} reports ferry delay {n}", description=(
+            f"<p>Crews at pier {n} wait.</p><h3>Key points</h3><ul><li>Pier {n} shut</li>"
+            "<li>Buses replace ferries</li></ul>"
+        )) for n in range(3)])  # fmt: skip
+        rig.add(f"Desk{i}", server.route(f"/d{i}", body, content_type=RSS))
+    in_workers = rig.new_engine(process_threshold=1)  # every body goes to a worker process
+    result = in_workers.poll()
+    in_workers.close()
+    assert [r.status for r in result.results] == [PollStatus.OK] * 6
+    assert in_workers.last_poll_parsed_in_processes == 6
+    assert multiprocessing.active_children() == []  # the pool ended with the poll
+
+    # The same sources parsed in-thread give exactly the same stored entries.
+    (tmp_path / "in-thread").mkdir()
+    other = Rig(tmp_path / "in-thread")
+    try:
+        other.config.save(rig.config.load())
+        in_thread = other.new_engine(parse_workers=0)
+        other.engine.close()
+        other.engine = in_thread
+        in_thread.poll()
+        assert in_thread.last_poll_parsed_in_processes == 0
+        assert _stored(other) == _stored(rig)
+        assert len(_stored(rig)) == 18
+        assert ("Pier 0 shut", "Buses replace ferries") in {e[5] for e in _stored(rig)}
+    finally:
+        other.close()
+
+
+def test_a_poll_with_few_changed_sources_parses_in_thread(rig: Rig, server: LoopbackServer) -> None:
+    for i in range(3):
+        rig.add(f"Desk{i}", server.route(f"/d{i}", rss(posts(2, prefix=f"d{i}")), content_type=RSS))
+    result = rig.engine.poll()
+    assert [r.status for r in result.results] == [PollStatus.OK] * 3
+    assert rig.engine.last_poll_parsed_in_processes == 0
+    assert len(rig.db.entries()) == 6
+
+
+def test_a_parse_error_in_a_worker_process_fails_only_that_source(
+    rig: Rig, server: LoopbackServer
+) -> None:
+    rig.add("Broken", server.route("/broken", "<html><body>Moved</body></html>", content_type=RSS))
+    for i in range(4):
+        rig.add(f"Desk{i}", server.route(f"/d{i}", rss(posts(1, prefix=f"d{i}")), content_type=RSS))
+    engine = rig.new_engine(process_threshold=1)
+    by_name = {r.source_name: r for r in engine.poll().results}
+    engine.close()
+    assert by_name["Broken"].status is PollStatus.ERROR
+    assert by_name["Broken"].error == "the server sent an HTML page where a feed was expected"
+    assert [by_name[f"Desk{i}"].status for i in range(4)] == [PollStatus.OK] * 4
+    assert engine.last_poll_parsed_in_processes == 4
+
+
+def _in_a_worker() -> bool:
+    return multiprocessing.parent_process() is not None
+
+
+def die_in_a_worker(
+    kind: SourceKind, body: bytes, headers: Mapping[str, str], url: str
+) -> ParsedSource:
+    """Parses like the app, except that a worker process running it dies at once."""
+    if _in_a_worker():
+        os._exit(3)
+    return discover.parse(kind, body, headers, url)
+
+
+def stall_in_a_worker(
+    kind: SourceKind, body: bytes, headers: Mapping[str, str], url: str
+) -> ParsedSource:
+    """Parses like the app, except that a worker process running it first sleeps a minute."""
+    if _in_a_worker():
+        time.sleep(60)
+    return discover.parse(kind, body, headers, url)
+
+
+def test_a_worker_process_that_dies_loses_no_source(caplog: pytest.LogCaptureFixture) -> None:
+    body = rss(posts(2, prefix="quay"))
+    with (
+        caplog.at_level(logging.WARNING),
+        Parser(workers=1, threshold=1, function=die_in_a_worker) as parser,
+    ):
+        first = parser.parse(SourceKind.FEED, body, {"content-type": RSS}, "http://127.0.0.1/a")
+        second = parser.parse(SourceKind.FEED, body, {"content-type": RSS}, "http://127.0.0.1/b")
+    expected = discover.parse(SourceKind.FEED, body, {"content-type": RSS}, "http://127.0.0.1/a")
+    assert first == expected
+    assert [i.title for i in second.items] == [i.title for i in expected.items]
+    assert parser.parsed_in_processes == 0
+    assert "parsing in-thread" in caplog.text
+    assert multiprocessing.active_children() == []
+
+
+def test_a_cancelled_parse_does_not_wait_for_its_worker_process() -> None:
+    parser = Parser(workers=1, threshold=1, function=stall_in_a_worker)
+    cancel = threading.Event()
+    raised: list[BaseException] = []
+
+    def parse() -> None:
+        try:
+            parser.parse(SourceKind.FEED, rss(posts(1)), {}, "http://127.0.0.1/", cancel)
+        except FetchCancelled as exc:
+            raised.append(exc)
+
+    thread = threading.Thread(target=parse)
+    thread.start()
+    cancel.set()
+    thread.join(20)  # the worker would sleep for 60 s
+    alive = thread.is_alive()
+    parser.close(cancel=True)  # ends the sleeping worker instead of waiting for it
+    assert not alive and len(raised) == 1
+    for child in multiprocessing.active_children():
+        child.join(20)
+    assert multiprocessing.active_children() == []

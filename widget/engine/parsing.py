@@ -18,7 +18,7 @@ import logging
 import multiprocessing
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 PROCESS_THRESHOLD = 4  # the body of a poll from which parsing moves to worker processes
 _CANCEL_POLL = 0.1  # seconds between cancel checks while a worker parses
 
+# What parses a body: ``discover.parse`` (a module-level function, so a worker can import it).
+ParseFunction = Callable[[SourceKind, bytes, Mapping[str, str], str], ParsedSource]
+
 
 def default_workers() -> int:
     """Worker processes for one poll: two at most (parsing is short; the machine is shared)."""
@@ -41,9 +44,17 @@ class Parser:
     """Parses bodies for one poll; thread-safe (the poll's fetch threads call ``parse``).
 
     ``workers=0`` never starts a process. ``close()`` ends the pool (call it when the poll ends).
+    ``function`` must be importable by name in a fresh interpreter (tests pass their own).
     """
 
-    def __init__(self, *, workers: int | None = None, threshold: int = PROCESS_THRESHOLD) -> None:
+    def __init__(
+        self,
+        *,
+        workers: int | None = None,
+        threshold: int = PROCESS_THRESHOLD,
+        function: ParseFunction = discover.parse,
+    ) -> None:
+        self._function = function
         self._workers = default_workers() if workers is None else max(0, workers)
         self._threshold = max(1, threshold)
         self._lock = threading.Lock()
@@ -66,12 +77,12 @@ class Parser:
         url: str,
         cancel: threading.Event | None = None,
     ) -> ParsedSource:
-        """``discover.parse`` of the body, here or in a worker process. Raises what it raises
+        """The parse of the body, here or in a worker process. Raises what the parse raises
         (ParseError), or FetchCancelled when ``cancel`` is set while a worker parses."""
         pool = self._pool_for_next_body()
         if pool is not None:
             try:
-                future = pool.submit(discover.parse, kind, body, dict(headers), url)
+                future = pool.submit(self._function, kind, body, dict(headers), url)
             except (BrokenProcessPool, OSError, RuntimeError) as exc:
                 # RuntimeError: the pool was shut down (the poll ended) or cannot start a process.
                 self._give_up(pool, exc)
@@ -79,16 +90,20 @@ class Parser:
                 parsed = self._result(pool, future, cancel)
                 if parsed is not None:
                     return parsed
-        return discover.parse(kind, body, headers, url)
+        return self._function(kind, body, headers, url)
 
     def close(self, *, cancel: bool = False) -> None:
         """Shut the pool down: after the poll (workers are idle then), or at once when the poll
-        was cancelled (queued work is dropped; a worker ends after its current body)."""
+        was cancelled (queued work is dropped, a worker still parsing is ended)."""
         with self._lock:
             pool, self._pool = self._pool, None
             self._unavailable = True
-        if pool is not None:
-            pool.shutdown(wait=not cancel, cancel_futures=True)
+        if pool is None:
+            return
+        if cancel:
+            _end_at_once(pool)
+        else:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> Parser:
         return self
@@ -141,7 +156,18 @@ class Parser:
             self._pool = None
             self._unavailable = True
         log.warning("worker processes for parsing are unavailable (%s); parsing in-thread", exc)
-        pool.shutdown(wait=False, cancel_futures=True)
+        _end_at_once(pool)
 
 
-__all__ = ["PROCESS_THRESHOLD", "Parser", "default_workers"]
+def _end_at_once(pool: ProcessPoolExecutor) -> None:
+    """Shut ``pool`` down without waiting: queued work is dropped and a worker still parsing is
+    ended, so neither a cancelled poll nor the app's exit waits for it."""
+    # Python 3.14 has pool.terminate_workers(); before it, the pool's process table is the way.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+
+
+__all__ = ["PROCESS_THRESHOLD", "ParseFunction", "Parser", "default_workers"]
