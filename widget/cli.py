@@ -12,6 +12,7 @@ import argparse
 import importlib
 import json
 import logging
+import multiprocessing
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -162,6 +163,9 @@ class _Context:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # A frozen build's worker process (the engine parses big polls in spawned processes) starts
+    # here and runs its task instead of the command line; anywhere else this does nothing.
+    multiprocessing.freeze_support()
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
