@@ -199,9 +199,11 @@ def _fatal(title: str, message: str) -> int:
     return 2
 
 
-def wait_for_tray(app: App, timeout_s: float = TRAY_WAIT_S) -> None:
+def wait_for_tray(app: App, timeout_s: float | None = None) -> None:
     """Show the tray icon once a system tray exists (desktops start it late). If none appears
-    within ``timeout_s``, say so in a dialog and the log, and show the window instead."""
+    within ``timeout_s`` (default ``TRAY_WAIT_S``), say so in a dialog and the log, and show the
+    window instead."""
+    limit = TRAY_WAIT_S if timeout_s is None else timeout_s
     waited = [0.0]
     timer = QTimer(app.tray)
     timer.setInterval(TRAY_POLL_MS)
@@ -213,10 +215,10 @@ def wait_for_tray(app: App, timeout_s: float = TRAY_WAIT_S) -> None:
             log.info("tray icon shown after %.1f s", waited[0])
             return
         waited[0] += TRAY_POLL_MS / 1000
-        if waited[0] >= timeout_s:
+        if waited[0] >= limit:
             timer.stop()
             message = (
-                f"No system tray appeared within {int(timeout_s)} seconds, so {APP_NAME} has "
+                f"No system tray appeared within {limit:g} seconds, so {APP_NAME} has "
                 "no tray icon. Notifications still work, and the window stays open; closing "
                 "it hides it — use the Quit button to stop."
             )
@@ -229,7 +231,7 @@ def wait_for_tray(app: App, timeout_s: float = TRAY_WAIT_S) -> None:
     if QSystemTrayIcon.isSystemTrayAvailable():
         check()
     else:
-        log.info("waiting up to %d s for a system tray", int(timeout_s))
+        log.info("waiting up to %d s for a system tray", int(limit))
         timer.start()
 
 

@@ -1,0 +1,168 @@
+"""Runs the whole tray app (``run_app``) in its own process and drives it through one scenario.
+
+``python -m tests.gui.app_scenario SCENARIO OUT.json [--demo]``: the app starts as a user would
+start it (XDG folders and Qt platform from the environment); when its event loop is running the
+scenario acts on it; the process writes what it saw to OUT.json and exits with ``run_app``'s
+status. A scenario that gets stuck ends the app with status 3 after ``DEADLINE_MS``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+import widget.gui.app as app_module
+from widget.core.models import PollResult
+from widget.gui.app import App, run_app
+from widget.notify.base import Action, Notification
+
+DEADLINE_MS = 30_000
+QUIT_AFTER_SHOW_MS = 500  # the window is mapped and painted by then
+Seen = dict[str, Any]
+
+
+def _after_first_poll(app: App, then: Callable[[PollResult], None]) -> None:
+    done: list[bool] = []
+
+    def polled(result: PollResult, _away: bool) -> None:
+        if not done:
+            done.append(True)
+            QTimer.singleShot(0, lambda: then(result))
+
+    app.controller.polled.connect(polled)
+
+
+def quit_with_window_open(app: App, seen: Seen) -> None:
+    """The window is open and the user picks Quit in the tray menu."""
+
+    def go(_result: PollResult) -> None:
+        app.window.show_and_raise()
+        QTimer.singleShot(QUIT_AFTER_SHOW_MS, pick_quit)
+
+    def pick_quit() -> None:
+        seen["window_visible_before_quit"] = app.window.isVisible()
+        action = app.tray.find_action("Quit")
+        assert action is not None
+        action.trigger()
+
+    _after_first_poll(app, go)
+
+
+def clicks(app: App, seen: Seen) -> None:
+    """Three new entries: the first is clicked, the second is clicked with a non-web link,
+    the third gets "Mark read". The app records what it asked the browser to open."""
+    opened: list[str] = []
+    app.open_url = opened.append
+
+    def go(result: PollResult) -> None:
+        entries = sorted(result.new_entries, key=lambda e: e.title)
+        seen["new"] = [e.title for e in entries]
+        first, second, third = entries
+        app.on_activated(
+            Notification(first.title, "", key=(first.source_id, first.id), url=first.url),
+            Action.DEFAULT,
+        )
+        app.on_activated(
+            Notification(
+                second.title, "", key=(second.source_id, second.id), url="javascript:alert(1)"
+            ),
+            Action.DEFAULT,
+        )
+        seen["window_visible_after_bad_link"] = app.window.isVisible()
+        app.on_activated(
+            Notification(third.title, "", key=(third.source_id, third.id), url=third.url),
+            Action.MARK_READ,
+        )
+        seen["opened"] = opened
+
+    def unread(count: int) -> None:
+        if "opened" in seen and count == 0:
+            app.quit()
+
+    app.controller.unread_changed.connect(unread)
+    _after_first_poll(app, go)
+
+
+def no_tray(app: App, seen: Seen) -> None:
+    """No system tray ever appears (Qt offscreen): the app says so and shows its window."""
+
+    def look() -> None:
+        boxes = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, QMessageBox) and w.isVisible()
+        ]
+        if not boxes:
+            QTimer.singleShot(50, look)
+            return
+        seen["dialog"] = boxes[0].text()
+        seen["window_visible"] = app.window.isVisible()
+        seen["tray_visible"] = app.tray.icon.isVisible()
+        app.quit()
+
+    look()
+
+
+def single_instance(app: App, seen: Seen) -> None:
+    """Waits hidden until a second launch asks it to show its window."""
+    seen["window_visible_at_start"] = app.window.isVisible()
+    Path(sys.argv[2] + ".ready").write_text("ready", encoding="utf-8")
+
+    def shown() -> None:
+        QTimer.singleShot(0, lambda: finish())
+
+    def finish() -> None:
+        seen["window_visible_after_second_launch"] = app.window.isVisible()
+        app.quit()
+
+    app.instance.show_requested.connect(shown)
+
+
+def demo(app: App, seen: Seen) -> None:
+    """``--demo``: the first check of the embedded page, then quit."""
+
+    def go(result: PollResult) -> None:
+        seen["sources"] = [r.source_id for r in result.results]
+        seen["errors"] = [r.error for r in result.results if r.error]
+        seen["stored"] = len(app.db.entries())
+        seen["config_file"] = str(app.paths.config_file)
+        app.quit()
+
+    _after_first_poll(app, go)
+
+
+SCENARIOS: dict[str, Callable[[App, Seen], None]] = {
+    "quit-with-window-open": quit_with_window_open,
+    "clicks": clicks,
+    "no-tray": no_tray,
+    "single-instance": single_instance,
+    "demo": demo,
+}
+
+
+def main(argv: list[str]) -> int:
+    name, out = argv[0], Path(argv[1])
+    seen: Seen = {}
+    app_module.TRAY_WAIT_S = 1.0  # the no-tray dialog after 1 s, not 30
+
+    def ready(app: App) -> None:
+        def stuck() -> None:
+            seen["stuck"] = True
+            app.qt.exit(3)
+
+        QTimer.singleShot(DEADLINE_MS, stuck)
+        SCENARIOS[name](app, seen)
+
+    seen["returned"] = run_app([sys.argv[0], *argv[2:]], on_ready=ready)
+    out.write_text(json.dumps(seen), encoding="utf-8")
+    return int(seen["returned"])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
