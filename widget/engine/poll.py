@@ -12,7 +12,7 @@ import os
 import random
 import threading
 from collections.abc import Callable, Generator, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from datetime import datetime, timezone
 
 from widget.core.errors import SecretsError, StorageError
@@ -29,6 +29,7 @@ from widget.core.models import (
 from widget.engine.fetching import Outcome, fetch_and_parse
 from widget.engine.parsing import PROCESS_THRESHOLD, Parser
 from widget.engine.record import GONE_REASON, PERMANENT_REDIRECT_POLLS, Recorder
+from widget.engine.threads import DaemonThreadPool
 from widget.sources.http import Credentials, HttpClient
 from widget.sources.probe import Probe, probe_url
 from widget.storage.config import ConfigStore
@@ -41,6 +42,7 @@ Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]  # (done, total)
 
 MAX_PARALLEL = 6
+_STOP_POLL = 0.1  # seconds between checks of a poll's cancel event while requests run
 # Test-only: a shorter total deadline per request, in seconds (the default is 30).
 DEADLINE_ENV = "LIVE_UPDATES_HTTP_DEADLINE"
 
@@ -220,12 +222,11 @@ class Engine:
         self, due: list[tuple[Source, FetchState]], stop: threading.Event, parser: Parser
     ) -> Generator[tuple[Source, FetchState, Outcome], None, None]:
         """Fetch and parse on up to MAX_PARALLEL threads; yield outcomes as they complete.
-        If the caller stops early (an exception, Ctrl-C), ``stop`` is set and the poll returns
-        at once: requests still running end on their own and write nothing."""
+        Once ``stop`` is set (the caller cancelled, or stopped early on an exception or Ctrl-C)
+        the poll returns at once: sources still running are yielded as cancelled, and their
+        requests end on their own (at the latest at the HTTP deadline) and write nothing."""
         failed: list[tuple[Source, FetchState, Outcome]] = []
-        pool = ThreadPoolExecutor(
-            max_workers=min(MAX_PARALLEL, len(due)), thread_name_prefix="poll"
-        )
+        pool = DaemonThreadPool(min(MAX_PARALLEL, len(due)), name="poll")
         futures: dict[Future[Outcome], tuple[Source, FetchState]] = {}
         try:
             for source, state in due:
@@ -241,14 +242,20 @@ class Engine:
                 )
                 futures[future] = (source, state)
             yield from failed
-            for future in as_completed(futures):
+            pending = set(futures)
+            while pending and not stop.is_set():
+                done, pending = wait(pending, timeout=_STOP_POLL, return_when=FIRST_COMPLETED)
+                for future in done:
+                    source, state = futures[future]
+                    yield source, state, Outcome() if future.cancelled() else future.result()
+            for future in pending:  # cancelled: not waited for
                 source, state = futures[future]
-                yield source, state, future.result()
+                yield source, state, Outcome()
         except BaseException:
             stop.set()
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=False)
             raise
-        pool.shutdown(wait=True)
+        pool.shutdown(wait=not stop.is_set())
 
     def _credentials(self, source: Source) -> Credentials | None:
         if source.auth is AuthKind.NONE:
@@ -271,8 +278,11 @@ class Engine:
 
 def _deferred_message(until: datetime, now: datetime) -> str:
     minutes = max(1, round((until - now).total_seconds() / 60))
-    when = until.astimezone(timezone.utc).strftime("%H:%M UTC")
-    return f"deferred: the server asked to wait until {when} (about {minutes} min, Retry-After)"
+    wait = f"{minutes} min" if minutes < 120 else f"{round(minutes / 60)} h"
+    until, now = until.astimezone(timezone.utc), now.astimezone(timezone.utc)
+    day = "" if until.date() == now.date() else f"{until.day} {until:%b} "
+    when = f"{day}{until:%H:%M} UTC"
+    return f"deferred: the server asked to wait until {when} (about {wait}, Retry-After)"
 
 
 __all__ = [
