@@ -53,6 +53,18 @@ def _rss_mb() -> float:
     raise RuntimeError("no VmRSS in /proc/self/status")
 
 
+def _rss_after_trim() -> float:
+    """RSS once glibc has handed its free heap pages back (diagnosis: fragmentation or use?)."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return _rss_mb()
+    ctypes.CDLL(name).malloc_trim(0)
+    return _rss_mb()
+
+
 def _report(out: Path, data: Measure) -> None:
     out.write_text(json.dumps(data), encoding="utf-8")
 
@@ -111,6 +123,7 @@ def _child_app(started: float, out: Path, idle_s: float) -> int:
             self.timer.timeout.connect(self.beat)
             self.clock = QElapsedTimer()
             self.late: list[float] = []
+            self.at: list[float] = []  # when each beat ran (perf_counter)
 
         def start(self) -> None:
             self.clock.start()
@@ -120,6 +133,7 @@ def _child_app(started: float, out: Path, idle_s: float) -> int:
             elapsed = self.clock.nsecsElapsed() / 1e6
             self.clock.restart()
             self.late.append(max(0.0, elapsed - HEARTBEAT_MS))
+            self.at.append(time.perf_counter())
 
         def stop(self) -> None:
             self.timer.stop()
@@ -137,6 +151,8 @@ def _child_app(started: float, out: Path, idle_s: float) -> int:
 
         def on_polled(result: PollResult, _away: bool) -> None:
             polled.append(result)
+            data["polled_at"] = time.perf_counter()
+            data["rss_at_result_mb"] = _rss_mb()  # before the window reloads its list
             # the result has been shown once the events it queued are handled
             QTimer.singleShot(500, after_poll)
 
@@ -144,6 +160,13 @@ def _child_app(started: float, out: Path, idle_s: float) -> int:
             beat.stop()
             result = polled[0]
             data["stall_ms"] = max(beat.late, default=0.0)
+            worst = sorted(zip(beat.late, beat.at, strict=True), reverse=True)[:3]
+            # the worst stalls, and when they ended relative to the poll result's arrival
+            data["worst"] = [(round(ms, 1), round(at - data["polled_at"], 3)) for ms, at in worst]
+            during = [
+                ms for ms, at in zip(beat.late, beat.at, strict=True) if at <= data["polled_at"]
+            ]
+            data["stall_in_poll_ms"] = max(during, default=0.0)
             data["beats"] = len(beat.late)
             data["poll_s"] = (result.finished - result.started).total_seconds()
             data["new_entries"] = len(result.new_entries)
@@ -159,6 +182,7 @@ def _child_app(started: float, out: Path, idle_s: float) -> int:
         def idle_start() -> None:
             gc.collect()
             data["rss_mb"] = _rss_mb()
+            data["rss_trimmed_mb"] = _rss_after_trim()
             data["stored"] = app.db.unread_count()
             data["due_in_s"] = (app.controller.time_to_next_poll_ms() or 0) / 1000
             cpu.append(time.process_time())
@@ -175,6 +199,8 @@ def _child_app(started: float, out: Path, idle_s: float) -> int:
         launch_check()
         beat.start()
 
+    if os.environ.get("BENCH_SWITCH_INTERVAL"):
+        sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
     return run_app([sys.argv[0]], on_ready=ready)
 
 
@@ -216,11 +242,27 @@ def _write_config(env: dict[str, str], urls: list[str]) -> None:
     ConfigStore(paths.config_file).save(Config(sources=sources))
 
 
-def _run_child(mode: str, env: dict[str, str], folder: Path, idle_s: float) -> Measure:
+def _run_child(
+    mode: str, env: dict[str, str], folder: Path, idle_s: float, profile: str | None = None
+) -> Measure:
     out = folder / f"{mode}.json"
+    spy: list[str] = []
+    if profile:  # py-spy samples every thread; the collapsed stacks go to ``profile``
+        spy = ["py-spy", "record", "--threads", "--rate", "500", "--format", "raw"]
+        spy += ["--output", profile, "--"]
     started = time.time()
     done = subprocess.run(
-        [sys.executable, "-m", "bench.gui", "--child", mode, str(started), str(out), str(idle_s)],
+        [
+            *spy,
+            sys.executable,
+            "-m",
+            "bench.gui",
+            "--child",
+            mode,
+            str(started),
+            str(out),
+            str(idle_s),
+        ],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -255,6 +297,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sources", type=int, default=200)
     parser.add_argument("--entries", type=int, default=50)
     parser.add_argument("--idle", type=float, default=20.0, help="idle CPU window, seconds")
+    parser.add_argument(
+        "--profile", metavar="FILE", help="run the app under py-spy, collapsed stacks to FILE"
+    )
     args = parser.parse_args(args_in)
     if not os.environ.get("DISPLAY"):
         print("no DISPLAY: running inside tests/session.sh xembed", file=sys.stderr)
@@ -281,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
                 env = _fresh_env(folder / "app")
                 _write_config(env, server.urls)
                 server.counters.take()
-                mine = _run_child("app", env, folder, args.idle)
+                mine = _run_child("app", env, folder, args.idle, args.profile)
                 shutil.rmtree(folder / "app", ignore_errors=True)
             ours.append(mine)
             peers.append(peer)
@@ -289,7 +334,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"run {run + 1}: launch {mine['launch_s']:.2f} s (bare {peer['launch_s']:.2f}), "
                 f"poll {mine['poll_s']:.1f} s, {mine['new_entries']} new, "
                 f"{mine['errors']} errors, worst stall {mine['stall_ms']:.1f} ms over "
-                f"{mine['beats']} beats, idle RSS {mine['rss_mb']:.1f} MB "
+                f"{mine['beats']} beats (in the poll {mine['stall_in_poll_ms']:.1f} ms; worst "
+                f"[ms, s after the result] {mine['worst']}), idle RSS {mine['rss_mb']:.1f} MB "
+                f"({mine['rss_trimmed_mb']:.1f} after malloc_trim, "
+                f"{mine['rss_at_result_mb']:.1f} when the result arrived) "
                 f"(bare {peer['rss_mb']:.1f}), idle CPU {mine['idle_cpu_s']:.3f} s "
                 f"in {mine['idle_s']:.0f} s, next poll in {mine['due_in_s']:.0f} s"
             )
