@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from PySide6.QtWidgets import QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
 from widget.gui.icons import TrayState
+from widget.gui.signals import emit
 from widget.gui.tray import DndChoice, Tray, TrayStatus, dnd_until
 
 NOW = datetime(2026, 3, 2, 14, 30).astimezone()
@@ -122,3 +124,11 @@ def test_dnd_choices() -> None:
     assert tomorrow is not None and tomorrow.date() == (NOW + timedelta(days=1)).date()
     assert tomorrow.hour == 8
     assert dnd_until(DndChoice.OFF, NOW) is None
+
+
+def test_a_left_click_on_the_icon_asks_to_toggle_the_window(qtbot: QtBot) -> None:
+    tray = Tray()
+    with qtbot.waitSignal(tray.toggle_window_requested, timeout=1000):
+        emit(tray.icon.activated, QSystemTrayIcon.ActivationReason.Trigger)
+    with qtbot.assertNotEmitted(tray.toggle_window_requested):
+        emit(tray.icon.activated, QSystemTrayIcon.ActivationReason.Context)
