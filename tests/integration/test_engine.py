@@ -656,3 +656,35 @@ def test_a_cancelled_parse_does_not_wait_for_its_worker_process() -> None:
     for child in multiprocessing.active_children():
         child.join(20)
     assert multiprocessing.active_children() == []
+
+
+def test_a_cancelled_poll_returns_without_waiting_for_a_silent_server(
+    rig: Rig, server: LoopbackServer
+) -> None:
+    release = threading.Event()
+    answered = threading.Event()
+
+    def silent(h: BaseHTTPRequestHandler) -> None:
+        release.wait(30)  # sends no response headers until released
+        answered.set()
+
+    rig.add("Silent", server.route("/silent", handler=silent))
+    rig.add("Quick", server.route("/quick", rss(posts(1)), content_type=RSS))
+    cancel = threading.Event()
+
+    def progress(done: int, total: int) -> None:
+        if done == 1:
+            cancel.set()  # as the tray app does when the user quits
+
+    try:
+        result = rig.engine.poll(cancel=cancel, progress=progress)
+        still_waiting = not answered.is_set()
+        lingering = [t for t in threading.enumerate() if t.name.startswith("poll-")]
+    finally:
+        release.set()
+    assert still_waiting  # the poll did not wait for the silent server
+    by_name = {r.source_name: r.status for r in result.results}
+    assert by_name == {"Silent": PollStatus.CANCELLED, "Quick": PollStatus.OK}
+    assert rig.db.get_state("id-silent").last_checked is None
+    # The request still waiting cannot hold up the app's exit.
+    assert lingering and all(t.daemon for t in lingering)
