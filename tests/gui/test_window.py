@@ -536,3 +536,62 @@ def test_the_apps_window_writes_through_the_worker_and_the_config(
         for cleanup in reversed(cleanups):
             cleanup()
         rig.close()
+
+
+def _news(count: int, *, prefix: str = "new", start: int = 0) -> list[Item]:
+    return [
+        Item(
+            f"{prefix}-{n}",
+            f"Breaking item {prefix} {n}",
+            f"https://example.test/{prefix}{n}",
+            published=NOW + timedelta(seconds=n),
+            key_points=("A new development",),
+        )
+        for n in range(start, start + count)
+    ]
+
+
+def _store(writer: Database, items: list[Item]) -> None:
+    writer.apply_items(
+        HARBOUR,
+        items,
+        now=NOW,
+        baseline=False,
+        notify=lambda _i: True,
+        state=FetchState(HARBOUR.id),
+    )
+
+
+def test_live_refresh_at_the_top_shows_the_new_entries(
+    qtbot: QtBot, store: tuple[Database, Database], settings: QSettings
+) -> None:
+    """Someone looking at the top of the list sees new developments arrive there."""
+    writer, reader = store
+    window = make_window(qtbot, reader, settings)
+    window.resize(420, 300)
+    qtbot.wait(10)
+    assert window.view.verticalScrollBar().value() == 0
+    _store(writer, _news(3))
+    window.reload()
+    qtbot.wait(10)
+    assert window.view.verticalScrollBar().value() == 0
+    assert window.view.indexAt(QPoint(4, 2)).data() == "Breaking item new 2"
+
+
+def test_live_refresh_deep_in_a_long_list_keeps_the_row_on_top(
+    qtbot: QtBot, store: tuple[Database, Database], settings: QSettings
+) -> None:
+    writer, reader = store
+    _store(writer, _news(60, prefix="old"))
+    window = make_window(qtbot, reader, settings)
+    window.resize(420, 400)
+    qtbot.wait(10)
+    window.reload()
+    bar = window.view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 2000)
+    bar.setValue(bar.maximum() // 2)
+    top_before = window.view.indexAt(QPoint(4, 2)).data()
+    _store(writer, _news(30, start=100))
+    window.reload()
+    qtbot.wait(10)
+    assert window.view.indexAt(QPoint(4, 2)).data() == top_before

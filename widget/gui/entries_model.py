@@ -141,8 +141,11 @@ class Rec:
                 raw = json.loads(self.points_json)
             except ValueError:
                 raw = []
-            self._points = (
-                tuple(str(p) for p in raw if str(p).strip()) if isinstance(raw, list) else ()
+            # A key point that only repeats the title (an entry with no body) is left out.
+            title = " ".join(self.title.split()).casefold()
+            texts = (str(p) for p in raw) if isinstance(raw, list) else ()
+            self._points = tuple(
+                p for p in texts if p.strip() and " ".join(p.split()).casefold() != title
             )
         return self._points
 
@@ -196,6 +199,7 @@ class EntriesModel(QAbstractListModel):
         self._last_looked: str | None = None  # ISO UTC text, compared with first-seen text
         self._expanded: set[str] = set()
         self._stale = False  # read marks changed here: the next reload regroups
+        self._page_newest: dict[str, Rec] = {}  # live page's source id → its newest entry
 
     # --- loading ---
     def set_store(self, store: RowSource | None) -> None:
@@ -218,6 +222,11 @@ class EntriesModel(QAbstractListModel):
         self._recs = [
             k if (k := known.get(r.key)) is not None and k.same_as(r) else r for r in recs
         ]
+        pages = {r.source_id for r in self._recs if r.is_page}
+        self._page_newest = {}
+        for rec in self._recs:  # newest first: the first of each live page is its newest
+            if rec.source_id in pages:
+                self._page_newest.setdefault(rec.source_id, rec)
         self._rebuild()
         return True
 
@@ -264,6 +273,14 @@ class EntriesModel(QAbstractListModel):
     @property
     def unread_count(self) -> int:
         return sum(1 for r in self._recs if not r.read)
+
+    def shown_when(self, kind: RowKind, rec: Rec) -> datetime:
+        """The time a row shows: a live page shows when it last changed (its newest update),
+        not when it began."""
+        if kind is RowKind.PAGE:
+            newest = self._page_newest.get(rec.source_id, rec)
+            return max(rec.when, newest.when)
+        return rec.when
 
     def tick(self) -> None:
         """Move "now" forward; relative times of every row are repainted."""
@@ -391,7 +408,7 @@ class EntriesModel(QAbstractListModel):
         if role == READ_ROLE:
             return rec.read
         if role == TIME_TEXT_ROLE:
-            return relative_time(rec.when, self.now)
+            return relative_time(self.shown_when(kind, rec), self.now)
         if role == Qt.ItemDataRole.ToolTipRole:
             return safe_url(rec.url) or "This entry has no web link"
         if role == Qt.ItemDataRole.AccessibleTextRole:
@@ -413,7 +430,7 @@ class EntriesModel(QAbstractListModel):
         state = "" if rec.read else "Unread. "
         what = "Live page" if kind is RowKind.PAGE else "Update" if kind is RowKind.UPDATE else ""
         head = f"{state}{what + ': ' if what else ''}{rec.title}. {rec.source_name}, "
-        head += relative_time(rec.when, self.now) + "."
+        head += relative_time(self.shown_when(kind, rec), self.now) + "."
         if rec.points:
             head += " Key points: " + " ".join(p.rstrip(".") + "." for p in rec.points)
         return head

@@ -20,6 +20,7 @@ from widget.gui.entries_model import (
     relative_time,
 )
 from widget.gui.favicons import Favicons
+from widget.gui.row_text import LineCache, draw_lines, is_rtl, lines_height
 
 PAD_X = 16
 PAD_Y = 7
@@ -29,13 +30,7 @@ BULLET_INDENT = 14
 GROUP_INDENT = 18  # a live page's updates sit under the page
 TITLE_LINES = 3
 POINT_LINES = 4
-WRAP = int(Qt.TextFlag.TextWordWrap)
 AnyIndex = QModelIndex | QPersistentModelIndex
-
-
-def _capped(fm: QFontMetrics, width: int, text: str, lines: int) -> int:
-    height = fm.boundingRect(QRect(0, 0, max(1, width), 100_000), WRAP, text).height()
-    return min(height, lines * fm.lineSpacing())
 
 
 class EntryDelegate(QStyledItemDelegate):
@@ -45,10 +40,12 @@ class EntryDelegate(QStyledItemDelegate):
         self._heights: dict[tuple[RowKind, str, str, int], tuple[str, str, int]] = {}
         self._fonts: tuple[QFont, QFont, QFont] | None = None
         self._base_key: str = ""
+        self.wrapped = LineCache()
 
     def forget_sizes(self) -> None:
         """Measure again (the font changed)."""
         self._heights.clear()
+        self.wrapped.clear()
         self._fonts = None
 
     # --- fonts ---
@@ -100,10 +97,10 @@ class EntryDelegate(QStyledItemDelegate):
         text_w = width - left - PAD_X
         meta_h = max(ICON if kind is not RowKind.UPDATE else 0, QFontMetrics(small).height())
         height = PAD_Y + meta_h + GAP
-        height += _capped(QFontMetrics(title), text_w, rec.title, TITLE_LINES)
-        body_fm = QFontMetrics(body)
+        height += lines_height(title, self.wrapped.lines(title, text_w, rec.title, TITLE_LINES))
         for point in rec.points:
-            height += GAP + _capped(body_fm, text_w - BULLET_INDENT, point, POINT_LINES)
+            lines = self.wrapped.lines(body, text_w - BULLET_INDENT, point, POINT_LINES)
+            height += GAP + lines_height(body, lines)
         height += PAD_Y + 1
         self._heights[cache_key] = (rec.title, rec.points_json, height)
         return height
@@ -152,7 +149,9 @@ class EntryDelegate(QStyledItemDelegate):
         _, _, small = self.fonts(opt.font)
         small = QFont(small)
         small.setBold(True)
-        accent = opt.palette.color(QPalette.ColorRole.Highlight)
+        # The divider is not an enabled item: take the accent of the active group, not the
+        # disabled one (grey in most styles).
+        accent = opt.palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Highlight)
         painter.setFont(small)
         painter.setPen(accent)
         r = opt.rect.adjusted(PAD_X, 0, -PAD_X, 0)
@@ -198,8 +197,10 @@ class EntryDelegate(QStyledItemDelegate):
             painter.drawPixmap(x, y + (meta_h - ICON) // 2, pix)
             x += ICON + 6
         model = index.model()
-        now = model.now if isinstance(model, EntriesModel) else None
-        when = relative_time(rec.when, now) if now is not None else ""
+        if isinstance(model, EntriesModel):
+            when = relative_time(model.shown_when(kind, rec), model.now)
+        else:
+            when = ""
         if kind is RowKind.PAGE:
             x = self._pill(painter, small, accent, x, y, meta_h, "LIVE")
         meta = when if kind is RowKind.UPDATE else f"{rec.source_name}  ·  {when}"
@@ -213,7 +214,8 @@ class EntryDelegate(QStyledItemDelegate):
         )
         y += meta_h + GAP
         title_fm = QFontMetrics(title_font)
-        title_h = _capped(title_fm, width, rec.title, TITLE_LINES)
+        title_lines = self.wrapped.lines(title_font, width, rec.title, TITLE_LINES)
+        title_rtl = is_rtl(rec.title)
         if not rec.read:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(accent)
@@ -221,20 +223,22 @@ class EntryDelegate(QStyledItemDelegate):
             cy = y + title_fm.ascent() - title_fm.xHeight() // 2
             dot_x = left - d - 4 if kind is RowKind.UPDATE else r.left() + (PAD_X - d) // 2
             painter.drawEllipse(dot_x, cy - d // 2, d, d)
-        painter.setFont(title_font)
         painter.setPen(text)
-        painter.drawText(QRect(left, y, width, title_h), WRAP, rec.title)
-        y += title_h
+        y += draw_lines(painter, title_font, QRect(left, y, width, 0), title_lines, title_rtl)
         body_fm = QFontMetrics(body)
-        painter.setFont(body)
         for point in rec.points:
             y += GAP
-            h = _capped(body_fm, width - BULLET_INDENT, point, POINT_LINES)
+            lines = self.wrapped.lines(body, width - BULLET_INDENT, point, POINT_LINES)
+            rtl = is_rtl(point)
+            # The bullet sits where the text starts: on the right of right-to-left text.
+            bullet_x = left + width - BULLET_INDENT + 4 if rtl else left + 2
+            text_x = left if rtl else left + BULLET_INDENT
+            painter.setFont(body)
             painter.setPen(accent if kind is RowKind.PAGE else muted)
-            painter.drawText(QRect(left + 2, y, BULLET_INDENT, body_fm.height()), 0, "•")
+            painter.drawText(QRect(bullet_x, y, BULLET_INDENT, body_fm.height()), 0, "•")
             painter.setPen(text)
-            painter.drawText(QRect(left + BULLET_INDENT, y, width - BULLET_INDENT, h), WRAP, point)
-            y += h
+            rect = QRect(text_x, y, width - BULLET_INDENT, 0)
+            y += draw_lines(painter, body, rect, lines, rtl)
         line = QColor(opt.palette.color(QPalette.ColorRole.Mid))
         line.setAlphaF(0.35)
         painter.setPen(line)

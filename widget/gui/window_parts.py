@@ -88,13 +88,25 @@ class EntryListView(QListView):
 
     def restore_scroll(self, row: int, offset: int, fallback: int) -> None:
         """Put ``row`` back at the top, ``offset`` pixels up (or the scroll bar at
-        ``fallback`` when the row is gone)."""
+        ``fallback`` when the row is gone). At the very top the list stays at the top, so new
+        entries arriving there are seen."""
         bar = self.verticalScrollBar()
-        if row < 0:
-            bar.setValue(fallback)
+        if fallback <= 0:
+            bar.setValue(0)
             return
-        self.scrollTo(self.model().index(row, 0), QAbstractItemView.ScrollHint.PositionAtTop)
-        bar.setValue(bar.value() - offset)
+        # A batched layout places only the first rows now and the rest later, clamping the
+        # scroll bar meanwhile: lay every row out at once (row heights are cached).
+        mode = self.layoutMode()
+        self.setLayoutMode(QListView.LayoutMode.SinglePass)
+        try:
+            self.doItemsLayout()
+            if row < 0:
+                bar.setValue(fallback)
+                return
+            self.scrollTo(self.model().index(row, 0), QAbstractItemView.ScrollHint.PositionAtTop)
+            bar.setValue(bar.value() - offset)
+        finally:
+            self.setLayoutMode(mode)
 
     def select_row(self, row: int) -> None:
         if row >= 0:
