@@ -13,6 +13,7 @@ import importlib
 import json
 import logging
 import multiprocessing
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ log = logging.getLogger(__name__)
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141  # as a shell reports a command ended by SIGPIPE
 DEFAULT_ENTRY_LIMIT = 50
 
 
@@ -99,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     entries.add_argument(
         "--limit",
         type=_limit,
+        metavar="N",
         default=DEFAULT_ENTRY_LIMIT,
         help=f"at most N entries (default {DEFAULT_ENTRY_LIMIT})",
     )
@@ -184,11 +187,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, more.UsageError, ConfigError) as exc:
         _fail(ctx, str(exc))
         return EXIT_USAGE
-    except StorageError as exc:
-        _fail(ctx, f"{exc} (the file is left as it is)")
+    except StorageError as exc:  # its message names the file and what to do
+        _fail(ctx, str(exc))
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (`live-updates entries | head`)
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     finally:
         ctx.close()
         undo_logging()
@@ -211,6 +217,16 @@ def _dispatch(args: argparse.Namespace, ctx: _Context) -> int:
     if args.sources_command == "list":
         return _sources_list(ctx, as_json=args.json)
     return _sources_remove(ctx, args.name)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device so the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError) as exc:  # stdout without a file descriptor (a test's buffer)
+        log.debug("stdout could not be redirected after a broken pipe: %s", exc)
 
 
 def _fail(ctx: _Context, message: str) -> None:
@@ -255,6 +271,8 @@ def _check(ctx: _Context, *, as_json: bool) -> int:
             print(fmt.entry_json_line(entry), file=ctx.out)
     elif new:
         print(fmt.entries_text(new, _now()), file=ctx.out)
+    elif not result.results and not ctx.config.load().sources:
+        print(f"No sources yet. Add one with: {APP_SLUG} sources add URL", file=ctx.out)
     else:
         print("No new entries.", file=ctx.out)
     failed = False
@@ -387,8 +405,9 @@ def _sources_remove(ctx: _Context, name: str) -> int:
     if source is None:
         raise UsageError(f"there is no source named {name!r}")
 
+    db = ctx.db  # an unreadable store stops here, before the config forgets the source
     ctx.config.update(lambda config: without_source(config, source.id))
-    ctx.db.delete_source(source.id)
+    db.delete_source(source.id)
     if source.auth is not AuthKind.NONE:
         try:
             SecretStore().delete(source.id)

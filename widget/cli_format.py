@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
@@ -10,6 +11,24 @@ from typing import Any
 from widget.core.models import Entry, SourceStatus
 
 BULLET = "  • "
+
+
+def display_width(text: str) -> int:
+    """How many terminal columns ``text`` takes: wide and full-width characters (CJK, most
+    emoji) take two, combining marks, variation selectors and zero-width joiners none."""
+    width = 0
+    for char in text:
+        if unicodedata.combining(char) or "\ufe00" <= char <= "\ufe0f":
+            continue
+        if unicodedata.category(char) in ("Cc", "Cf"):  # zero-width joiner, BOM, controls
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` followed by spaces up to ``width`` terminal columns."""
+    return text + " " * max(0, width - display_width(text))
 
 
 def iso(value: datetime | None) -> str | None:
@@ -88,13 +107,13 @@ def entries_text(entries: Sequence[Entry], now: datetime) -> str:
     if not entries:
         return ""
     times = [relative_time(e.sort_time, now) for e in entries]
-    time_width = max(len(t) for t in times)
-    source_width = max(len(e.source_name) for e in entries)
+    time_width = max(display_width(t) for t in times)
+    source_width = max(display_width(e.source_name) for e in entries)
     indent = " " * (time_width + source_width + 4)
     lines: list[str] = []
     for entry, when in zip(entries, times, strict=True):
         title = entry.title or "(untitled)"
-        lines.append(f"{when:<{time_width}}  {entry.source_name:<{source_width}}  {title}")
+        lines.append(f"{pad(when, time_width)}  {pad(entry.source_name, source_width)}  {title}")
         points = [p for p in entry.key_points if p and p != entry.title]
         lines.extend(f"{indent[: -len(BULLET)]}{BULLET}{p}" for p in points)
         if entry.url:
@@ -112,6 +131,8 @@ def sources_text(statuses: Sequence[SourceStatus], defaults: Sequence[int], now:
             condition = _short(f"disabled: {state.disabled_reason}")
         elif not source.enabled:
             condition = "paused"
+        elif state.retry_after_until is not None and state.retry_after_until > now:
+            condition = f"deferred until {clock_time(state.retry_after_until, now)}"
         elif state.last_error:
             condition = _short(f"error: {state.last_error}")
         else:
@@ -126,12 +147,23 @@ def sources_text(statuses: Sequence[SourceStatus], defaults: Sequence[int], now:
                 source.url,
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(header) - 1)]
     out = []
     for row in rows:
-        cells = [f"{cell:<{w}}" for cell, w in zip(row[:-1], widths, strict=True)]
+        cells = [pad(cell, w) for cell, w in zip(row[:-1], widths, strict=True)]
         out.append("  ".join([*cells, row[-1]]))
     return "\n".join(out)
+
+
+def clock_time(value: datetime, now: datetime) -> str:
+    """A moment in UTC, with its date when it is not today's: "19:41 UTC", "28 Nov 19:41 UTC",
+    "21 Oct 2037 07:28 UTC"."""
+    value, now = value.astimezone(timezone.utc), now.astimezone(timezone.utc)
+    if value.date() == now.date():
+        return f"{value:%H:%M} UTC"
+    if value.year == now.year:
+        return f"{value.day} {value:%b %H:%M} UTC"
+    return f"{value.day} {value:%b %Y %H:%M} UTC"
 
 
 def _short(text: str, limit: int = 60) -> str:
