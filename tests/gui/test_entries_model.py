@@ -287,3 +287,59 @@ def test_relative_time_of_older_entries_names_the_day() -> None:
     )
     long_ago = datetime(2020, 1, 2, 12, 0, tzinfo=timezone.utc)
     assert relative_time(long_ago, now).endswith("2020")
+
+
+def test_a_live_page_shows_when_its_newest_update_arrived(qtbot: QtBot, tmp_path: Path) -> None:
+    """A live page that began hours ago but was updated minutes ago reads "5 min ago"."""
+    page = Item(
+        "page",
+        "Election night: live",
+        "https://example.test/live",
+        published=NOW - timedelta(hours=3),
+        key_points=("Polls closed at 22:00",),
+        is_page=True,
+    )
+    update = Item("u1", "First results declared", None, published=NOW - timedelta(minutes=5))
+    with Database.open(tmp_path / "e.sqlite3") as db:
+        db.apply_items(
+            VALLEY,
+            [page, update],
+            now=NOW,
+            baseline=False,
+            notify=lambda _i: True,
+            state=FetchState(VALLEY.id),
+        )
+        model = EntriesModel(db, clock=lambda: NOW)
+        model.reload()
+        rows = {model.row_at(r)[0]: model.index(r) for r in range(model.rowCount())}
+        assert rows[RowKind.PAGE].data(TIME_TEXT_ROLE) == "5 min ago"
+        assert rows[RowKind.UPDATE].data(TIME_TEXT_ROLE) == "5 min ago"
+
+
+def test_a_key_point_that_only_repeats_the_title_is_left_out(qtbot: QtBot, tmp_path: Path) -> None:
+    items = [
+        Item(
+            "a",
+            "Lifeboat crew rescues two kayakers",
+            None,
+            published=NOW,
+            key_points=("Lifeboat  crew rescues two KAYAKERS", "Both are unhurt"),
+        ),
+        Item("b", "Bridge reopens", None, published=NOW, key_points=("Bridge reopens",)),
+    ]
+    with Database.open(tmp_path / "e.sqlite3") as db:
+        db.apply_items(
+            HARBOUR,
+            items,
+            now=NOW,
+            baseline=False,
+            notify=lambda _i: True,
+            state=FetchState(HARBOUR.id),
+        )
+        model = EntriesModel(db, clock=lambda: NOW)
+        model.reload()
+        points = {model.index(r).data(): model.index(r).data(POINTS_ROLE) for r in range(2)}
+    assert points == {
+        "Lifeboat crew rescues two kayakers": ("Both are unhurt",),
+        "Bridge reopens": (),
+    }

@@ -1,0 +1,57 @@
+"""Text lines of the key-points rows: wrapping, the ellipsis on the last line, right-to-left."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QApplication
+
+from widget.gui.row_text import ELLIPSIS, LineCache, is_rtl, wrap_lines
+
+LONG = (
+    "Harbour board approves a plan to rebuild the old fish market, the boathouse, the quay "
+    "wall and the customs house over eleven years, with a footbridge and a cycle path"
+)
+
+
+def test_short_text_is_one_line_unchanged(qapp: QApplication) -> None:
+    assert wrap_lines(QFont(), 400, "Ferry timetable changes", 3) == ("Ferry timetable changes",)
+    assert wrap_lines(QFont(), 400, "  ", 3) == ()
+
+
+def test_long_text_wraps_at_words_and_the_last_shown_line_ends_in_an_ellipsis(
+    qapp: QApplication,
+) -> None:
+    font = QFont()
+    fm = QFontMetrics(font)
+    lines = wrap_lines(font, 200, LONG, 3)
+    assert len(lines) == 3
+    assert lines[-1].endswith(ELLIPSIS)
+    assert all(fm.horizontalAdvance(line) <= 200 for line in lines)
+    assert lines[0] == LONG[: len(lines[0])]  # broken at a word, nothing lost before it
+    assert LONG.split()[len(lines[0].split())] == lines[1].split()[0]
+    everything = wrap_lines(font, 200, LONG, 50)
+    assert " ".join(everything) == LONG  # with room enough, every word is there
+    assert not everything[-1].endswith(ELLIPSIS)
+
+
+def test_emoji_and_newlines_do_not_break_the_lines(qapp: QApplication) -> None:
+    text = "Lifeboat crew 🚣 rescues\ntwo kayakers 🎉 " * 6
+    lines = wrap_lines(QFont(), 150, text, 20)
+    assert " ".join(lines) == " ".join(text.split())
+
+
+def test_right_to_left_text_is_recognised() -> None:
+    assert is_rtl("مهرجان الميناء يبدأ غدا 🎉")
+    assert is_rtl("«שלום» עולם")
+    assert not is_rtl("Fireworks 🎆 at 22:00")
+    assert not is_rtl("2026: مهرجان"[:5])  # digits and punctuation only: left to right
+
+
+def test_line_cache_gives_the_same_lines(qapp: QApplication) -> None:
+    cache = LineCache(size=2)
+    font = QFont()
+    first = cache.lines(font, 200, LONG, 3)
+    assert cache.lines(font, 200, LONG, 3) is first
+    assert cache.lines(font, 300, LONG, 3) != first
+    cache.lines(font, 120, LONG, 3)  # over the size: starts afresh, still right
+    assert cache.lines(font, 200, LONG, 3) == first
