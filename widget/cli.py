@@ -33,7 +33,7 @@ from widget.core.models import (
     Source,
 )
 from widget.engine import Engine
-from widget.logging_setup import configure_logging
+from widget.logging_setup import configure_logging, redact
 from widget.paths import AppPaths
 from widget.storage.config import (
     ConfigStore,
@@ -361,7 +361,7 @@ def _sources_add(
         more.need_keyring(secrets, auth)  # no keyring: nothing is saved, not even the source
         probe = ctx.engine.probe(url, auth.credentials() if auth else None)
     except (SourceError, SecretsError) as exc:
-        _fail(ctx, f"cannot add {url}: {exc}")
+        _fail(ctx, f"cannot add {redact(url)}: {exc}")
         return EXIT_FAILED
     added: list[Source] = []
     source_id = new_source_id()
@@ -383,7 +383,7 @@ def _sources_add(
         try:
             secrets.set(source_id, auth.secret)
         except SecretsError as exc:
-            _fail(ctx, f"cannot add {url}: {exc}")
+            _fail(ctx, f"cannot add {redact(url)}: {exc}")
             return EXIT_FAILED
     try:
         config = ctx.config.update(add)

@@ -323,3 +323,19 @@ def test_a_reader_that_stops_early_gets_no_traceback(
         code = proc.wait(timeout=120)
         assert first and err == b"", err.decode(errors="replace")
         assert code == 141, argv
+
+
+# --- a password typed into a URL ---
+
+
+def test_a_password_in_the_url_is_refused_without_echoing_it(
+    home: Path, server: LoopbackServer, capsys: Capsys
+) -> None:
+    server.route("/feed", rss(posts(1)), content_type=RSS)
+    url = server.url("/feed").replace("http://", "http://alice:hunter2sea@")
+    code, out, err = run_cli(capsys, "sources", "add", url)
+    assert (code, out) == (1, "") and err.count("\n") == 1
+    assert "keyring" in err and "hunter2sea" not in err
+    assert not AppPaths.default().config_file.exists() or "hunter2sea" not in (
+        AppPaths.default().config_file.read_text(encoding="utf-8")
+    )
