@@ -24,7 +24,7 @@ from widget.storage.db import Database
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "tests" / "artifacts"
+ARTIFACTS = ROOT / "tests" / "artifacts" / "latest"  # curated copies: one up
 WAIT_S = 30.0
 
 
@@ -144,7 +144,7 @@ def test_new_entry_notifies_and_a_click_opens_it(
         _wait(
             "the tray icon", lambda: log_file.exists() and "tray icon shown" in log_file.read_text()
         )
-        ARTIFACTS.mkdir(exist_ok=True)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         if shutil.which("import"):
             subprocess.run(
                 ["import", "-window", "root", str(ARTIFACTS / "tray.png")],

@@ -37,7 +37,7 @@ from widget.notify.base import Notifier
 from widget.storage.secrets import SecretStore
 
 WAIT = 20_000
-ARTIFACTS = Path(__file__).parent.parent / "artifacts"
+ARTIFACTS = Path(__file__).parent.parent / "artifacts" / "latest"  # curated copies: one up
 POINTS = (
     "<p>The council met late.</p><ul><li>Ferries resume at noon</li><li>Bridge stays shut</li></ul>"
 )
@@ -443,7 +443,7 @@ def test_a_broken_config_file_is_reported_and_never_overwritten(qtbot: QtBot, ri
 
 
 def save_shot(widget: QWidget, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / name
     assert widget.grab().save(str(path))
     return path
