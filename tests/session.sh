@@ -137,7 +137,8 @@ outer() {
     width = 300
     height = 100
     origin = top-right
-    offset = 10x10
+    # below trayer's 32-px panel, so notifications never cover the tray icon
+    offset = 10x42
     notification_limit = 0
     idle_threshold = 0
     sticky_history = yes
