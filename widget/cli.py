@@ -278,7 +278,8 @@ def _check(ctx: _Context, *, as_json: bool) -> int:
     failed = False
     for r in result.results:
         if r.status in (PollStatus.ERROR, PollStatus.DISABLED, PollStatus.DEFERRED):
-            print(f"{r.source_name}: {r.error or r.status.value}", file=ctx.err)
+            line = more.one_line(f"{r.source_name}: {r.error or r.status.value}")
+            print(line, file=ctx.err)  # exactly one line per source
         if r.status in (PollStatus.ERROR, PollStatus.DISABLED, PollStatus.CANCELLED):
             failed = True
     return EXIT_FAILED if failed else EXIT_OK
@@ -352,7 +353,7 @@ def _sources_add(
 ) -> int:
     url = _source_url(url)
     if name is not None:
-        name = name.strip()
+        name = more.one_line(name)
         if not name:
             raise UsageError("the --name is empty")
     _check_unique(ctx.config.load(), name=name, urls=[url])

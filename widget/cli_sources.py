@@ -110,6 +110,12 @@ def add_opml_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser
     exp.add_argument("file", metavar="FILE")
 
 
+def one_line(text: str) -> str:
+    """``text`` on one line: line breaks, tabs and runs of spaces become one space, trimmed —
+    a name typed with a line break must not split a table row or a one-line message."""
+    return " ".join(text.split())
+
+
 def read_secret(stdin: TextIO) -> str:
     """The secret from stdin: everything up to the end, without the final line break."""
     secret = stdin.read()
@@ -199,7 +205,7 @@ def sources_edit(ctx: Context, args: argparse.Namespace, secrets: Secrets, stdin
         raise UsageError("the --interval is a whole number of minutes ≥ 0 (0: the default)")
     changed = replace(
         source,
-        name=args.new_name.strip() if args.new_name is not None else source.name,
+        name=one_line(args.new_name) if args.new_name is not None else source.name,
         interval_minutes=(args.interval or None)
         if args.interval is not None
         else (source.interval_minutes),

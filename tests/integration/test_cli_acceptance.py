@@ -339,3 +339,22 @@ def test_a_password_in_the_url_is_refused_without_echoing_it(
     assert not AppPaths.default().config_file.exists() or "hunter2sea" not in (
         AppPaths.default().config_file.read_text(encoding="utf-8")
     )
+
+
+# --- names that would split a line ---
+
+
+def test_a_name_with_line_breaks_stays_on_one_line(
+    home: Path, server: LoopbackServer, capsys: Capsys
+) -> None:
+    url = server.route("/feed", rss(posts(1)), content_type=RSS)
+    add(capsys, url, "--name", "Two\nlines\tand  spaces ")
+    code, out, _err = run_cli(capsys, "sources", "list")
+    assert code == 0 and len(out.splitlines()) == 2
+    assert out.splitlines()[1].startswith("Two lines and spaces  ")
+    server.route("/feed", "down", status=500)
+    code, _out, err = run_cli(capsys, "check")
+    assert code == 1 and err == "Two lines and spaces: HTTP 500 Internal Server Error\n"
+    code, _out, _err = run_cli(capsys, "sources", "edit", "Two lines and spaces", "--name", "A\nB")
+    assert code == 0
+    assert [s.name for s in ConfigStore(AppPaths.default().config_file).load().sources] == ["A B"]
