@@ -595,3 +595,21 @@ def test_live_refresh_deep_in_a_long_list_keeps_the_row_on_top(
     window.reload()
     qtbot.wait(10)
     assert window.view.indexAt(QPoint(4, 2)).data() == top_before
+
+
+def test_a_cached_favicon_replaces_the_badge_once_the_sources_are_known(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """The next start: rows painted before the source list arrived show the cached icon after."""
+    url = "https://green.example/feed.xml"
+    key = site_key(url)
+    assert key is not None
+    icon, _ = cache_paths(tmp_path, key)
+    icon.parent.mkdir(parents=True)
+    icon.write_bytes(_png("#00ff00"))
+    icons = Favicons(tmp_path)
+    early = icons.pixmap("s1", "Green Site", 16).toImage()
+    assert early == letter_badge("Green Site", 16).toImage()
+    icons.set_sources({"s1": url})
+    image = icons.pixmap("s1", "Green Site", 16).toImage()
+    assert QColor(image.pixel(8, 8)).green() == 255

@@ -154,7 +154,10 @@ class Favicons(QObject):
         self.fetched.connect(self._on_fetched)
 
     def set_sources(self, urls: dict[str, str]) -> None:
-        """Source id → URL; sites without a cached icon are fetched (once) on the worker."""
+        """Source id → URL; sites without a cached icon are fetched (once) on the worker.
+        Badges drawn before a source's URL was known give way to icons already cached."""
+        if urls != self._urls:
+            self._pixmaps.clear()
         self._urls = dict(urls)
         for url in self._urls.values():
             self._request(url)
