@@ -549,7 +549,8 @@ def test_a_poll_with_many_changed_sources_parses_them_in_worker_processes(
             "<li>Buses replace ferries</li></ul>"
         )) for n in range(3)])  # fmt: skip
         rig.add(f"Desk{i}", server.route(f"/d{i}", body, content_type=RSS))
-    in_workers = rig.new_engine(process_threshold=1)  # every body goes to a worker process
+    # Every body goes to a worker process.
+    in_workers = rig.new_engine(process_threshold=1, process_min_bytes=0)
     result = in_workers.poll()
     in_workers.close()
     assert [r.status for r in result.results] == [PollStatus.OK] * 6
@@ -573,13 +574,30 @@ def test_a_poll_with_many_changed_sources_parses_them_in_worker_processes(
         other.close()
 
 
-def test_a_poll_with_few_changed_sources_parses_in_thread(rig: Rig, server: LoopbackServer) -> None:
-    for i in range(3):
+def test_a_poll_with_few_or_small_changed_bodies_parses_in_thread(
+    rig: Rig, server: LoopbackServer
+) -> None:
+    for i in range(6):  # more bodies than the threshold, but little to parse
         rig.add(f"Desk{i}", server.route(f"/d{i}", rss(posts(2, prefix=f"d{i}")), content_type=RSS))
     result = rig.engine.poll()
-    assert [r.status for r in result.results] == [PollStatus.OK] * 3
+    assert [r.status for r in result.results] == [PollStatus.OK] * 6
     assert rig.engine.last_poll_parsed_in_processes == 0
-    assert len(rig.db.entries()) == 6
+    assert len(rig.db.entries()) == 12
+
+
+def test_a_poll_with_much_to_parse_moves_parsing_to_worker_processes(
+    rig: Rig, server: LoopbackServer
+) -> None:
+    paragraph = "<p>" + "Crews cleared the quay after the storm surge. " * 60 + "</p>"
+    for i in range(6):  # each about 120 KB: the fifth body passes 512 KB
+        body = rss([Post(f"d{i}-{n}", f"Desk {i} update {n}", description=paragraph)
+                    for n in range(40)])  # fmt: skip
+        assert 110_000 < len(body) < 128_000
+        rig.add(f"Desk{i}", server.route(f"/d{i}", body, content_type=RSS))
+    result = rig.engine.poll()
+    assert [r.status for r in result.results] == [PollStatus.OK] * 6
+    assert rig.engine.last_poll_parsed_in_processes == 2
+    assert len(rig.db.entries()) == 240
 
 
 def test_a_parse_error_in_a_worker_process_fails_only_that_source(
@@ -588,7 +606,7 @@ def test_a_parse_error_in_a_worker_process_fails_only_that_source(
     rig.add("Broken", server.route("/broken", "<html><body>Moved</body></html>", content_type=RSS))
     for i in range(4):
         rig.add(f"Desk{i}", server.route(f"/d{i}", rss(posts(1, prefix=f"d{i}")), content_type=RSS))
-    engine = rig.new_engine(process_threshold=1)
+    engine = rig.new_engine(process_threshold=1, process_min_bytes=0)
     by_name = {r.source_name: r for r in engine.poll().results}
     engine.close()
     assert by_name["Broken"].status is PollStatus.ERROR
@@ -623,7 +641,7 @@ def test_a_worker_process_that_dies_loses_no_source(caplog: pytest.LogCaptureFix
     body = rss(posts(2, prefix="quay"))
     with (
         caplog.at_level(logging.WARNING),
-        Parser(workers=1, threshold=1, function=die_in_a_worker) as parser,
+        Parser(workers=1, threshold=1, min_bytes=0, function=die_in_a_worker) as parser,
     ):
         first = parser.parse(SourceKind.FEED, body, {"content-type": RSS}, "http://127.0.0.1/a")
         second = parser.parse(SourceKind.FEED, body, {"content-type": RSS}, "http://127.0.0.1/b")
@@ -636,7 +654,7 @@ def test_a_worker_process_that_dies_loses_no_source(caplog: pytest.LogCaptureFix
 
 
 def test_a_cancelled_parse_does_not_wait_for_its_worker_process() -> None:
-    parser = Parser(workers=1, threshold=1, function=stall_in_a_worker)
+    parser = Parser(workers=1, threshold=1, min_bytes=0, function=stall_in_a_worker)
     cancel = threading.Event()
     raised: list[BaseException] = []
 

@@ -4,8 +4,8 @@ Parsing is pure Python and holds the GIL. A poll with many changed sources (the 
 morning after a night offline) would keep one core busy with it and starve every other thread of
 the process, the GUI thread and the database writer included. So from the ``threshold``-th body
 of a poll on, bodies go to a small pool of worker *processes*, started with "spawn" (never fork:
-the GUI process has Qt and threads). The usual poll, one or two changed sources, parses in-thread
-and starts no process.
+the GUI process has Qt and threads), once the poll's bodies add up to enough work to pay for
+starting them. The usual poll, one or two changed sources, parses in-thread and starts no process.
 
 The pool starts lazily, lives for one poll and is shut down with it, so an idle tray app carries
 no extra process. If the pool cannot start or breaks, bodies are parsed in-thread: a source is
@@ -28,7 +28,11 @@ from widget.sources.http import FetchCancelled
 
 log = logging.getLogger(__name__)
 
-PROCESS_THRESHOLD = 4  # the body of a poll from which parsing moves to worker processes
+# Parsing moves to worker processes from the PROCESS_THRESHOLD-th body of a poll on, once the
+# poll's bodies so far add up to PROCESS_MIN_BYTES: starting a worker costs about a fifth of a
+# second of CPU, which pays off only when there is a lot to parse (about 10 ms per 100 KB).
+PROCESS_THRESHOLD = 4
+PROCESS_MIN_BYTES = 512 * 1024
 _CANCEL_POLL = 0.1  # seconds between cancel checks while a worker parses
 
 # What parses a body: ``discover.parse`` (a module-level function, so a worker can import it).
@@ -52,9 +56,12 @@ class Parser:
         *,
         workers: int | None = None,
         threshold: int = PROCESS_THRESHOLD,
+        min_bytes: int = PROCESS_MIN_BYTES,
         function: ParseFunction = discover.parse,
     ) -> None:
         self._function = function
+        self._min_bytes = max(0, min_bytes)
+        self._bytes = 0
         self._workers = default_workers() if workers is None else max(0, workers)
         self._threshold = max(1, threshold)
         self._lock = threading.Lock()
@@ -79,7 +86,7 @@ class Parser:
     ) -> ParsedSource:
         """The parse of the body, here or in a worker process. Raises what the parse raises
         (ParseError), or FetchCancelled when ``cancel`` is set while a worker parses."""
-        pool = self._pool_for_next_body()
+        pool = self._pool_for_next_body(len(body))
         if pool is not None:
             try:
                 future = pool.submit(self._function, kind, body, dict(headers), url)
@@ -113,10 +120,13 @@ class Parser:
 
     # --- the pool ---
 
-    def _pool_for_next_body(self) -> ProcessPoolExecutor | None:
+    def _pool_for_next_body(self, size: int) -> ProcessPoolExecutor | None:
         with self._lock:
             self._bodies += 1
+            self._bytes += size
             if self._unavailable or self._bodies < self._threshold:
+                return None
+            if self._pool is None and self._bytes < self._min_bytes:
                 return None
             if self._pool is None:
                 # Processes start on the first submit, one per body waiting, up to the limit.
@@ -170,4 +180,4 @@ def _end_at_once(pool: ProcessPoolExecutor) -> None:
             process.terminate()
 
 
-__all__ = ["PROCESS_THRESHOLD", "ParseFunction", "Parser", "default_workers"]
+__all__ = ["PROCESS_MIN_BYTES", "PROCESS_THRESHOLD", "ParseFunction", "Parser", "default_workers"]

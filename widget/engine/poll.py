@@ -27,7 +27,7 @@ from widget.core.models import (
     SourceStatus,
 )
 from widget.engine.fetching import Outcome, fetch_and_parse
-from widget.engine.parsing import PROCESS_THRESHOLD, Parser
+from widget.engine.parsing import PROCESS_MIN_BYTES, PROCESS_THRESHOLD, Parser
 from widget.engine.record import GONE_REASON, PERMANENT_REDIRECT_POLLS, Recorder
 from widget.engine.threads import DaemonThreadPool
 from widget.sources.http import Credentials, HttpClient
@@ -75,15 +75,18 @@ class Engine:
         rng: random.Random | None = None,
         parse_workers: int | None = None,
         process_threshold: int = PROCESS_THRESHOLD,
+        process_min_bytes: int = PROCESS_MIN_BYTES,
     ) -> None:
         """``parse_workers``: worker processes for a poll with at least ``process_threshold``
-        changed bodies (None: up to two, by the CPU count; 0: always parse in-thread)."""
+        changed bodies of ``process_min_bytes`` in all (None: up to two, by the CPU count;
+        0: always parse in-thread)."""
         self._config = config
         self._db = db
         self._clock: Clock = clock or _utc_now
         self._secrets = secrets
         self._parse_workers = parse_workers
         self._process_threshold = process_threshold
+        self._process_min_bytes = process_min_bytes
         self._recorder = Recorder(config, db, self._clock, rng or random.Random())
         self.last_poll_parsed_in_processes = 0  # bodies worker processes parsed in the last poll
         if http is None:
@@ -178,7 +181,11 @@ class Engine:
             progress(0, total)
         stop = cancel if cancel is not None else threading.Event()
         if due:
-            parser = Parser(workers=self._parse_workers, threshold=self._process_threshold)
+            parser = Parser(
+                workers=self._parse_workers,
+                threshold=self._process_threshold,
+                min_bytes=self._process_min_bytes,
+            )
             outcomes = self._run_workers(due, stop, parser)
             try:
                 for source, state, outcome in outcomes:
