@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtCore import QRect
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
-from widget.gui.row_text import ELLIPSIS, LineCache, is_rtl, wrap_lines
+from widget.gui.row_text import ELLIPSIS, LineCache, draw_lines, is_rtl, wrap_lines
 
 LONG = (
     "Harbour board approves a plan to rebuild the old fish market, the boathouse, the quay "
@@ -55,3 +56,22 @@ def test_line_cache_gives_the_same_lines(qapp: QApplication) -> None:
     assert cache.lines(font, 300, LONG, 3) != first
     cache.lines(font, 120, LONG, 3)  # over the size: starts afresh, still right
     assert cache.lines(font, 200, LONG, 3) == first
+
+
+def _ink(text: str, rtl: bool) -> tuple[int, int]:
+    """Leftmost and rightmost painted column of one short line drawn 400 px wide."""
+    image = QImage(400, 30, QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    painter.setPen(QColor("black"))
+    draw_lines(painter, QFont(), QRect(0, 0, 400, 0), (text,), rtl)
+    painter.end()
+    xs = [x for x in range(400) for y in range(30) if QColor(image.pixel(x, y)).lightness() < 128]
+    return min(xs), max(xs)
+
+
+def test_right_to_left_lines_are_painted_on_the_right(qapp: QApplication) -> None:
+    left, right = _ink("عروض موسيقية على الرصيف", rtl=True)
+    assert left > 200 and right > 380
+    left, right = _ink("Music on the quay", rtl=False)
+    assert left < 20 and right < 200

@@ -83,7 +83,9 @@ def draw_lines(
     height used."""
     fm = QFontMetrics(font)
     step = fm.lineSpacing()
+    # Absolute: under a right-to-left painter Qt would mirror a plain AlignRight to the left.
     align = Qt.AlignmentFlag.AlignRight if rtl else Qt.AlignmentFlag.AlignLeft
+    align |= Qt.AlignmentFlag.AlignAbsolute
     flags = int(align | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextSingleLine)
     painter.setFont(font)
     painter.setLayoutDirection(
