@@ -32,6 +32,7 @@ from widget.gui.entries_model import READ_ROLE, RowKind, Show
 from widget.gui.favicons import Favicons, cache_paths, fetch_favicon, letter_badge, site_key
 from widget.gui.window import KeyPointsWindow, muted
 from widget.gui.window_parts import place_near
+from widget.gui.window_state import fit_on_screen, fitted_size
 from widget.sources.http import HttpClient
 from widget.storage.db import Database
 
@@ -613,3 +614,23 @@ def test_a_cached_favicon_replaces_the_badge_once_the_sources_are_known(
     icons.set_sources({"s1": url})
     image = icons.pixmap("s1", "Green Site", 16).toImage()
     assert QColor(image.pixel(8, 8)).green() == 255
+
+
+def test_a_small_or_high_dpi_screen_gets_a_window_that_fits_on_it() -> None:
+    """At twice the scale a 1280×800 screen is 640×400 points: the window fits inside."""
+    small = QRect(0, 0, 640, 400)
+    assert fitted_size((420, 560), small) == (420, 400 - 16)
+    assert fitted_size((420, 560), QRect(0, 0, 1280, 800)) == (420, 560)
+
+
+def test_a_remembered_window_larger_than_its_screen_is_brought_back_onto_it(
+    qtbot: QtBot, settings: QSettings
+) -> None:
+    window = make_window(qtbot, None, settings)
+    screen = window.screen()
+    assert screen is not None
+    area = screen.availableGeometry()
+    window.resize(area.width() + 300, area.height() + 300)
+    window.move(area.right() - 50, area.bottom() - 50)
+    fit_on_screen(window, area)
+    assert area.contains(window.frameGeometry())

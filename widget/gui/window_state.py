@@ -11,7 +11,7 @@ from PySide6.QtCore import QRect, QSettings
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
-from widget.gui.window_parts import place_near
+from widget.gui.window_parts import MARGIN, place_near
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,26 @@ ON_TOP_KEY = "window/always_on_top"
 def geometry_key(screen_name: str, geometry: QRect) -> str:
     """One saved geometry per screen (name and resolution)."""
     return f"window/geometry/{screen_name}-{geometry.width()}x{geometry.height()}"
+
+
+def fitted_size(size: tuple[int, int], area: QRect) -> tuple[int, int]:
+    """``size`` shrunk to fit inside ``area`` with a margin (a small or high-DPI screen)."""
+    return (
+        max(1, min(size[0], area.width() - 2 * MARGIN)),
+        max(1, min(size[1], area.height() - 2 * MARGIN)),
+    )
+
+
+def fit_on_screen(window: QWidget, area: QRect) -> None:
+    """Shrink and move a restored window so that all of it is on ``area``."""
+    w, h = fitted_size((window.width(), window.height()), area)
+    if (w, h) != (window.width(), window.height()):
+        window.resize(w, h)
+    frame = window.frameGeometry()
+    x = max(area.left(), min(frame.x(), area.right() - frame.width() + 1))
+    y = max(area.top(), min(frame.y(), area.bottom() - frame.height() + 1))
+    if (x, y) != (frame.x(), frame.y()):
+        window.move(x, y)
 
 
 class WindowMemory:
@@ -57,11 +77,13 @@ class WindowMemory:
         screen = screen or window.screen() or QGuiApplication.primaryScreen()
         if screen is None:
             return
+        area = screen.availableGeometry()
         saved = self.settings.value(geometry_key(screen.name(), screen.geometry()))
         if saved is not None and window.restoreGeometry(saved):
+            fit_on_screen(window, area)
             return
-        window.resize(*DEFAULT_SIZE)
-        window.move(place_near(anchor, window.frameGeometry().size(), screen.availableGeometry()))
+        window.resize(*fitted_size(DEFAULT_SIZE, area))
+        window.move(place_near(anchor, window.frameGeometry().size(), area))
 
     def save_geometry(self, window: QWidget) -> None:
         screen = window.screen()
