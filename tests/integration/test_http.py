@@ -280,6 +280,18 @@ def test_429_retry_after_in_seconds(server: LoopbackServer, client: HttpClient) 
         client.fetch(url)
     assert caught.value.retry_after == 120.0
     assert caught.value.status == 429
+    assert "wait 2 min" in str(caught.value)
+
+
+def test_a_retry_after_years_away_reads_in_days_and_says_it_is_capped(
+    server: LoopbackServer, client: HttpClient
+) -> None:
+    url = server.route("/gone-fishing", b"", status=503, headers={"Retry-After": "343914504"})
+    with pytest.raises(FetchError) as caught:
+        client.fetch(url)
+    message = str(caught.value)
+    assert "343914504" not in message
+    assert "3981 days; checked again in 24 h" in message
 
 
 def test_503_retry_after_as_http_date(server: LoopbackServer, client: HttpClient) -> None:

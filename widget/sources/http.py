@@ -33,8 +33,9 @@ import httpx
 from widget import USER_AGENT
 from widget.core.errors import ConfigError, FetchError
 from widget.core.models import AuthKind
-from widget.core.schedule import parse_retry_after
+from widget.core.schedule import MAX_RETRY_AFTER, parse_retry_after
 from widget.sources.decoding import ContentDecoder, OverLimit
+from widget.sources.inflight import InFlight, Trace
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 5
@@ -165,6 +166,17 @@ def _seconds_text(seconds: float) -> str:
     return f"{seconds:g} s" if seconds < 10 else f"{round(seconds)} s"
 
 
+def _wait_text(seconds: float) -> str:
+    """A Retry-After wait as people say it; waits past a day are capped by the schedule."""
+    if seconds < 120:
+        return _seconds_text(seconds)
+    if seconds < 2 * 3600:
+        return f"{round(seconds / 60)} min"
+    if seconds <= MAX_RETRY_AFTER.total_seconds():
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.0f} days; checked again in 24 h"
+
+
 def _status_error(response: httpx.Response, now: datetime) -> FetchError:
     code = response.status_code
     try:
@@ -179,7 +191,7 @@ def _status_error(response: httpx.Response, now: datetime) -> FetchError:
     if code in (429, 503):
         retry = parse_retry_after(response.headers.get("retry-after"), now)
         if retry is not None:
-            text = f"{text} (the server asks to wait {_seconds_text(retry)})"
+            text = f"{text} (the server asks to wait {_wait_text(retry)})"
         return FetchError(text, status=code, retry_after=retry)
     if code in _REDIRECTS:
         return FetchError(f"{text} without a Location to follow", status=code)
@@ -231,6 +243,7 @@ class HttpClient:
         self._host_slots: dict[tuple[str, str, int | None], threading.BoundedSemaphore] = {}
         self._lock = threading.Lock()
         self._closed = False
+        self._inflight = InFlight()
         try:
             self._client = httpx.Client(
                 http1=True,
@@ -262,6 +275,12 @@ class HttpClient:
         with self._lock:
             self._closed = True
         self._client.close()
+
+    def abort(self, cancel: threading.Event) -> int:
+        """End the requests fetched with ``cancel`` (set) that wait on the network, e.g. for a
+        silent server's response headers: they raise FetchCancelled now, not at the deadline.
+        Returns how many connections were shut down."""
+        return self._inflight.abort(cancel)
 
     def fetch(
         self,
@@ -368,8 +387,29 @@ class HttpClient:
         raw_headers = [
             (name.encode("ascii"), _header_bytes(value)) for name, value in headers.items()
         ]
+        with self._inflight.tracking(cancel) as trace:
+            try:
+                return self._request(url, raw_headers, timeout, started, cancel, trace)
+            except FetchError as exc:
+                if cancel is None or not cancel.is_set() or isinstance(exc, FetchCancelled):
+                    raise
+                raise FetchCancelled() from exc  # aborted: the connection was shut down
+
+    def _request(
+        self,
+        url: str,
+        raw_headers: list[tuple[bytes, bytes]],
+        timeout: httpx.Timeout,
+        started: float,
+        cancel: threading.Event | None,
+        trace: Trace | None,
+    ) -> FetchResponse | tuple[int, str]:
+        left = timeout.connect if timeout.connect is not None else self._connect_timeout
+        extensions = {"trace": trace} if trace is not None else None
         try:
-            with self._client.stream("GET", url, headers=raw_headers, timeout=timeout) as response:
+            with self._client.stream(
+                "GET", url, headers=raw_headers, timeout=timeout, extensions=extensions
+            ) as response:
                 return self._handle(response, started, cancel)
         except httpx.ConnectTimeout as exc:
             raise FetchError(
