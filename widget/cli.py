@@ -280,8 +280,8 @@ def _check(ctx: _Context, *, as_json: bool) -> int:
         if r.status in (PollStatus.ERROR, PollStatus.DISABLED, PollStatus.DEFERRED):
             line = more.one_line(f"{r.source_name}: {r.error or r.status.value}")
             print(line, file=ctx.err)  # exactly one line per source
-        if r.status in (PollStatus.ERROR, PollStatus.DISABLED, PollStatus.CANCELLED):
-            failed = True
+        if r.status is not PollStatus.OK and r.status is not PollStatus.NOT_MODIFIED:
+            failed = True  # 0 only when every source was polled: a deferred one was not
     return EXIT_FAILED if failed else EXIT_OK
 
 

@@ -165,7 +165,7 @@ def test_429_with_an_http_date_retry_after_is_deferred_on_the_next_check(
     assert_failed(code, err, "429")
     server.route("/good", rss(posts(2, prefix="g2"), title="Good"), content_type=RSS)
     code, _entries, err = check(capsys)
-    assert code == 0 and err.startswith("Bad: deferred") and err.count("\n") == 1
+    assert code == 1 and err.startswith("Bad: deferred") and err.count("\n") == 1
     assert len(server.requests_for("/bad")) == 1
 
 

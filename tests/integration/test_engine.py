@@ -697,12 +697,46 @@ def test_a_cancelled_poll_returns_without_waiting_for_a_silent_server(
     try:
         result = rig.engine.poll(cancel=cancel, progress=progress)
         still_waiting = not answered.is_set()
-        lingering = [t for t in threading.enumerate() if t.name.startswith("poll-")]
+        threads = [t for t in threading.enumerate() if t.name.startswith("poll-")]
+        for thread in threads:
+            thread.join(20)  # the silent server would hold the request for 30 s
+        lingering = [t for t in threads if t.is_alive()]
+        answered_before_release = answered.is_set()
     finally:
         release.set()
     assert still_waiting  # the poll did not wait for the silent server
     by_name = {r.source_name: r.status for r in result.results}
     assert by_name == {"Silent": PollStatus.CANCELLED, "Quick": PollStatus.OK}
     assert rig.db.get_state("id-silent").last_checked is None
-    # The request still waiting cannot hold up the app's exit.
-    assert lingering and all(t.daemon for t in lingering)
+    # The request waiting for headers was aborted: its thread ended before the server answered.
+    assert all(t.daemon for t in threads)
+    assert lingering == [] and not answered_before_release
+
+
+def test_abort_ends_a_request_waiting_for_response_headers(server: LoopbackServer) -> None:
+    release = threading.Event()
+    url = server.route("/silent", handler=lambda h: release.wait(30))
+    http = HttpClient()
+    cancel = threading.Event()
+    raised: list[BaseException] = []
+
+    def fetch() -> None:
+        try:
+            http.fetch(url, cancel=cancel)
+        except FetchCancelled as exc:
+            raised.append(exc)
+
+    thread = threading.Thread(target=fetch)
+    try:
+        thread.start()
+        while not server.requests_for("/silent"):  # the request reached the server
+            time.sleep(0.01)
+        cancel.set()
+        aborted = http.abort(cancel)
+        thread.join(20)  # the server would answer after 30 s
+        ended = not thread.is_alive()
+    finally:
+        release.set()
+        thread.join()
+        http.close()
+    assert aborted == 1 and ended and len(raised) == 1
