@@ -30,6 +30,27 @@ case "${1:-}" in
     ;;
 esac
 
+script_start=$(date +%s)
+
+# PyInstaller reads and strips libraries with binutils (objdump, strip); the spec assembles the
+# smaller ICU data library with it (as, ld).
+need_tools=()
+for tool in objdump strip as ld; do
+    command -v "$tool" >/dev/null || need_tools+=("$tool")
+done
+if [ "$build" = 1 ] && [ ${#need_tools[@]} -gt 0 ]; then
+    command -v apt-get >/dev/null || {
+        say "${need_tools[*]} not found: install binutils"
+        exit 1
+    }
+    sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    apt() { "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "$@"; }
+    say "${need_tools[*]} not found: installing binutils with apt"
+    apt install -y -qq --no-install-recommends binutils ||
+        { apt update -qq && apt install -y -qq --no-install-recommends binutils; }
+fi
+
 if [ ! -x "$VENV/bin/python" ]; then
     say "creating $VENV with the app installed (pip install -e .)"
     python3 -m venv "$VENV"
@@ -55,4 +76,7 @@ fi
     exit 1
 }
 # The pip-installed app for comparison: the venv's own `live-updates` command.
-exec "$PY" -m bench.startup --bundle "$DIST/live-updates" --pip "$VENV/bin/live-updates"
+rc=0
+"$PY" -m bench.startup --bundle "$DIST/live-updates" --pip "$VENV/bin/live-updates" || rc=$?
+say "$([ "$rc" = 0 ] && echo passed || echo FAILED) in $(($(date +%s) - script_start)) s"
+exit "$rc"
