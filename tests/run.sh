@@ -33,8 +33,8 @@ APT_PACKAGES=(
     libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
     libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xkb1 libxkbcommon0
     libxkbcommon-x11-0 fonts-dejavu-core
-    # screenshots, desktop-file and AppStream validation
-    imagemagick desktop-file-utils appstream
+    # screenshots, desktop-file and AppStream validation, the bundle's ICU data library (as, ld)
+    imagemagick desktop-file-utils appstream binutils
 )
 SNI_PACKAGE=haskell-status-notifier-item-utils # provides status-notifier-watcher
 
@@ -108,6 +108,8 @@ else
     note "up to date with pyproject.toml"
 fi
 export PATH="$VENV/bin:$PATH"
+# The tools installed above are there: tests that need one fail instead of skipping.
+export LIVE_UPDATES_REQUIRE_TOOLS=1
 "$VENV/bin/python" --version
 
 # ---- 3. Qt's xcb platform plugin ---------------------------------------------------------------

@@ -44,7 +44,10 @@ def _qt_icu_library() -> Path:
 def small_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for tool in ("as", "ld"):
         if shutil.which(tool) is None:
-            pytest.fail(f"{tool} is missing: install binutils (tests/run.sh does)")
+            message = f"{tool} is not installed: install binutils (tests/run.sh does)"
+            if os.environ.get("LIVE_UPDATES_REQUIRE_TOOLS"):  # set by tests/run.sh
+                pytest.fail(message)
+            pytest.skip(message)
     src = _qt_icu_library()
     out = tmp_path_factory.mktemp("icu") / src.name
     icu_data.trim_library(src, out)
