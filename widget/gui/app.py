@@ -27,7 +27,8 @@ from widget.gui.controller import Controller, NotifiedLedger
 from widget.gui.dispatch import Dispatcher
 from widget.gui.favicons import Favicons
 from widget.gui.icons import app_icon
-from widget.gui.settings_host import connect_settings
+from widget.gui.memory import forget_source_lines, limit_arenas, trim
+from widget.gui.settings_link import connect_settings_lazily
 from widget.gui.signals import emit
 from widget.gui.single_instance import SingleInstance, server_name
 from widget.gui.tray import DndChoice, Tray, dnd_until
@@ -49,6 +50,7 @@ QUIT_JOIN_S = 2.0
 DEMO_CHECK_S = 10.0
 URL_LOG_ENV = "LIVE_UPDATES_TEST_URL_LOG"  # tests: append opened URLs here, launch no browser
 LEDGER_NAME = "notified-until"
+TRIM_DELAY_MS = 1500  # after a poll result: the window has reloaded its list by then
 
 
 def is_web_url(url: str | None) -> bool:
@@ -144,6 +146,8 @@ class App:
         if result.new_entries:
             log.info("%d new entries%s", len(result.new_entries), " (while away)" if away else "")
         self.dispatcher.offer(result.new_entries, away=away)
+        if any(r.new_entries or r.updated_count for r in result.results):
+            QTimer.singleShot(TRIM_DELAY_MS, release_memory)
 
     def on_recovered(self, entries: tuple[Entry, ...]) -> None:
         self.dispatcher.offer(entries, away=True)
@@ -199,6 +203,14 @@ def _fatal(title: str, message: str) -> int:
     return 2
 
 
+def release_memory() -> None:
+    """Hand back what a poll or start-up left behind: cached module sources (lazy imports
+    refill them) and free heap pages."""
+    files = forget_source_lines()
+    trimmed = trim()
+    log.debug("released memory: %d cached source files dropped, heap trimmed: %s", files, trimmed)
+
+
 def wait_for_tray(app: App, timeout_s: float | None = None) -> None:
     """Show the tray icon once a system tray exists (desktops start it late). If none appears
     within ``timeout_s`` (default ``TRAY_WAIT_S``), say so in a dialog and the log, and show the
@@ -244,6 +256,7 @@ def run_app(
     args = list(argv)
     demo = demo or "--demo" in args
     verbose = "--verbose" in args or "-v" in args
+    limit_arenas()  # before Qt or the worker start any thread
     integrate_at_startup()  # Windows: the AppUserModelID, before any window or toast
     existing = QApplication.instance()
     qt = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
@@ -305,7 +318,7 @@ def run_app(
     app = App(qt, paths, db, engine, tray, notifier, dispatcher, controller, window, instance)
     app.cleanups.extend(cleanups)
     _wire(app, relay)
-    connect_settings(app, config)
+    connect_settings_lazily(app, config)
     log.info("7/8 window and worker wired")
     url_log = os.environ.get(URL_LOG_ENV)
     if url_log:
@@ -314,6 +327,7 @@ def run_app(
     controller.start()
     qt.aboutToQuit.connect(app.shutdown)
     _quit_on_signals(qt)
+    release_memory()
     log.info("8/8 started: polling in the background")
     if on_ready is not None:
         on_ready(app)

@@ -1,0 +1,65 @@
+"""The tray's "Settings…" and the window's "Source settings…" / "Add a source…", wired at start-up
+while the settings dialog's modules (dialog, pages, editor, OPML) load only when first opened:
+most runs never open settings, and those modules would stay in memory for the whole run."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+
+if TYPE_CHECKING:
+    from widget.gui.app import App
+    from widget.gui.settings_host import SettingsHost
+    from widget.storage.config import ConfigStore
+
+
+class LazySettings(QObject):
+    """Builds the ``SettingsHost`` (and imports the settings modules) on first use."""
+
+    def __init__(self, app: App, config: ConfigStore) -> None:
+        super().__init__(app.controller)
+        self._app = app
+        self._config = config
+        self._host: SettingsHost | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._host is not None
+
+    @property
+    def host(self) -> SettingsHost:
+        if self._host is None:
+            from widget.gui.settings_host import SettingsHost
+
+            app = self._app
+            self._host = SettingsHost(
+                self._config,
+                engine=app.engine,
+                database=app.db,
+                controller=app.controller,
+                dispatcher=app.dispatcher,
+                notifier=app.notifier,
+                statuses=lambda: app.statuses,
+                parent=self,
+            )
+        return self._host
+
+    def open(self) -> None:
+        self.host.open()
+
+    def open_source(self, source_id: str) -> None:
+        self.host.open_source(source_id)
+
+    def add_source(self) -> None:
+        self.host.add_source()
+
+
+def connect_settings_lazily(app: App, config: ConfigStore) -> LazySettings:
+    """Wire the settings entry points of the tray and the window; nothing is imported yet."""
+    link = LazySettings(app, config)
+    app.tray.settings_requested.connect(link.open)
+    app.tray.settings_available = True
+    app.window.source_settings_requested.connect(link.open_source)
+    app.window.add_source_requested.connect(link.add_source)
+    return link
