@@ -80,7 +80,7 @@ def desktop_entry(command: Sequence[str]) -> str:
             f"Name={APP_NAME}",
             "Comment=Notifications for each new development on live blogs and feeds",
             f"Exec={desktop_exec(command)}",
-            f"Icon={APP_SLUG}",
+            f"Icon={APP_ID}",  # the hicolor icon name install.sh installs
             "Terminal=false",
             "Categories=Network;News;",
             "X-GNOME-Autostart-enabled=true",

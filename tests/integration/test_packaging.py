@@ -92,6 +92,7 @@ def test_the_autostart_entry_validates_and_is_named_by_the_app_id(home: Path) ->
     path.parent.mkdir(parents=True)
     path.write_text(desktop_entry(["/opt/live updates/live-updates"]), encoding="utf-8")
     _validate_desktop(path)
+    assert _desktop(path)["Icon"] == APP_ID  # the launcher entry's icon, not a stray name
 
 
 def test_macos_bundle_lives_in_the_menu_bar_under_the_app_id() -> None:
