@@ -518,6 +518,8 @@ def test_the_apps_window_writes_through_the_worker_and_the_config(
     ctl.unread_changed.connect(unread.append)
     try:
         ctl.start()
+        window.show()  # a hidden window reads the store when it is shown
+        qtbot.waitUntil(lambda: window.model.row_of((HARBOUR.id, "harbour-1")) >= 0)
         window.set_read([(HARBOUR.id, "harbour-1")], True)
         qtbot.waitUntil(lambda: unread[-1:] == [8], timeout=20_000)
         entry = rig.db.get_entry(HARBOUR.id, "harbour-1")

@@ -381,7 +381,13 @@ def _build_window(
     cleanups.append(reader.close)
     icons = Favicons(paths.cache_dir, http=engine.http, submit=ctl.run_in_worker)
     settings = QSettings(str(paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
-    win = KeyPointsWindow(reader, favicons=icons, settings=settings, anchor=tray.icon.geometry)
+    win = KeyPointsWindow(
+        reader,
+        favicons=icons,
+        settings=settings,
+        anchor=tray.icon.geometry,
+        submit=ctl.run_in_worker,  # reads after polls run on the worker, not the GUI thread
+    )
 
     def mark(keys: list[tuple[str, str]], read: bool) -> None:
         def write() -> None:

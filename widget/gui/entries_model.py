@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import enum
 import json
+import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
@@ -177,6 +179,52 @@ class Rec:
 Row = tuple[RowKind, Rec | None, int]  # kind, entry, MORE: folded count
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """The store's entries, ready to show: ``recs`` newest first, ``changed`` when they differ
+    from the entries they were matched against."""
+
+    recs: list[Rec]
+    changed: bool
+
+
+def _row_of(rec: Rec) -> tuple[Any, ...]:
+    return (
+        rec.source_id,
+        rec.source_name,
+        rec.entry_id,
+        rec.title,
+        rec.url,
+        rec.sort_text,
+        rec.points_json,
+        rec.read,
+        rec.is_page,
+        rec.first_seen,
+    )
+
+
+def prepare_recs(rows: Sequence[Sequence[Any]], shown: Sequence[Rec]) -> Loaded:
+    """Match rows read from the store against the entries ``shown`` now. Unchanged entries
+    keep their object (parsed key points, search text and measured height are reused); new and
+    edited ones get their search text built here. Pure Python, no Qt: it runs on the worker, so
+    the GUI thread only regroups."""
+    known = {r.key: r for r in shown}
+    changed = len(rows) != len(shown)
+    recs: list[Rec] = []
+    for i, row in enumerate(rows):
+        rec = Rec(row)
+        old = known.get(rec.key)
+        if old is not None and old.same_as(rec):
+            rec = old
+            if not changed and shown[i] is not old:
+                changed = True
+        else:
+            _ = rec.hay
+            changed = True
+        recs.append(rec)
+    return Loaded(recs, changed)
+
+
 class EntriesModel(QAbstractListModel):
     """Grouped, filtered rows over the store. Call ``reload`` when the store changed."""
 
@@ -200,6 +248,7 @@ class EntriesModel(QAbstractListModel):
         self._expanded: set[str] = set()
         self._stale = False  # read marks changed here: the next reload regroups
         self._page_newest: dict[str, Rec] = {}  # live page's source id → its newest entry
+        self._hay_done = 0  # entries before this index have their search text
 
     # --- loading ---
     def set_store(self, store: RowSource | None) -> None:
@@ -208,32 +257,57 @@ class EntriesModel(QAbstractListModel):
 
     def reload(self) -> bool:
         """Read the store again; True when anything the window shows changed."""
-        rows = self._store.entry_rows() if self._store is not None else []
-        return self.set_recs([Rec(r) for r in rows])
+        return self.apply(self.prepare(self.read_rows()))
+
+    def read_rows(self) -> list[tuple[Any, ...]]:
+        """The store's rows (any thread: the read-only connection has its own lock)."""
+        return self._store.entry_rows() if self._store is not None else []
+
+    def prepare(self, rows: Sequence[Sequence[Any]]) -> Loaded:
+        """Rows read from the store, matched against the entries shown now (``prepare_recs``)."""
+        return prepare_recs(rows, self._recs)
+
+    @property
+    def store(self) -> RowSource | None:
+        return self._store
+
+    def shown_recs(self) -> list[Rec]:
+        """A copy of the entries behind the rows (newest first), for matching elsewhere."""
+        return list(self._recs)
 
     def set_recs(self, recs: list[Rec]) -> bool:
-        old = self._recs
+        return self.apply(prepare_recs([_row_of(r) for r in recs], list(self._recs)))
+
+    def apply(self, loaded: Loaded) -> bool:
+        """Show what ``prepare`` made of the store; True when anything the window shows
+        changed."""
         stale, self._stale = self._stale, False
-        same = len(old) == len(recs) and all(a.same_as(b) for a, b in zip(old, recs, strict=True))
-        if same and not stale:
+        if not loaded.changed and not stale:
             return False
-        known = {r.key: r for r in old}
-        # Unchanged entries keep their object: parsed key points and search text are reused.
-        self._recs = [
-            k if (k := known.get(r.key)) is not None and k.same_as(r) else r for r in recs
-        ]
+        self._recs = loaded.recs
+        self._hay_done = 0
         pages = {r.source_id for r in self._recs if r.is_page}
         self._page_newest = {}
-        for rec in self._recs:  # newest first: the first of each live page is its newest
-            if rec.source_id in pages:
-                self._page_newest.setdefault(rec.source_id, rec)
+        if pages:
+            for rec in self._recs:  # newest first: the first of each live page is its newest
+                if rec.source_id in pages:
+                    self._page_newest.setdefault(rec.source_id, rec)
         self._rebuild()
         return True
 
-    def build_search_text(self) -> None:
-        """Prepare every entry's search text (run once after loading, off the first paint)."""
-        for rec in self._recs:
-            _ = rec.hay
+    def build_search_text(self, budget_s: float | None = None) -> bool:
+        """Prepare the entries' search text (off the first paint). With ``budget_s``, stop
+        after about that long; True when every entry's search text is ready."""
+        recs = self._recs
+        start = min(self._hay_done, len(recs))
+        deadline = None if budget_s is None else time.perf_counter() + budget_s
+        for i in range(start, len(recs)):
+            _ = recs[i].hay
+            if deadline is not None and i % 64 == 63 and time.perf_counter() > deadline:
+                self._hay_done = i + 1
+                return False
+        self._hay_done = len(recs)
+        return True
 
     # --- filters ---
     def set_source_filter(self, source_id: str | None) -> None:

@@ -53,6 +53,7 @@ from widget.gui.entries_model import (
     URL_ROLE,
     EntriesModel,
     Key,
+    Loaded,
     RowKind,
     RowSource,
     Show,
@@ -60,6 +61,7 @@ from widget.gui.entries_model import (
 from widget.gui.entry_delegate import EntryDelegate
 from widget.gui.favicons import Favicons
 from widget.gui.signals import emit
+from widget.gui.window_loader import StoreLoader, Submit
 from widget.gui.window_parts import EmptyState, EntryListView, FilterBar, Footer, entry_menu
 from widget.gui.window_state import DEFAULT_SIZE, WindowMemory
 
@@ -68,6 +70,7 @@ log = logging.getLogger(__name__)
 TICK_MS = 60_000  # relative times are refreshed once a minute while the window is visible
 SEEN_DELAY_MS = 2_500  # an unread entry fully on screen this long counts as seen
 RELOAD_DELAY_MS = 150  # store changes arriving together cause one reload
+SEARCH_TEXT_SLICE_S = 0.004  # search text is built in slices this long between events
 
 
 def _utcnow() -> datetime:
@@ -103,8 +106,11 @@ class KeyPointsWindow(QWidget):
         anchor: Callable[[], QRect] | None = None,
         clock: Callable[[], datetime] = _utcnow,
         opener: Callable[[str], None] | None = None,
+        submit: Submit | None = None,
     ) -> None:
-        """``opener`` hands an http(s) URL to the browser (default: QDesktopServices)."""
+        """``opener`` hands an http(s) URL to the browser (default: QDesktopServices).
+        ``submit`` runs a job on the controller's worker: with it, the store is read there
+        after polls (the GUI thread only regroups), and not at all while the window is hidden."""
         super().__init__(parent)
         self.opener = opener
         self.setWindowTitle(f"{APP_NAME}: key points")
@@ -116,6 +122,10 @@ class KeyPointsWindow(QWidget):
         self._failing: tuple[str, ...] = ()
         self.favicons = favicons or Favicons(parent=self)
         self.model = EntriesModel(store, self, clock=clock)
+        self._loader = StoreLoader(self.model, submit, self) if submit is not None else None
+        self._dirty = False  # the store changed while the window was hidden
+        self._loaded_once = False
+        self._hay_pending = False
         self._build()
         self._tick = QTimer(self)
         self._tick.setInterval(TICK_MS)
@@ -127,13 +137,18 @@ class KeyPointsWindow(QWidget):
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(RELOAD_DELAY_MS)
-        self._reload_timer.timeout.connect(self.reload)
+        self._reload_timer.timeout.connect(self._refresh)
+        if self._loader is not None:
+            self._loader.loaded.connect(self._show_loaded)
         self.favicons.fetched.connect(lambda _key: self.view.viewport().update())
         self.model.set_last_looked(self.memory.last_looked())
         self.set_always_on_top(self.memory.on_top())
         self.resize(*DEFAULT_SIZE)
         if store is not None:
-            self.reload()
+            if self._loader is None:
+                self.reload()
+            else:
+                self._dirty = True  # read when first shown
 
     # --- construction ---
     def _build(self) -> None:
@@ -201,26 +216,55 @@ class KeyPointsWindow(QWidget):
 
     # --- data in ---
     def set_store(self, store: RowSource | None) -> None:
+        if self._loader is not None:
+            self._loader.outdate()
         self.model.set_store(store)
+        self._loaded_once = True
         self._model_reset()
 
     def reload(self) -> None:
-        """Read the store again, keeping the selection and the scroll position."""
+        """Read the store again now (on this thread), keeping the selection and the scroll
+        position."""
         self._reload_timer.stop()
+        self._dirty = False
+        if self._loader is not None:
+            self._loader.outdate()
+        self._loaded_once = True
+        self._keeping_view(self.model.reload)
+
+    def schedule_reload(self, *_args: object) -> None:
+        """The store changed (a poll finished, an entry was marked): reload shortly, once —
+        or, while the window is hidden, when it is next shown."""
+        if not self.isVisible():
+            self._dirty = True
+            return
+        self._reload_timer.start()
+
+    def _refresh(self) -> None:
+        if not self.isVisible():
+            self._dirty = True
+        elif self._loader is None or not self._loaded_once:
+            self.reload()
+        else:
+            self._loader.request()
+
+    def _show_loaded(self, loaded: Loaded) -> None:
+        self._loaded_once = True
+        self._keeping_view(lambda: self.model.apply(loaded))
+
+    def _keeping_view(self, load: Callable[[], bool]) -> None:
+        """Run ``load``; when the rows changed, select the same entry again and keep the row at
+        the top where it was."""
         selected = self.current_key()
         top, offset = self.view.scroll_anchor()
         anchor = self.model.keys_in([top.row()]) if top.isValid() else []
         scroll = self.view.verticalScrollBar().value()
-        if not self.model.reload():
+        if not load():
             return
         if selected is not None:
             self.view.select_row(self.model.row_of(selected))
         row = self.model.row_of(anchor[0]) if anchor else -1
         self.view.restore_scroll(row, offset, scroll)
-
-    def schedule_reload(self, *_args: object) -> None:
-        """The store changed (a poll finished, an entry was marked): reload shortly, once."""
-        self._reload_timer.start()
 
     def set_entries(self, _entries: object = None) -> None:
         """The controller's list of recent entries arrived: the store changed."""
@@ -293,6 +337,8 @@ class KeyPointsWindow(QWidget):
     def set_read(self, keys: Sequence[Key], read: bool) -> None:
         changed = self.model.set_read(keys, read)
         if changed:
+            if self._loader is not None:
+                self._loader.outdate()  # read before this mark was stored; a reload follows it
             emit(self.mark_read_requested, changed, read)
 
     def toggle_read_current(self) -> None:
@@ -302,6 +348,8 @@ class KeyPointsWindow(QWidget):
             self.set_read([key], not bool(index.data(READ_ROLE)))
 
     def mark_all_read(self) -> None:
+        if self._loader is not None:
+            self._loader.outdate()
         self.model.set_read(self.model.unread_keys(), True)
         emit(self.mark_all_read_requested)
         self._update_empty()
@@ -378,6 +426,9 @@ class KeyPointsWindow(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if self._dirty:
+            self._dirty = False
+            self._refresh()
         self.tick()
         self._tick.start()
         self._arm_seen()
@@ -468,7 +519,16 @@ class KeyPointsWindow(QWidget):
         self._fill_sources()
         self._update_empty()
         self._arm_seen()
-        QTimer.singleShot(0, self.model.build_search_text)
+        if not self._hay_pending:
+            self._hay_pending = True
+            QTimer.singleShot(0, self._build_search_text)
+
+    def _build_search_text(self) -> None:
+        """Search text for every entry, a few milliseconds at a time."""
+        if self.model.build_search_text(SEARCH_TEXT_SLICE_S):
+            self._hay_pending = False
+        else:
+            QTimer.singleShot(0, self._build_search_text)
 
     def _update_empty(self) -> None:
         has_rows = self.model.rowCount() > 0
