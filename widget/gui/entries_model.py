@@ -203,11 +203,13 @@ def _row_of(rec: Rec) -> tuple[Any, ...]:
     )
 
 
-def prepare_recs(rows: Sequence[Sequence[Any]], shown: Sequence[Rec]) -> Loaded:
+def prepare_recs(
+    rows: Sequence[Sequence[Any]], shown: Sequence[Rec], *, search_text: bool = False
+) -> Loaded:
     """Match rows read from the store against the entries ``shown`` now. Unchanged entries
-    keep their object (parsed key points, search text and measured height are reused); new and
-    edited ones get their search text built here. Pure Python, no Qt: it runs on the worker, so
-    the GUI thread only regroups."""
+    keep their object (parsed key points, search text and measured height are reused); with
+    ``search_text``, new and edited ones get their search text built here. Pure Python, no Qt:
+    the loader runs it on the worker (with ``search_text``), so the GUI thread only regroups."""
     known = {r.key: r for r in shown}
     changed = len(rows) != len(shown)
     recs: list[Rec] = []
@@ -219,7 +221,8 @@ def prepare_recs(rows: Sequence[Sequence[Any]], shown: Sequence[Rec]) -> Loaded:
             if not changed and shown[i] is not old:
                 changed = True
         else:
-            _ = rec.hay
+            if search_text:
+                _ = rec.hay
             changed = True
         recs.append(rec)
     return Loaded(recs, changed)

@@ -39,7 +39,7 @@ class StoreLoader(QObject):
 
         def job() -> None:
             rows = store.entry_rows() if store is not None else []
-            emit(self._done, (generation, prepare_recs(rows, shown)))
+            emit(self._done, (generation, prepare_recs(rows, shown, search_text=True)))
 
         self.pending = True
         self._submit("loading the key points", job)
