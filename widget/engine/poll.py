@@ -231,7 +231,8 @@ class Engine:
         """Fetch and parse on up to MAX_PARALLEL threads; yield outcomes as they complete.
         Once ``stop`` is set (the caller cancelled, or stopped early on an exception or Ctrl-C)
         the poll returns at once: sources still running are yielded as cancelled, and their
-        requests end on their own (at the latest at the HTTP deadline) and write nothing."""
+        requests are aborted (or, on a reused connection, end at the HTTP deadline) and write
+        nothing."""
         failed: list[tuple[Source, FetchState, Outcome]] = []
         pool = DaemonThreadPool(min(MAX_PARALLEL, len(due)), name="poll")
         futures: dict[Future[Outcome], tuple[Source, FetchState]] = {}
@@ -255,11 +256,14 @@ class Engine:
                 for future in done:
                     source, state = futures[future]
                     yield source, state, Outcome() if future.cancelled() else future.result()
-            for future in pending:  # cancelled: not waited for
+            if pending:  # cancelled: requests waiting on the network end now, unwaited for
+                self._http.abort(stop)
+            for future in pending:
                 source, state = futures[future]
                 yield source, state, Outcome()
         except BaseException:
             stop.set()
+            self._http.abort(stop)
             pool.shutdown(wait=False)
             raise
         pool.shutdown(wait=not stop.is_set())
