@@ -27,7 +27,7 @@ from widget.gui.controller import Controller, NotifiedLedger
 from widget.gui.dispatch import Dispatcher
 from widget.gui.favicons import Favicons
 from widget.gui.icons import app_icon
-from widget.gui.memory import forget_source_lines, limit_arenas, trim
+from widget.gui.memory import forget_source_lines, trim
 from widget.gui.settings_link import connect_settings_lazily
 from widget.gui.signals import emit
 from widget.gui.single_instance import SingleInstance, server_name
@@ -256,7 +256,6 @@ def run_app(
     args = list(argv)
     demo = demo or "--demo" in args
     verbose = "--verbose" in args or "-v" in args
-    limit_arenas()  # before Qt or the worker start any thread
     integrate_at_startup()  # Windows: the AppUserModelID, before any window or toast
     existing = QApplication.instance()
     qt = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
