@@ -14,36 +14,31 @@ Display rows, newest first:
 
 from __future__ import annotations
 
-import enum
-import json
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from widget.core.text import safe_url
+from widget.gui.entry_rows import (
+    Key,
+    Loaded,
+    Rec,
+    Row,
+    RowKind,
+    Show,
+    ViewState,
+    group_rows,
+    newest_of_pages,
+    prepare_recs,
+    rec_row,
+)
 from widget.gui.signals import emit
 from widget.storage.rows import utc_text
 
-LIVE_GROUP_SHOWN = 5  # a live page's group shows this many updates until expanded
-Key = tuple[str, str]  # (source_id, entry_id)
 AnyIndex = QModelIndex | QPersistentModelIndex
-
-
-class RowKind(enum.IntEnum):
-    ENTRY = 0
-    PAGE = 1
-    UPDATE = 2
-    MORE = 3
-    DIVIDER = 4
-
-
-class Show(str, enum.Enum):
-    ALL = "all"
-    UNREAD = "unread"
 
 
 _USER = int(Qt.ItemDataRole.UserRole)
@@ -68,11 +63,6 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def parse_time(text: str) -> datetime:
-    value = datetime.fromisoformat(text)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
 def relative_time(then: datetime, now: datetime) -> str:
     """A short, human time: "just now", "3 min ago", "2 h ago", "yesterday", "Mon 14:05"."""
     seconds = (now - then).total_seconds()
@@ -91,141 +81,6 @@ def relative_time(then: datetime, now: datetime) -> str:
     if local_then.year == local_now.year:
         return local_then.strftime("%d %b")
     return local_then.strftime("%d %b %Y")
-
-
-class Rec:
-    """One stored entry, as lean as the window needs it."""
-
-    __slots__ = (
-        "_hay",
-        "_points",
-        "_when",
-        "entry_id",
-        "first_seen",
-        "is_page",
-        "points_json",
-        "read",
-        "sort_text",
-        "source_id",
-        "source_name",
-        "title",
-        "url",
-    )
-
-    def __init__(self, row: Sequence[Any]) -> None:
-        (
-            self.source_id,
-            self.source_name,
-            self.entry_id,
-            self.title,
-            url,
-            self.sort_text,
-            self.points_json,
-            read,
-            is_page,
-            self.first_seen,
-        ) = row
-        self.url: str | None = url
-        self.read = bool(read)
-        self.is_page = bool(is_page)
-        self._points: tuple[str, ...] | None = None
-        self._hay: str | None = None
-        self._when: datetime | None = None
-
-    @property
-    def key(self) -> Key:
-        return (self.source_id, self.entry_id)
-
-    @property
-    def points(self) -> tuple[str, ...]:
-        if self._points is None:
-            try:
-                raw = json.loads(self.points_json)
-            except ValueError:
-                raw = []
-            # A key point that only repeats the title (an entry with no body) is left out.
-            title = " ".join(self.title.split()).casefold()
-            texts = (str(p) for p in raw) if isinstance(raw, list) else ()
-            self._points = tuple(
-                p for p in texts if p.strip() and " ".join(p.split()).casefold() != title
-            )
-        return self._points
-
-    @property
-    def hay(self) -> str:
-        """Title and key points, casefolded: what search looks in."""
-        if self._hay is None:
-            self._hay = "\n".join((self.title, *self.points)).casefold()
-        return self._hay
-
-    @property
-    def when(self) -> datetime:
-        if self._when is None:
-            self._when = parse_time(self.sort_text)
-        return self._when
-
-    def same_as(self, other: Rec) -> bool:
-        return (
-            self.key == other.key
-            and self.read == other.read
-            and self.title == other.title
-            and self.url == other.url
-            and self.sort_text == other.sort_text
-            and self.points_json == other.points_json
-            and self.source_name == other.source_name
-        )
-
-
-Row = tuple[RowKind, Rec | None, int]  # kind, entry, MORE: folded count
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """The store's entries, ready to show: ``recs`` newest first, ``changed`` when they differ
-    from the entries they were matched against."""
-
-    recs: list[Rec]
-    changed: bool
-
-
-def _row_of(rec: Rec) -> tuple[Any, ...]:
-    return (
-        rec.source_id,
-        rec.source_name,
-        rec.entry_id,
-        rec.title,
-        rec.url,
-        rec.sort_text,
-        rec.points_json,
-        rec.read,
-        rec.is_page,
-        rec.first_seen,
-    )
-
-
-def prepare_recs(
-    rows: Sequence[Sequence[Any]], shown: Sequence[Rec], *, search_text: bool = False
-) -> Loaded:
-    """Match rows read from the store against the entries ``shown`` now. Unchanged entries
-    keep their object (parsed key points, search text and measured height are reused); with
-    ``search_text``, new and edited ones get their search text built here. Pure Python, no Qt:
-    the loader runs it on the worker (with ``search_text``), so the GUI thread only regroups."""
-    known = {r.key: r for r in shown}
-    changed = len(rows) != len(shown)
-    recs: list[Rec] = []
-    for i, row in enumerate(rows):
-        rec = Rec(row)
-        old = known.get(rec.key)
-        if old is not None and old.same_as(rec):
-            rec = old
-            if not changed and shown[i] is not old:
-                changed = True
-        else:
-            if search_text:
-                _ = rec.hay
-            changed = True
-        recs.append(rec)
-    return Loaded(recs, changed)
 
 
 class EntriesModel(QAbstractListModel):
@@ -279,7 +134,7 @@ class EntriesModel(QAbstractListModel):
         return list(self._recs)
 
     def set_recs(self, recs: list[Rec]) -> bool:
-        return self.apply(prepare_recs([_row_of(r) for r in recs], list(self._recs)))
+        return self.apply(prepare_recs([rec_row(r) for r in recs], list(self._recs)))
 
     def apply(self, loaded: Loaded) -> bool:
         """Show what ``prepare`` made of the store; True when anything the window shows
@@ -289,13 +144,13 @@ class EntriesModel(QAbstractListModel):
             return False
         self._recs = loaded.recs
         self._hay_done = 0
-        pages = {r.source_id for r in self._recs if r.is_page}
-        self._page_newest = {}
-        if pages:
-            for rec in self._recs:  # newest first: the first of each live page is its newest
-                if rec.source_id in pages:
-                    self._page_newest.setdefault(rec.source_id, rec)
-        self._rebuild()
+        grouped = loaded.grouped
+        if grouped is not None and grouped.state == self.view_state():
+            self._page_newest = grouped.page_newest
+            self._rebuild(grouped.rows)  # grouped on the worker for the filters still in place
+        else:
+            self._page_newest = newest_of_pages(self._recs)
+            self._rebuild()
         return True
 
     def build_search_text(self, budget_s: float | None = None) -> bool:
@@ -388,63 +243,19 @@ class EntriesModel(QAbstractListModel):
         return [r.key for r in self._recs if not r.read]
 
     # --- grouping ---
-    def _passes(self, rec: Rec) -> bool:
-        if self._source_id is not None and rec.source_id != self._source_id:
-            return False
-        if self._show is Show.UNREAD and rec.read:
-            return False
-        return not self._needle or self._needle in rec.hay
-
-    def _rebuild(self) -> None:
+    def _rebuild(self, rows: list[Row] | None = None) -> None:
         self.beginResetModel()
-        self._rows = self._group()
+        self._rows = self._group() if rows is None else rows
         self.endResetModel()
 
+    def view_state(self) -> ViewState:
+        """The filters and folds that the rows depend on, besides the entries."""
+        return ViewState(
+            self._source_id, self._show, self._needle, frozenset(self._expanded), self._last_looked
+        )
+
     def _group(self) -> list[Row]:
-        rows: list[Row] = []
-        pages: dict[str, Rec] = {r.source_id: r for r in self._recs if r.is_page}
-        members: dict[str, list[Rec]] = {}
-        if pages:
-            for rec in self._recs:
-                if rec.source_id in pages and not rec.is_page and self._passes(rec):
-                    members.setdefault(rec.source_id, []).append(rec)
-        done: set[str] = set()
-        divider_at: int | None = None
-        seen_new = False
-        looked = self._last_looked
-        for rec in self._recs:
-            sid = rec.source_id
-            if sid in pages:
-                if sid in done:
-                    continue
-                page = pages[sid]
-                updates = members.get(sid, [])
-                if not updates and not self._passes(page):
-                    continue
-                done.add(sid)
-                group = [(RowKind.PAGE, page, 0)]
-                shown = updates if sid in self._expanded else updates[:LIVE_GROUP_SHOWN]
-                group.extend((RowKind.UPDATE, u, 0) for u in shown)
-                if len(updates) > LIVE_GROUP_SHOWN:
-                    folded = 0 if sid in self._expanded else len(updates) - LIVE_GROUP_SHOWN
-                    group.append((RowKind.MORE, page, folded))
-                is_new = (
-                    looked is not None
-                    and max([u.first_seen for u in updates] + [page.first_seen]) > looked
-                )
-            else:
-                if not self._passes(rec):
-                    continue
-                group = [(RowKind.ENTRY, rec, 0)]
-                is_new = looked is not None and rec.first_seen > looked
-            if is_new and divider_at is None:
-                seen_new = True
-            elif not is_new and seen_new and divider_at is None:
-                divider_at = len(rows)
-            rows.extend(group)
-        if divider_at is not None:
-            rows.insert(divider_at, (RowKind.DIVIDER, None, 0))
-        return rows
+        return group_rows(self._recs, self.view_state())
 
     # --- Qt model interface ---
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
@@ -531,3 +342,24 @@ class EntriesModel(QAbstractListModel):
         """(source id, name) of the stored entries, by name."""
         names = {r.source_id: r.source_name for r in self._recs}
         return sorted(names.items(), key=lambda kv: kv[1].casefold())
+
+
+__all__ = [
+    "COUNT_ROLE",
+    "KEY_ROLE",
+    "KIND_ROLE",
+    "POINTS_ROLE",
+    "READ_ROLE",
+    "SOURCE_NAME_ROLE",
+    "SOURCE_ROLE",
+    "TIME_TEXT_ROLE",
+    "URL_ROLE",
+    "EntriesModel",
+    "Key",
+    "Loaded",
+    "Rec",
+    "RowKind",
+    "RowSource",
+    "Show",
+    "relative_time",
+]

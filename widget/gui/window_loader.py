@@ -3,7 +3,8 @@
 A poll that stores thousands of entries would otherwise stall the GUI thread while the window
 reads every row, parses key points and builds search text. The loader runs that work on the
 controller's worker (after the store writes queued before it) and hands the GUI thread a
-``Loaded`` list to show; the GUI thread only regroups. Only the latest request's result is shown:
+``Loaded`` list, already grouped for the filters in place; the GUI thread only resets the
+model (or regroups, when the filters changed meanwhile). Only the latest request's result is shown:
 a newer request, a synchronous reload or a read mark made meanwhile outdates earlier ones.
 """
 
@@ -13,7 +14,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from widget.gui.entries_model import EntriesModel, Loaded, prepare_recs
+from widget.gui.entries_model import EntriesModel
+from widget.gui.entry_rows import Loaded, grouped, prepare_recs
 from widget.gui.signals import emit
 
 Submit = Callable[[str, Callable[[], None]], None]  # (what, job): run ``job`` on the worker
@@ -36,10 +38,12 @@ class StoreLoader(QObject):
         self._generation += 1
         generation, store = self._generation, self._model.store
         shown = self._model.shown_recs()  # a snapshot: the worker never reads the live list
+        state = self._model.view_state()
 
         def job() -> None:
             rows = store.entry_rows() if store is not None else []
-            emit(self._done, (generation, prepare_recs(rows, shown, search_text=True)))
+            loaded = prepare_recs(rows, shown, search_text=True)
+            emit(self._done, (generation, grouped(loaded, state)))
 
         self.pending = True
         self._submit("loading the key points", job)

@@ -1,0 +1,272 @@
+"""The key-points window's rows without Qt: lean entry records, matching rows read from the store
+against those shown, and grouping them for display. Pure Python, so the loader can run it on the
+worker thread and hand the GUI thread rows ready to show.
+
+Display rows, newest first:
+- ``ENTRY``: a feed entry (title, source, time, key points as bullets);
+- ``PAGE``: a live page's own entry, heading its group with the page-level key points;
+- ``UPDATE``: a live page's update, inside that page's group;
+- ``MORE``: "N earlier updates" at the end of a long live-page group (activating it expands);
+- ``DIVIDER``: "new since you last looked", between the new groups and the older ones.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+LIVE_GROUP_SHOWN = 5  # a live page's group shows this many updates until expanded
+Key = tuple[str, str]  # (source_id, entry_id)
+
+
+class RowKind(enum.IntEnum):
+    ENTRY = 0
+    PAGE = 1
+    UPDATE = 2
+    MORE = 3
+    DIVIDER = 4
+
+
+class Show(str, enum.Enum):
+    ALL = "all"
+    UNREAD = "unread"
+
+
+def parse_time(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+class Rec:
+    """One stored entry, as lean as the window needs it."""
+
+    __slots__ = (
+        "_hay",
+        "_points",
+        "_when",
+        "entry_id",
+        "first_seen",
+        "is_page",
+        "points_json",
+        "read",
+        "sort_text",
+        "source_id",
+        "source_name",
+        "title",
+        "url",
+    )
+
+    def __init__(self, row: Sequence[Any]) -> None:
+        (
+            self.source_id,
+            self.source_name,
+            self.entry_id,
+            self.title,
+            url,
+            self.sort_text,
+            self.points_json,
+            read,
+            is_page,
+            self.first_seen,
+        ) = row
+        self.url: str | None = url
+        self.read = bool(read)
+        self.is_page = bool(is_page)
+        self._points: tuple[str, ...] | None = None
+        self._hay: str | None = None
+        self._when: datetime | None = None
+
+    @property
+    def key(self) -> Key:
+        return (self.source_id, self.entry_id)
+
+    @property
+    def points(self) -> tuple[str, ...]:
+        if self._points is None:
+            try:
+                raw = json.loads(self.points_json)
+            except ValueError:
+                raw = []
+            # A key point that only repeats the title (an entry with no body) is left out.
+            title = " ".join(self.title.split()).casefold()
+            texts = (str(p) for p in raw) if isinstance(raw, list) else ()
+            self._points = tuple(
+                p for p in texts if p.strip() and " ".join(p.split()).casefold() != title
+            )
+        return self._points
+
+    @property
+    def hay(self) -> str:
+        """Title and key points, casefolded: what search looks in."""
+        if self._hay is None:
+            self._hay = "\n".join((self.title, *self.points)).casefold()
+        return self._hay
+
+    @property
+    def when(self) -> datetime:
+        if self._when is None:
+            self._when = parse_time(self.sort_text)
+        return self._when
+
+    def same_as(self, other: Rec) -> bool:
+        return (
+            self.key == other.key
+            and self.read == other.read
+            and self.title == other.title
+            and self.url == other.url
+            and self.sort_text == other.sort_text
+            and self.points_json == other.points_json
+            and self.source_name == other.source_name
+        )
+
+
+Row = tuple[RowKind, Rec | None, int]  # kind, entry, MORE: folded count
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The store's entries, ready to show: ``recs`` newest first, ``changed`` when they differ
+    from the entries they were matched against."""
+
+    recs: list[Rec]
+    changed: bool
+    grouped: Grouped | None = None  # rows made ahead of time (on the worker)
+
+
+def rec_row(rec: Rec) -> tuple[Any, ...]:
+    return (
+        rec.source_id,
+        rec.source_name,
+        rec.entry_id,
+        rec.title,
+        rec.url,
+        rec.sort_text,
+        rec.points_json,
+        rec.read,
+        rec.is_page,
+        rec.first_seen,
+    )
+
+
+def prepare_recs(
+    rows: Sequence[Sequence[Any]], shown: Sequence[Rec], *, search_text: bool = False
+) -> Loaded:
+    """Match rows read from the store against the entries ``shown`` now. Unchanged entries
+    keep their object (parsed key points, search text and measured height are reused); with
+    ``search_text``, new and edited ones get their search text built here. Pure Python, no Qt:
+    the loader runs it on the worker (with ``search_text``), so the GUI thread only regroups."""
+    known = {r.key: r for r in shown}
+    changed = len(rows) != len(shown)
+    recs: list[Rec] = []
+    for i, row in enumerate(rows):
+        rec = Rec(row)
+        old = known.get(rec.key)
+        if old is not None and old.same_as(rec):
+            rec = old
+            if not changed and shown[i] is not old:
+                changed = True
+        else:
+            if search_text:
+                _ = rec.hay
+            changed = True
+        recs.append(rec)
+    return Loaded(recs, changed)
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """What the rows depend on besides the entries: filters, folds, the last look."""
+
+    source_id: str | None
+    show: Show
+    needle: str  # casefolded search text, "" for none
+    expanded: frozenset[str]  # live pages shown with all their updates
+    last_looked: str | None  # ISO UTC text, compared with first-seen text
+
+
+@dataclass(frozen=True)
+class Grouped:
+    """Rows grouped ahead of time for ``state``."""
+
+    state: ViewState
+    rows: list[Row]
+    page_newest: dict[str, Rec]
+
+
+def newest_of_pages(recs: Sequence[Rec]) -> dict[str, Rec]:
+    """A live page's source id → its newest entry (``recs`` newest first)."""
+    pages = {r.source_id for r in recs if r.is_page}
+    newest: dict[str, Rec] = {}
+    if pages:
+        for rec in recs:
+            if rec.source_id in pages:
+                newest.setdefault(rec.source_id, rec)
+    return newest
+
+
+def passes(rec: Rec, state: ViewState) -> bool:
+    if state.source_id is not None and rec.source_id != state.source_id:
+        return False
+    if state.show is Show.UNREAD and rec.read:
+        return False
+    return not state.needle or state.needle in rec.hay
+
+
+def group_rows(recs: Sequence[Rec], state: ViewState) -> list[Row]:
+    """Display rows for ``recs`` (newest first) under ``state``."""
+    rows: list[Row] = []
+    pages: dict[str, Rec] = {r.source_id: r for r in recs if r.is_page}
+    members: dict[str, list[Rec]] = {}
+    if pages:
+        for rec in recs:
+            if rec.source_id in pages and not rec.is_page and passes(rec, state):
+                members.setdefault(rec.source_id, []).append(rec)
+    done: set[str] = set()
+    divider_at: int | None = None
+    seen_new = False
+    looked = state.last_looked
+    for rec in recs:
+        sid = rec.source_id
+        if sid in pages:
+            if sid in done:
+                continue
+            page = pages[sid]
+            updates = members.get(sid, [])
+            if not updates and not passes(page, state):
+                continue
+            done.add(sid)
+            group = [(RowKind.PAGE, page, 0)]
+            shown = updates if sid in state.expanded else updates[:LIVE_GROUP_SHOWN]
+            group.extend((RowKind.UPDATE, u, 0) for u in shown)
+            if len(updates) > LIVE_GROUP_SHOWN:
+                folded = 0 if sid in state.expanded else len(updates) - LIVE_GROUP_SHOWN
+                group.append((RowKind.MORE, page, folded))
+            is_new = (
+                looked is not None
+                and max([u.first_seen for u in updates] + [page.first_seen]) > looked
+            )
+        else:
+            if not passes(rec, state):
+                continue
+            group = [(RowKind.ENTRY, rec, 0)]
+            is_new = looked is not None and rec.first_seen > looked
+        if is_new and divider_at is None:
+            seen_new = True
+        elif not is_new and seen_new and divider_at is None:
+            divider_at = len(rows)
+        rows.extend(group)
+    if divider_at is not None:
+        rows.insert(divider_at, (RowKind.DIVIDER, None, 0))
+    return rows
+
+
+def grouped(loaded: Loaded, state: ViewState) -> Loaded:
+    """``loaded`` with its rows grouped for ``state`` ahead of time (when anything changed)."""
+    if not loaded.changed:
+        return loaded
+    rows = group_rows(loaded.recs, state)
+    return Loaded(loaded.recs, True, Grouped(state, rows, newest_of_pages(loaded.recs)))
