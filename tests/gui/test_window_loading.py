@@ -160,3 +160,21 @@ def test_a_read_mark_made_while_the_store_is_being_read_is_not_undone(
     qtbot.waitUntil(lambda: window.model.row_of((HARBOUR.id, "fresh-1")) >= 0)
     rec = window.model.row_at(window.model.row_of(key))[1]
     assert rec is not None and rec.read
+
+
+def test_a_search_typed_while_the_store_is_being_read_still_filters_the_new_rows(
+    qtbot: QtBot, rig: Rig, reader: Database, settings: QSettings
+) -> None:
+    worker = HeldJobs()
+    window = KeyPointsWindow(reader, settings=settings, clock=clock, submit=worker)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    store_news(rig.db, "ferry-news", "other-news")
+    window.set_entries()
+    qtbot.waitUntil(lambda: bool(worker.jobs))
+    qtbot.keyClicks(window.search, "FERRY")  # the read under way grouped for no search
+    worker.run_all()
+    qtbot.waitUntil(lambda: window.model.row_of((HARBOUR.id, "ferry-news")) >= 0)
+    shown = [window.model.index(r).data() for r in range(window.model.rowCount())]
+    assert shown == ["Breaking item ferry-news", "Ferry timetable changes from Monday"]
