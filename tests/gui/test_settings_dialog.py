@@ -25,7 +25,7 @@ from tests.support.server import LoopbackServer
 from tests.support.session import SessionBus, private_session_bus, unlocked_keyring
 from widget import APP_ID
 from widget.autostart import set_enabled
-from widget.core.models import AuthKind, Settings, Source, SourceKind
+from widget.core.models import AuthKind, Entry, Settings, Source, SourceKind
 from widget.gui.controller import Controller
 from widget.gui.dispatch import Dispatcher
 from widget.gui.settings_dialog import SettingsDialog
@@ -645,7 +645,14 @@ def test_applied_changes_take_effect_without_a_restart(
         assert dialog.sources_tab.editor is not None
         dialog.sources_tab.editor.reject()
         dialog.sources_tab.remove_button.click()
-        with qtbot.waitSignal(controller.recent_changed, timeout=WAIT):
+
+        def without_harbour(entries: list[Entry]) -> bool:
+            return all(e.source_id != a.id for e in entries)
+
+        # (the earlier poll's own recent list may still be on its way: wait for the one after)
+        with qtbot.waitSignal(
+            controller.recent_changed, timeout=WAIT, check_params_cb=without_harbour
+        ):
             dialog.ok_button.click()  # entries of the removed source go, on the worker
         assert rig.db.entries(source_id=a.id) == []
     finally:
