@@ -76,10 +76,12 @@ class Engine:
         parse_workers: int | None = None,
         process_threshold: int = PROCESS_THRESHOLD,
         process_min_bytes: int = PROCESS_MIN_BYTES,
+        fetch_threads: int = MAX_PARALLEL,
     ) -> None:
         """``parse_workers``: worker processes for a poll with at least ``process_threshold``
         changed bodies of ``process_min_bytes`` in all (None: up to two, by the CPU count;
-        0: always parse in-thread)."""
+        0: always parse in-thread). ``fetch_threads``: sources fetched at once (the tray app uses
+        fewer, so that its GUI thread waits less for the interpreter lock)."""
         self._config = config
         self._db = db
         self._clock: Clock = clock or _utc_now
@@ -87,6 +89,7 @@ class Engine:
         self._parse_workers = parse_workers
         self._process_threshold = process_threshold
         self._process_min_bytes = process_min_bytes
+        self._fetch_threads = max(1, fetch_threads)
         self._recorder = Recorder(config, db, self._clock, rng or random.Random())
         self.last_poll_parsed_in_processes = 0  # bodies worker processes parsed in the last poll
         if http is None:
@@ -228,13 +231,13 @@ class Engine:
     def _run_workers(
         self, due: list[tuple[Source, FetchState]], stop: threading.Event, parser: Parser
     ) -> Generator[tuple[Source, FetchState, Outcome], None, None]:
-        """Fetch and parse on up to MAX_PARALLEL threads; yield outcomes as they complete.
+        """Fetch and parse on up to ``fetch_threads`` threads; yield outcomes as they complete.
         Once ``stop`` is set (the caller cancelled, or stopped early on an exception or Ctrl-C)
         the poll returns at once: sources still running are yielded as cancelled, and their
         requests are aborted (or, on a reused connection, end at the HTTP deadline) and write
         nothing."""
         failed: list[tuple[Source, FetchState, Outcome]] = []
-        pool = DaemonThreadPool(min(MAX_PARALLEL, len(due)), name="poll")
+        pool = DaemonThreadPool(min(self._fetch_threads, len(due)), name="poll")
         futures: dict[Future[Outcome], tuple[Source, FetchState]] = {}
         try:
             for source, state in due:
