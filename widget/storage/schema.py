@@ -133,9 +133,15 @@ def corrupt_error(path: Path, reason: object) -> StorageError:
 def check_file(conn: sqlite3.Connection, path: Path) -> None:
     """Refuse a file that is not an intact Live Updates database (raises sqlite3 errors for a
     file that is not SQLite at all)."""
-    app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
-    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    tables = conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+    # One read transaction, so another process creating the schema right now is seen either
+    # before or after its commit, never half-way (no id yet, but tables already).
+    conn.execute("BEGIN")
+    try:
+        app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        tables = conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+    finally:
+        conn.execute("COMMIT")
     if app_id not in (0, APPLICATION_ID) or (app_id == 0 and (version or tables)):
         raise corrupt_error(path, "it is an SQLite database of another application")
     if version > SCHEMA_VERSION:
