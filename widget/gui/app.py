@@ -418,7 +418,7 @@ def _build_window(
         lambda: ctl.run_in_worker("marking all read", db.mark_all_read, refresh_lists=True)
     )
     win.mute_requested.connect(mute)
-    win.retry_requested.connect(lambda _ids: ctl.refresh_now())
+    win.retry_requested.connect(ctl.check_sources)  # only the failing sources
     return win
 
 

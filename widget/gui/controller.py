@@ -433,6 +433,16 @@ class Controller(QObject):
         """Check every enabled source now (even while paused: the user asked)."""
         self._request(force=True)
 
+    def check_sources(self, source_ids: Iterable[str]) -> None:
+        """Check only these sources now (Check now in the settings, Retry in the window), even
+        while paused; sources under Retry-After stay deferred. No ids: nothing to do."""
+        ids = tuple(dict.fromkeys(source_ids))
+        if not ids:
+            return
+        self._timer.stop()
+        self._queued = True
+        self._loop.submit(_Poll(force=True, away=self._take_away(), only=ids))
+
     def set_paused(self, paused: bool) -> None:
         self.paused = paused
         if paused:

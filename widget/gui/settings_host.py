@@ -98,7 +98,7 @@ class SettingsHost(QObject):
             )
             dialog.applied.connect(self._applied)
             dialog.sources_removed.connect(self._removed)
-            dialog.check_requested.connect(lambda _ids: self.controller.refresh_now())
+            dialog.check_requested.connect(self.controller.check_sources)
             dialog.test_notification_requested.connect(self._test)
             self.dialog = dialog
         return self.dialog
@@ -127,10 +127,19 @@ class SettingsHost(QObject):
 
     # --- applying ---
     def _applied(self, config: Config) -> None:
-        """Takes effect now: notification settings at once; the worker polls what is due
-        (new sources are due at once) and schedules from the new intervals."""
+        """Takes effect now: notification settings at once; the worker takes a new proxy or
+        download limit into use, polls what is due (new sources are due at once) and schedules
+        from the new intervals."""
         self.dispatcher.settings = config.settings
         self.dispatcher.source_notify = {s.id: s.notify for s in config.sources}
+        engine, settings = self.engine, config.settings
+
+        def use_http_settings() -> None:  # a new proxy or download limit, between polls
+            engine.apply_settings(settings)
+
+        self.controller.run_in_worker(
+            "applying the proxy and download-size settings", use_http_settings
+        )
         if not self.controller.paused:
             self.controller.set_paused(False)  # asks the worker for a due-only poll
         log.info("settings applied; the worker reschedules")
