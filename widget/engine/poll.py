@@ -22,6 +22,7 @@ from widget.core.models import (
     FetchState,
     PollResult,
     PollStatus,
+    Settings,
     Source,
     SourceResult,
     SourceStatus,
@@ -92,16 +93,18 @@ class Engine:
         self._fetch_threads = max(1, fetch_threads)
         self._recorder = Recorder(config, db, self._clock, rng or random.Random())
         self.last_poll_parsed_in_processes = 0  # bodies worker processes parsed in the last poll
+        self._http_settings: tuple[str | None, int] | None = None
         if http is None:
             settings = config.load().settings
             deadline = _deadline_from_env()
             http = HttpClient(
                 connect_timeout=min(10.0, deadline),
                 deadline=deadline,
-                max_bytes=max(1, settings.max_response_mb) * 1024 * 1024,
+                max_bytes=_max_bytes(settings),
                 proxy=settings.proxy,
             )
             self._owns_http = True
+            self._http_settings = (settings.proxy, _max_bytes(settings))
         else:
             self._owns_http = False
         self._http = http
@@ -109,6 +112,19 @@ class Engine:
     @property
     def http(self) -> HttpClient:
         return self._http
+
+    def apply_settings(self, settings: Settings) -> bool:
+        """Take a changed proxy or response-size cap into use without a restart (the client is
+        rebuilt; call it on the polling thread, between polls). Only for a client this engine
+        built. True when the client changed; an unusable proxy raises ConfigError and the
+        current client stays."""
+        wanted = (settings.proxy, _max_bytes(settings))
+        if not self._owns_http or wanted == self._http_settings:
+            return False
+        self._http.reconfigure(proxy=wanted[0], max_bytes=wanted[1])
+        self._http_settings = wanted
+        log.info("HTTP settings changed: proxy and response-size cap now in use")
+        return True
 
     def close(self) -> None:
         """Close the HTTP client if this engine built it (the database belongs to the caller)."""
@@ -288,6 +304,10 @@ class Engine:
     def probe(self, url: str, credentials: Credentials | None = None) -> Probe:
         """Fetch once, detect the kind (autodiscovery included). Raises SourceError."""
         return probe_url(self._http, url, credentials)
+
+
+def _max_bytes(settings: Settings) -> int:
+    return max(1, settings.max_response_mb) * 1024 * 1024
 
 
 def _deferred_message(until: datetime, now: datetime) -> str:

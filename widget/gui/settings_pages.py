@@ -179,7 +179,7 @@ class GeneralPage(QWidget):
         row.addWidget(self.proxy_edit, 1)
         pl.addLayout(row)
         pl.addWidget(self.errors["proxy"])
-        note = QLabel("A proxy change takes effect the next time Live Updates starts.")
+        note = QLabel("A proxy change is used from the next check on, without a restart.")
         note.setEnabled(False)  # drawn as a quiet hint
         pl.addWidget(note)
         layout = QVBoxLayout(self)

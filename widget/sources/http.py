@@ -244,20 +244,26 @@ class HttpClient:
         self._lock = threading.Lock()
         self._closed = False
         self._inflight = InFlight()
+        self._user_agent = user_agent
+        self._max_connections = max_connections
+        self._client = self._new_client(proxy)
+
+    def _new_client(self, proxy: str | None) -> httpx.Client:
         try:
-            self._client = httpx.Client(
+            return httpx.Client(
                 http1=True,
                 http2=False,
                 follow_redirects=False,
                 cookies=CookieJar(policy=_NoCookies()),
                 headers={
-                    "User-Agent": user_agent,
+                    "User-Agent": self._user_agent,
                     "Accept": ACCEPT,
                     "Accept-Encoding": "gzip, deflate",
                 },
-                timeout=httpx.Timeout(deadline, connect=self._connect_timeout),
+                timeout=httpx.Timeout(self._deadline, connect=self._connect_timeout),
                 limits=httpx.Limits(
-                    max_connections=max_connections, max_keepalive_connections=max_connections
+                    max_connections=self._max_connections,
+                    max_keepalive_connections=self._max_connections,
                 ),
                 proxy=proxy or None,
                 trust_env=not proxy,  # no proxy configured: the system's (environment) proxy
@@ -270,6 +276,20 @@ class HttpClient:
             raise ConfigError(
                 "the proxy setting is not a usable proxy URL (use http://host:port)"
             ) from exc
+
+    def reconfigure(self, *, proxy: str | None, max_bytes: int) -> None:
+        """Use a new proxy (None: the system's) and response-size cap from the next request on,
+        without a restart. Call it between polls: a request still running on the old
+        connections fails as a network error. An unusable proxy raises ConfigError and
+        changes nothing."""
+        client = self._new_client(proxy)
+        with self._lock:
+            if self._closed:
+                client.close()
+                raise FetchError("the HTTP client is closed")
+            old, self._client = self._client, client
+            self._max_bytes = max_bytes
+        old.close()
 
     def close(self) -> None:
         with self._lock:
