@@ -123,6 +123,7 @@ def import_feeds(
             url=feed.xml_url.strip(),
             kind=feed.kind,
             folder=feed.folder,
+            html_url=feed.html_url,
         )
         added.append(source)
         current = Config(settings=current.settings, sources=(*current.sources, source))
@@ -274,7 +275,8 @@ def _emit(tree: dict[str, object], lines: list[str], depth: int, html: Mapping[s
                 f"type={quoteattr(_type_of(value.kind))}",
                 f"xmlUrl={quoteattr(value.url)}",
             ]
-            page = html.get(value.id) or (value.url if value.kind is SourceKind.LIVE_PAGE else None)
+            page = html.get(value.id) or value.html_url
+            page = page or (value.url if value.kind is SourceKind.LIVE_PAGE else None)
             if page:
                 attrs.append(f"htmlUrl={quoteattr(page)}")
             lines.append(f"{pad}<outline {' '.join(attrs)}/>")

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
+from widget.core.errors import ConfigError
 from widget.core.models import AuthKind, Config, Source, SourceKind
 from widget.opml import OpmlError, export_opml, import_feeds, parse_opml
+from widget.storage.config import ConfigStore
 
 # A realistic reader export: OPML 1.0, two folder levels, a feed at top level, a repeated feed,
 # an outline without xmlUrl, odd attribute case and an entity-escaped title.
@@ -125,6 +129,31 @@ def test_export_then_import_round_trips_names_urls_and_folders() -> None:
     )
     again = import_feeds(config, back)
     assert again.added == () and again.duplicates == len(config.sources)
+
+
+def test_a_site_address_from_an_import_is_kept_and_exported_again(tmp_path: Path) -> None:
+    imported = import_feeds(Config(), parse_opml(NESTED))
+    store = ConfigStore(tmp_path / "config.json")
+    store.save(imported.config)
+    config = store.load()  # kept in the config file, not only in memory
+    harbour = next(s for s in config.sources if s.name == "Harbour Town Bulletin")
+    assert harbour.html_url == "https://bulletin.example.org/"
+    data = export_opml(config)
+    assert data.count(b"htmlUrl=") == 1
+    assert (
+        b'xmlUrl="https://bulletin.example.org/feed.xml" htmlUrl="https://bulletin.example.org/"'
+        in data
+    )
+
+
+def test_a_site_address_that_is_not_a_web_address_is_refused_in_the_config(
+    tmp_path: Path,
+) -> None:
+    store = ConfigStore(tmp_path / "config.json")
+    source = Source("s1", "Harbour", "https://bulletin.example.org/feed.xml", SourceKind.FEED)
+    with pytest.raises(ConfigError, match="html_url"):
+        store.save(Config(sources=(replace(source, html_url="javascript:alert(1)"),)))
+    assert not store.path.exists()
 
 
 def test_export_groups_folders_under_one_outline() -> None:

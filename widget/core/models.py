@@ -51,6 +51,7 @@ class Source:
     username: str | None = None  # for BASIC
     auth_header: str | None = None  # for HEADER, e.g. "Authorization" or "X-Api-Key"
     folder: str | None = None  # from OPML nesting
+    html_url: str | None = None  # the site's own page (OPML htmlUrl), kept for export
 
     def effective_interval_minutes(self, default: int | None = None) -> int:
         minutes = self.interval_minutes or default or self.kind.default_interval_minutes

@@ -149,6 +149,7 @@ def _source(obj: dict[str, Any], at: _Where) -> Source:
         username=_opt_str(obj, "username", at),
         auth_header=_opt_str(obj, "auth_header", at),
         folder=_opt_str(obj, "folder", at),
+        html_url=_opt_str(obj, "html_url", at),
     )
 
 
@@ -166,6 +167,8 @@ def source_problems(source: Source, others: Iterable[Source] = ()) -> dict[str, 
     url_problem = url_problem_of(source.url)
     if url_problem:
         problems["url"] = url_problem
+    if source.html_url is not None and url_problem_of(source.html_url):
+        problems["html_url"] = "must be an http(s) web address (the site's page), or null"
     if source.interval_minutes is not None and source.interval_minutes < 1:
         problems["interval_minutes"] = "must be a whole number ≥ 1"
     for key in ("include", "exclude"):
