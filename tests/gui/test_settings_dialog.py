@@ -215,6 +215,46 @@ def test_fetch_errors_are_explained_inline_and_nothing_is_added(
     assert rig.config.load().sources == ()
 
 
+def test_a_refused_sign_in_says_what_to_do(qtbot: QtBot, rig: Rig, server: LoopbackServer) -> None:
+    url = server.route("/private.xml", "sign in first", status=401, content_type="text/plain")
+    dialog = make_dialog(qtbot, rig)
+    editor = dialog.sources_tab.add_source()
+    assert not preview(qtbot, editor, url)
+    assert editor.errors["url"].text() == (
+        "Could not use this address: HTTP 401 Unauthorized. "
+        "It needs a sign-in: choose one under Sign-in."
+    )
+    editor.set_auth_kind(AuthKind.BASIC)
+    editor.username_edit.setText("reader")
+    editor.secret_edit.setText("not-the-password")
+    assert not preview(qtbot, editor, url)
+    assert (
+        editor.errors["url"]
+        .text()
+        .endswith("The server refused the sign-in: check the user name and password.")
+    )
+    assert "not-the-password" not in editor.errors["url"].text()
+
+
+def test_an_address_that_is_already_a_source_is_refused_at_the_field(
+    qtbot: QtBot, rig: Rig, server: LoopbackServer
+) -> None:
+    url = server.route("/a.xml", harbour_feed(), content_type=RSS)
+    rig.add("Harbour", url)
+    dialog = make_dialog(qtbot, rig)
+    editor = dialog.sources_tab.add_source()
+    assert preview(qtbot, editor, url)
+    message = "This address is already a source, named “Harbour”."
+    assert editor.errors["url"].text() == message  # said with the preview
+    editor.name_edit.setText("Harbour again")
+    editor.ok_button.click()
+    assert editor.isVisible() and editor.result_source is None
+    assert editor.errors["url"].text() == message
+    editor.reject()
+    dialog.ok_button.click()
+    assert [s.name for s in rig.config.load().sources] == ["Harbour"]
+
+
 def seed(rig: Rig, server: LoopbackServer) -> tuple[Source, Source, Source]:
     a = rig.add("Harbour", server.route("/a.xml", harbour_feed(), content_type=RSS))
     b = rig.add("Valley", server.route("/b.xml", harbour_feed(), content_type=RSS))

@@ -36,9 +36,12 @@ from widget.gui.settings_util import (
     error_label,
     same_origin,
     set_error,
+    sign_in_hint,
     split_words,
     stacked,
+    twin_text,
 )
+from widget.opml import url_key
 from widget.sources.http import Credentials
 from widget.storage.config import new_source_id, unique_name
 from widget.storage.config_schema import source_problems, url_problem_of
@@ -264,6 +267,9 @@ class SourceEditor(QDialog):
         self.probe = probe
         self.preview_button.setEnabled(True)
         self._show_preview(probe)
+        twin = self._twin(probe.url) or self._twin(self.url_edit.text().strip())
+        if twin is not None:  # shown at once; Add refuses it too
+            set_error(self.errors["url"], twin_text(twin))
         if not self.name_edit.text().strip():
             config_like = [s for s in self.others if not self._is_self(s)]
             self.name_edit.setText(_unique(config_like, probe.title))
@@ -273,14 +279,15 @@ class SourceEditor(QDialog):
             self._accept_after_probe = False
             self.accept()
 
-    def _on_probe_failed(self, token: int, message: str) -> None:
+    def _on_probe_failed(self, token: int, message: str, status: object = None) -> None:
         if token != self._token:
             return
         self.preview_button.setEnabled(True)
         self._accept_after_probe = False
         self._probed_text = None
         self.status_label.setText("Nothing was saved.")
-        set_error(self.errors["url"], f"Could not use this address: {message}")
+        hint = sign_in_hint(self.auth_kind) if status in (401, 403) else ""
+        set_error(self.errors["url"], f"Could not use this address: {message}{hint}")
         self.probe_done.emit(False)
 
     def _show_preview(self, probe: Probe) -> None:
@@ -298,6 +305,13 @@ class SourceEditor(QDialog):
                     QTreeWidgetItem(row, [f"• {point}"])
             self.preview_tree.addTopLevelItem(row)
         self.preview_tree.expandAll()
+
+    def _twin(self, url: str) -> Source | None:
+        """Another source with this address (case and a trailing slash aside), if any."""
+        key = url_key(url)
+        return next(
+            (s for s in self.others if not self._is_self(s) and url_key(s.url) == key), None
+        )
 
     def _is_self(self, source: Source) -> bool:
         return self.original is not None and source.id == self.original.id
@@ -344,6 +358,9 @@ class SourceEditor(QDialog):
             else:
                 message = f"The {field.replace('_', ' ')} {message}."
             shown[field if field in shown else "url"] = message
+        twin = self._twin(source.url)
+        if twin is not None and shown["url"] is None:
+            shown["url"] = twin_text(twin)
         kept = self.has_secret and self._same_auth(source)
         signs_in = source.auth is not AuthKind.NONE and not self.keyring_problem
         if signs_in and not self.secret_edit.text() and not kept:

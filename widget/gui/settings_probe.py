@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from widget.core.errors import LiveUpdatesError
+from widget.core.errors import FetchError, LiveUpdatesError
 from widget.engine import Probe
 from widget.gui.signals import emit
 
@@ -29,10 +29,12 @@ class _Task(QRunnable):
         try:
             probe = self._work()
         except LiveUpdatesError as exc:
-            emit(self._runner.failed, self._token, str(exc))
+            status = exc.status if isinstance(exc, FetchError) else None
+            emit(self._runner.failed, self._token, str(exc), status)
         except Exception as exc:  # reported to the user, and logged with its traceback
             log.exception("probing failed unexpectedly")
-            emit(self._runner.failed, self._token, f"unexpected error ({type(exc).__name__})")
+            message = f"unexpected error ({type(exc).__name__})"
+            emit(self._runner.failed, self._token, message, None)
         else:
             emit(self._runner.finished, self._token, probe)
 
@@ -42,7 +44,7 @@ class ProbeRunner(QObject):
     older token arrive too, so callers ignore tokens they no longer wait for."""
 
     finished = Signal(int, object)  # token, Probe
-    failed = Signal(int, str)  # token, a sentence for the user
+    failed = Signal(int, str, object)  # token, a sentence for the user, HTTP status or None
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

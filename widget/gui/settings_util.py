@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from widget.core.models import AuthKind, Source
+
 
 class SecretsLike(Protocol):
     """What the settings dialog needs from the keyring (``SecretStore`` fits)."""
@@ -66,3 +68,16 @@ def stacked(main: QWidget | QHBoxLayout, error: QLabel) -> QWidget:
         layout.addWidget(main)
     layout.addWidget(error)
     return holder
+
+
+def twin_text(twin: Source) -> str:
+    return f"This address is already a source, named “{twin.name}”."
+
+
+def sign_in_hint(kind: AuthKind) -> str:
+    """What to do when the server refused the request (401/403)."""
+    if kind is AuthKind.NONE:
+        return ". It needs a sign-in: choose one under Sign-in."
+    if kind is AuthKind.BASIC:
+        return ". The server refused the sign-in: check the user name and password."
+    return ". The server refused the sign-in: check the header name and token."
