@@ -144,9 +144,12 @@ def test_add_finds_the_feed_behind_a_page_previews_it_and_saves_on_apply(
     editor.accept()
     assert editor.result() == SourceEditor.DialogCode.Accepted
     assert [s.name for s in dialog.sources_tab.model.sources] == ["Harbour Town Bulletin"]
+    note = dialog.sources_tab.message_label
+    assert note.text() == "“Harbour Town Bulletin” will be added when you apply the settings."
     assert config_bytes(rig) is None  # nor before Apply
     with qtbot.waitSignal(dialog.applied) as applied:
         dialog.apply_button.click()
+    assert note.text() == ""  # applied: nothing is waiting any more
     saved = rig.config.load()
     assert applied.args[0] == saved
     assert [(s.name, s.url, s.kind) for s in saved.sources] == [

@@ -281,8 +281,10 @@ class SourcesTab(QWidget):
         set_error(self.error_label, text)
 
     def forget_undo(self) -> None:
+        """After a load or an apply: nothing is pending, so no undo and no "when you apply"."""
         self.undo_stack.clear()
         self._show_undo()
+        self.message_label.clear()
 
     def set_enabled_at(self, row: int, enabled: bool) -> None:
         source = self.source_at(row)
