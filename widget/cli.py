@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     entries.add_argument("--source", metavar="NAME", help="only this source's entries")
 
-    sources = commands.add_parser("sources", help="add, list or remove sources")
+    sources = commands.add_parser("sources", help="add, edit, list or remove sources")
     sources_commands = sources.add_subparsers(dest="sources_command", metavar="ACTION")
     sources_commands.required = True
     add = sources_commands.add_parser("add", help="add a feed or live page by URL")

@@ -92,11 +92,19 @@ def add_edit_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser
     edit.add_argument("--include", metavar="WORDS", help="comma-separated; '' clears")
     edit.add_argument("--exclude", metavar="WORDS", help="comma-separated; '' clears")
     on_off = edit.add_mutually_exclusive_group()
-    on_off.add_argument("--enable", dest="enabled", action="store_true", default=None)
-    on_off.add_argument("--disable", dest="enabled", action="store_false")
+    on_off.add_argument(
+        "--enable", dest="enabled", action="store_true", default=None, help="check it again"
+    )
+    on_off.add_argument(
+        "--disable", dest="enabled", action="store_false", help="stop checking it (kept)"
+    )
     notify = edit.add_mutually_exclusive_group()
-    notify.add_argument("--notify", dest="notify", action="store_true", default=None)
-    notify.add_argument("--no-notify", dest="notify", action="store_false")
+    notify.add_argument(
+        "--notify", dest="notify", action="store_true", default=None, help="notify about it"
+    )
+    notify.add_argument(
+        "--no-notify", dest="notify", action="store_false", help="list its entries silently"
+    )
     add_auth_options(edit, edit=True)
 
 
