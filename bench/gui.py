@@ -183,7 +183,7 @@ def _child_app(started: float, out: Path, idle_s: float) -> int:
 
         def shown() -> None:
             waited = time.perf_counter() - data["polled_at"]
-            if app.window.model.total_count < len(polled[0].new_entries) and waited < 10:
+            if app.window.model.total_count < polled[0].stored_count and waited < 10:
                 QTimer.singleShot(50, shown)
                 return
             data["reloaded_s"] = waited
@@ -202,7 +202,7 @@ def _child_app(started: float, out: Path, idle_s: float) -> int:
             data["stall_in_poll_ms"] = max(during, default=0.0)
             data["beats"] = len(beat.late)
             data["poll_s"] = (result.finished - result.started).total_seconds()
-            data["new_entries"] = len(result.new_entries)
+            data["new_entries"] = result.stored_count
             data["errors"] = sum(1 for r in result.results if r.error)
             polled.clear()
             app.window.hide()

@@ -64,7 +64,10 @@ def test_polls_on_start_then_reports_new_entries(
         result, away = _result(first)
         assert not away
         assert result.results[0].baseline
-        assert not any(e.notify for e in result.new_entries)
+        # A baseline never notifies: the GUI thread gets its count, not a copy of the entries.
+        assert result.new_entries == ()
+        assert result.results[0].stored_count == 2
+        assert len(rig.db.entries()) == 2
 
         server.route(
             "/feed",
@@ -76,6 +79,7 @@ def test_polls_on_start_then_reports_new_entries(
         result, _ = _result(second)
         assert [e.title for e in result.new_entries] == ["Lifeboat crew rescue two kayakers"]
         assert result.new_entries[0].notify
+        assert result.stored_count == 1
     finally:
         assert ctl.shutdown()
 

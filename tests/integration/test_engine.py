@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -93,7 +94,7 @@ def test_first_poll_is_a_silent_baseline_then_new_entries_notify(
     first = rig.engine.poll()
     assert first.results[0].status is PollStatus.OK
     assert first.results[0].baseline
-    assert len(first.new_entries) == 3
+    assert len(first.new_entries) == 3 == first.stored_count
     assert not any(e.notify for e in first.new_entries)
 
     server.route(
@@ -128,6 +129,77 @@ def test_edited_entry_is_updated_silently(rig: Rig, server: LoopbackServer) -> N
     assert result.results[0].updated_count == 1
     stored = rig.db.get_entry(source.id, "p-1")
     assert stored is not None and stored.title.endswith("corrected")
+
+
+def test_a_baseline_can_come_as_a_count_while_later_new_entries_are_listed(
+    rig: Rig, server: LoopbackServer
+) -> None:
+    """The tray app asks for baselines as counts (they never notify); the CLI lists them."""
+    rig.add("Harbour", server.route("/a", rss(posts(3)), content_type=RSS))
+    listed = rig.add("Valley", server.route("/b", rss(posts(2, "v")), content_type=RSS))
+
+    first = rig.engine.poll(only=["id-harbour"], baseline_entries=False)
+    [harbour] = first.results
+    assert (harbour.status, harbour.baseline) == (PollStatus.OK, True)
+    assert harbour.new_entries == () and harbour.stored_count == 3
+    assert first.stored_count == 3
+    assert len(rig.db.entries(source_id="id-harbour")) == 3  # stored all the same
+
+    by_default = rig.engine.poll(only=[listed.id])  # how ``live-updates check`` polls
+    assert sorted(titles(by_default.new_entries)) == [
+        "Ferry timetable change number 1",
+        "Ferry timetable change number 2",
+    ]
+    assert by_default.results[0].stored_count == 2
+
+    server.route(
+        "/a", rss([Post("p-7", "Footbridge opens to cyclists"), *posts(3)]), content_type=RSS
+    )
+    later = rig.engine.poll(force=True, only=["id-harbour"], baseline_entries=False)
+    assert titles(later.new_entries) == ["Footbridge opens to cyclists"]
+    assert later.new_entries[0].notify and not later.results[0].baseline
+    assert later.stored_count == 1
+
+
+def _counted(body: bytes, turns: threading.Semaphore) -> object:
+    """Answers only when given a turn, so a poll has one source in flight at a time."""
+
+    def handler(h: BaseHTTPRequestHandler) -> None:
+        turns.acquire(timeout=20)
+        h.send_response(200)
+        h.send_header("Content-Type", RSS)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    return handler
+
+
+def _alive(kind: type) -> int:
+    return sum(1 for o in gc.get_objects() if type(o) is kind)
+
+
+def test_each_sources_parse_is_let_go_once_it_is_stored(rig: Rig, server: LoopbackServer) -> None:
+    """A big poll holds at most the parse in hand, not one per source until the poll ends."""
+    turns = threading.Semaphore(1)  # the next source is answered once the last one is stored
+    for i in range(8):
+        body = rss(posts(5, prefix=f"d{i}"))
+        rig.add(f"Desk{i}", server.route(f"/d{i}", handler=_counted(body, turns)))  # type: ignore[arg-type]
+    held: list[int] = []
+    gc.collect()
+    before = _alive(ParsedSource)
+
+    def progress(done: int, total: int) -> None:
+        if done:
+            held.append(_alive(ParsedSource) - before)
+            turns.release()
+
+    engine = rig.new_engine(parse_workers=0)
+    result = engine.poll(progress=progress, baseline_entries=False)
+    engine.close()
+    assert [r.stored_count for r in result.results] == [5] * 8
+    assert len(held) == 8
+    assert max(held) <= 1, held
 
 
 def _conditional(etag: str, body: bytes) -> object:
@@ -572,6 +644,47 @@ def test_a_poll_with_many_changed_sources_parses_them_in_worker_processes(
         assert ("Pier 0 shut", "Buses replace ferries") in {e[5] for e in _stored(rig)}
     finally:
         other.close()
+
+
+def _helper_processes() -> list[str]:
+    """Command lines of this process's children still running (Linux)."""
+    found: list[str] = []
+    for task in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{task}/children", encoding="ascii") as f:
+            pids = f.read().split()
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    found.append(f.read().replace(b"\0", b" ").decode(errors="replace"))
+            except OSError:
+                continue  # it ended meanwhile
+    return found
+
+
+@pytest.mark.skipif(
+    not os.path.exists("/proc/self/task"), reason="lists child processes through /proc"
+)
+def test_after_a_poll_parsed_in_worker_processes_no_helper_process_stays(
+    rig: Rig, server: LoopbackServer
+) -> None:
+    """Nothing of a big poll's parsing stays running, multiprocessing's resource tracker
+    included, and the next big poll parses in worker processes again."""
+    for i in range(4):
+        rig.add(f"Desk{i}", server.route(f"/d{i}", rss(posts(2, f"d{i}")), content_type=RSS))
+    engine = rig.new_engine(process_threshold=1, process_min_bytes=0)
+    try:
+        engine.poll()
+        assert engine.last_poll_parsed_in_processes == 4
+        assert not [cmd for cmd in _helper_processes() if "multiprocessing" in cmd]
+        for i in range(4):
+            more = rss([Post(f"d{i}-9", f"Desk {i}: ferries run again"), *posts(2, f"d{i}")])
+            server.route(f"/d{i}", more, content_type=RSS)
+        again = engine.poll(force=True)
+        assert engine.last_poll_parsed_in_processes == 4
+        assert len(again.new_entries) == 4
+        assert not [cmd for cmd in _helper_processes() if "multiprocessing" in cmd]
+    finally:
+        engine.close()
 
 
 def test_a_poll_with_few_or_small_changed_bodies_parses_in_thread(

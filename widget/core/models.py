@@ -149,6 +149,9 @@ class SourceResult:
     error: str | None = None  # a sentence a user can read, never a secret
     baseline: bool = False  # this was the source's first successful poll
     next_due: datetime | None = None
+    # New entries stored by this poll, listed in ``new_entries`` or not: a poll asked for counts
+    # only of a baseline (``Engine.poll(baseline_entries=False)``) leaves ``new_entries`` empty.
+    stored_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,11 @@ class PollResult:
     @property
     def new_entries(self) -> tuple[Entry, ...]:
         return tuple(e for r in self.results for e in r.new_entries)
+
+    @property
+    def stored_count(self) -> int:
+        """New entries this poll stored, baselines given as counts only included."""
+        return sum(r.stored_count for r in self.results)
 
     @property
     def failed(self) -> tuple[SourceResult, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from widget.core.errors import SourceError
 from widget.core.models import FetchState, ParsedSource, Source
@@ -20,7 +20,7 @@ class Outcome:
     """What a worker made of one source: a response (maybe unchanged), a parse, or an error.
     No response and no error: cancelled before the fetch started."""
 
-    response: FetchResponse | None = None
+    response: FetchResponse | None = None  # its body is dropped once hashed and parsed
     parsed: ParsedSource | None = None  # None with a response: not modified
     body_hash: str | None = None
     error: Exception | None = None
@@ -50,9 +50,11 @@ def fetch_and_parse(
             return Outcome(response=response, body_hash=state.body_hash)
         body_hash = hashlib.sha256(response.body).hexdigest()
         if body_hash == state.body_hash:
-            return Outcome(response=response, body_hash=body_hash)
+            return Outcome(response=replace(response, body=b""), body_hash=body_hash)
         parsed = parser.parse(source.kind, response.body, response.headers, response.url, cancel)
-        return Outcome(response=response, parsed=parsed, body_hash=body_hash)
+        # Recording needs the status and headers only: the body goes before the outcome waits
+        # for the store's writer.
+        return Outcome(response=replace(response, body=b""), parsed=parsed, body_hash=body_hash)
     except SourceError as exc:
         return Outcome(error=exc)
     except Exception as exc:

@@ -8,8 +8,9 @@ the GUI process has Qt and threads), once the poll's bodies add up to enough wor
 starting them. The usual poll, one or two changed sources, parses in-thread and starts no process.
 
 The pool starts lazily, lives for one poll and is shut down with it, so an idle tray app carries
-no extra process. If the pool cannot start or breaks, bodies are parsed in-thread: a source is
-never lost. A cancelled poll does not wait for work in the pool.
+no extra process (multiprocessing's resource tracker included, see ``tracker``). If the pool
+cannot start or breaks, bodies are parsed in-thread: a source is never lost. A cancelled poll
+does not wait for work in the pool.
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ import logging
 import multiprocessing
 import os
 import threading
+import weakref
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 from widget.core.models import ParsedSource, SourceKind
+from widget.engine import tracker
 from widget.sources import discover
 from widget.sources.http import FetchCancelled
 
@@ -110,7 +114,10 @@ class Parser:
         if cancel:
             _end_at_once(pool)
         else:
+            queues = _queues(pool)
             pool.shutdown(wait=True, cancel_futures=True)
+            del pool
+            tracker.pool_ended(queues, joined=True)
 
     def __enter__(self) -> Parser:
         return self
@@ -131,7 +138,12 @@ class Parser:
             if self._pool is None:
                 # Processes start on the first submit, one per body waiting, up to the limit.
                 context = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=context)
+                tracker.pool_starting()
+                try:
+                    self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=context)
+                except BaseException:
+                    tracker.pool_ended([], joined=False)
+                    raise
                 log.debug("parsing in up to %d worker processes", self._workers)
             return self._pool
 
@@ -174,10 +186,19 @@ def _end_at_once(pool: ProcessPoolExecutor) -> None:
     ended, so neither a cancelled poll nor the app's exit waits for it."""
     # Python 3.14 has pool.terminate_workers(); before it, the pool's process table is the way.
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    queues = _queues(pool)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
             process.terminate()
+    tracker.pool_ended(queues, joined=False)
+
+
+def _queues(pool: ProcessPoolExecutor) -> list[weakref.ref[Any]]:
+    """Weak references to the pool's multiprocessing queues (their semaphores are what the
+    resource tracker tracks)."""
+    queues = (getattr(pool, name, None) for name in ("_call_queue", "_result_queue"))
+    return [weakref.ref(queue) for queue in queues if queue is not None]
 
 
 __all__ = ["PROCESS_MIN_BYTES", "PROCESS_THRESHOLD", "ParseFunction", "Parser", "default_workers"]

@@ -164,10 +164,18 @@ class Engine:
         force: bool = False,
         cancel: threading.Event | None = None,
         progress: Progress | None = None,
+        baseline_entries: bool = True,
     ) -> PollResult:
         """Poll due sources (``force``: every enabled source, yet never one under Retry-After,
         which is reported DEFERRED). ``only``: source ids. Each source's results are written in
-        one transaction; a cancelled poll writes nothing for the sources it did not finish."""
+        one transaction; a cancelled poll writes nothing for the sources it did not finish.
+
+        ``baseline_entries=False``: a source's first (baseline) poll reports how many entries it
+        stored (``SourceResult.stored_count``) without the entries themselves; baseline entries
+        never notify, so the tray app needs only the count, and a cold poll of many sources then
+        holds no copy of everything it stored. New entries of later polls are always listed.
+
+        Each source's body and parse are dropped as soon as its transaction is written."""
         started = self._clock()
         config = self._config.load()
         self._db.sync_sources(config.sources)
@@ -213,7 +221,10 @@ class Engine:
                             source.id, source.name, PollStatus.CANCELLED
                         )
                     else:
-                        results[source.id] = self._recorder.record(config, source, state, outcome)
+                        results[source.id] = self._recorder.record(
+                            config, source, state, outcome, baseline_entries=baseline_entries
+                        )
+                    del outcome  # the body and parse go now, not when the next one arrives
                     done += 1
                     if progress is not None:
                         progress(done, total)
@@ -268,13 +279,15 @@ class Engine:
                     fetch_and_parse, self._http, parser, source, state, creds, stop
                 )
                 futures[future] = (source, state)
-            yield from failed
+            while failed:
+                yield failed.pop(0)
             pending = set(futures)
             while pending and not stop.is_set():
                 done, pending = wait(pending, timeout=_STOP_POLL, return_when=FIRST_COMPLETED)
-                for future in done:
-                    source, state = futures[future]
-                    yield source, state, Outcome() if future.cancelled() else future.result()
+                while done:
+                    # Nothing here keeps a finished source's outcome (its body and parse) once
+                    # the caller has recorded it: the future leaves ``futures`` as it is taken.
+                    yield _take(futures, done.pop())
             if pending:  # cancelled: requests waiting on the network end now, unwaited for
                 self._http.abort(stop)
             for future in pending:
@@ -304,6 +317,14 @@ class Engine:
     def probe(self, url: str, credentials: Credentials | None = None) -> Probe:
         """Fetch once, detect the kind (autodiscovery included). Raises SourceError."""
         return probe_url(self._http, url, credentials)
+
+
+def _take(
+    futures: dict[Future[Outcome], tuple[Source, FetchState]], future: Future[Outcome]
+) -> tuple[Source, FetchState, Outcome]:
+    """A finished source's outcome, the future dropped from ``futures``."""
+    source, state = futures.pop(future)
+    return source, state, Outcome() if future.cancelled() else future.result()
 
 
 def _max_bytes(settings: Settings) -> int:

@@ -77,14 +77,22 @@ class Recorder:
         self._rng = rng
 
     def record(
-        self, config: Config, source: Source, state: FetchState, outcome: Outcome
+        self,
+        config: Config,
+        source: Source,
+        state: FetchState,
+        outcome: Outcome,
+        *,
+        baseline_entries: bool = True,
     ) -> SourceResult:
+        """Store one source's outcome. ``baseline_entries=False``: a baseline's new entries are
+        counted (``stored_count``), not returned."""
         try:
             if outcome.error is not None:
                 return self._record_error(config, source, state, outcome.error)
             if outcome.response is None:  # cancelled before the fetch started
                 return SourceResult(source.id, source.name, PollStatus.CANCELLED)
-            return self._record_success(config, source, state, outcome)
+            return self._record_success(config, source, state, outcome, baseline_entries)
         except Exception as exc:
             log.exception("storing the poll of %s failed", source.name)
             return SourceResult(source.id, source.name, PollStatus.ERROR, error=error_message(exc))
@@ -125,7 +133,12 @@ class Recorder:
         return SourceResult(source.id, source.name, status, error=message, next_due=next_due)
 
     def _record_success(
-        self, config: Config, source: Source, state: FetchState, outcome: Outcome
+        self,
+        config: Config,
+        source: Source,
+        state: FetchState,
+        outcome: Outcome,
+        baseline_entries: bool,
     ) -> SourceResult:
         response = outcome.response
         assert response is not None
@@ -184,10 +197,11 @@ class Recorder:
             source.id,
             source.name,
             PollStatus.OK,
-            new_entries=tuple(new_entries),
+            new_entries=tuple(new_entries) if baseline_entries or not baseline else (),
             updated_count=updated,
             baseline=baseline,
             next_due=next_due,
+            stored_count=len(new_entries),
         )
 
     def _track_redirect(

@@ -67,14 +67,18 @@ class DaemonThreadPool:
             if task is None:
                 return
             future, fn, args = task
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                result = fn(*args)
-            except BaseException as exc:  # handed to the caller through the future
-                future.set_exception(exc)
-            else:
-                future.set_result(result)
+            del task
+            if future.set_running_or_notify_cancel():
+                try:
+                    result = fn(*args)
+                except BaseException as exc:  # handed to the caller through the future
+                    future.set_exception(exc)
+                else:
+                    future.set_result(result)
+                    del result
+            # An idle thread keeps nothing of its last call: the caller frees a result (a
+            # source's body and parse) as soon as it has used it.
+            del future, fn, args
 
 
 __all__ = ["DaemonThreadPool"]

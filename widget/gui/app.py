@@ -151,7 +151,7 @@ class App:
         if result.new_entries:
             log.info("%d new entries%s", len(result.new_entries), " (while away)" if away else "")
         self.dispatcher.offer(result.new_entries, away=away)
-        if any(r.new_entries or r.updated_count for r in result.results):
+        if result.stored_count or any(r.updated_count for r in result.results):
             QTimer.singleShot(TRIM_DELAY_MS, release_memory)
 
     def on_recovered(self, entries: tuple[Entry, ...]) -> None:

@@ -46,6 +46,7 @@ class EngineLike(Protocol):
         force: bool = False,
         cancel: threading.Event | None = None,
         progress: Progress | None = None,
+        baseline_entries: bool = True,
     ) -> PollResult: ...
 
     def next_due_time(self) -> datetime | None: ...
@@ -245,8 +246,15 @@ class PollLoop:
     def _poll(self, job: _Poll) -> None:
         self.listener.poll_started(job.force)
         try:
+            # A baseline never notifies, so its entries come as counts only: a cold poll of
+            # many sources then hands the GUI thread no copy of all it stored (the window reads
+            # the store itself).
             result = self.engine.poll(
-                only=job.only, force=job.force, cancel=self.cancel, progress=self.listener.progress
+                only=job.only,
+                force=job.force,
+                cancel=self.cancel,
+                progress=self.listener.progress,
+                baseline_entries=False,
             )
             cancelled = self.cancel.is_set()
             self.listener.polled(result, job.away)
