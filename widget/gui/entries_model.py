@@ -2,7 +2,8 @@
 
 The store is read through a read-only connection (reads in the GUI thread are cheap); writes such
 as "mark read" go through the controller's worker. Rows are kept lean: one ``Rec`` per entry with
-the key points left as JSON text until a row is painted, and a casefolded search text built once.
+the key points left as JSON text until a row is painted, and a casefolded search text built only
+while a search is typed (newest entries first, a slice at a time) and dropped when it is cleared.
 
 Display rows, newest first:
 - ``ENTRY``: a feed entry (title, source, time, key points as bullets);
@@ -39,6 +40,7 @@ from widget.gui.signals import emit
 from widget.storage.rows import utc_text
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+FIRST_SEARCH_S = 0.01  # a first search keystroke matches this long's worth of entries at once
 
 
 _USER = int(Qt.ItemDataRole.UserRole)
@@ -106,7 +108,7 @@ class EntriesModel(QAbstractListModel):
         self._expanded: set[str] = set()
         self._stale = False  # read marks changed here: the next reload regroups
         self._page_newest: dict[str, Rec] = {}  # live page's source id → its newest entry
-        self._hay_done = 0  # entries before this index have their search text
+        self._hay_done = 0  # entries before this index have their search text (while searching)
 
     # --- loading ---
     def set_store(self, store: RowSource | None) -> None:
@@ -144,28 +146,54 @@ class EntriesModel(QAbstractListModel):
             return False
         self._recs = loaded.recs
         self._hay_done = 0
+        if not self._needle:
+            self._drop_hay()  # built on the worker for a search cleared meanwhile
         grouped = loaded.grouped
         if grouped is not None and grouped.state == self.view_state():
+            if self._needle:
+                self._hay_done = len(self._recs)  # the worker matched every entry
             self._page_newest = grouped.page_newest
             self._rebuild(grouped.rows)  # grouped on the worker for the filters still in place
         else:
+            if self._needle:
+                self._extend_hay(FIRST_SEARCH_S)  # the rest in slices: build_search_text
             self._page_newest = newest_of_pages(self._recs)
             self._rebuild()
         return True
 
     def build_search_text(self, budget_s: float | None = None) -> bool:
-        """Prepare the entries' search text (off the first paint). With ``budget_s``, stop
-        after about that long; True when every entry's search text is ready."""
+        """Go on preparing the entries' search text while a search is typed (nothing to do
+        without one). With ``budget_s``, stop after about that long; True when the rows match
+        every entry. Rows found among the newest entries show first; the rest join them here,
+        once every entry has its search text."""
+        if not self._needle or self._hay_done >= len(self._recs):
+            return True
+        if not self._extend_hay(budget_s):
+            return False
+        self._rebuild()
+        return True
+
+    def _extend_hay(self, budget_s: float | None) -> bool:
+        """Search text for more entries, newest first; True when every entry has it."""
         recs = self._recs
-        start = min(self._hay_done, len(recs))
         deadline = None if budget_s is None else time.perf_counter() + budget_s
-        for i in range(start, len(recs)):
+        for i in range(self._hay_done, len(recs)):
             _ = recs[i].hay
             if deadline is not None and i % 64 == 63 and time.perf_counter() > deadline:
                 self._hay_done = i + 1
                 return False
         self._hay_done = len(recs)
         return True
+
+    def _drop_hay(self) -> None:
+        for rec in self._recs:
+            rec.drop_hay()
+        self._hay_done = 0
+
+    @property
+    def searching_all(self) -> bool:
+        """False while a search shows only the matches among the newest entries so far."""
+        return not self._needle or self._hay_done >= len(self._recs)
 
     # --- filters ---
     def set_source_filter(self, source_id: str | None) -> None:
@@ -182,6 +210,10 @@ class EntriesModel(QAbstractListModel):
         needle = " ".join(text.split()).casefold()
         if needle != self._needle:
             self._needle = needle
+            if needle:
+                self._extend_hay(FIRST_SEARCH_S)  # the rest in slices: build_search_text
+            else:
+                self._drop_hay()
             self._rebuild()
 
     def set_last_looked(self, when: datetime | None) -> None:
@@ -255,7 +287,10 @@ class EntriesModel(QAbstractListModel):
         )
 
     def _group(self) -> list[Row]:
-        return group_rows(self._recs, self.view_state())
+        recs = self._recs
+        if self._needle and self._hay_done < len(recs):
+            recs = recs[: self._hay_done]  # matched so far; build_search_text adds the rest
+        return group_rows(recs, self.view_state())
 
     # --- Qt model interface ---
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008

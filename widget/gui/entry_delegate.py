@@ -1,8 +1,9 @@
 """Paints the key-points window's rows: one entry per row with its key points as bullets (no
 widget per row). Colours come from the view's palette, so light and dark themes both work.
 
-Row heights are measured once per entry and width and cached; a row is measured only when the
-view lays it out, so a long list opens as fast as a short one.
+Row heights are measured once per entry and width and kept on the entry's record (one small int,
+not a cache entry per row); a row is measured only when the view lays it out, so a long list opens
+as fast as a short one.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ BULLET_INDENT = 14
 GROUP_INDENT = 18  # a live page's updates sit under the page
 TITLE_LINES = 3
 POINT_LINES = 4
+HEIGHT_BITS = 16
+HEIGHT_MASK = (1 << HEIGHT_BITS) - 1
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -37,14 +40,14 @@ class EntryDelegate(QStyledItemDelegate):
     def __init__(self, favicons: Favicons | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.favicons = favicons or Favicons()
-        self._heights: dict[tuple[RowKind, str, str, int], tuple[str, str, int]] = {}
+        self._generation = 0  # counts font changes: heights measured before are stale
         self._fonts: tuple[QFont, QFont, QFont] | None = None
         self._base_key: str = ""
         self.wrapped = LineCache()
 
     def forget_sizes(self) -> None:
         """Measure again (the font changed)."""
-        self._heights.clear()
+        self._generation += 1
         self.wrapped.clear()
         self._fonts = None
 
@@ -63,7 +66,7 @@ class EntryDelegate(QStyledItemDelegate):
                 small.setPixelSize(max(8, round(base.pixelSize() * 0.88)))
             self._fonts = (QFont(base), title, small)
             self._base_key = key
-            self._heights.clear()
+            self._generation += 1
         return self._fonts
 
     @staticmethod
@@ -89,10 +92,12 @@ class EntryDelegate(QStyledItemDelegate):
             return QFontMetrics(small).height() + 12
         if kind is RowKind.MORE or rec is None:
             return QFontMetrics(body).height() + 10
-        cache_key = (kind, rec.source_id, rec.entry_id, width)
-        cached = self._heights.get(cache_key)
-        if cached is not None and cached[0] is rec.title and cached[1] is rec.points_json:
-            return cached[2]
+        # A record is replaced when its entry is edited, so its height only depends on the
+        # width, the kind of row and the fonts: packed with the height into one int.
+        measured_for = (self._generation * 8 + int(kind)) * 65536 + max(0, width)
+        packed = rec.measure
+        if packed is not None and packed >> HEIGHT_BITS == measured_for:
+            return packed & HEIGHT_MASK
         left = PAD_X + (GROUP_INDENT if kind is RowKind.UPDATE else 0)
         text_w = width - left - PAD_X
         meta_h = max(ICON if kind is not RowKind.UPDATE else 0, QFontMetrics(small).height())
@@ -102,7 +107,8 @@ class EntryDelegate(QStyledItemDelegate):
             lines = self.wrapped.lines(body, text_w - BULLET_INDENT, point, POINT_LINES)
             height += GAP + lines_height(body, lines)
         height += PAD_Y + 1
-        self._heights[cache_key] = (rec.title, rec.points_json, height)
+        if 0 <= width < 65536 and height <= HEIGHT_MASK:
+            rec.measure = measured_for << HEIGHT_BITS | height
         return height
 
     # --- paint ---

@@ -13,13 +13,16 @@ Display rows, newest first:
 from __future__ import annotations
 
 import enum
+import functools
 import json
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 LIVE_GROUP_SHOWN = 5  # a live page's group shows this many updates until expanded
+POINTS_CACHE = 512  # entries whose decoded key points are kept (a few screenfuls)
 Key = tuple[str, str]  # (source_id, entry_id)
 
 
@@ -41,16 +44,43 @@ def parse_time(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
+def decode_points(points_json: str, title: str) -> tuple[str, ...]:
+    """Key points from their stored JSON text. A key point that only repeats the title (an entry
+    with no body) is left out; text that is not a JSON list gives no key points."""
+    try:
+        raw = json.loads(points_json)
+    except ValueError:
+        return ()
+    if not isinstance(raw, list):
+        return ()
+    norm_title = " ".join(title.split()).casefold()
+    texts = (str(p) for p in raw)
+    return tuple(p for p in texts if p.strip() and " ".join(p.split()).casefold() != norm_title)
+
+
+# Key points are kept as their JSON text only and decoded for the rows being painted or measured:
+# a small cache covers a screenful repainted again and again. Keyed by the text objects
+# themselves, so an edited entry (new text) never meets its old points.
+_decoded = functools.lru_cache(maxsize=POINTS_CACHE)(decode_points)
+
+
+def haystack(title: str, points_json: str) -> str:
+    """Title and key points, casefolded: what search looks in."""
+    return "\n".join((title, *decode_points(points_json, title))).casefold()
+
+
 class Rec:
-    """One stored entry, as lean as the window needs it."""
+    """One stored entry, as lean as the window needs it: source ids and names are shared by all
+    entries of a source, key points stay JSON text (decoded when painted), and the search text
+    exists only while a search is typed (``hay``; ``drop_hay`` frees it)."""
 
     __slots__ = (
         "_hay",
-        "_points",
         "_when",
         "entry_id",
         "first_seen",
         "is_page",
+        "measure",
         "points_json",
         "read",
         "sort_text",
@@ -62,23 +92,31 @@ class Rec:
 
     def __init__(self, row: Sequence[Any]) -> None:
         (
-            self.source_id,
-            self.source_name,
-            self.entry_id,
-            self.title,
+            source_id,
+            source_name,
+            entry_id,
+            title,
             url,
-            self.sort_text,
-            self.points_json,
+            sort_text,
+            points_json,
             read,
             is_page,
-            self.first_seen,
+            first_seen,
         ) = row
+        self.source_id: str = sys.intern(source_id)
+        self.source_name: str = sys.intern(source_name)
+        self.entry_id: str = entry_id
+        self.title: str = title
         self.url: str | None = url
+        self.first_seen: str = first_seen
+        # Most entries sort by a time they also have as text elsewhere: one string for both.
+        self.sort_text: str = first_seen if sort_text == first_seen else sort_text
+        self.points_json: str = points_json
         self.read = bool(read)
         self.is_page = bool(is_page)
-        self._points: tuple[str, ...] | None = None
         self._hay: str | None = None
         self._when: datetime | None = None
+        self.measure: int | None = None  # the delegate's measured height, packed with its key
 
     @property
     def key(self) -> Key:
@@ -86,25 +124,22 @@ class Rec:
 
     @property
     def points(self) -> tuple[str, ...]:
-        if self._points is None:
-            try:
-                raw = json.loads(self.points_json)
-            except ValueError:
-                raw = []
-            # A key point that only repeats the title (an entry with no body) is left out.
-            title = " ".join(self.title.split()).casefold()
-            texts = (str(p) for p in raw) if isinstance(raw, list) else ()
-            self._points = tuple(
-                p for p in texts if p.strip() and " ".join(p.split()).casefold() != title
-            )
-        return self._points
+        return _decoded(self.points_json, self.title)
 
     @property
     def hay(self) -> str:
-        """Title and key points, casefolded: what search looks in."""
-        if self._hay is None:
-            self._hay = "\n".join((self.title, *self.points)).casefold()
-        return self._hay
+        """Title and key points, casefolded: what search looks in (kept until ``drop_hay``)."""
+        hay = self._hay
+        if hay is None:
+            hay = self._hay = haystack(self.title, self.points_json)
+        return hay
+
+    @property
+    def has_hay(self) -> bool:
+        return self._hay is not None
+
+    def drop_hay(self) -> None:
+        self._hay = None
 
     @property
     def when(self) -> datetime:
@@ -156,9 +191,9 @@ def prepare_recs(
     rows: Sequence[Sequence[Any]], shown: Sequence[Rec], *, search_text: bool = False
 ) -> Loaded:
     """Match rows read from the store against the entries ``shown`` now. Unchanged entries
-    keep their object (parsed key points, search text and measured height are reused); with
-    ``search_text``, new and edited ones get their search text built here. Pure Python, no Qt:
-    the loader runs it on the worker (with ``search_text``), so the GUI thread only regroups."""
+    keep their object (search text and measured height are reused); with ``search_text`` (a
+    search is typed), new and edited ones get their search text built here. Pure Python, no Qt:
+    the loader runs it on the worker, so the GUI thread only regroups."""
     known = {r.key: r for r in shown}
     changed = len(rows) != len(shown)
     recs: list[Rec] = []

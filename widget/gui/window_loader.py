@@ -1,8 +1,8 @@
 """Reading the store for the key-points window off the GUI thread.
 
 A poll that stores thousands of entries would otherwise stall the GUI thread while the window
-reads every row, parses key points and builds search text. The loader runs that work on the
-controller's worker (after the store writes queued before it) and hands the GUI thread a
+reads every row (and, while a search is typed, builds search text). The loader runs that work on
+the controller's worker (after the store writes queued before it) and hands the GUI thread a
 ``Loaded`` list, already grouped for the filters in place; the GUI thread only resets the
 model (or regroups, when the filters changed meanwhile). Only the latest request's result is shown:
 a newer request, a synchronous reload or a read mark made meanwhile outdates earlier ones.
@@ -42,7 +42,7 @@ class StoreLoader(QObject):
 
         def job() -> None:
             rows = store.entry_rows() if store is not None else []
-            loaded = prepare_recs(rows, shown, search_text=True)
+            loaded = prepare_recs(rows, shown, search_text=bool(state.needle))
             emit(self._done, (generation, grouped(loaded, state)))
 
         self.pending = True
