@@ -14,7 +14,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from PySide6.QtCore import QMimeData, QModelIndex, Qt
+from PySide6.QtCore import QMimeData, QModelIndex, QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -30,7 +30,8 @@ from widget.gui.controller import Controller
 from widget.gui.dispatch import Dispatcher
 from widget.gui.settings_dialog import SettingsDialog
 from widget.gui.settings_editor import SourceEditor
-from widget.gui.settings_host import SettingsHost, connect_settings
+from widget.gui.settings_host import SettingsHost
+from widget.gui.settings_link import connect_settings_lazily
 from widget.gui.settings_model import Col
 from widget.gui.tray import Tray
 from widget.notify.base import Notifier
@@ -702,6 +703,13 @@ def test_applied_changes_take_effect_without_a_restart(
         controller.shutdown(5.0)
 
 
+class _WindowSignals(QObject):
+    """The key-points window's settings entry points, without the window."""
+
+    source_settings_requested = Signal(str)
+    add_source_requested = Signal()
+
+
 def test_the_tray_menu_opens_the_settings(qtbot: QtBot, rig: Rig) -> None:
     controller = Controller(rig.engine, rig.db, clock=rig.clock, watch_network=False)
     notifier = Notifier([RecordingBackend()])
@@ -713,13 +721,14 @@ def test_the_tray_menu_opens_the_settings(qtbot: QtBot, rig: Rig) -> None:
         notifier=notifier,
         statuses=[],
         tray=Tray(),
-        window=object(),  # a window without the settings signals is fine
+        window=_WindowSignals(),
     )
-    host = connect_settings(app, rig.config)
+    link = connect_settings_lazily(app, rig.config)  # type: ignore[arg-type]
     app.tray.rebuild_menu()
     action = app.tray.find_action("Settings…")
     assert action is not None and action.isEnabled()
     action.trigger()
+    host = link.host
     assert host.dialog is not None and host.dialog.isVisible()
     _open_dialogs.append(host.dialog)
 

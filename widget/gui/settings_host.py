@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any, Protocol
+from typing import Protocol
 
 from PySide6.QtCore import QObject
 
@@ -166,7 +166,7 @@ class SettingsHost(QObject):
 
 
 class _AppLike(Protocol):
-    """What ``connect_settings`` uses of the tray app (``gui.app.App``)."""
+    """What ``host_for`` uses of the tray app (``gui.app.App``)."""
 
     engine: Engine
     db: Database
@@ -175,16 +175,10 @@ class _AppLike(Protocol):
     notifier: Notifier
     statuses: list[SourceStatus]
 
-    @property
-    def tray(self) -> Any: ...  # Tray: settings_requested, settings_available
 
-    @property
-    def window(self) -> Any: ...  # KeyPointsWindow: source_settings_requested, add_source_requested
-
-
-def connect_settings(app: _AppLike, config: ConfigStore) -> SettingsHost:
-    """Wire the tray's "Settings…" and the window's "Source settings…" / "Add a source…"."""
-    host = SettingsHost(
+def host_for(app: _AppLike, config: ConfigStore, parent: QObject) -> SettingsHost:
+    """The settings host of the running app (``gui.settings_link`` builds it on first use)."""
+    return SettingsHost(
         config,
         engine=app.engine,
         database=app.db,
@@ -192,16 +186,5 @@ def connect_settings(app: _AppLike, config: ConfigStore) -> SettingsHost:
         dispatcher=app.dispatcher,
         notifier=app.notifier,
         statuses=lambda: app.statuses,
-        parent=app.controller,
+        parent=parent,
     )
-    app.tray.settings_requested.connect(host.open)
-    app.tray.settings_available = True
-    window = app.window
-    for name, slot in (
-        ("source_settings_requested", host.open_source),
-        ("add_source_requested", host.add_source),
-    ):
-        signal = getattr(window, name, None)
-        if signal is not None:
-            signal.connect(slot)
-    return host

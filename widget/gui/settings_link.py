@@ -30,19 +30,9 @@ class LazySettings(QObject):
     @property
     def host(self) -> SettingsHost:
         if self._host is None:
-            from widget.gui.settings_host import SettingsHost
+            from widget.gui.settings_host import host_for
 
-            app = self._app
-            self._host = SettingsHost(
-                self._config,
-                engine=app.engine,
-                database=app.db,
-                controller=app.controller,
-                dispatcher=app.dispatcher,
-                notifier=app.notifier,
-                statuses=lambda: app.statuses,
-                parent=self,
-            )
+            self._host = host_for(self._app, self._config, parent=self)
         return self._host
 
     def open(self) -> None:
