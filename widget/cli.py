@@ -330,16 +330,39 @@ def _check_unique(config: Config, *, name: str | None, urls: Sequence[str]) -> N
             raise UsageError(f"there is already a source named {s.name!r}; choose another --name")
 
 
+_NOT_WEB = frozenset({"mailto", "javascript", "data", "file", "tel", "news"})
+
+
 def _source_url(text: str) -> str:
     """The URL as typed, with ``https://`` added when no scheme was given; only http(s)."""
     url = text.strip()
     if not url:
         raise UsageError("the URL is empty")
-    if "://" not in url and not url.lower().startswith(("javascript:", "data:", "mailto:")):
+    if "://" not in url:
+        # "htp:/x", "http:/example.org", "mailto:x": a scheme without "//" (but "host:8080/feed"
+        # is a host and port, to which https:// is added)
+        scheme, colon, rest = url.partition(":")
+        userinfo = "@" in rest.split("/", 1)[0] and scheme.lower() not in _NOT_WEB  # user:pw@host
+        if (
+            colon
+            and scheme.isascii()
+            and scheme.isalpha()
+            and not rest[:1].isdigit()
+            and not userinfo
+        ):
+            if scheme.lower() in ("http", "https"):
+                raise UsageError(f"{url} is not a complete web address: write {scheme}://…")
+            raise UsageError(
+                f"{url} is not a web address: only http and https URLs can be added, "
+                f"not {scheme}: URLs (for example https://example.org/feed)"
+            )
         url = "https://" + url
-    scheme = urlsplit(url).scheme.lower()
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise UsageError(f"only http and https URLs can be added, not {scheme}: URLs")
+    if not parts.hostname:
+        raise UsageError(f"{text.strip()} is not a web address: it names no host")
     return url
 
 

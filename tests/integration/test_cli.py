@@ -152,6 +152,39 @@ def test_sources_add_rejects_a_bad_interval(home: Path, capsys: Capsys) -> None:
     assert code == 2 and "interval" in err
 
 
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        (
+            "htp:/example.org/feed",
+            "not a web address: only http and https URLs can be added, not htp:",
+        ),
+        ("http:/example.org/feed", "not a complete web address: write http://"),
+        ("mailto:desk@example.org", "only http and https URLs can be added, not mailto:"),
+        ("https:///feed", "it names no host"),
+    ],
+)
+def test_sources_add_of_something_that_is_not_a_web_address_says_so(
+    home: Path, capsys: Capsys, typed: str, said: str
+) -> None:
+    code, _out, err = run_cli(capsys, "sources", "add", typed)
+    assert code == 2 and said in err and "not resolved" not in err
+    assert sources_json(capsys) == []
+
+
+def test_sources_add_takes_a_host_and_port_without_a_scheme(
+    home: Path, capsys: Capsys, server: LoopbackServer
+) -> None:
+    server.route("/desk.xml", body=rss(posts(2)), content_type="application/rss+xml")
+    host_port = server.url("/desk.xml").split("://", 1)[1]  # 127.0.0.1:PORT/desk.xml
+    code, _out, err = run_cli(capsys, "sources", "add", "http://" + host_port)
+    assert code == 0, err
+    code, _out, err = run_cli(capsys, "sources", "add", host_port)
+    # https:// is added and the loopback server speaks plain http: it fails to connect, but as
+    # a fetch of that host and port, not as a malformed address
+    assert "not a web address" not in err and "127.0.0.1" in err
+
+
 def test_sources_list_for_people_is_aligned(
     home: Path, server: LoopbackServer, capsys: Capsys
 ) -> None:
