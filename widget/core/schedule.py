@@ -21,7 +21,6 @@ import random
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
 
 MIN_DELAY = timedelta(minutes=1)
 JITTER = 0.10  # ±10% of the interval
@@ -40,6 +39,10 @@ def parse_http_date(value: str | None) -> datetime | None:
     """An HTTP-date (RFC 9110: IMF-fixdate, RFC 850 or asctime) as an aware UTC datetime."""
     if not value or not value.strip():
         return None
+    # email.utils pulls in the email package, calendar, locale and socket (~1.5 MB resident):
+    # imported when a response header is read, never by the tray app while it idles.
+    from email.utils import parsedate_to_datetime
+
     try:
         parsed = parsedate_to_datetime(value.strip())
     except (TypeError, ValueError, IndexError, OverflowError):

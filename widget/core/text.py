@@ -8,8 +8,6 @@ hostile input: every pattern below is either anchored on a literal ``<`` and bou
 
 from __future__ import annotations
 
-import hashlib
-import html as _html
 import re
 from urllib.parse import urljoin, urlsplit
 
@@ -174,7 +172,11 @@ def html_to_text(html: str | None) -> str:
             text = _strip_markup(text)
         if round_ == _MAX_UNESCAPE_ROUNDS or "&" not in text:
             break
-        unescaped = _html.unescape(text)
+        # Imported here: html.entities' tables cost ~0.6 MB resident in the tray app, which
+        # never unescapes text while it idles.
+        from html import unescape
+
+        unescaped = unescape(text)
         if unescaped == text:
             break
         text = unescaped
@@ -318,6 +320,10 @@ def stable_hash(*parts: str | None) -> str:
     format is ``"sha256:"`` + the first 32 hex digits of SHA-256 over the parts joined with
     U+001F, None counting as "", encoded as UTF-8 (lone surrogates passed through).
     """
+    # hashlib loads libcrypto (~4 MB resident): imported here, where a poll needs it, so that
+    # importing this module keeps the tray app free of it.
+    import hashlib
+
     joined = "\x1f".join("" if p is None else p for p in parts)
     digest = hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()
     return "sha256:" + digest[:32]

@@ -17,16 +17,29 @@ import ctypes
 import functools
 import linecache
 import logging
-import platform
+import os
 import sys
 
 log = logging.getLogger(__name__)
 
 
+def is_glibc() -> bool:
+    """True when the process runs on glibc. Asked of the C library itself (``confstr``), not
+    through ``platform.libc_ver``, which scans the interpreter's binary and keeps the
+    ``platform`` module resident."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        version = os.confstr("CS_GNU_LIBC_VERSION")
+    except (ValueError, OSError):  # the name is unknown to this C library (musl)
+        return False
+    return version is not None and version.split()[:1] == ["glibc"]
+
+
 @functools.cache
 def _glibc() -> ctypes.CDLL | None:
     """The process's C library when it is glibc on Linux, else None."""
-    if not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc":
+    if not is_glibc():
         return None
     try:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import getpass
-import hashlib
 import logging
 import os
 import re
+import zlib
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
@@ -22,15 +21,30 @@ WRITE_TIMEOUT_MS = 1000
 READ_LIMIT = 1024
 
 
+def current_user() -> str:
+    """The login name, found as ``getpass.getuser`` finds it (LOGNAME, USER, LNAME, USERNAME,
+    then the password database) without importing getpass, which loads termios for prompts
+    the tray app never shows. Raises KeyError or OSError when there is no name to be had."""
+    for variable in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        user = os.environ.get(variable)
+        if user:
+            return user
+    import pwd  # not on Windows, where USERNAME is always set
+
+    return pwd.getpwuid(os.getuid())[0]
+
+
 def server_name(user: str | None = None) -> str:
     """The per-user socket name: short (Unix socket paths are limited to ~100 bytes, and the
-    name is placed in the temp folder) and made of safe characters only."""
+    name is placed in the temp folder) and made of safe characters only. The checksum keeps
+    users whose shortened names look alike apart; it is no secret, so zlib's CRC-32 serves (a
+    cryptographic hash would keep libcrypto, ~4 MB, resident in the tray app)."""
     try:
-        who = user if user is not None else getpass.getuser()
+        who = user if user is not None else current_user()
     except (KeyError, OSError):  # no passwd entry and no LOGNAME/USER: still one per uid
         who = str(os.getuid()) if hasattr(os, "getuid") else "user"
-    digest = hashlib.sha256(f"{APP_ID}\0{who}".encode()).hexdigest()[:16]
-    return f"{APP_SLUG}-{re.sub(r'[^A-Za-z0-9_.-]', '_', who)[:16]}-{digest}"
+    digest = zlib.crc32(f"{APP_ID}\0{who}".encode("utf-8", "surrogatepass"))
+    return f"{APP_SLUG}-{re.sub(r'[^A-Za-z0-9_.-]', '_', who)[:16]}-{digest:08x}"
 
 
 def send_message(name: str, message: str = SHOW) -> bool:

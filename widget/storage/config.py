@@ -12,8 +12,6 @@ import json
 import logging
 import os
 import sys
-import tempfile
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -94,6 +92,8 @@ class ConfigStore:
 # --- helpers for the command line and the settings dialog ---
 def new_source_id() -> str:
     """A fresh, stable identity for a source (survives renames and URL changes)."""
+    import uuid  # loads libuuid and platform; only adding a source needs it
+
     return uuid.uuid4().hex[:12]
 
 
@@ -138,6 +138,8 @@ def with_settings(config: Config, settings: Settings) -> Config:
 
 # --- files ---
 def _write_atomic(path: Path, text: str) -> None:
+    import tempfile  # only a save needs it (with random, shutil…); the tray app mostly reads
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     tmp = Path(tmp_name)
