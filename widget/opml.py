@@ -13,9 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from email.utils import format_datetime
 from xml.parsers import expat
-from xml.sax.saxutils import quoteattr
 
 from widget import APP_NAME
 from widget.core.errors import LiveUpdatesError
@@ -139,6 +137,9 @@ def export_opml(
 ) -> bytes:
     """OPML 2.0 of every source, folders as nested outlines. ``html_urls``: source id → the
     site's address, when known. Credentials (user names, header names, secrets) never go in."""
+    # email.utils brings the email package, calendar and socket: only an export needs it.
+    from email.utils import format_datetime
+
     when = now or datetime.now(timezone.utc)
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
@@ -293,3 +294,15 @@ def _type_of(kind: SourceKind) -> str:
 
 def _text(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quoteattr(value: str) -> str:
+    """``value`` escaped and quoted as an XML attribute, exactly as ``xml.sax.saxutils.quoteattr``
+    does it (which imports urllib.request, http.client, ssl and hashlib with it: several MB
+    resident in the tray app once its settings have been opened)."""
+    data = _text(value).replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    if '"' not in data:
+        return f'"{data}"'
+    if "'" not in data:
+        return f"'{data}'"
+    return '"{}"'.format(data.replace('"', "&quot;"))
