@@ -10,10 +10,8 @@
 from __future__ import annotations
 
 import os
-import plistlib
 import re
 import shutil
-import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -95,6 +93,8 @@ def launch_agent_path(home: Path | None = None) -> Path:
 
 
 def launch_agent_plist(command: Sequence[str]) -> bytes:
+    import plistlib  # macOS only; with xml.parsers.expat, datetime and binascii
+
     return plistlib.dumps(
         {
             "Label": APP_ID,
@@ -108,6 +108,10 @@ def launch_agent_plist(command: Sequence[str]) -> bytes:
 
 # --- Windows ---
 def windows_run_entry(command: Sequence[str]) -> WindowsRunEntry:
+    # subprocess (with selectors, signal and its C helper) only for its quoting rules: imported
+    # here so that the settings dialog leaves it out of the tray app on Linux.
+    import subprocess
+
     return WindowsRunEntry(WINDOWS_RUN_KEY, APP_NAME, subprocess.list2cmdline(list(command)))
 
 
