@@ -19,7 +19,7 @@ from tests.gui.window_data import HARBOUR, NOW, SKY, SOURCES, fill
 from widget.core.models import FetchState, Item
 from widget.gui.controller import Controller
 from widget.gui.window import RELOAD_DELAY_MS, KeyPointsWindow
-from widget.storage.db import Database
+from widget.storage.db import Database, EntryPage
 
 
 def clock() -> datetime:
@@ -33,9 +33,9 @@ class ThreadRecorder:
         self.db = db
         self.threads: list[str] = []
 
-    def entry_rows(self) -> list[tuple[Any, ...]]:
+    def entry_page(self, **query: Any) -> EntryPage:
         self.threads.append(threading.current_thread().name)
-        return self.db.entry_rows()
+        return self.db.entry_page(**query)
 
 
 class HeldJobs:

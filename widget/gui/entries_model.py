@@ -1,46 +1,50 @@
 """The key-points window's item model: stored entries grouped for display, read from the store.
 
-The store is read through a read-only connection (reads in the GUI thread are cheap); writes such
-as "mark read" go through the controller's worker. Rows are kept lean: one ``Rec`` per entry with
-the key points left as JSON text until a row is painted, and a casefolded search text built only
-while a search is typed (newest entries first, a slice at a time) and dropped when it is cleared.
+The store is read through a read-only connection; writes such as "mark read" go through the
+controller's worker. The model holds only the newest entries that match the filters (a page at
+first, more with "Show older entries"); the store answers the filters and the search, so they
+cover every entry. Rows are kept lean: one ``Rec`` per entry with the key points left as JSON text
+until a row is painted. ``release`` lets go of every row while the window is hidden.
 
 Display rows, newest first:
 - ``ENTRY``: a feed entry (title, source, time, key points as bullets);
 - ``PAGE``: a live page's own entry, heading its group with the page-level key points;
 - ``UPDATE``: a live page's update, inside that page's group;
 - ``MORE``: "N earlier updates" at the end of a long live-page group (activating it expands);
-- ``DIVIDER``: "new since you last looked", between the new groups and the older ones.
+- ``DIVIDER``: "new since you last looked", between the new groups and the older ones;
+- ``OLDER``: "Show older entries", last, when older entries match the filters too.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from widget.core.text import safe_url
 from widget.gui.entry_rows import (
+    PAGE_SIZE,
     Key,
     Loaded,
+    PageSource,
     Rec,
     Row,
     RowKind,
     Show,
     ViewState,
+    clear_caches,
     group_rows,
-    newest_of_pages,
+    parse_time,
     prepare_recs,
-    rec_row,
+    read_page,
 )
 from widget.gui.signals import emit
 from widget.storage.rows import utc_text
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-FIRST_SEARCH_S = 0.01  # a first search keystroke matches this long's worth of entries at once
+RowSource = PageSource  # what the model reads: ``Database.entry_page`` of a read-only Database
 
 
 _USER = int(Qt.ItemDataRole.UserRole)
@@ -53,12 +57,6 @@ POINTS_ROLE = _USER + 6  # tuple[str, ...]
 READ_ROLE = _USER + 7
 TIME_TEXT_ROLE = _USER + 8  # "3 min ago"
 COUNT_ROLE = _USER + 9  # MORE: how many updates are folded away
-
-
-class RowSource(Protocol):
-    """What the model reads: ``Database.entry_rows`` of a read-only ``Database``."""
-
-    def entry_rows(self) -> list[tuple[Any, ...]]: ...
 
 
 def _utcnow() -> datetime:
@@ -106,26 +104,36 @@ class EntriesModel(QAbstractListModel):
         self._needle = ""
         self._last_looked: str | None = None  # ISO UTC text, compared with first-seen text
         self._expanded: set[str] = set()
+        self._limit = PAGE_SIZE  # matching entries read: grows with "Show older entries"
         self._stale = False  # read marks changed here: the next reload regroups
-        self._page_newest: dict[str, Rec] = {}  # live page's source id → its newest entry
-        self._hay_done = 0  # entries before this index have their search text (while searching)
+        self._active = False  # rows are loaded: a filter change reads the store again
+        self._more = False  # older entries match too
+        self._total = 0  # entries stored
+        self._unread_elsewhere = 0  # unread entries stored but not held here
+        self._newest: dict[str, str] = {}  # live page's source id → its newest sort time
+        self._sources: tuple[tuple[str, str], ...] = ()
 
     # --- loading ---
-    def set_store(self, store: RowSource | None) -> None:
+    def set_store(self, store: RowSource | None, *, read: bool = True) -> None:
+        """Read from ``store`` from now on; ``read``: now (else at the next ``reload``)."""
         self._store = store
-        self.reload()
+        if read:
+            self.reload()
+        else:
+            self.release()
 
-    def reload(self) -> bool:
-        """Read the store again; True when anything the window shows changed."""
-        return self.apply(self.prepare(self.read_rows()))
+    def reload(self, keep: Iterable[Key] = ()) -> bool:
+        """Read the store again now; True when anything the window shows changed. Entries in
+        ``keep`` (the selected one, the one at the top) stay loaded when newer ones arrive."""
+        state = self.view_state()
+        page = read_page(self._store, state, self.keep_since(keep))
+        return self.apply(prepare_recs(page, self._recs, state))
 
-    def read_rows(self) -> list[tuple[Any, ...]]:
-        """The store's rows (any thread: the read-only connection has its own lock)."""
-        return self._store.entry_rows() if self._store is not None else []
-
-    def prepare(self, rows: Sequence[Sequence[Any]]) -> Loaded:
-        """Rows read from the store, matched against the entries shown now (``prepare_recs``)."""
-        return prepare_recs(rows, self._recs)
+    def keep_since(self, keys: Iterable[Key]) -> str | None:
+        """The oldest sort time among the entries ``keys`` that are loaded now."""
+        wanted = set(keys)
+        times = [r.sort_text for r in self._recs if r.key in wanted]
+        return min(times) if times else None
 
     @property
     def store(self) -> RowSource | None:
@@ -135,86 +143,81 @@ class EntriesModel(QAbstractListModel):
         """A copy of the entries behind the rows (newest first), for matching elsewhere."""
         return list(self._recs)
 
-    def set_recs(self, recs: list[Rec]) -> bool:
-        return self.apply(prepare_recs([rec_row(r) for r in recs], list(self._recs)))
-
     def apply(self, loaded: Loaded) -> bool:
-        """Show what ``prepare`` made of the store; True when anything the window shows
-        changed."""
+        """Show what the store answered; True when anything the window shows changed."""
         stale, self._stale = self._stale, False
-        if not loaded.changed and not stale:
+        self._active = True
+        meta = (loaded.more, loaded.total, loaded.newest, loaded.sources)
+        same_meta = meta == (self._more, self._total, self._newest, self._sources)
+        if loaded.query is not None and loaded.query != self.view_state().query:
+            return False  # asked before the filters changed: a newer read follows
+        self._limit = max(self._limit, loaded.limit)
+        self._unread_elsewhere = loaded.unread - sum(1 for r in loaded.recs if not r.read)
+        if not loaded.changed and not stale and same_meta:
             return False
         self._recs = loaded.recs
-        self._hay_done = 0
-        if not self._needle:
-            self._drop_hay()  # built on the worker for a search cleared meanwhile
+        self._more, self._total, self._newest, self._sources = meta
         grouped = loaded.grouped
         if grouped is not None and grouped.state == self.view_state():
-            if self._needle:
-                self._hay_done = len(self._recs)  # the worker matched every entry
-            self._page_newest = grouped.page_newest
             self._rebuild(grouped.rows)  # grouped on the worker for the filters still in place
         else:
-            if self._needle:
-                self._extend_hay(FIRST_SEARCH_S)  # the rest in slices: build_search_text
-            self._page_newest = newest_of_pages(self._recs)
             self._rebuild()
         return True
 
-    def build_search_text(self, budget_s: float | None = None) -> bool:
-        """Go on preparing the entries' search text while a search is typed (nothing to do
-        without one). With ``budget_s``, stop after about that long; True when the rows match
-        every entry. Rows found among the newest entries show first; the rest join them here,
-        once every entry has its search text."""
-        if not self._needle or self._hay_done >= len(self._recs):
-            return True
-        if not self._extend_hay(budget_s):
-            return False
-        self._rebuild()
-        return True
-
-    def _extend_hay(self, budget_s: float | None) -> bool:
-        """Search text for more entries, newest first; True when every entry has it."""
-        recs = self._recs
-        deadline = None if budget_s is None else time.perf_counter() + budget_s
-        for i in range(self._hay_done, len(recs)):
-            _ = recs[i].hay
-            if deadline is not None and i % 64 == 63 and time.perf_counter() > deadline:
-                self._hay_done = i + 1
-                return False
-        self._hay_done = len(recs)
-        return True
-
-    def _drop_hay(self) -> None:
-        for rec in self._recs:
-            rec.drop_hay()
-        self._hay_done = 0
+    def release(self) -> None:
+        """Let go of every row (the window is hidden); the next ``reload`` reads afresh."""
+        self._active = False
+        self._limit = PAGE_SIZE
+        self.beginResetModel()
+        self._rows = []
+        self._recs = []
+        self.endResetModel()
+        self._newest = {}
+        self._more = False
+        self._stale = False
+        clear_caches()
 
     @property
-    def searching_all(self) -> bool:
-        """False while a search shows only the matches among the newest entries so far."""
-        return not self._needle or self._hay_done >= len(self._recs)
+    def holding(self) -> int:
+        """How many entries are held now."""
+        return len(self._recs)
 
-    # --- filters ---
+    def fetch_older(self, keep: Iterable[Key] = ()) -> bool:
+        """Read the next page of older entries too."""
+        if not self._more:
+            return False
+        self._limit = max(self._limit, self._matched()) + PAGE_SIZE
+        return self.reload(keep)
+
+    def _matched(self) -> int:
+        return len(self._recs)
+
+    @property
+    def more(self) -> bool:
+        """Older entries match the filters too ("Show older entries")."""
+        return self._more
+
+    # --- filters (answered by the store) ---
+    def _refilter(self) -> None:
+        self._limit = PAGE_SIZE
+        if self._active:
+            self.reload()
+
     def set_source_filter(self, source_id: str | None) -> None:
         if source_id != self._source_id:
             self._source_id = source_id
-            self._rebuild()
+            self._refilter()
 
     def set_show(self, show: Show) -> None:
         if show is not self._show:
             self._show = show
-            self._rebuild()
+            self._refilter()
 
     def set_search(self, text: str) -> None:
         needle = " ".join(text.split()).casefold()
         if needle != self._needle:
             self._needle = needle
-            if needle:
-                self._extend_hay(FIRST_SEARCH_S)  # the rest in slices: build_search_text
-            else:
-                self._drop_hay()
-            self._rebuild()
+            self._refilter()
 
     def set_last_looked(self, when: datetime | None) -> None:
         text = None if when is None else utc_text(when)
@@ -232,18 +235,20 @@ class EntriesModel(QAbstractListModel):
 
     @property
     def total_count(self) -> int:
-        return len(self._recs)
+        """Entries stored (when last read), loaded or not."""
+        return self._total
 
     @property
     def unread_count(self) -> int:
-        return sum(1 for r in self._recs if not r.read)
+        """Unread entries stored, with the marks made here."""
+        return self._unread_elsewhere + sum(1 for r in self._recs if not r.read)
 
     def shown_when(self, kind: RowKind, rec: Rec) -> datetime:
         """The time a row shows: a live page shows when it last changed (its newest update),
         not when it began."""
         if kind is RowKind.PAGE:
-            newest = self._page_newest.get(rec.source_id, rec)
-            return max(rec.when, newest.when)
+            newest = self._newest.get(rec.source_id)
+            return rec.when if newest is None else max(rec.when, parse_time(newest))
         return rec.when
 
     def tick(self) -> None:
@@ -272,7 +277,13 @@ class EntriesModel(QAbstractListModel):
         return changed
 
     def unread_keys(self) -> list[Key]:
+        """Unread entries held here."""
         return [r.key for r in self._recs if not r.read]
+
+    def mark_all_read(self) -> list[Key]:
+        """Every entry read, held here or not (the store follows)."""
+        self._unread_elsewhere = 0
+        return self.set_read(self.unread_keys(), True)
 
     # --- grouping ---
     def _rebuild(self, rows: list[Row] | None = None) -> None:
@@ -283,14 +294,16 @@ class EntriesModel(QAbstractListModel):
     def view_state(self) -> ViewState:
         """The filters and folds that the rows depend on, besides the entries."""
         return ViewState(
-            self._source_id, self._show, self._needle, frozenset(self._expanded), self._last_looked
+            self._source_id,
+            self._show,
+            self._needle,
+            frozenset(self._expanded),
+            self._last_looked,
+            self._limit,
         )
 
     def _group(self) -> list[Row]:
-        recs = self._recs
-        if self._needle and self._hay_done < len(recs):
-            recs = recs[: self._hay_done]  # matched so far; build_search_text adds the rest
-        return group_rows(recs, self.view_state())
+        return group_rows(self._recs, self.view_state(), self._more)
 
     # --- Qt model interface ---
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
@@ -310,6 +323,10 @@ class EntriesModel(QAbstractListModel):
         kind, rec, count = self._rows[index.row()]
         if role == KIND_ROLE:
             return kind
+        if kind is RowKind.OLDER:
+            if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+                return "Show older entries"
+            return None
         if rec is None:
             if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
                 return "New since you last looked"
@@ -374,8 +391,9 @@ class EntriesModel(QAbstractListModel):
         return out
 
     def sources(self) -> list[tuple[str, str]]:
-        """(source id, name) of the stored entries, by name."""
-        names = {r.source_id: r.source_name for r in self._recs}
+        """(source id, name) of the sources with stored entries, by name."""
+        names = dict(self._sources)
+        names.update((r.source_id, r.source_name) for r in self._recs)
         return sorted(names.items(), key=lambda kv: kv[1].casefold())
 
 

@@ -128,6 +128,9 @@ class EntryDelegate(QStyledItemDelegate):
                 style.drawPrimitive(
                     QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, widget
                 )
+            if kind is RowKind.OLDER:
+                self._paint_more(painter, opt, str(index.data() or ""), count, older=True)
+                return
             if kind is RowKind.MORE or rec is None:
                 self._paint_more(painter, opt, str(index.data() or ""), count)
                 return
@@ -171,13 +174,16 @@ class EntryDelegate(QStyledItemDelegate):
             painter.drawLine(r.left(), y, r.left() + gap, y)
             painter.drawLine(r.right() - gap, y, r.right(), y)
 
-    def _paint_more(self, painter: QPainter, opt: QStyleOptionViewItem, text: str, n: int) -> None:
+    def _paint_more(
+        self, painter: QPainter, opt: QStyleOptionViewItem, text: str, n: int, older: bool = False
+    ) -> None:
+        """A live page's "N earlier updates" row, or the list's "Show older entries" row."""
         body, _, _ = self.fonts(opt.font)
         _, _, accent = self._colours(opt)
         painter.setFont(body)
         painter.setPen(accent)
-        r = opt.rect.adjusted(PAD_X + GROUP_INDENT, 0, -PAD_X, 0)
-        arrow = "▸ " if n else "▴ "
+        r = opt.rect.adjusted(PAD_X + (0 if older else GROUP_INDENT), 0, -PAD_X, 0)
+        arrow = "▾ " if older else "▸ " if n else "▴ "
         painter.drawText(r, int(Qt.AlignmentFlag.AlignVCenter), arrow + text)
 
     def _paint_entry(

@@ -2,12 +2,17 @@
 against those shown, and grouping them for display. Pure Python, so the loader can run it on the
 worker thread and hand the GUI thread rows ready to show.
 
+The window holds only the newest entries that match its filters (``PAGE_SIZE`` at first, more as
+the user asks for older ones); the store answers the filters and the search, so they still cover
+every entry.
+
 Display rows, newest first:
 - ``ENTRY``: a feed entry (title, source, time, key points as bullets);
 - ``PAGE``: a live page's own entry, heading its group with the page-level key points;
 - ``UPDATE``: a live page's update, inside that page's group;
 - ``MORE``: "N earlier updates" at the end of a long live-page group (activating it expands);
-- ``DIVIDER``: "new since you last looked", between the new groups and the older ones.
+- ``DIVIDER``: "new since you last looked", between the new groups and the older ones;
+- ``OLDER``: "Show older entries", last, when older entries match too.
 """
 
 from __future__ import annotations
@@ -17,12 +22,16 @@ import functools
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Protocol
+
+from widget.storage.db import EntryPage
 
 LIVE_GROUP_SHOWN = 5  # a live page's group shows this many updates until expanded
 POINTS_CACHE = 512  # entries whose decoded key points are kept (a few screenfuls)
+PAGE_SIZE = 200  # entries read at first, and added by each "Show older entries"
+KEEP_CAP = 2000  # a live reload keeps at most this many entries to hold the view in place
 Key = tuple[str, str]  # (source_id, entry_id)
 
 
@@ -32,6 +41,7 @@ class RowKind(enum.IntEnum):
     UPDATE = 2
     MORE = 3
     DIVIDER = 4
+    OLDER = 5
 
 
 class Show(str, enum.Enum):
@@ -64,18 +74,16 @@ def decode_points(points_json: str, title: str) -> tuple[str, ...]:
 _decoded = functools.lru_cache(maxsize=POINTS_CACHE)(decode_points)
 
 
-def haystack(title: str, points_json: str) -> str:
-    """Title and key points, casefolded: what search looks in."""
-    return "\n".join((title, *decode_points(points_json, title))).casefold()
+def clear_caches() -> None:
+    """Forget decoded key points (the window was hidden)."""
+    _decoded.cache_clear()
 
 
 class Rec:
     """One stored entry, as lean as the window needs it: source ids and names are shared by all
-    entries of a source, key points stay JSON text (decoded when painted), and the search text
-    exists only while a search is typed (``hay``; ``drop_hay`` frees it)."""
+    entries of a source, and key points stay JSON text (decoded when painted)."""
 
     __slots__ = (
-        "_hay",
         "_when",
         "entry_id",
         "first_seen",
@@ -114,7 +122,6 @@ class Rec:
         self.points_json: str = points_json
         self.read = bool(read)
         self.is_page = bool(is_page)
-        self._hay: str | None = None
         self._when: datetime | None = None
         self.measure: int | None = None  # the delegate's measured height, packed with its key
 
@@ -125,21 +132,6 @@ class Rec:
     @property
     def points(self) -> tuple[str, ...]:
         return _decoded(self.points_json, self.title)
-
-    @property
-    def hay(self) -> str:
-        """Title and key points, casefolded: what search looks in (kept until ``drop_hay``)."""
-        hay = self._hay
-        if hay is None:
-            hay = self._hay = haystack(self.title, self.points_json)
-        return hay
-
-    @property
-    def has_hay(self) -> bool:
-        return self._hay is not None
-
-    def drop_hay(self) -> None:
-        self._hay = None
 
     @property
     def when(self) -> datetime:
@@ -162,14 +154,61 @@ class Rec:
 Row = tuple[RowKind, Rec | None, int]  # kind, entry, MORE: folded count
 
 
+class PageSource(Protocol):
+    """What the window reads: ``Database.entry_page`` of a read-only ``Database``."""
+
+    def entry_page(
+        self,
+        *,
+        limit: int,
+        keep_since: str | None = None,
+        cap: int | None = None,
+        source_id: str | None = None,
+        unread_only: bool = False,
+        needle: str = "",
+    ) -> EntryPage: ...
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """What the rows depend on besides the entries: filters, folds, the last look, and how many
+    entries are read."""
+
+    source_id: str | None
+    show: Show
+    needle: str  # casefolded search text, "" for none
+    expanded: frozenset[str]  # live pages shown with all their updates
+    last_looked: str | None  # ISO UTC text, compared with first-seen text
+    limit: int = PAGE_SIZE
+
+    @property
+    def query(self) -> tuple[str | None, Show, str, int]:
+        return (self.source_id, self.show, self.needle, self.limit)
+
+
+@dataclass(frozen=True)
+class Grouped:
+    """Rows grouped ahead of time for ``state``."""
+
+    state: ViewState
+    rows: list[Row]
+
+
 @dataclass(frozen=True)
 class Loaded:
-    """The store's entries, ready to show: ``recs`` newest first, ``changed`` when they differ
-    from the entries they were matched against."""
+    """The store's entries, ready to show: ``recs`` newest first (the matching entries and the
+    live pages heading them), ``changed`` when anything differs from what was shown."""
 
     recs: list[Rec]
     changed: bool
     grouped: Grouped | None = None  # rows made ahead of time (on the worker)
+    more: bool = False  # older entries match too
+    total: int = 0  # entries stored
+    unread: int = 0  # unread entries stored
+    newest: dict[str, str] = field(default_factory=dict)  # live page's source → newest time
+    sources: tuple[tuple[str, str], ...] = ()  # (id, name) of the sources with entries
+    query: tuple[str | None, Show, str, int] | None = None  # ViewState.query it answers
+    limit: int = PAGE_SIZE  # entries it holds room for (grown to keep the view in place)
 
 
 def rec_row(rec: Rec) -> tuple[Any, ...]:
@@ -187,13 +226,44 @@ def rec_row(rec: Rec) -> tuple[Any, ...]:
     )
 
 
-def prepare_recs(
-    rows: Sequence[Sequence[Any]], shown: Sequence[Rec], *, search_text: bool = False
-) -> Loaded:
-    """Match rows read from the store against the entries ``shown`` now. Unchanged entries
-    keep their object (search text and measured height are reused); with ``search_text`` (a
-    search is typed), new and edited ones get their search text built here. Pure Python, no Qt:
-    the loader runs it on the worker, so the GUI thread only regroups."""
+def with_heads(page: EntryPage) -> list[tuple[Any, ...]]:
+    """The matching rows, with the live page heading any of its updates among them put in its
+    place (newest first) when it is not there already."""
+    rows = page.rows
+    if not page.pages:
+        return rows
+    present = {(r[0], r[2]) for r in rows}
+    with_updates = {r[0] for r in rows if not r[8]}
+    heads = [p for p in page.pages if p[0] in with_updates and (p[0], p[2]) not in present]
+    if not heads:
+        return rows
+    out = list(rows)
+    for head in heads:
+        at = next((i for i, r in enumerate(out) if r[5] < head[5]), len(out))
+        out.insert(at, head)
+    return out
+
+
+def read_page(store: PageSource | None, state: ViewState, keep_since: str | None) -> EntryPage:
+    """The store's answer for ``state`` (any thread: the read-only connection has its own
+    lock); ``keep_since``: the oldest sort time the view must keep."""
+    if store is None:
+        return EntryPage([], False, 0, 0)
+    return store.entry_page(
+        limit=state.limit,
+        keep_since=keep_since,
+        cap=KEEP_CAP,
+        source_id=state.source_id,
+        unread_only=state.show is Show.UNREAD,
+        needle=state.needle,
+    )
+
+
+def prepare_recs(page: EntryPage, shown: Sequence[Rec], state: ViewState) -> Loaded:
+    """Match what the store answered against the entries ``shown`` now. Unchanged entries
+    keep their object (and measured height). Pure Python, no Qt: the loader runs it on the
+    worker, so the GUI thread only resets the model."""
+    rows = with_heads(page)
     known = {r.key: r for r in shown}
     changed = len(rows) != len(shown)
     recs: list[Rec] = []
@@ -205,60 +275,30 @@ def prepare_recs(
             if not changed and shown[i] is not old:
                 changed = True
         else:
-            if search_text:
-                _ = rec.hay
             changed = True
         recs.append(rec)
-    return Loaded(recs, changed)
+    return Loaded(
+        recs,
+        changed,
+        more=page.more,
+        total=page.total,
+        unread=page.unread,
+        newest=dict(page.newest),
+        sources=tuple(page.sources),
+        query=state.query,
+        limit=max(state.limit, len(page.rows)),
+    )
 
 
-@dataclass(frozen=True)
-class ViewState:
-    """What the rows depend on besides the entries: filters, folds, the last look."""
-
-    source_id: str | None
-    show: Show
-    needle: str  # casefolded search text, "" for none
-    expanded: frozenset[str]  # live pages shown with all their updates
-    last_looked: str | None  # ISO UTC text, compared with first-seen text
-
-
-@dataclass(frozen=True)
-class Grouped:
-    """Rows grouped ahead of time for ``state``."""
-
-    state: ViewState
-    rows: list[Row]
-    page_newest: dict[str, Rec]
-
-
-def newest_of_pages(recs: Sequence[Rec]) -> dict[str, Rec]:
-    """A live page's source id → its newest entry (``recs`` newest first)."""
-    pages = {r.source_id for r in recs if r.is_page}
-    newest: dict[str, Rec] = {}
-    if pages:
-        for rec in recs:
-            if rec.source_id in pages:
-                newest.setdefault(rec.source_id, rec)
-    return newest
-
-
-def passes(rec: Rec, state: ViewState) -> bool:
-    if state.source_id is not None and rec.source_id != state.source_id:
-        return False
-    if state.show is Show.UNREAD and rec.read:
-        return False
-    return not state.needle or state.needle in rec.hay
-
-
-def group_rows(recs: Sequence[Rec], state: ViewState) -> list[Row]:
-    """Display rows for ``recs`` (newest first) under ``state``."""
+def group_rows(recs: Sequence[Rec], state: ViewState, more: bool = False) -> list[Row]:
+    """Display rows for ``recs`` (newest first: entries that match the filters, and the live
+    pages heading them) under ``state``."""
     rows: list[Row] = []
     pages: dict[str, Rec] = {r.source_id: r for r in recs if r.is_page}
     members: dict[str, list[Rec]] = {}
     if pages:
         for rec in recs:
-            if rec.source_id in pages and not rec.is_page and passes(rec, state):
+            if rec.source_id in pages and not rec.is_page:
                 members.setdefault(rec.source_id, []).append(rec)
     done: set[str] = set()
     divider_at: int | None = None
@@ -271,8 +311,6 @@ def group_rows(recs: Sequence[Rec], state: ViewState) -> list[Row]:
                 continue
             page = pages[sid]
             updates = members.get(sid, [])
-            if not updates and not passes(page, state):
-                continue
             done.add(sid)
             group = [(RowKind.PAGE, page, 0)]
             shown = updates if sid in state.expanded else updates[:LIVE_GROUP_SHOWN]
@@ -285,8 +323,6 @@ def group_rows(recs: Sequence[Rec], state: ViewState) -> list[Row]:
                 and max([u.first_seen for u in updates] + [page.first_seen]) > looked
             )
         else:
-            if not passes(rec, state):
-                continue
             group = [(RowKind.ENTRY, rec, 0)]
             is_new = looked is not None and rec.first_seen > looked
         if is_new and divider_at is None:
@@ -296,6 +332,8 @@ def group_rows(recs: Sequence[Rec], state: ViewState) -> list[Row]:
         rows.extend(group)
     if divider_at is not None:
         rows.insert(divider_at, (RowKind.DIVIDER, None, 0))
+    if more:
+        rows.append((RowKind.OLDER, None, 0))
     return rows
 
 
@@ -303,5 +341,16 @@ def grouped(loaded: Loaded, state: ViewState) -> Loaded:
     """``loaded`` with its rows grouped for ``state`` ahead of time (when anything changed)."""
     if not loaded.changed:
         return loaded
-    rows = group_rows(loaded.recs, state)
-    return Loaded(loaded.recs, True, Grouped(state, rows, newest_of_pages(loaded.recs)))
+    rows = group_rows(loaded.recs, state, loaded.more)
+    return Loaded(
+        loaded.recs,
+        True,
+        Grouped(state, rows),
+        loaded.more,
+        loaded.total,
+        loaded.unread,
+        loaded.newest,
+        loaded.sources,
+        loaded.query,
+        loaded.limit,
+    )

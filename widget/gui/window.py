@@ -3,6 +3,10 @@
 Model/view over the entry store (read-only connection); a delegate paints each entry with its key
 points as bullets. The window reads the store itself, opens only http(s) links, and asks for every
 write (mark read, mute, retry) through signals that the app routes to the controller's worker.
+
+It holds the newest entries that match its filters, a page at a time ("Show older entries"), and
+nothing at all once it has been hidden for ``RELEASE_AFTER_MS``: while hidden, store changes only
+mark it stale, and showing it reads afresh.
 """
 
 from __future__ import annotations
@@ -70,7 +74,7 @@ log = logging.getLogger(__name__)
 TICK_MS = 60_000  # relative times are refreshed once a minute while the window is visible
 SEEN_DELAY_MS = 2_500  # an unread entry fully on screen this long counts as seen
 RELOAD_DELAY_MS = 150  # store changes arriving together cause one reload
-SEARCH_TEXT_SLICE_S = 0.004  # search text is built in slices this long between events
+RELEASE_AFTER_MS = 5_000  # hidden this long, the window lets go of its rows (not on a quick toggle)
 
 
 def _utcnow() -> datetime:
@@ -95,6 +99,8 @@ class KeyPointsWindow(QWidget):
     retry_requested = Signal(object)  # tuple[str, ...]: ids of the failing sources
     refresh_requested = Signal()
     quit_requested = Signal()
+
+    RELEASE_AFTER_MS = RELEASE_AFTER_MS  # per window, so a test can shorten it
 
     def __init__(
         self,
@@ -123,9 +129,8 @@ class KeyPointsWindow(QWidget):
         self.favicons = favicons or Favicons(parent=self)
         self.model = EntriesModel(store, self, clock=clock)
         self._loader = StoreLoader(self.model, submit, self) if submit is not None else None
-        self._dirty = False  # the store changed while the window was hidden
+        self._dirty = store is not None  # the store changed while the window was hidden
         self._loaded_once = False
-        self._hay_pending = False
         self._build()
         self._tick = QTimer(self)
         self._tick.setInterval(TICK_MS)
@@ -138,24 +143,22 @@ class KeyPointsWindow(QWidget):
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(RELOAD_DELAY_MS)
         self._reload_timer.timeout.connect(self._refresh)
+        self._release_timer = QTimer(self)
+        self._release_timer.setSingleShot(True)
+        self._release_timer.timeout.connect(self.release)
         if self._loader is not None:
             self._loader.loaded.connect(self._show_loaded)
         self.favicons.fetched.connect(lambda _key: self.view.viewport().update())
         self.model.set_last_looked(self.memory.last_looked())
         self.set_always_on_top(self.memory.on_top())
         self.resize(*DEFAULT_SIZE)
-        if store is not None:
-            if self._loader is None:
-                self.reload()
-            else:
-                self._dirty = True  # read when first shown
 
     # --- construction ---
     def _build(self) -> None:
         self.bar = FilterBar(self, self._build_menu())
         self.search, self.source_box = self.bar.search, self.bar.source_box
         self.show_box, self.menu_button = self.bar.show_box, self.bar.menu_button
-        self.search.textChanged.connect(self.model.set_search)
+        self.search.textChanged.connect(self._search_changed)
         self.search.returnPressed.connect(self._focus_list)
         self.search.installEventFilter(self)
         self.source_box.currentIndexChanged.connect(self._source_changed)
@@ -216,10 +219,13 @@ class KeyPointsWindow(QWidget):
 
     # --- data in ---
     def set_store(self, store: RowSource | None) -> None:
+        """Read from ``store`` from now on (now, when the window is shown)."""
         if self._loader is not None:
             self._loader.outdate()
-        self.model.set_store(store)
-        self._loaded_once = True
+        shown = self.isVisible()
+        self.model.set_store(store, read=shown)
+        self._loaded_once = shown
+        self._dirty = not shown
         self._model_reset()
 
     def reload(self) -> None:
@@ -230,7 +236,43 @@ class KeyPointsWindow(QWidget):
         if self._loader is not None:
             self._loader.outdate()
         self._loaded_once = True
-        self._keeping_view(self.model.reload)
+        keep = self._keep()
+        self._keeping_view(lambda: self.model.reload(keep))
+
+    def show_older(self) -> None:
+        """Read the next page of older entries (the "Show older entries" row)."""
+        if self._loader is not None:
+            self._loader.outdate()
+        keep = self._keep()
+        self._keeping_view(lambda: self.model.fetch_older(keep))
+
+    def release(self) -> None:
+        """While hidden: let go of the rows, the row layout and decoded text; the next show
+        reads the store afresh."""
+        self._release_timer.stop()
+        if self.isVisible():
+            return
+        if self._loader is not None:
+            self._loader.outdate()
+        self._reload_timer.stop()
+        self._dirty = self._dirty or self._loaded_once
+        self._loaded_once = False
+        self.model.release()
+        self.delegate.wrapped.clear()
+        self.view.reset()
+
+    def _keep(self) -> list[Key]:
+        """Entries a live reload keeps loaded: the selected one and the one at the top (when
+        scrolled down)."""
+        keys: list[Key] = []
+        selected = self.current_key()
+        if selected is not None:
+            keys.append(selected)
+        if self.view.verticalScrollBar().value() > 0:
+            top, _ = self.view.scroll_anchor()
+            if top.isValid():
+                keys.extend(self.model.keys_in([top.row()]))
+        return keys
 
     def schedule_reload(self, *_args: object) -> None:
         """The store changed (a poll finished, an entry was marked): reload shortly, once —
@@ -246,7 +288,7 @@ class KeyPointsWindow(QWidget):
         elif self._loader is None or not self._loaded_once:
             self.reload()
         else:
-            self._loader.request()
+            self._loader.request(self._keep())
 
     def _show_loaded(self, loaded: Loaded) -> None:
         self._loaded_once = True
@@ -304,7 +346,7 @@ class KeyPointsWindow(QWidget):
     # --- actions ---
     def current_key(self) -> Key | None:
         index = self.view.currentIndex()
-        if not index.isValid() or index.data(KIND_ROLE) is RowKind.MORE:
+        if not index.isValid() or index.data(KIND_ROLE) in (RowKind.MORE, RowKind.OLDER):
             return None
         key = index.data(KEY_ROLE)
         return None if key is None else (str(key[0]), str(key[1]))
@@ -350,7 +392,7 @@ class KeyPointsWindow(QWidget):
     def mark_all_read(self) -> None:
         if self._loader is not None:
             self._loader.outdate()
-        self.model.set_read(self.model.unread_keys(), True)
+        self.model.mark_all_read()
         emit(self.mark_all_read_requested)
         self._update_empty()
 
@@ -388,7 +430,7 @@ class KeyPointsWindow(QWidget):
         """The menu of one entry row (None for dividers and "earlier updates" rows)."""
         kind = index.data(KIND_ROLE)
         key = index.data(KEY_ROLE)
-        if key is None or kind in (RowKind.MORE, RowKind.DIVIDER):
+        if key is None or kind in (RowKind.MORE, RowKind.DIVIDER, RowKind.OLDER):
             return None
         key = (str(key[0]), str(key[1]))
         url = safe_url(index.data(URL_ROLE))
@@ -426,6 +468,7 @@ class KeyPointsWindow(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self._release_timer.stop()
         if self._dirty:
             self._dirty = False
             self._refresh()
@@ -441,6 +484,7 @@ class KeyPointsWindow(QWidget):
         now = self._clock()
         self.memory.save_last_looked(now)
         self.model.set_last_looked(now)
+        self._release_timer.start(max(0, self.RELEASE_AFTER_MS))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         event.ignore()
@@ -486,8 +530,12 @@ class KeyPointsWindow(QWidget):
     def _activate(self, index: QModelIndex) -> None:
         if not index.isValid():
             return
-        if index.data(KIND_ROLE) is RowKind.MORE:
+        kind = index.data(KIND_ROLE)
+        if kind is RowKind.MORE:
             self.model.toggle_expanded(str(index.data(SOURCE_ROLE)))
+            return
+        if kind is RowKind.OLDER:
+            self.show_older()
             return
         self.open_index(index)
 
@@ -505,6 +553,10 @@ class KeyPointsWindow(QWidget):
         else:
             emit(self.refresh_requested)
 
+    def _search_changed(self, text: str) -> None:
+        self.model.set_search(text)
+        self._update_empty()  # "No entry matches …" follows the text even when no row changed
+
     def _source_changed(self, _row: int) -> None:
         data = self.source_box.currentData()
         self.model.set_source_filter(None if data is None else str(data))
@@ -519,16 +571,6 @@ class KeyPointsWindow(QWidget):
         self._fill_sources()
         self._update_empty()
         self._arm_seen()
-        if not self._hay_pending:
-            self._hay_pending = True
-            QTimer.singleShot(0, self._build_search_text)
-
-    def _build_search_text(self) -> None:
-        """Search text for every entry, a few milliseconds at a time."""
-        if self.model.build_search_text(SEARCH_TEXT_SLICE_S):
-            self._hay_pending = False
-        else:
-            QTimer.singleShot(0, self._build_search_text)
 
     def _update_empty(self) -> None:
         has_rows = self.model.rowCount() > 0

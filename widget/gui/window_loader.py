@@ -1,21 +1,21 @@
 """Reading the store for the key-points window off the GUI thread.
 
-A poll that stores thousands of entries would otherwise stall the GUI thread while the window
-reads every row (and, while a search is typed, builds search text). The loader runs that work on
-the controller's worker (after the store writes queued before it) and hands the GUI thread a
-``Loaded`` list, already grouped for the filters in place; the GUI thread only resets the
-model (or regroups, when the filters changed meanwhile). Only the latest request's result is shown:
-a newer request, a synchronous reload or a read mark made meanwhile outdates earlier ones.
+After a poll the window reads its page of entries again. The loader runs that read on the
+controller's worker (after the store writes queued before it) and hands the GUI thread a
+``Loaded`` list, already grouped for the filters in place; the GUI thread only resets the model
+(or regroups, when the folds changed meanwhile). Only the latest request's result is shown: a
+newer request, a synchronous reload (a filter changed) or a read mark made meanwhile outdates
+earlier ones.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QObject, Signal
 
 from widget.gui.entries_model import EntriesModel
-from widget.gui.entry_rows import Loaded, grouped, prepare_recs
+from widget.gui.entry_rows import Key, Loaded, grouped, prepare_recs, read_page
 from widget.gui.signals import emit
 
 Submit = Callable[[str, Callable[[], None]], None]  # (what, job): run ``job`` on the worker
@@ -33,17 +33,18 @@ class StoreLoader(QObject):
         self.pending = False  # a request is on its way
         self._done.connect(self._finish)
 
-    def request(self) -> None:
-        """Read the store on the worker; ``loaded`` follows on the GUI thread."""
+    def request(self, keep: Iterable[Key] = ()) -> None:
+        """Read the store on the worker; ``loaded`` follows on the GUI thread. Entries in
+        ``keep`` stay loaded when newer ones arrive."""
         self._generation += 1
         generation, store = self._generation, self._model.store
         shown = self._model.shown_recs()  # a snapshot: the worker never reads the live list
         state = self._model.view_state()
+        keep_since = self._model.keep_since(keep)
 
         def job() -> None:
-            rows = store.entry_rows() if store is not None else []
-            loaded = prepare_recs(rows, shown, search_text=bool(state.needle))
-            emit(self._done, (generation, grouped(loaded, state)))
+            page = read_page(store, state, keep_since)
+            emit(self._done, (generation, grouped(prepare_recs(page, shown, state), state)))
 
         self.pending = True
         self._submit("loading the key points", job)
