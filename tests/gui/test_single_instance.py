@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
-from widget.gui.single_instance import SingleInstance, send_message, server_name
+from widget.gui.single_instance import SingleInstance, current_user, send_message, server_name
 
 LAUNCH = "import sys; from widget.gui.app import run_app; sys.exit(run_app([]))"
 
@@ -55,3 +57,23 @@ def test_server_name_is_per_user_and_safe() -> None:
     a, b = server_name("alice"), server_name("bob smith/x")
     assert a != b
     assert "/" not in b and " " not in b
+
+
+def test_server_name_follows_the_login_name_as_getpass_finds_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for variable in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("USER", "carol")
+    assert current_user() == getpass.getuser() == "carol"
+    assert server_name() == server_name("carol")
+    monkeypatch.delenv("USER")
+    assert current_user() == getpass.getuser()  # from the password database
+    assert server_name() == server_name(getpass.getuser())
+
+
+def test_users_with_names_alike_after_shortening_get_different_servers() -> None:
+    a = server_name("a.very.long.user.name.one")
+    b = server_name("a.very.long.user.name.two")
+    assert a != b
+    assert a == server_name("a.very.long.user.name.one")  # stable: a second launch finds it

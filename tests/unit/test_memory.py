@@ -40,3 +40,7 @@ def test_cached_module_sources_are_dropped() -> None:
     assert linecache.getlines(memory.__file__)  # what PySide6's import hook leaves behind
     assert memory.forget_source_lines() >= 1
     assert memory.__file__ not in linecache.cache
+
+
+def test_glibc_is_recognised_as_the_platform_module_recognises_it() -> None:
+    assert memory.is_glibc() is GLIBC
