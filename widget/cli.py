@@ -12,13 +12,12 @@ import argparse
 import importlib
 import json
 import logging
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
 
 from widget import APP_SLUG, __version__
@@ -32,7 +31,6 @@ from widget.core.models import (
     PollStatus,
     Source,
 )
-from widget.engine import Engine
 from widget.logging_setup import configure_logging, redact
 from widget.paths import AppPaths
 from widget.storage.config import (
@@ -44,6 +42,9 @@ from widget.storage.config import (
 )
 from widget.storage.db import Database
 from widget.storage.secrets import SecretStore
+
+if TYPE_CHECKING:  # the engine (HTTP, parsers) loads only for commands that poll or probe
+    from widget.engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +156,8 @@ class _Context:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
+            from widget.engine import Engine
+
             self._engine = Engine(self.config, self.db)
         return self._engine
 
@@ -168,7 +171,10 @@ class _Context:
 def main(argv: Sequence[str] | None = None) -> int:
     # A frozen build's worker process (the engine parses big polls in spawned processes) starts
     # here and runs its task instead of the command line; anywhere else this does nothing.
-    multiprocessing.freeze_support()
+    if getattr(sys, "frozen", False):
+        import multiprocessing
+
+        multiprocessing.freeze_support()
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:

@@ -8,17 +8,18 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 from urllib.parse import urlsplit
 
 from widget import APP_SLUG
 from widget.core.errors import SecretsError, SourceError
 from widget.core.models import AuthKind, Config, Source
-from widget.engine import Engine
-from widget.opml import OpmlError, export_opml, import_feeds, parse_opml, url_key
-from widget.sources.http import Credentials
 from widget.storage.config import ConfigStore, with_source
 from widget.storage.config_schema import source_problems
+
+if TYPE_CHECKING:  # HTTP, the engine and OPML load only for the commands that use them
+    from widget.engine import Engine
+    from widget.sources.http import Credentials
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -59,6 +60,8 @@ class AuthRequest:
     def credentials(self) -> Credentials | None:
         if self.kind is AuthKind.NONE:
             return None
+        from widget.sources.http import Credentials
+
         return Credentials(self.kind, self.secret, username=self.username, header=self.header)
 
     def apply_to(self, source: Source) -> Source:
@@ -262,6 +265,8 @@ def sources_edit(ctx: Context, args: argparse.Namespace, secrets: Secrets, stdin
 
 
 def _check(config: Config, source: Source) -> None:
+    from widget.opml import url_key
+
     problems = source_problems(source, config.sources)
     if problems:
         field, message = next(iter(problems.items()))
@@ -272,6 +277,8 @@ def _check(config: Config, source: Source) -> None:
 
 
 def opml_import(ctx: Context, file: str, read_stdin: Callable[[], bytes]) -> int:
+    from widget.opml import OpmlError, import_feeds, parse_opml
+
     try:
         data = read_stdin() if file == "-" else Path(file).read_bytes()
     except OSError as exc:
@@ -297,6 +304,8 @@ def opml_import(ctx: Context, file: str, read_stdin: Callable[[], bytes]) -> int
 
 
 def opml_export(ctx: Context, file: str) -> int:
+    from widget.opml import export_opml
+
     data = export_opml(ctx.config.load())
     if file == "-":
         ctx.out.write(data.decode("utf-8"))

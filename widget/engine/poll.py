@@ -30,6 +30,7 @@ from widget.core.models import (
 from widget.engine.fetching import Outcome, fetch_and_parse
 from widget.engine.parsing import PROCESS_MIN_BYTES, PROCESS_THRESHOLD, Parser
 from widget.engine.record import GONE_REASON, PERMANENT_REDIRECT_POLLS, Recorder
+from widget.engine.status import next_due, source_statuses
 from widget.engine.threads import DaemonThreadPool
 from widget.sources.http import Credentials, HttpClient
 from widget.sources.probe import Probe, probe_url
@@ -134,26 +135,11 @@ class Engine:
     # --- reading ---
 
     def statuses(self) -> list[SourceStatus]:
-        config = self._config.load()
-        states = self._db.all_states()
-        return [
-            SourceStatus(source, states.get(source.id) or FetchState(source.id))
-            for source in config.sources
-        ]
+        return source_statuses(self._config, self._db)
 
     def next_due_time(self) -> datetime | None:
         """When the earliest enabled source is due (None: no enabled sources)."""
-        now = self._clock()
-        earliest: datetime | None = None
-        for status in self.statuses():
-            if not status.enabled:
-                continue
-            due = status.state.next_due or now
-            if status.state.retry_after_until is not None:
-                due = max(due, status.state.retry_after_until)
-            if earliest is None or due < earliest:
-                earliest = due
-        return earliest
+        return next_due(self.statuses(), self._clock())
 
     # --- polling ---
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QObject, QSettings, QSocketNotifier, QTimer, QUrl, Signal
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 from widget import APP_ID, APP_NAME, APP_SLUG
 from widget.core.errors import ConfigError, StorageError
 from widget.core.models import Entry, PollResult, SourceKind, SourceStatus
-from widget.engine import Engine
+from widget.engine.client import ProcessEngine
 from widget.gui.controller import Controller, NotifiedLedger
 from widget.gui.dispatch import Dispatcher
 from widget.gui.favicons import Favicons
@@ -43,17 +44,21 @@ from widget.platform_integration import integrate_at_startup
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database
 
+if TYPE_CHECKING:
+    from widget.engine import Engine
+
 log = logging.getLogger(__name__)
 
 TRAY_WAIT_S = 30.0
 TRAY_POLL_MS = 500
 QUIT_JOIN_S = 2.0
 DEMO_CHECK_S = 10.0
-# Sources fetched at once by the tray app's engine. On a 2-core machine, 6 fetch threads made the
-# GUI thread wait up to ~40-90 ms for the interpreter lock during a 200-source cold poll; 2 keep
-# it under 30 ms with the same poll time from loopback (bench/gui.py).
-GUI_FETCH_THREADS = 2
+# Sources fetched at once by each poll process. Its fetch threads share no interpreter lock with
+# the GUI thread, so the tray app uses the engine's usual number.
+GUI_FETCH_THREADS = 6
 URL_LOG_ENV = "LIVE_UPDATES_TEST_URL_LOG"  # tests: append opened URLs here, launch no browser
+# Tests: after each poll result, write the names of the tray app's imported modules here.
+MODULES_LOG_ENV = "LIVE_UPDATES_TEST_MODULES_LOG"
 LEDGER_NAME = "notified-until"
 TRIM_DELAY_MS = 1500  # after a poll result: the window has reloaded its list by then
 
@@ -98,7 +103,7 @@ class App:
     qt: QApplication
     paths: AppPaths
     db: Database
-    engine: Engine
+    engine: ProcessEngine
     tray: Tray
     notifier: Notifier
     dispatcher: Dispatcher
@@ -208,6 +213,10 @@ def _fatal(title: str, message: str) -> int:
     return 2
 
 
+def _write_modules(path: Path) -> None:
+    path.write_text("\n".join(sorted(sys.modules)) + "\n", encoding="utf-8")
+
+
 def release_memory() -> None:
     """Hand back what a poll or start-up left behind: cached module sources (lazy imports
     refill them) and free heap pages."""
@@ -298,8 +307,8 @@ def run_app(
         for cleanup in reversed(cleanups):
             cleanup()
         return _fatal("cannot start", str(exc))
-    engine = Engine(config, db, fetch_threads=GUI_FETCH_THREADS)
-    log.info("4/8 engine ready")
+    engine = ProcessEngine(config, db, in_memory=demo, fetch_threads=GUI_FETCH_THREADS)
+    log.info("4/8 engine ready (each poll runs in a child process)")
     tray = Tray()
     tray.follow_palette()
     log.info("5/8 tray icon built")
@@ -327,6 +336,9 @@ def run_app(
     url_log = os.environ.get(URL_LOG_ENV)
     if url_log:
         app.open_url = UrlLog(Path(url_log))
+    modules_log = os.environ.get(MODULES_LOG_ENV)
+    if modules_log:
+        controller.polled.connect(lambda *_: _write_modules(Path(modules_log)))
     wait_for_tray(app)
     controller.start()
     qt.aboutToQuit.connect(app.shutdown)
@@ -377,7 +389,7 @@ def _quit_on_signals(qt: QApplication) -> None:
 def _build_window(
     paths: AppPaths,
     db: Database,
-    engine: Engine,
+    engine: ProcessEngine | Engine,
     ctl: Controller,
     tray: Tray,
     cleanups: list[Callable[[], None]],
@@ -387,7 +399,7 @@ def _build_window(
     marks) and icon downloads run on the worker; muting a source edits the config file."""
     reader = Database.open(db.path, readonly=True)
     cleanups.append(reader.close)
-    icons = Favicons(paths.cache_dir, http=engine.http, submit=ctl.run_in_worker)
+    icons = _favicons(paths.cache_dir, engine, ctl)
     settings = QSettings(str(paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
     win = KeyPointsWindow(
         reader,
@@ -420,6 +432,18 @@ def _build_window(
     win.mute_requested.connect(mute)
     win.retry_requested.connect(ctl.check_sources)  # only the failing sources
     return win
+
+
+def _favicons(cache_dir: Path, engine: ProcessEngine | Engine, ctl: Controller) -> Favicons:
+    """Site icons fetched on the worker: by a poll process, or through an in-process engine."""
+    if isinstance(engine, ProcessEngine):
+        process = engine
+        return Favicons(
+            cache_dir,
+            fetch=lambda urls: process.fetch_icons(urls, cache_dir),
+            submit=ctl.run_in_worker,
+        )
+    return Favicons(cache_dir, http=engine.http, submit=ctl.run_in_worker)
 
 
 def _wire(app: App, relay: _ClickRelay) -> None:

@@ -1,31 +1,37 @@
-"""Source icons for the window: the site's favicon, fetched once through the engine's HTTP layer
-on the worker side and cached in the cache folder; a generated letter badge until then (and for
-good when a site has no usable icon).
+"""Source icons for the window: the site's favicon, fetched once outside the GUI thread and
+cached in the cache folder; a generated letter badge until then (and for good when a site has no
+usable icon).
 
-The fetch itself (``fetch_favicon``) runs on the worker thread and touches no Qt object; it reports
-back through ``Favicons.fetched``, a signal that Qt queues to the GUI thread.
+The tray app fetches icons in its poll process (``fetch``: a batch of source URLs in, the site
+keys now cached out, run on the worker thread), so the GUI process never loads the HTTP stack;
+``http`` (an in-process client, ``fetch_favicon`` per site on the worker) serves tests and tools.
+Either way it reports back through ``Favicons.fetched``, a signal Qt queues to the GUI thread.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import threading
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
-from urllib.parse import urlsplit
 
 from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPixmap
 
-from widget.core.errors import FetchError
+from widget.engine.icons import (
+    FOLDER,
+    MAX_ICON_BYTES,
+    Fetcher,
+    cache_paths,
+    favicon_url,
+    fetch_favicon,
+    is_cached,
+    site_key,
+)
 from widget.gui.signals import emit
 
 log = logging.getLogger(__name__)
 
-MAX_ICON_BYTES = 256 * 1024
-FOLDER = "favicons"
 # Badge colours: mid-tone, readable with white letters on light and dark backgrounds.
 BADGE_COLOURS = (
     "#1f77b4",
@@ -39,74 +45,13 @@ BADGE_COLOURS = (
 )
 
 Submit = Callable[[str, Callable[[], None]], None]  # (what, action) → run on the worker
-
-
-class Fetcher(Protocol):
-    """``widget.sources.http.HttpClient`` as far as icons need it."""
-
-    def fetch(self, url: str, *, cancel: threading.Event | None = None) -> _Response: ...
-
-
-class _Response(Protocol):
-    @property
-    def body(self) -> bytes: ...
-
-
-def site_key(source_url: str) -> str | None:
-    """One icon per site: "host" or "host_port"; None for a URL with no http(s) host."""
-    parts = urlsplit(source_url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    try:
-        port = parts.port
-    except ValueError:
-        return None
-    host = parts.hostname.lower()
-    return f"{host}_{port}" if port else host
-
-
-def favicon_url(source_url: str) -> str | None:
-    parts = urlsplit(source_url)
-    if site_key(source_url) is None:
-        return None
-    return f"{parts.scheme.lower()}://{parts.netloc.rsplit('@', 1)[-1]}/favicon.ico"
-
-
-def cache_paths(cache_dir: Path, key: str) -> tuple[Path, Path]:
-    """(icon file, "no icon" marker) of a site."""
-    folder = cache_dir / FOLDER
-    return folder / f"{key}.img", folder / f"{key}.none"
-
-
-def fetch_favicon(http: Fetcher, source_url: str, cache_dir: Path) -> Path | None:
-    """Worker side: fetch the site's /favicon.ico once and cache it. A failure is logged and
-    remembered (a ``.none`` marker), so the site is not asked again; the badge stays."""
-    key = site_key(source_url)
-    url = favicon_url(source_url)
-    if key is None or url is None:
-        return None
-    icon, marker = cache_paths(cache_dir, key)
-    if icon.exists() or marker.exists():
-        return icon if icon.exists() else None
-    icon.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        response = http.fetch(url)
-        body = response.body
-        if not body or len(body) > MAX_ICON_BYTES:
-            raise FetchError(f"the icon is empty or larger than {MAX_ICON_BYTES // 1024} KB")
-    except FetchError as exc:
-        log.info("no icon for %s (%s); using a letter badge", key, exc)
-        marker.write_text(f"{exc}\n", encoding="utf-8")
-        return None
-    tmp = icon.with_suffix(".tmp")
-    tmp.write_bytes(body)
-    tmp.replace(icon)
-    return icon
+FetchMany = Callable[[Sequence[str]], Sequence[str]]  # source URLs → site keys now cached
 
 
 def badge_colour(name: str) -> QColor:
-    digest = hashlib.sha1(name.casefold().encode("utf-8")).digest()
-    return QColor(BADGE_COLOURS[digest[0] % len(BADGE_COLOURS)])
+    """The same colour for a name in every run (a checksum picks it)."""
+    checksum = zlib.crc32(name.casefold().encode("utf-8"))
+    return QColor(BADGE_COLOURS[checksum % len(BADGE_COLOURS)])
 
 
 def letter_badge(name: str, size: int, dpr: float = 1.0) -> QPixmap:
@@ -141,12 +86,14 @@ class Favicons(QObject):
         cache_dir: Path | None = None,
         *,
         http: Fetcher | None = None,
+        fetch: FetchMany | None = None,
         submit: Submit | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.cache_dir = cache_dir
         self._http = http
+        self._fetch = fetch
         self._submit = submit
         self._urls: dict[str, str] = {}  # source id → source URL
         self._pixmaps: dict[tuple[str, int, float], QPixmap] = {}
@@ -159,18 +106,36 @@ class Favicons(QObject):
         if urls != self._urls:
             self._pixmaps.clear()
         self._urls = dict(urls)
-        for url in self._urls.values():
-            self._request(url)
+        wanted = [url for url in self._urls.values() if self._wanted(url)]
+        if not wanted or self._submit is None:
+            return
+        if self._fetch is not None:
+            self._request_batch(self._fetch, wanted)
+        elif self._http is not None:
+            for url in wanted:
+                self._request(self._http, url)
 
-    def _request(self, url: str) -> None:
+    def _wanted(self, url: str) -> bool:
         key = site_key(url)
         if key is None or key in self._asked or self.cache_dir is None:
-            return
-        icon, marker = cache_paths(self.cache_dir, key)
-        if icon.exists() or marker.exists() or self._http is None or self._submit is None:
-            return
+            return False
+        if is_cached(self.cache_dir, key) or (self._http is None and self._fetch is None):
+            return False
         self._asked.add(key)
-        http, cache_dir = self._http, self.cache_dir
+        return True
+
+    def _request_batch(self, fetch: FetchMany, urls: list[str]) -> None:
+        assert self._submit is not None
+
+        def job() -> None:
+            for key in fetch(urls):
+                emit(self.fetched, key)
+
+        self._submit(f"fetching the icons of {len(urls)} sites", job)
+
+    def _request(self, http: Fetcher, url: str) -> None:
+        assert self._submit is not None and self.cache_dir is not None
+        key, cache_dir = site_key(url), self.cache_dir
 
         def job() -> None:
             if fetch_favicon(http, url, cache_dir) is not None:
@@ -210,3 +175,19 @@ class Favicons(QObject):
         )
         scaled.setDevicePixelRatio(dpr)
         return scaled
+
+
+__all__ = [
+    "BADGE_COLOURS",
+    "FOLDER",
+    "MAX_ICON_BYTES",
+    "Favicons",
+    "FetchMany",
+    "Fetcher",
+    "badge_colour",
+    "cache_paths",
+    "favicon_url",
+    "fetch_favicon",
+    "letter_badge",
+    "site_key",
+]

@@ -1,20 +1,25 @@
 """The tray app's side of the settings dialog: opens it (from the tray menu and the window),
 and makes applied changes take effect at once — new notification settings, the worker
-rescheduled, removed sources' entries deleted, a test notification sent."""
+rescheduled, removed sources' entries deleted, a test notification sent.
+
+Testing a URL ("probe") runs in this process, on the dialog's probe threads: the tray app's
+engine polls in a child process, so the first test builds an in-process ``Engine`` (and loads
+the HTTP stack) — rare, and only while the user has the dialog open.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject
 
 from widget import APP_NAME
 from widget.core.errors import StorageError
 from widget.core.models import Config, FetchState, Settings, SourceStatus
-from widget.engine import Engine
 from widget.gui.controller import Controller
 from widget.gui.dispatch import Dispatcher
 from widget.gui.settings_dialog import Autostart, SettingsDialog, apply_autostart
@@ -24,7 +29,17 @@ from widget.storage.config import ConfigStore
 from widget.storage.db import Database
 from widget.storage.secrets import SecretStore
 
+if TYPE_CHECKING:
+    from widget.engine import Engine, Probe
+    from widget.sources.http import Credentials
+
 log = logging.getLogger(__name__)
+
+
+class HostEngine(Protocol):
+    """The tray app's engine as the settings need it (``Engine`` or ``ProcessEngine``)."""
+
+    def apply_settings(self, settings: Settings) -> bool: ...
 
 
 def test_notification(settings: Settings) -> Notification:
@@ -39,7 +54,7 @@ class SettingsHost(QObject):
         self,
         config: ConfigStore,
         *,
-        engine: Engine,
+        engine: HostEngine,
         database: Database,
         controller: Controller,
         dispatcher: Dispatcher,
@@ -60,6 +75,8 @@ class SettingsHost(QObject):
         self.secrets: SecretsLike = secrets if secrets is not None else SecretStore()
         self.autostart = autostart
         self.dialog: SettingsDialog | None = None
+        self._prober: Engine | None = None  # built by the first probe (engine has no probe)
+        self._prober_lock = threading.Lock()
         controller.statuses_changed.connect(self._statuses_changed)
 
     # --- opening ---
@@ -90,7 +107,7 @@ class SettingsHost(QObject):
         if self.dialog is None:
             dialog = SettingsDialog(
                 self.config,
-                prober=self.engine.probe,
+                prober=self.probe,
                 secrets=self.secrets,
                 states=self._states,
                 activity=self._activity,
@@ -104,6 +121,31 @@ class SettingsHost(QObject):
         return self.dialog
 
     # --- data for the dialog ---
+    def probe(self, url: str, credentials: Credentials | None = None) -> Probe:
+        """Fetch ``url`` once and detect its kind, on a probe thread: through the engine when
+        it probes in this process, else through an ``Engine`` built on first use, with the
+        saved proxy and size cap."""
+        own = getattr(self.engine, "probe", None)
+        if callable(own):
+            found: Probe = own(url, credentials)
+            return found
+        with self._prober_lock:
+            if self._prober is None:
+                from widget.engine import Engine
+
+                self._prober = Engine(self.config, self.database)
+                log.info("probing in the tray app: HTTP client built for the settings dialog")
+            prober = self._prober
+            prober.apply_settings(self.config.load().settings)
+        return prober.probe(url, credentials)
+
+    def close(self) -> None:
+        """Close the probing client, if a probe built one."""
+        with self._prober_lock:
+            if self._prober is not None:
+                self._prober.close()
+                self._prober = None
+
     def _states(self) -> Mapping[str, FetchState]:
         return {s.source.id: s.state for s in self.statuses()}
 
@@ -168,7 +210,9 @@ class SettingsHost(QObject):
 class _AppLike(Protocol):
     """What ``host_for`` uses of the tray app (``gui.app.App``)."""
 
-    engine: Engine
+    @property
+    def engine(self) -> HostEngine: ...
+
     db: Database
     controller: Controller
     dispatcher: Dispatcher

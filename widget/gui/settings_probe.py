@@ -6,16 +6,19 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from widget.core.errors import FetchError, LiveUpdatesError
-from widget.engine import Probe
 from widget.gui.signals import emit
+
+if TYPE_CHECKING:
+    from widget.engine import Probe
 
 log = logging.getLogger(__name__)
 
-ProbeFn = Callable[[], Probe]
+ProbeFn = Callable[[], "Probe"]
 
 
 class _Task(QRunnable):

@@ -1,0 +1,216 @@
+"""The poll process: serves one ``frames.Job`` from the tray app — a poll of the engine with
+progress and cancel, then site icons — and exits. ``python -m widget.engine.service`` (or the
+frozen executable with ``frames.SERVICE_ARG``).
+
+It reads the job, and later a ``Cancel``, from stdin and writes ``Progress``, ``LogLine``,
+``Polled``, ``IconsFetched``, ``Failed`` and ``Done`` frames to stdout (anything else printed
+goes to stderr). When stdin closes — the tray app died — the poll is cancelled and the process
+ends within ``ORPHAN_GRACE_S``; on Linux the kernel also sends SIGTERM when the thread that
+started it ends (PR_SET_PDEATHSIG).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+from widget.core.errors import LiveUpdatesError
+from widget.core.models import Config
+from widget.engine.frames import (
+    Cancel,
+    Done,
+    Failed,
+    IconsFetched,
+    Job,
+    LogLine,
+    Polled,
+    Progress,
+    read_frame,
+    write_frame,
+)
+from widget.engine.icons import fetch_favicons
+from widget.storage.config import ConfigStore
+from widget.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+ORPHAN_GRACE_S = 2.0  # after stdin closes: time for a cancelled poll to end before exiting
+PR_SET_PDEATHSIG = 1
+
+
+class _Pipe:
+    """Frames to the tray app, one writer at a time (the poll thread and the log handler)."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+        self.broken = False
+
+    def send(self, message: object) -> None:
+        with self._lock:
+            if self.broken:
+                return
+            try:
+                write_frame(self._stream, message)
+            except (BrokenPipeError, ValueError, OSError):
+                self.broken = True  # the tray app is gone: nobody reads
+
+
+class _PipeHandler(logging.Handler):
+    """Log records go up the pipe; the tray app re-logs them (its log file has one writer)."""
+
+    def __init__(self, pipe: _Pipe) -> None:
+        super().__init__()
+        self._pipe = pipe
+        self._formatter = logging.Formatter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string: send it as it is
+            message = str(record.msg)
+        exc_text = None
+        if record.exc_info:
+            exc_text = self._formatter.formatException(record.exc_info)
+        self._pipe.send(LogLine(record.name, record.levelno, message, record.created, exc_text))
+
+
+class _MemoryConfig(ConfigStore):
+    """The tray app's in-memory config (the demo) for this poll; a moved URL is sent back."""
+
+    def __init__(self, path: Path, config: Config) -> None:
+        super().__init__(path)
+        self._config = config
+        self._lock = threading.Lock()
+
+    def load(self) -> Config:
+        with self._lock:
+            return self._config
+
+    def save(self, config: Config) -> None:
+        with self._lock:
+            self._config = config
+
+    def update(self, change: Callable[[Config], Config]) -> Config:
+        with self._lock:
+            self._config = change(self._config)
+            return self._config
+
+
+def die_with_parent() -> None:
+    """Linux: SIGTERM when the tray app's thread that started us ends (a second guard besides
+    stdin closing). Elsewhere, or without libc's prctl, nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+    except (OSError, AttributeError) as exc:
+        log.debug("no parent-death signal (%s)", exc)
+
+
+def _watch_input(stream: BinaryIO, cancel: threading.Event) -> None:
+    """Cancel on a ``Cancel`` frame; on end of input (the tray app died) cancel too and end the
+    process if the poll has not ended by itself within ``ORPHAN_GRACE_S``."""
+    try:
+        while True:
+            message = read_frame(stream)
+            if message is None:
+                break
+            if isinstance(message, Cancel):
+                log.info("the tray app cancelled the poll")
+                cancel.set()
+    except Exception:
+        log.exception("reading from the tray app failed")
+    if not cancel.is_set():
+        cancel.set()
+        timer = threading.Timer(ORPHAN_GRACE_S, os._exit, args=(3,))
+        timer.daemon = True
+        timer.start()
+
+
+def _setup_logging(pipe: _Pipe, level: int) -> None:
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    root.addHandler(_PipeHandler(pipe))
+    root.setLevel(logging.INFO)
+    logging.getLogger("widget").setLevel(level)
+
+
+def run_job(job: Job, pipe: _Pipe, cancel: threading.Event) -> None:
+    """Poll (when asked), then fetch the wanted site icons, sending results as they come."""
+    from widget.engine.poll import Engine  # the fetch stack: only ever in this process
+
+    path = Path(job.config_path)
+    config: ConfigStore = (
+        ConfigStore(path) if job.config is None else _MemoryConfig(path, job.config)
+    )
+    db = Database.open(Path(job.db_path))
+    try:
+        threads = job.poll.fetch_threads if job.poll is not None else 1
+        engine = Engine(config, db, fetch_threads=threads)
+        try:
+            if job.poll is not None:
+                result = engine.poll(
+                    only=job.poll.only,
+                    force=job.poll.force,
+                    cancel=cancel,
+                    progress=lambda done, total: pipe.send(Progress(done, total)),
+                    baseline_entries=job.poll.baseline_entries,
+                )
+                memory = config.load() if job.config is not None else None
+                pipe.send(Polled(result, memory if memory != job.config else None))
+            if job.icon_urls and job.cache_dir is not None and not cancel.is_set():
+                keys = fetch_favicons(engine.http, job.icon_urls, Path(job.cache_dir))
+                pipe.send(IconsFetched(tuple(keys)))
+        finally:
+            engine.close()
+    finally:
+        db.close()
+
+
+def _error_message(exc: BaseException) -> str:
+    if isinstance(exc, LiveUpdatesError):
+        return str(exc)
+    return f"Checking sources failed unexpectedly: {type(exc).__name__}: {exc}"
+
+
+def main() -> int:
+    die_with_parent()
+    # Frames use the original stdout; stray prints (of any library) go to stderr instead.
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    pipe = _Pipe(out)
+    stdin = sys.stdin.buffer
+    job = read_frame(stdin)
+    if not isinstance(job, Job):
+        print("live-updates poll process: no job on stdin", file=sys.stderr)
+        return 2
+    _setup_logging(pipe, job.log_level)
+    cancel = threading.Event()
+    threading.Thread(
+        target=_watch_input, args=(stdin, cancel), name="poll-input", daemon=True
+    ).start()
+    status = 0
+    try:
+        run_job(job, pipe, cancel)
+    except Exception as exc:  # every failure reaches the tray app as a sentence and a log line
+        log.exception("the poll process failed")
+        pipe.send(Failed(_error_message(exc)))
+        status = 1
+    pipe.send(Done())
+    logging.getLogger().handlers.clear()
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
