@@ -81,11 +81,11 @@ print(json.dumps(pulled))
 """
 
 
-def heavy_imports(modules: tuple[str, ...]) -> dict[str, list[str]]:
-    """Importing ``modules`` in order in a fresh interpreter: module → the heavy modules its
+def heavy_imports(modules: tuple[str, ...], heavy: tuple[str, ...] = HEAVY) -> dict[str, list[str]]:
+    """Importing ``modules`` in order in a fresh interpreter: module → the ``heavy`` modules its
     import loaded first."""
     out = subprocess.run(
-        [sys.executable, "-c", _PROBE, json.dumps([HEAVY, modules])],
+        [sys.executable, "-c", _PROBE, json.dumps([heavy, modules])],
         capture_output=True,
         text=True,
         timeout=60,
@@ -99,6 +99,12 @@ def heavy_imports(modules: tuple[str, ...]) -> dict[str, list[str]]:
 
 def test_tray_app_modules_import_nothing_heavy() -> None:
     assert heavy_imports(TRAY_APP_MODULES) == {}
+
+
+def test_the_tray_app_imports_nothing_heavy_but_what_starts_its_poll_process() -> None:
+    # subprocess launches the short-lived poll process (widget.engine.client) on every poll.
+    heavy = tuple(m for m in HEAVY if m != "subprocess")
+    assert heavy_imports(("widget.gui.app",), heavy) == {}
 
 
 def test_the_checker_names_the_module_that_pulls_a_heavy_one() -> None:
