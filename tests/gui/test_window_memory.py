@@ -1,6 +1,7 @@
-"""The key-points window stays lean over a big store without changing what it shows: search text
-exists only while a search is typed (matched newest first, the rest a slice at a time), key points
-stay in their stored form until painted, and measured heights follow an entry's edits."""
+"""The key-points window stays lean over a big store without changing what it can show: it holds
+the newest page of matching entries (older ones a "Show older entries" away), the store answers
+the search over every entry, key points stay in their stored form until painted, and measured
+heights follow an entry's edits."""
 
 from __future__ import annotations
 
@@ -9,19 +10,19 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QFont
 from pytestqt.qtbot import QtBot
 
 from tests.gui.window_data import HARBOUR, NOW, SKY
 from widget.core.models import FetchState, Item, Source
-from widget.gui import entries_model
-from widget.gui.entries_model import POINTS_ROLE, EntriesModel
+from widget.gui.entries_model import KIND_ROLE, POINTS_ROLE, EntriesModel, RowKind
+from widget.gui.entry_rows import PAGE_SIZE
 from widget.gui.entry_delegate import EntryDelegate
 from widget.gui.window import KeyPointsWindow
 from widget.storage.db import Database
 
-COUNT = 600  # entries per source: far more than one slice of search text
+COUNT = 600  # entries per source: together six pages
 
 
 def store(db: Database, source: Source, items: list[Item]) -> None:
@@ -61,50 +62,47 @@ def big(tmp_path: Path) -> Iterator[Database]:
 
 
 def titles(model: EntriesModel) -> list[str]:
-    return [str(model.index(r).data()) for r in range(model.rowCount())]
+    return [
+        str(model.index(r).data())
+        for r in range(model.rowCount())
+        if model.index(r).data(KIND_ROLE) is not RowKind.OLDER
+    ]
 
 
-def with_search_text(model: EntriesModel) -> int:
-    return sum(1 for rec in model.shown_recs() if rec.has_hay)
+def has_older_row(model: EntriesModel) -> bool:
+    last = model.rowCount() - 1
+    return last >= 0 and model.index(last).data(KIND_ROLE) is RowKind.OLDER
 
 
-def test_a_search_shows_the_newest_matches_first_then_every_match(
-    qtbot: QtBot, big: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(entries_model, "FIRST_SEARCH_S", 0.0)  # the first slice only
-    model = EntriesModel(big, clock=lambda: NOW)
-    model.reload()
-    expected = [f"Report {n} on the storm drains" for n in range(COUNT)]
-    model.set_search("STORM  drains")
-    first = titles(model)
-    assert 0 < len(first) < COUNT
-    assert first == expected[: len(first)]  # the newest matches, in order
-    assert not model.searching_all
-    while not model.build_search_text(0.0):
-        pass
-    assert model.searching_all
-    assert titles(model) == expected
-    model.set_search("next check in 6 days")
-    assert titles(model)[:2] == ["Report 6 on the harbour wall", "Report 6 on the storm drains"]
-
-
-def test_search_text_is_built_only_while_searching_and_dropped_after(
+def test_a_search_shows_the_newest_matches_first_and_reaches_every_match(
     qtbot: QtBot, big: Database
 ) -> None:
     model = EntriesModel(big, clock=lambda: NOW)
     model.reload()
-    assert model.build_search_text()  # nothing to build without a search
-    assert with_search_text(model) == 0
-    model.set_search("harbour wall")
-    while not model.build_search_text(0.005):
+    expected = [f"Report {n} on the storm drains" for n in range(COUNT)]
+    model.set_search("STORM  drains")
+    assert titles(model) == expected[:PAGE_SIZE]  # the newest matches, in order
+    assert has_older_row(model)
+    while model.fetch_older():
         pass
-    assert with_search_text(model) == 2 * COUNT
-    assert len(titles(model)) == COUNT
-    model.set_search("  ")
-    assert with_search_text(model) == 0
-    assert len(titles(model)) == 2 * COUNT
+    assert titles(model) == expected
+    assert not has_older_row(model)
+    model.set_search("next check in 6 days")
+    assert titles(model)[:2] == ["Report 6 on the harbour wall", "Report 6 on the storm drains"]
+
+
+def test_the_model_holds_a_page_and_a_search_finds_an_entry_it_does_not_hold(
+    qtbot: QtBot, big: Database
+) -> None:
+    model = EntriesModel(big, clock=lambda: NOW)
     model.reload()
-    assert with_search_text(model) == 0
+    assert model.holding == PAGE_SIZE and model.total_count == 2 * COUNT
+    oldest = f"Report {COUNT - 1} on the harbour wall"
+    assert oldest not in titles(model)
+    model.set_search(f"report {COUNT - 1} ON THE harbour")
+    assert titles(model) == [oldest]
+    model.set_search("")
+    assert model.holding == PAGE_SIZE and has_older_row(model)
 
 
 def test_key_points_and_row_height_follow_an_edit(qtbot: QtBot, tmp_path: Path) -> None:
@@ -134,17 +132,20 @@ def replace_points(item: Item, points: tuple[str, ...]) -> Item:
 
 
 def test_typing_in_the_window_finds_every_match_over_a_big_store(
-    qtbot: QtBot, big: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, big: Database, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(entries_model, "FIRST_SEARCH_S", 0.0)
     settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
     window = KeyPointsWindow(big, settings=settings, clock=lambda: NOW)
     qtbot.addWidget(window)
     window.show()
-    qtbot.waitUntil(lambda: window.model.rowCount() == 2 * COUNT)
+    qtbot.waitUntil(lambda: window.model.rowCount() == PAGE_SIZE + 1)
     qtbot.keyClicks(window.search, "harbour wall")
-    qtbot.waitUntil(lambda: window.model.rowCount() == COUNT)
+    assert titles(window.model)[-1] == f"Report {PAGE_SIZE - 1} on the harbour wall"
+    window.view.setFocus()
+    while has_older_row(window.model):  # "Show older entries", chosen with the keyboard
+        window.view.setCurrentIndex(window.model.index(window.model.rowCount() - 1))
+        qtbot.keyClick(window.view, Qt.Key.Key_Return)
+    assert len(titles(window.model)) == COUNT
     assert titles(window.model)[-1] == f"Report {COUNT - 1} on the harbour wall"
     window.search.clear()
-    qtbot.waitUntil(lambda: window.model.rowCount() == 2 * COUNT)
-    assert with_search_text(window.model) == 0
+    assert window.model.holding == PAGE_SIZE and has_older_row(window.model)

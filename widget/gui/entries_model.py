@@ -112,6 +112,7 @@ class EntriesModel(QAbstractListModel):
         self._unread_elsewhere = 0  # unread entries stored but not held here
         self._newest: dict[str, str] = {}  # live page's source id → its newest sort time
         self._sources: tuple[tuple[str, str], ...] = ()
+        self._shown_query: tuple[object, ...] | None = None  # the filters the rows answer
 
     # --- loading ---
     def set_store(self, store: RowSource | None, *, read: bool = True) -> None:
@@ -153,7 +154,8 @@ class EntriesModel(QAbstractListModel):
             return False  # asked before the filters changed: a newer read follows
         self._limit = max(self._limit, loaded.limit)
         self._unread_elsewhere = loaded.unread - sum(1 for r in loaded.recs if not r.read)
-        if not loaded.changed and not stale and same_meta:
+        new_query, self._shown_query = loaded.query != self._shown_query, loaded.query
+        if not loaded.changed and not stale and same_meta and not new_query:
             return False
         self._recs = loaded.recs
         self._more, self._total, self._newest, self._sources = meta
@@ -175,6 +177,7 @@ class EntriesModel(QAbstractListModel):
         self._newest = {}
         self._more = False
         self._stale = False
+        self._shown_query = None
         clear_caches()
 
     @property
