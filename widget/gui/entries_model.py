@@ -146,12 +146,12 @@ class EntriesModel(QAbstractListModel):
 
     def apply(self, loaded: Loaded) -> bool:
         """Show what the store answered; True when anything the window shows changed."""
+        if loaded.query is not None and loaded.query != self.view_state().query:
+            return False  # asked before the filters changed: a newer read follows
         stale, self._stale = self._stale, False
         self._active = True
         meta = (loaded.more, loaded.total, loaded.newest, loaded.sources)
         same_meta = meta == (self._more, self._total, self._newest, self._sources)
-        if loaded.query is not None and loaded.query != self.view_state().query:
-            return False  # asked before the filters changed: a newer read follows
         self._limit = max(self._limit, loaded.limit)
         self._unread_elsewhere = loaded.unread - sum(1 for r in loaded.recs if not r.read)
         new_query, self._shown_query = loaded.query != self._shown_query, loaded.query

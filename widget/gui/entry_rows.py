@@ -211,21 +211,6 @@ class Loaded:
     limit: int = PAGE_SIZE  # entries it holds room for (grown to keep the view in place)
 
 
-def rec_row(rec: Rec) -> tuple[Any, ...]:
-    return (
-        rec.source_id,
-        rec.source_name,
-        rec.entry_id,
-        rec.title,
-        rec.url,
-        rec.sort_text,
-        rec.points_json,
-        rec.read,
-        rec.is_page,
-        rec.first_seen,
-    )
-
-
 def with_heads(page: EntryPage) -> list[tuple[Any, ...]]:
     """The matching rows, with the live page heading any of its updates among them put in its
     place (newest first) when it is not there already."""
