@@ -104,7 +104,8 @@ class ProcessEngine:
         self._clock = clock
         self._command = list(command) if command is not None else service_command()
         self._lock = threading.Lock()
-        self._child: subprocess.Popen[bytes] | None = None
+        self._child: subprocess.Popen[bytes] | None = None  # the latest one started
+        self._live: set[subprocess.Popen[bytes]] = set()  # a poll's and an icon fetch's
 
     # --- reading (in this process) ---
     def statuses(self) -> list[SourceStatus]:
@@ -138,7 +139,7 @@ class ProcessEngine:
             baseline_entries=baseline_entries,
             fetch_threads=self._fetch_threads,
         )
-        answers = self._run(self._job(poll=args), cancel, progress)
+        answers, status = self._run(self._job(poll=args), cancel, progress)
         for answer in answers:
             if isinstance(answer, Polled):
                 if answer.config is not None and self._in_memory:
@@ -146,32 +147,32 @@ class ProcessEngine:
                 return answer.result
         if cancel is not None and cancel.is_set():
             return PollResult(started=started, finished=self._clock())
-        raise PollProcessError(_failure(answers, self._last_status))
+        raise PollProcessError(_failure(answers, status))
 
     def fetch_icons(self, source_urls: Sequence[str], cache_dir: Path) -> list[str]:
         """Fetch the sites' icons into ``cache_dir`` in a child; the site keys now cached."""
         job = self._job(icon_urls=tuple(source_urls), cache_dir=str(cache_dir))
-        answers = self._run(job, None, None)
+        answers, status = self._run(job, None, None)
         for answer in answers:
             if isinstance(answer, IconsFetched):
                 return list(answer.keys)
-        raise PollProcessError(_failure(answers, self._last_status, what="Fetching site icons"))
+        raise PollProcessError(_failure(answers, status, what="Fetching site icons"))
 
     @property
     def running(self) -> bool:
         """A poll process is alive now."""
-        child = self._child
-        return child is not None and child.poll() is None
+        with self._lock:
+            return any(child.poll() is None for child in self._live)
 
     def close(self) -> None:
-        """End a poll process that is still running (quit)."""
-        child = self._child
-        if child is not None and child.poll() is None:
-            _end(child)
+        """End poll processes that are still running (quit)."""
+        with self._lock:
+            children = list(self._live)
+        for child in children:
+            if child.poll() is None:
+                _end(child)
 
     # --- plumbing ---
-    _last_status: int | None = None
-
     def _job(
         self,
         *,
@@ -194,14 +195,15 @@ class ProcessEngine:
         job: Job,
         cancel: threading.Event | None,
         progress: Callable[[int, int], None] | None,
-    ) -> list[object]:
+    ) -> tuple[list[object], int | None]:
         """Start a child for ``job``, relay its progress and log lines, forward a cancel, and
-        return its other answers once it has ended."""
+        return its other answers and its exit status once it has ended."""
         with self._lock:
             child = subprocess.Popen(
                 self._command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True
             )
             self._child = child
+            self._live.add(child)
         assert child.stdin is not None and child.stdout is not None
         inbox: queue.SimpleQueue[object] = queue.SimpleQueue()
         reader = threading.Thread(
@@ -209,6 +211,7 @@ class ProcessEngine:
         )
         reader.start()
         answers: list[object] = []
+        status: int | None = None
         cancelled_at: float | None = None
         try:
             _send(child.stdin, job)
@@ -235,9 +238,11 @@ class ProcessEngine:
                     answers.append(message)
         finally:
             _close(child.stdin)
-            self._last_status = _reap(child)
+            status = _reap(child)
             reader.join(END_WAIT_S)
             _close(child.stdout)
+            with self._lock:
+                self._live.discard(child)
         while True:  # frames that arrived after Done (none are expected) or with a read error
             try:
                 late = inbox.get_nowait()
@@ -247,7 +252,7 @@ class ProcessEngine:
                 relog(late)
             elif late is not None and not isinstance(late, (Done, Progress)):
                 answers.append(late)
-        return answers
+        return answers, status
 
 
 def relog(line: LogLine) -> None:

@@ -27,7 +27,7 @@ from widget.core.models import Entry, PollResult, SourceKind, SourceStatus
 from widget.engine.client import ProcessEngine
 from widget.gui.controller import Controller, NotifiedLedger
 from widget.gui.dispatch import Dispatcher
-from widget.gui.favicons import Favicons
+from widget.gui.favicons import Favicons, run_aside
 from widget.gui.icons import app_icon
 from widget.gui.memory import forget_source_lines, trim
 from widget.gui.settings_link import connect_settings_lazily
@@ -435,13 +435,12 @@ def _build_window(
 
 
 def _favicons(cache_dir: Path, engine: ProcessEngine | Engine, ctl: Controller) -> Favicons:
-    """Site icons fetched on the worker: by a poll process, or through an in-process engine."""
+    """Site icons fetched by a poll process (on a thread of their own: the worker's queue
+    stays free for read marks), or through an in-process engine on the worker."""
     if isinstance(engine, ProcessEngine):
         process = engine
         return Favicons(
-            cache_dir,
-            fetch=lambda urls: process.fetch_icons(urls, cache_dir),
-            submit=ctl.run_in_worker,
+            cache_dir, fetch=lambda urls: process.fetch_icons(urls, cache_dir), submit=run_aside
         )
     return Favicons(cache_dir, http=engine.http, submit=ctl.run_in_worker)
 

@@ -191,7 +191,8 @@ class PollLoop:
         self.submit(_Recent())
 
     def stop(self, timeout: float = 2.0) -> bool:
-        """Cancel the running poll, end the thread; True when it ended within ``timeout``."""
+        """Cancel the running poll, end the thread once the jobs queued before (other than
+        polls) are done; True when it ended within ``timeout``."""
         self.cancel.set()
         self._jobs.put(_Stop())
         if self._thread.is_alive():
@@ -205,10 +206,12 @@ class PollLoop:
     # --- worker side ---
     def _run(self) -> None:
         self._guard("recovering unshown entries", self._recover)
-        while not self.cancel.is_set():
+        while True:
             job = self._jobs.get()
             if isinstance(job, _Stop):
                 break
+            if self.cancel.is_set() and isinstance(job, _Poll):
+                continue  # stopping: no new poll, but read marks queued before quit are kept
             if isinstance(job, _Poll):
                 self._guard("checking sources", functools.partial(self._poll, job))
             elif isinstance(job, _MarkRead):

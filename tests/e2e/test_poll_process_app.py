@@ -1,0 +1,149 @@
+"""The real tray app (``python -m widget``) polls through a child process: after a poll its own
+process holds none of the fetch stack and no child is left; killed with SIGKILL mid-poll, its
+poll process ends too. Qt offscreen, no session bus: runs anywhere."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.gui.rig import trickle_handler
+from tests.support.feeds import RSS, posts, rss
+from tests.support.server import LoopbackServer
+
+ROOT = Path(__file__).resolve().parents[2]
+WAIT_S = 30.0
+FETCH_STACK = ("httpx", "feedparser", "ssl", "_ssl", "widget.engine.poll", "widget.sources.http")
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    short_tmp = Path(tempfile.mkdtemp(prefix="lu-", dir="/tmp"))  # local socket paths are short
+    values = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
+    for var, sub in (
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_CACHE_HOME", "cache"),
+        ("XDG_STATE_HOME", "state"),
+    ):
+        (tmp_path / sub).mkdir()
+        values[var] = str(tmp_path / sub)
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    values["XDG_RUNTIME_DIR"] = str(runtime)
+    values["TMPDIR"] = str(short_tmp)
+    values["QT_QPA_PLATFORM"] = "offscreen"
+    values["DBUS_SESSION_BUS_ADDRESS"] = "disabled:"
+    values["LIVE_UPDATES_TEST_URL_LOG"] = str(tmp_path / "opened-urls.txt")
+    values["LIVE_UPDATES_TEST_MODULES_LOG"] = str(tmp_path / "modules.txt")
+    yield values
+    shutil.rmtree(short_tmp, ignore_errors=True)
+
+
+def _cli(env: dict[str, str], *args: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "widget", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def _wait(what: str, check: Callable[[], object]) -> None:
+    end = time.monotonic() + WAIT_S
+    while time.monotonic() < end:
+        if check():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found.update(int(p) for p in (task / "children").read_text().split())
+    except FileNotFoundError:
+        pass
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie nobody has reaped yet counts as ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _start(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "widget"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _stop(app: subprocess.Popen[bytes]) -> None:
+    if app.poll() is None:
+        app.kill()
+    app.wait(timeout=WAIT_S)
+
+
+def test_after_a_poll_the_tray_app_holds_no_fetch_stack_and_no_child(
+    env: dict[str, str], server: LoopbackServer
+) -> None:
+    feed = server.route("/feed", rss(posts(3, "h")), content_type=RSS)
+    _cli(env, "sources", "add", feed, "--name", "Harbour")
+    modules = Path(env["LIVE_UPDATES_TEST_MODULES_LOG"])
+    app = _start(env)
+    try:
+        _wait("the first poll result", lambda: modules.exists() and modules.read_text())
+        loaded = set(modules.read_text().split())
+        assert "widget.gui.app" in loaded and "widget.engine.client" in loaded
+        assert sorted(loaded & set(FETCH_STACK)) == []
+        _wait("no poll process left", lambda: not _children(app.pid))
+        assert app.poll() is None, "the tray app keeps running"
+        app.send_signal(signal.SIGTERM)
+        assert app.wait(timeout=WAIT_S) == 0
+    finally:
+        _stop(app)
+    log = (Path(env["XDG_STATE_HOME"]) / "live-updates" / "log" / "live-updates.log").read_text()
+    assert "HTTP Request: GET " + feed in log, "the poll process's log lines are in the app's log"
+
+
+def test_killing_the_tray_app_mid_poll_ends_its_poll_process(
+    env: dict[str, str], server: LoopbackServer
+) -> None:
+    slow = server.route("/slow", rss(posts(1, "s")), content_type=RSS)
+    _cli(env, "sources", "add", slow, "--name", "Slow")
+    stop = threading.Event()
+    server.route("/slow", handler=trickle_handler(stop))  # type: ignore[arg-type]
+    asked = len(server.requests_for("/slow"))
+    app = _start(env)
+    try:
+        _wait("the poll's request", lambda: len(server.requests_for("/slow")) > asked)
+        children = _children(app.pid)
+        assert children, "the poll runs in a child process"
+        os.kill(app.pid, signal.SIGKILL)
+        app.wait(timeout=WAIT_S)
+        _wait("the poll process to end", lambda: not any(_alive(pid) for pid in children))
+    finally:
+        stop.set()
+        _stop(app)
