@@ -40,6 +40,7 @@ from widget.storage.db import Database
 
 log = logging.getLogger(__name__)
 
+NICENESS = 10  # background work: the desktop (the tray app's GUI thread too) goes first
 ORPHAN_GRACE_S = 2.0  # after stdin closes: time for a cancelled poll to end before exiting
 PR_SET_PDEATHSIG = 1
 
@@ -184,8 +185,17 @@ def _error_message(exc: BaseException) -> str:
     return f"Checking sources failed unexpectedly: {type(exc).__name__}: {exc}"
 
 
+def _lower_priority() -> None:
+    if hasattr(os, "nice"):
+        try:
+            os.nice(NICENESS)
+        except OSError as exc:
+            log.debug("could not lower the poll process's priority (%s)", exc)
+
+
 def main() -> int:
     die_with_parent()
+    _lower_priority()
     # Frames use the original stdout; stray prints (of any library) go to stderr instead.
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())

@@ -14,10 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QObject, QSettings, QSocketNotifier, QTimer, QUrl, Signal
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
@@ -25,16 +24,16 @@ from widget import APP_ID, APP_NAME, APP_SLUG
 from widget.core.errors import ConfigError, StorageError
 from widget.core.models import Entry, PollResult, SourceKind, SourceStatus
 from widget.engine.client import ProcessEngine
+from widget.gui.app_window import build_window as _build_window
 from widget.gui.controller import Controller, NotifiedLedger
 from widget.gui.dispatch import Dispatcher
-from widget.gui.favicons import Favicons, run_aside
 from widget.gui.icons import app_icon
 from widget.gui.memory import forget_source_lines, trim
 from widget.gui.settings_link import connect_settings_lazily
 from widget.gui.signals import emit
 from widget.gui.single_instance import SingleInstance, server_name
 from widget.gui.tray import DndChoice, Tray, dnd_until
-from widget.gui.window import KeyPointsWindow, muted
+from widget.gui.window import KeyPointsWindow
 from widget.logging_setup import configure_logging
 from widget.notify.base import Action, Notification, Notifier
 from widget.notify.freedesktop import FreedesktopBackend
@@ -43,9 +42,6 @@ from widget.paths import AppPaths
 from widget.platform_integration import integrate_at_startup
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database
-
-if TYPE_CHECKING:
-    from widget.engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -384,65 +380,6 @@ class _SignalWaker(QObject):
 
 def _quit_on_signals(qt: QApplication) -> None:
     _SignalWaker(qt)
-
-
-def _build_window(
-    paths: AppPaths,
-    db: Database,
-    engine: ProcessEngine | Engine,
-    ctl: Controller,
-    tray: Tray,
-    cleanups: list[Callable[[], None]],
-    config: ConfigStore,
-) -> KeyPointsWindow:
-    """The key-points window reads through its own read-only connection; its writes (read
-    marks) and icon downloads run on the worker; muting a source edits the config file."""
-    reader = Database.open(db.path, readonly=True)
-    cleanups.append(reader.close)
-    icons = _favicons(paths.cache_dir, engine, ctl)
-    settings = QSettings(str(paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
-    win = KeyPointsWindow(
-        reader,
-        favicons=icons,
-        settings=settings,
-        anchor=tray.icon.geometry,
-        submit=ctl.run_in_worker,  # reads after polls run on the worker, not the GUI thread
-    )
-
-    def mark(keys: list[tuple[str, str]], read: bool) -> None:
-        def write() -> None:
-            for source_id, entry_id in keys:
-                db.set_read(source_id, entry_id, read)
-
-        ctl.run_in_worker("marking entries read", write, refresh_lists=True)
-
-    def mute(source_id: str) -> None:
-        try:
-            config.update(lambda c: muted(c, source_id))
-        except ConfigError as exc:
-            log.error("could not mute a source: %s", exc)
-            win.set_status(f"Could not mute the source: {exc}")
-            return
-        win.set_status("Source muted: its entries still appear here, without notifications.")
-
-    win.mark_read_requested.connect(mark)
-    win.mark_all_read_requested.connect(
-        lambda: ctl.run_in_worker("marking all read", db.mark_all_read, refresh_lists=True)
-    )
-    win.mute_requested.connect(mute)
-    win.retry_requested.connect(ctl.check_sources)  # only the failing sources
-    return win
-
-
-def _favicons(cache_dir: Path, engine: ProcessEngine | Engine, ctl: Controller) -> Favicons:
-    """Site icons fetched by a poll process (on a thread of their own: the worker's queue
-    stays free for read marks), or through an in-process engine on the worker."""
-    if isinstance(engine, ProcessEngine):
-        process = engine
-        return Favicons(
-            cache_dir, fetch=lambda urls: process.fetch_icons(urls, cache_dir), submit=run_aside
-        )
-    return Favicons(cache_dir, http=engine.http, submit=ctl.run_in_worker)
 
 
 def _wire(app: App, relay: _ClickRelay) -> None:
