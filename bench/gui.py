@@ -23,7 +23,8 @@ XDG folders whose config lists every feed, then measures inside that process:
   settle, RSS and CPU time over ``--idle`` seconds (issue 4's own window budget is
   ``bench/window.py``'s).
 The peer starts a bare tray app the same way and reports its launch time and idle RSS.
-``BENCH_SMAPS=/path`` writes ``/proc/self/smaps`` at each idle measure (``/path``, ``/pathopen``).
+``BENCH_SMAPS=/path`` writes ``/proc/self/smaps`` at each idle measure (``/path``, ``/pathopen``,
+``/pathbare`` for the peer).
 Medians are printed beside the targets; nothing here fails.
 """
 
@@ -125,6 +126,9 @@ def _child_bare(started: float, out: Path) -> int:
 
     def settle() -> None:
         data["rss_mb"] = _rss_mb()
+        if os.environ.get("BENCH_SMAPS"):
+            smaps = Path(os.environ["BENCH_SMAPS"] + "bare")
+            smaps.write_bytes(Path("/proc/self/smaps").read_bytes())
         _report(out, data)
         qt.quit()
 

@@ -133,3 +133,11 @@ def test_the_lazily_imported_helpers_still_work() -> None:
     assert digest == "sha256:" + hashlib.sha256(b"x\x1f").hexdigest()[:32]
     assert date == "1994-11-06T08:49:37+00:00"
     assert len(source_id) == 12 and int(source_id, 16) >= 0
+
+
+def test_opening_the_settings_loads_no_fetch_stack() -> None:
+    # Trying a URL in the source editor loads it (in-process, while the dialog is open); merely
+    # opening the settings must not, or the tray app keeps ~13 MB of it for the rest of its run.
+    heavy = tuple(m for m in HEAVY if m != "subprocess")
+    modules = ("widget.gui.app", "widget.gui.settings_dialog", "widget.gui.settings_host")
+    assert heavy_imports(modules, heavy) == {}

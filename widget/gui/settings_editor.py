@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -28,7 +29,6 @@ from PySide6.QtWidgets import (
 
 from widget.core.errors import SecretsError
 from widget.core.models import AuthKind, Config, Settings, Source, SourceKind
-from widget.engine import Probe
 from widget.gui.settings_model import KIND_TEXT
 from widget.gui.settings_probe import ProbeRunner
 from widget.gui.settings_util import (
@@ -42,13 +42,16 @@ from widget.gui.settings_util import (
     twin_text,
 )
 from widget.opml import url_key
-from widget.sources.http import Credentials
 from widget.storage.config import new_source_id, unique_name
 from widget.storage.config_schema import source_problems, url_problem_of
 
 log = logging.getLogger(__name__)
 
-Prober = Callable[[str, Credentials | None], Probe]
+if TYPE_CHECKING:  # the fetch stack (httpx, feedparser) loads only when a URL is tried
+    from widget.sources.http import Credentials
+    from widget.sources.probe import Probe
+
+Prober = Callable[[str, "Credentials | None"], "Probe"]
 PREVIEW_ITEMS = 5
 AUTH_TEXT = {
     AuthKind.NONE: "None (public)",
@@ -246,6 +249,8 @@ class SourceEditor(QDialog):
         return True
 
     def _credentials_for_probe(self) -> Credentials | None:
+        from widget.sources.http import Credentials
+
         kind = self.auth_kind
         secret = self.secret_edit.text()
         if kind is AuthKind.NONE:
@@ -262,6 +267,8 @@ class SourceEditor(QDialog):
         return Credentials(kind, secret, header=self.header_edit.text().strip() or "Authorization")
 
     def _on_probed(self, token: int, probe: object) -> None:
+        from widget.sources.probe import Probe
+
         if token != self._token or not isinstance(probe, Probe):
             return
         self.probe = probe
