@@ -13,8 +13,8 @@ from PySide6.QtCore import QSettings
 
 from widget.core.errors import ConfigError
 from widget.engine.client import ProcessEngine
-from widget.gui.controller import Controller
-from widget.gui.favicons import Favicons, run_aside
+from widget.gui.controller import Controller, run_aside
+from widget.gui.favicons import Favicons
 from widget.gui.tray import Tray
 from widget.gui.window import KeyPointsWindow, muted
 from widget.paths import AppPaths

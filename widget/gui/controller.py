@@ -292,6 +292,20 @@ class PollLoop:
         self.listener.recent(self.store.entries(limit=RECENT_LIMIT))
 
 
+def run_aside(what: str, action: Callable[[], None]) -> None:
+    """Run ``action`` on a short-lived thread of its own, beside the worker: for slow work that
+    touches neither the store nor Qt objects (site icons fetched by a poll process), so that it
+    never holds up the worker's store writes. A failure is logged."""
+
+    def run() -> None:
+        try:
+            action()
+        except Exception:  # a nicety failed (the letter badges stay); logged, nothing to show
+            log.exception("error while %s", what)
+
+    threading.Thread(target=run, name="live-updates-aside", daemon=True).start()
+
+
 class _Bridge(QObject):
     """Signals emitted from the worker thread; queued to the Controller on the GUI thread.
 

@@ -11,7 +11,6 @@ Either way it reports back through ``Favicons.fetched``, a signal Qt queues to t
 from __future__ import annotations
 
 import logging
-import threading
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -47,19 +46,6 @@ BADGE_COLOURS = (
 
 Submit = Callable[[str, Callable[[], None]], None]  # (what, action) → run on the worker
 FetchMany = Callable[[Sequence[str]], Sequence[str]]  # source URLs → site keys now cached
-
-
-def run_aside(what: str, action: Callable[[], None]) -> None:
-    """A ``Submit`` that runs ``action`` on a thread of its own, so that a slow icon fetch never
-    holds up the worker's store writes (read marks); a failure is logged."""
-
-    def run() -> None:
-        try:
-            action()
-        except Exception:  # icons are a nicety: the letter badges stay
-            log.exception("error while %s", what)
-
-    threading.Thread(target=run, name="favicons", daemon=True).start()
 
 
 def badge_colour(name: str) -> QColor:
@@ -203,6 +189,5 @@ __all__ = [
     "favicon_url",
     "fetch_favicon",
     "letter_badge",
-    "run_aside",
     "site_key",
 ]
