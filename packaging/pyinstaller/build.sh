@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the one-folder PyInstaller bundle on Linux, then runs it: `--version`, and
-# `sources add` + `check --json` against a feed on a loopback server (both must succeed), and
-# prints the bundle's size (target ≤ 120 MB) and its start-up time next to the pip-installed app.
+# `sources add` + `check --json` against a feed on a loopback server (both must succeed), the
+# demo tray app's first poll through its poll process (the bundle started again with a hidden
+# first argument; the tray app itself must not load httpx or feedparser), and prints the bundle's size (target ≤ 120 MB) and its start-up time next to the pip-installed app.
 #
 #   bash packaging/pyinstaller/build.sh            # build + smoke test + figures
 #   bash packaging/pyinstaller/build.sh --no-build # only the smoke test and figures
@@ -78,5 +79,36 @@ fi
 # The pip-installed app for comparison: the venv's own `live-updates` command.
 rc=0
 "$PY" -m bench.startup --bundle "$DIST/live-updates" --pip "$VENV/bin/live-updates" || rc=$?
+
+# The bundle's tray app polls through its poll process (the same executable with a hidden first
+# argument): run the demo until its first poll result, and look for that child on the way.
+poll_process_smoke() {
+    local home app found="" i
+    home=$(mktemp -d)
+    mkdir -p "$home"/{config,data,cache,state}
+    XDG_CONFIG_HOME="$home/config" XDG_DATA_HOME="$home/data" XDG_CACHE_HOME="$home/cache" \
+        XDG_STATE_HOME="$home/state" QT_QPA_PLATFORM=offscreen DBUS_SESSION_BUS_ADDRESS=disabled: \
+        LIVE_UPDATES_TEST_URL_LOG="$home/urls" LIVE_UPDATES_TEST_MODULES_LOG="$home/modules" \
+        "$DIST/live-updates/live-updates" --demo >"$home/out" 2>&1 &
+    app=$!
+    for i in $(seq 1 300); do
+        for kid in $(cat /proc/"$app"/task/*/children 2>/dev/null); do
+            tr '\0' ' ' <"/proc/$kid/cmdline" 2>/dev/null | grep -q -- '--live-updates-poll-process' &&
+                found=1
+        done
+        [ -s "$home/modules" ] && break
+        sleep 0.1
+    done
+    kill -TERM "$app" 2>/dev/null
+    wait "$app" || true
+    if [ -s "$home/modules" ] && [ -n "$found" ] && ! grep -qx -e httpx -e feedparser "$home/modules"; then
+        say "tray app polls through its poll process: ok"
+    else
+        say "tray app did not poll through its poll process (child seen: ${found:-no})"
+        rc=1
+    fi
+    rm -rf "$home"
+}
+poll_process_smoke
 say "$([ "$rc" = 0 ] && echo passed || echo FAILED) in $(($(date +%s) - script_start)) s"
 exit "$rc"
