@@ -44,8 +44,10 @@ from widget.engine.status import next_due, source_statuses
 log = logging.getLogger(__name__)
 
 DEFAULT_FETCH_THREADS = 6
-CANCEL_GRACE_S = 1.0  # after a cancel: time for the child to finish its poll before it is ended
-END_WAIT_S = 0.4  # after terminate (and again after kill): time for the child to exit
+# After a cancel: time for the child to finish its poll before it is ended; then up to
+# END_WAIT_S after SIGTERM and again after SIGKILL. In all, well under quit's 2-s promise.
+CANCEL_GRACE_S = 0.8
+END_WAIT_S = 0.4
 _TICK_S = 0.1
 
 
