@@ -511,23 +511,9 @@ class Controller(QObject):
             log.info("network lost")
 
     def _watch_reachability(self) -> None:
-        from PySide6.QtNetwork import QNetworkInformation
+        from widget.gui.netwatch import watch_network
 
-        feature = QNetworkInformation.Feature.Reachability
-        if not QNetworkInformation.loadBackendByFeatures(feature):
-            log.info("no network-information backend; relying on wake detection only")
-            return
-        info = QNetworkInformation.instance()
-        if info is None:
-            return
-        online = QNetworkInformation.Reachability.Online
-
-        def changed(reach: QNetworkInformation.Reachability) -> None:
-            self.on_reachability(reach == online)
-
-        info.reachabilityChanged.connect(changed)
-        self._online = info.reachability() == online
-        log.info("watching network reachability through %s", info.backendName())
+        self._online = watch_network(self, self.on_reachability)
 
     # --- scheduling ---
     def _request(self, *, force: bool, away: bool = False) -> None:
