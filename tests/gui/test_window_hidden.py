@@ -113,6 +113,32 @@ def test_a_hidden_window_holds_no_rows_and_reads_nothing_on_poll_results(
     assert window.model.total_count == 9 + 3
 
 
+def test_a_released_window_comes_back_where_it_was_with_its_filters(
+    qtbot: QtBot, dbs: tuple[Database, Database], tmp_path: Path
+) -> None:
+    _writer, reader = dbs
+    window = window_over(qtbot, reader, tmp_path)
+    window.resize(430, 600)
+    window.move(120, 90)
+    qtbot.wait(50)
+    where = window.geometry()
+    window.search.setText("harbour")
+    shown = titles(window)
+    window.hide()
+    # the native window (and its backing store) is let go with the rows
+    created = Qt.WidgetAttribute.WA_WState_Created
+    qtbot.waitUntil(lambda: not window.testAttribute(created))
+    window.show_and_raise()
+    qtbot.waitExposed(window)
+    assert window.isVisible() and window.windowHandle() is not None
+    assert window.geometry() == where
+    assert window.search.text() == "harbour" and titles(window) == shown
+    image = window.grab().toImage()  # it paints again: not a blank surface
+    assert (
+        image.width() >= where.width() and len({image.pixel(x, 40) for x in range(0, 200, 7)}) > 1
+    )
+
+
 def test_a_quick_toggle_keeps_the_rows(
     qtbot: QtBot, dbs: tuple[Database, Database], tmp_path: Path
 ) -> None:

@@ -260,6 +260,10 @@ class KeyPointsWindow(QWidget):
         self.model.release()
         self.delegate.wrapped.clear()
         self.view.reset()
+        if self.testAttribute(Qt.WidgetAttribute.WA_WState_Created):
+            # the native window and its backing store (the window's size in pixels of shared
+            # memory on X11) go too; the next show creates them again where the window was
+            self.destroy()
 
     def _keep(self) -> list[Key]:
         """Entries a live reload keeps loaded: the selected one and the one at the top (when
