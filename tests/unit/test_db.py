@@ -449,3 +449,36 @@ def test_processes_opening_a_new_file_together_all_succeed(tmp_path: Path) -> No
         assert p.returncode == 0, err
     with Database.open(path, readonly=True) as db:
         assert db.entries() == []
+
+
+def test_release_memory_keeps_the_connection_working(db: Database) -> None:
+    poll(db, [item(n) for n in range(50)], baseline=True)
+    before = db.entries()
+    assert len(before) == 50
+    assert db.release_memory() is True
+    assert db.entries() == before  # the store reads on, from the file
+    reader = Database.open(db.path, readonly=True)
+    try:
+        assert reader.release_memory() is True and reader.entries() == before
+    finally:
+        reader.close()
+    assert reader.release_memory() is False  # closed: nothing to release, no error
+
+
+def test_release_memory_never_waits_for_a_busy_connection(db: Database) -> None:
+    held, done = threading.Event(), threading.Event()
+
+    def busy() -> None:
+        with db._lock:  # another thread in the middle of a read or write
+            held.set()
+            done.wait(10)
+
+    worker = threading.Thread(target=busy)
+    worker.start()
+    try:
+        assert held.wait(10)
+        assert db.release_memory() is False  # skipped at once, not queued behind the reader
+    finally:
+        done.set()
+        worker.join()
+    assert db.release_memory() is True

@@ -153,7 +153,18 @@ class App:
             log.info("%d new entries%s", len(result.new_entries), " (while away)" if away else "")
         self.dispatcher.offer(result.new_entries, away=away)
         if result.stored_count or any(r.updated_count for r in result.results):
-            QTimer.singleShot(TRIM_DELAY_MS, release_memory)
+            QTimer.singleShot(TRIM_DELAY_MS, self.release_memory)
+
+    def release_memory(self) -> None:
+        """Idle again (a poll handled, the window let go of its rows): the store connections'
+        page caches, then the process's free heap pages, go back to the system."""
+        shrunk = [
+            store.release_memory()
+            for store in (self.db, self.window.model.store)
+            if isinstance(store, Database)
+        ]
+        log.debug("page caches released: %s", shrunk)
+        release_memory()
 
     def on_recovered(self, entries: tuple[Entry, ...]) -> None:
         self.dispatcher.offer(entries, away=True)
@@ -397,6 +408,7 @@ def _wire(app: App, relay: _ClickRelay) -> None:
     win.opened.connect(lambda key, url: log.info("opened %s (%s)", url, key[1]))
     win.refresh_requested.connect(ctl.refresh_now)
     win.quit_requested.connect(app.quit)
+    win.released.connect(app.release_memory)
     ctl.poll_started.connect(lambda _force: tray.update(polling=True))
     ctl.progress.connect(lambda done, total: tray.update(polling=True, progress=(done, total)))
     ctl.progress.connect(win.set_progress)

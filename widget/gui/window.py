@@ -99,6 +99,7 @@ class KeyPointsWindow(QWidget):
     retry_requested = Signal(object)  # tuple[str, ...]: ids of the failing sources
     refresh_requested = Signal()
     quit_requested = Signal()
+    released = Signal()  # let go of its rows while hidden: a moment to hand memory back
 
     RELEASE_AFTER_MS = RELEASE_AFTER_MS  # per window, so a test can shorten it
 
@@ -264,6 +265,7 @@ class KeyPointsWindow(QWidget):
             # the native window and its backing store (the window's size in pixels of shared
             # memory on X11) go too; the next show creates them again where the window was
             self.destroy()
+        self.released.emit()
 
     def _keep(self) -> list[Key]:
         """Entries a live reload keeps loaded: the selected one and the one at the top (when

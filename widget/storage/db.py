@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -45,6 +46,8 @@ from widget.storage.schema import (
     corrupt_error,
     migrate,
 )
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "BUSY_TIMEOUT_S",
@@ -171,6 +174,23 @@ class Database:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+
+    def release_memory(self) -> bool:
+        """Hand back the connection's page cache (``PRAGMA shrink_memory``): the tray app calls
+        it when it goes idle. Skipped (False) while another thread is using the connection:
+        an idle moment will come again."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            if self._conn is None:
+                return False
+            self._conn.execute("PRAGMA shrink_memory")
+            return True
+        except sqlite3.Error as exc:
+            log.debug("%s: could not release the page cache: %s", self.path, exc)
+            return False
+        finally:
+            self._lock.release()
 
     def __enter__(self) -> Database:
         return self
