@@ -74,6 +74,10 @@ def test_hidpi_pixmaps_are_rendered_at_device_resolution(qapp: object) -> None:
     assert pixmap.devicePixelRatio() == 2.0
 
 
-def test_app_icon_has_large_sizes(qapp: object) -> None:
-    sizes = {(s.width(), s.height()) for s in app_icon().availableSizes()}
-    assert (256, 256) in sizes and (16, 16) in sizes
+@pytest.mark.parametrize("side", [16, 48, 256])
+def test_app_icon_is_drawn_at_small_and_large_sizes(qapp: object, side: int) -> None:
+    image = app_icon().pixmap(side, side).toImage()
+    assert (image.width(), image.height()) == (side, side)
+    # drawn, not blank: the middle of the icon is opaque and its corner is not
+    assert image.pixelColor(side // 2, side // 2).alpha() > 0
+    assert image.pixelColor(0, 0).alpha() < 255

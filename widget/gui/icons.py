@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from importlib.resources import files
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
@@ -103,7 +104,14 @@ def tray_icon(
 
 
 def app_icon() -> QIcon:
-    """The application's own icon (window, notifications, about)."""
+    """The application's own icon (window, notifications, about). Drawn from its SVG file by
+    Qt's SVG icon engine at each size asked for, nothing rendered up front; pixmaps rendered
+    here when the file is not on disk or that engine is missing."""
+    resource = files("widget.resources") / APP_ICON
+    if isinstance(resource, Path) and resource.is_file():
+        scalable = QIcon(str(resource))
+        if not scalable.pixmap(16, 16).isNull():
+            return scalable
     data = resource_bytes(APP_ICON)
     icon = QIcon()
     for size in (*ICON_SIZES, 64, 128, 256):
