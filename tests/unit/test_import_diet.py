@@ -141,3 +141,23 @@ def test_opening_the_settings_loads_no_fetch_stack() -> None:
     heavy = tuple(m for m in HEAVY if m != "subprocess")
     modules = ("widget.gui.app", "widget.gui.settings_dialog", "widget.gui.settings_host")
     assert heavy_imports(modules, heavy) == {}
+
+
+def test_the_tray_app_leaves_the_error_dialog_class_unloaded() -> None:
+    # PySide6 builds a Qt class on first use; QMessageBox alone maps ~1.3 MB of Qt's code, and
+    # the tray app needs it only to report a fatal error or a missing system tray.
+    code = (
+        "import PySide6.QtWidgets as widgets\n"
+        "import widget.gui.app\n"
+        "print('QMessageBox' in widgets.__dict__)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"

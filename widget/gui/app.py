@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from widget import APP_ID, APP_NAME, APP_SLUG
 from widget.core.errors import ConfigError, StorageError
@@ -214,6 +214,8 @@ def _setup_logging(paths: AppPaths, verbose: bool) -> None:
 def _fatal(title: str, message: str) -> int:
     log.error("%s: %s", title, message)
     print(f"{APP_SLUG}: {message}", file=sys.stderr)
+    from PySide6.QtWidgets import QMessageBox  # only for errors: it costs ~1.3 MB resident
+
     box = QMessageBox(QMessageBox.Icon.Critical, f"{APP_NAME}: {title}", message)
     if os.environ.get(URL_LOG_ENV) is None:  # tests run unattended
         box.exec()
@@ -257,6 +259,8 @@ def wait_for_tray(app: App, timeout_s: float | None = None) -> None:
             )
             log.warning("no system tray: %s", message)
             app.window.show_and_raise()
+            from PySide6.QtWidgets import QMessageBox
+
             box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, message, parent=app.window)
             box.open()
 
