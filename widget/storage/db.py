@@ -96,7 +96,8 @@ def window_match(needle: str, title: str, points_json: str) -> bool:
 @dataclass(frozen=True)
 class EntryPage:
     """What the key-points window shows of the store: the newest entries that match its filters,
-    with what it needs around them. Rows are ``Database.entry_rows`` rows."""
+    with what it needs around them. Each row: (source_id, source name, entry_id, title, url,
+    sort time text, key points JSON text, read, is_page, first-seen text)."""
 
     rows: list[tuple[Any, ...]]  # matching entries, newest first
     more: bool  # older entries match too
@@ -369,18 +370,6 @@ class Database:
         with self._reading("read entries") as conn:
             rows = conn.execute(sql, params).fetchall()
             return [entry_from_row(row) for row in rows]
-
-    def entry_rows(self) -> list[tuple[Any, ...]]:
-        """Lean rows for the window, newest first: (source_id, source name, entry_id, title,
-        url, sort time text, key points JSON text, read, is_page, first-seen text)."""
-        sql = (
-            f"SELECT e.source_id, s.name, e.entry_id, e.title, e.url, {E_SORT_TIME},"
-            " e.key_points, e.read, e.is_page, e.first_seen"
-            " FROM entries e JOIN sources s ON s.id = e.source_id"
-            f" ORDER BY {E_SORT_TIME} DESC, e.rowid DESC"
-        )
-        with self._reading("read entries") as conn:
-            return conn.execute(sql).fetchall()
 
     def entry_page(
         self,
