@@ -198,3 +198,20 @@ def test_a_live_reload_deep_in_the_list_keeps_the_selection_and_the_row_on_top(
     qtbot.waitUntil(lambda: window.model.row_of((SKY.id, "gale-249")) >= 0)
     assert window.current_key() == key
     assert window.view.indexAt(QPoint(4, 2)).data() == top_before
+
+
+def test_the_search_box_clear_button_appears_with_text_and_clears_it(
+    qtbot: QtBot, dbs: tuple[Database, Database], tmp_path: Path
+) -> None:
+    _writer, reader = dbs
+    window = window_over(qtbot, reader, tmp_path)
+    everything = titles(window)
+    clear = window.bar.clear_action
+    assert not clear.isVisible()  # nothing to clear
+    qtbot.keyClicks(window.search, "harbour")
+    qtbot.waitUntil(lambda: titles(window) != everything)
+    assert clear.isVisible() and clear.toolTip() == "Clear search"
+    button = next(w for w in clear.associatedObjects() if w is not window.search)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)  # as a user clicks the "×"
+    assert window.search.text() == "" and not clear.isVisible()
+    qtbot.waitUntil(lambda: titles(window) == everything)

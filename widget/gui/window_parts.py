@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from PySide6.QtCore import QModelIndex, QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QAction, QIcon, QKeyEvent, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -297,13 +297,43 @@ class Footer(QWidget):
         self.retry.setVisible(bool(lines))
 
 
+def clear_icon(palette: QPalette, side: int = 16, scale: float = 2.0) -> QIcon:
+    """A small "×" in the palette's placeholder-text colour. Drawn here rather than taken from
+    the style (``setClearButtonEnabled``), whose icon-theme lookup keeps ~1 MB resident."""
+    device = round(side * scale)
+    pixmap = QPixmap(device, device)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(palette.color(QPalette.ColorRole.PlaceholderText), 1.6 * scale))
+        low, high = device * 0.3, device * 0.7
+        painter.drawLine(round(low), round(low), round(high), round(high))
+        painter.drawLine(round(high), round(low), round(low), round(high))
+    finally:
+        painter.end()
+    pixmap.setDevicePixelRatio(scale)
+    return QIcon(pixmap)
+
+
+def clear_action(edit: QLineEdit) -> QAction:
+    """A clear button inside ``edit`` (trailing), shown only while it holds text."""
+    action = QAction(clear_icon(edit.palette()), "Clear search", edit)
+    action.setToolTip("Clear search")
+    action.setVisible(False)
+    action.triggered.connect(edit.clear)
+    edit.textChanged.connect(lambda text: action.setVisible(bool(text)))
+    edit.addAction(action, QLineEdit.ActionPosition.TrailingPosition)
+    return action
+
+
 class FilterBar:
     """The controls above the list: search box, source filter, Show: all/unread, ⋯ menu."""
 
     def __init__(self, parent: QWidget, menu: QMenu) -> None:
         self.search = QLineEdit(parent)
         self.search.setPlaceholderText("Search titles and key points")
-        self.search.setClearButtonEnabled(True)
+        self.clear_action = clear_action(self.search)
         self.search.setAccessibleName("Search key points")
         self.source_box = QComboBox(parent)
         self.source_box.setAccessibleName("Filter by source")
