@@ -46,6 +46,10 @@ def test_right_to_left_text_is_recognised() -> None:
     assert is_rtl("«שלום» עולם")
     assert not is_rtl("Fireworks 🎆 at 22:00")
     assert not is_rtl("2026: مهرجان"[:5])  # digits and punctuation only: left to right
+    assert is_rtl("2026: مهرجان")  # the first letter decides, after digits and punctuation
+    assert is_rtl("“«12»” שלום")
+    assert not is_rtl("Été à Paris")  # accented Latin
+    assert not is_rtl("«Ωμέγα» 3")  # Greek
 
 
 def test_line_cache_gives_the_same_lines(qapp: QApplication) -> None:

@@ -146,6 +146,10 @@ class Favicons(QObject):
     def _on_fetched(self, key: str) -> None:
         self._pixmaps.clear()
 
+    def release(self) -> None:
+        """Drop the drawn icons (the window is hidden); they are drawn again when painted."""
+        self._pixmaps.clear()
+
     def pixmap(self, source_id: str, name: str, size: int, dpr: float = 1.0) -> QPixmap:
         cache_key = (source_id, size, dpr)
         found = self._pixmaps.get(cache_key)

@@ -6,8 +6,6 @@ Measuring and painting use the same lines, so a row is exactly as tall as what i
 
 from __future__ import annotations
 
-import unicodedata
-
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QPainter, QTextLayout, QTextOption
 
@@ -20,6 +18,12 @@ def is_rtl(text: str) -> bool:
     """True when the first strongly directional character is right-to-left (the Unicode
     bidi rule for a paragraph's direction)."""
     for ch in text:
+        if ch < "\x80":  # ASCII: letters are left to right, the rest has no direction
+            if ch.isalpha():
+                return False
+            continue
+        import unicodedata  # only for text beyond ASCII (its tables stay resident)
+
         bidi = unicodedata.bidirectional(ch)
         if bidi in _STRONG_RTL:
             return True

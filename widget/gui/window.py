@@ -260,6 +260,7 @@ class KeyPointsWindow(QWidget):
         self._loaded_once = False
         self.model.release()
         self.delegate.wrapped.clear()
+        self.favicons.release()
         self.view.reset()
         if self.testAttribute(Qt.WidgetAttribute.WA_WState_Created):
             # the native window and its backing store (the window's size in pixels of shared
