@@ -98,6 +98,7 @@ class Favicons(QObject):
         self._urls: dict[str, str] = {}  # source id → source URL
         self._pixmaps: dict[tuple[str, int, float], QPixmap] = {}
         self._asked: set[str] = set()
+        self._seen: set[str] = set()  # source URLs already looked at
         self.fetched.connect(self._on_fetched)
 
     def set_sources(self, urls: dict[str, str]) -> None:
@@ -106,7 +107,11 @@ class Favicons(QObject):
         if urls != self._urls:
             self._pixmaps.clear()
         self._urls = dict(urls)
-        wanted = [url for url in self._urls.values() if self._wanted(url)]
+        # after every poll the same list comes again: only addresses not seen before are
+        # looked at (a site key and a file check each, on the GUI thread)
+        fresh = [url for url in self._urls.values() if url not in self._seen]
+        self._seen.update(fresh)
+        wanted = [url for url in fresh if self._wanted(url)]
         if not wanted or self._submit is None:
             return
         if self._fetch is not None:
