@@ -18,12 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 from widget import APP_NAME
 from widget.core.models import MIN_INTERVAL_MINUTES, Config, Source, SourceKind
 from widget.paths import AppPaths
-from widget.storage.config import ConfigStore
+from widget.storage.config import MemoryConfigStore
 
 DEFAULT_INTERVAL_S = 20.0
 PAGE_PATH = "/live"
@@ -227,28 +226,6 @@ class DemoServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-class MemoryConfigStore(ConfigStore):
-    """A config that lives in memory for one run: the demo never writes the user's config."""
-
-    def __init__(self, path: Path, config: Config) -> None:
-        super().__init__(path)
-        self._config = config
-        self._lock = threading.Lock()
-
-    def load(self) -> Config:
-        with self._lock:
-            return self._config
-
-    def save(self, config: Config) -> None:
-        with self._lock:
-            self._config = config
-
-    def update(self, change: Callable[[Config], Config]) -> Config:
-        with self._lock:
-            self._config = change(self._config)
-            return self._config
 
 
 DEMO_SOURCE_ID = "demo-live-page"

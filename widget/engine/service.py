@@ -16,12 +16,10 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
 from widget.core.errors import LiveUpdatesError
-from widget.core.models import Config
 from widget.engine.frames import (
     Cancel,
     Done,
@@ -35,7 +33,7 @@ from widget.engine.frames import (
     write_frame,
 )
 from widget.engine.icons import fetch_favicons
-from widget.storage.config import ConfigStore
+from widget.storage.config import ConfigStore, MemoryConfigStore
 from widget.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -80,28 +78,6 @@ class _PipeHandler(logging.Handler):
         if record.exc_info:
             exc_text = self._formatter.formatException(record.exc_info)
         self._pipe.send(LogLine(record.name, record.levelno, message, record.created, exc_text))
-
-
-class _MemoryConfig(ConfigStore):
-    """The tray app's in-memory config (the demo) for this poll; a moved URL is sent back."""
-
-    def __init__(self, path: Path, config: Config) -> None:
-        super().__init__(path)
-        self._config = config
-        self._lock = threading.Lock()
-
-    def load(self) -> Config:
-        with self._lock:
-            return self._config
-
-    def save(self, config: Config) -> None:
-        with self._lock:
-            self._config = config
-
-    def update(self, change: Callable[[Config], Config]) -> Config:
-        with self._lock:
-            self._config = change(self._config)
-            return self._config
 
 
 def die_with_parent() -> None:
@@ -153,7 +129,7 @@ def run_job(job: Job, pipe: _Pipe, cancel: threading.Event) -> None:
 
     path = Path(job.config_path)
     config: ConfigStore = (
-        ConfigStore(path) if job.config is None else _MemoryConfig(path, job.config)
+        ConfigStore(path) if job.config is None else MemoryConfigStore(path, job.config)
     )
     db = Database.open(Path(job.db_path))
     try:

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -219,3 +220,26 @@ def _file_lock(fd: int, where: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+class MemoryConfigStore(ConfigStore):
+    """A config that lives in memory only: the demo's (it never writes the user's config), and
+    a poll process's copy of it. ``path`` is where a file would be; nothing is written there."""
+
+    def __init__(self, path: Path, config: Config) -> None:
+        super().__init__(path)
+        self._config = config
+        self._lock = threading.Lock()
+
+    def load(self) -> Config:
+        with self._lock:
+            return self._config
+
+    def save(self, config: Config) -> None:
+        with self._lock:
+            self._config = config
+
+    def update(self, change: Callable[[Config], Config]) -> Config:
+        with self._lock:
+            self._config = change(self._config)
+            return self._config
