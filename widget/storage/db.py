@@ -93,6 +93,20 @@ def window_match(needle: str, title: str, points_json: str) -> bool:
     return isinstance(points, list) and any(needle in str(p).casefold() for p in points)
 
 
+def _entry_filters(
+    source_id: str | None, unread_only: bool, unread_sql: str
+) -> tuple[list[str], list[Any]]:
+    """WHERE conditions and their parameters for one source and/or unread entries only."""
+    where: list[str] = []
+    params: list[Any] = []
+    if source_id is not None:
+        where.append("e.source_id = ?")
+        params.append(source_id)
+    if unread_only:
+        where.append(unread_sql)
+    return where, params
+
+
 @dataclass(frozen=True)
 class EntryPage:
     """What the key-points window shows of the store: the newest entries that match its filters,
@@ -353,13 +367,7 @@ class Database:
         self, *, limit: int | None = None, source_id: str | None = None, unread_only: bool = False
     ) -> list[Entry]:
         """Newest first by published, else updated, else first-seen time."""
-        where: list[str] = []
-        params: list[Any] = []
-        if source_id is not None:
-            where.append("e.source_id = ?")
-            params.append(source_id)
-        if unread_only:
-            where.append("e.read = 0")
+        where, params = _entry_filters(source_id, unread_only, "e.read = 0")
         sql = f"SELECT {ENTRY_COLUMNS} FROM entries e JOIN sources s ON s.id = e.source_id"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -384,13 +392,8 @@ class Database:
         """The newest ``limit`` entries matching the filters (``needle``: casefolded text, see
         ``window_match``), and every newer one down to the sort time ``keep_since`` (at most
         ``cap`` in all); the store is read only as far as needed."""
-        where: list[str] = []
-        params: list[Any] = []
-        if source_id is not None:
-            where.append("e.source_id = ?")
-            params.append(source_id)
-        if unread_only:
-            where.append("+e.read = 0")  # walk the newest-first index, not the unread one
+        # "+e.read": walk the newest-first index, not the unread one
+        where, params = _entry_filters(source_id, unread_only, "+e.read = 0")
         if needle:
             where.append("lu_match(?, e.title, e.key_points)")
             params.append(needle)
