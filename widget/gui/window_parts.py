@@ -322,10 +322,12 @@ def clear_action(edit: QLineEdit) -> QAction:
     """A clear button inside ``edit`` (trailing), shown only while it holds text."""
     action = QAction(clear_icon(edit.palette()), "Clear search", edit)
     action.setToolTip("Clear search")
-    action.setVisible(False)
     action.triggered.connect(edit.clear)
-    edit.textChanged.connect(lambda text: action.setVisible(bool(text)))
     edit.addAction(action, QLineEdit.ActionPosition.TrailingPosition)
+    # after adding: the line edit's button follows the action's later changes, not its state
+    # when added
+    action.setVisible(bool(edit.text()))
+    edit.textChanged.connect(lambda text: action.setVisible(bool(text)))
     return action
 
 
