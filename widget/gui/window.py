@@ -16,57 +16,28 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 
-from PySide6.QtCore import (
-    QEvent,
-    QModelIndex,
-    QObject,
-    QPoint,
-    QRect,
-    QSettings,
-    Qt,
-    QTimer,
-    QUrl,
-    Signal,
-)
+from PySide6.QtCore import QEvent, QObject, QRect, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
-    QDesktopServices,
-    QGuiApplication,
     QHideEvent,
     QKeyEvent,
     QKeySequence,
     QShortcut,
     QShowEvent,
 )
-from PySide6.QtWidgets import (
-    QApplication,
-    QMenu,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QMenu, QVBoxLayout, QWidget
 
 from widget import APP_NAME
 from widget.core.models import Config, SourceStatus
-from widget.core.text import safe_url
-from widget.gui.entries_model import (
-    KEY_ROLE,
-    KIND_ROLE,
-    READ_ROLE,
-    SOURCE_ROLE,
-    URL_ROLE,
-    EntriesModel,
-    Key,
-    Loaded,
-    RowKind,
-    RowSource,
-    Show,
-)
+from widget.gui.entries_model import EntriesModel, RowSource, Show
 from widget.gui.entry_delegate import EntryDelegate
 from widget.gui.favicons import Favicons
 from widget.gui.signals import emit
+from widget.gui.window_actions import EntryActions
 from widget.gui.window_loader import StoreLoader, Submit
-from widget.gui.window_parts import EmptyState, EntryListView, FilterBar, Footer, entry_menu
+from widget.gui.window_parts import EmptyState, EntryListView, FilterBar, Footer
+from widget.gui.window_reload import WindowReload
 from widget.gui.window_state import DEFAULT_SIZE, WindowMemory
 
 log = logging.getLogger(__name__)
@@ -87,8 +58,12 @@ def muted(config: Config, source_id: str) -> Config:
     return replace(config, sources=sources)
 
 
-class KeyPointsWindow(QWidget):
-    """Signals carry keys ``(source_id, entry_id)`` and source ids; nothing is written here."""
+class KeyPointsWindow(WindowReload, EntryActions, QWidget):
+    """Signals carry keys ``(source_id, entry_id)`` and source ids; nothing is written here.
+
+    Reading the store lives in ``WindowReload`` (window_reload.py), what the user does to entries
+    in ``EntryActions`` (window_actions.py); this class builds the window, shows and hides it,
+    and keeps the footer and the empty state up to date."""
 
     opened = Signal(object, str)  # key, the http(s) URL handed to the browser
     mark_read_requested = Signal(object, bool)  # list[Key], read
@@ -218,107 +193,7 @@ class KeyPointsWindow(QWidget):
         menu.addAction(quit_action)
         return menu
 
-    # --- data in ---
-    def set_store(self, store: RowSource | None) -> None:
-        """Read from ``store`` from now on (now, when the window is shown)."""
-        if self._loader is not None:
-            self._loader.outdate()
-        shown = self.isVisible()
-        self.model.set_store(store, read=shown)
-        self._loaded_once = shown
-        self._dirty = not shown
-        self._model_reset()
-
-    def reload(self) -> None:
-        """Read the store again now (on this thread), keeping the selection and the scroll
-        position."""
-        self._reload_timer.stop()
-        self._dirty = False
-        if self._loader is not None:
-            self._loader.outdate()
-        self._loaded_once = True
-        keep = self._keep()
-        self._keeping_view(lambda: self.model.reload(keep))
-
-    def show_older(self) -> None:
-        """Read the next page of older entries (the "Show older entries" row)."""
-        if self._loader is not None:
-            self._loader.outdate()
-        keep = self._keep()
-        self._keeping_view(lambda: self.model.fetch_older(keep))
-
-    def release(self) -> None:
-        """While hidden: let go of the rows, the row layout and decoded text; the next show
-        reads the store afresh."""
-        self._release_timer.stop()
-        if self.isVisible():
-            return
-        if self._loader is not None:
-            self._loader.outdate()
-        self._reload_timer.stop()
-        self._dirty = self._dirty or self._loaded_once
-        self._loaded_once = False
-        self.model.release()
-        self.delegate.wrapped.clear()
-        self.favicons.release()
-        self.view.reset()
-        if self.testAttribute(Qt.WidgetAttribute.WA_WState_Created):
-            # the native window and its backing store (the window's size in pixels of shared
-            # memory on X11) go too; the next show creates them again where the window was
-            self.destroy()
-        self.released.emit()
-
-    def _keep(self) -> list[Key]:
-        """Entries a live reload keeps loaded: the selected one and the one at the top (when
-        scrolled down)."""
-        keys: list[Key] = []
-        selected = self.current_key()
-        if selected is not None:
-            keys.append(selected)
-        if self.view.verticalScrollBar().value() > 0:
-            top, _ = self.view.scroll_anchor()
-            if top.isValid():
-                keys.extend(self.model.keys_in([top.row()]))
-        return keys
-
-    def schedule_reload(self, *_args: object) -> None:
-        """The store changed (a poll finished, an entry was marked): reload shortly, once —
-        or, while the window is hidden, when it is next shown."""
-        if not self.isVisible():
-            self._dirty = True
-            return
-        self._reload_timer.start()
-
-    def _refresh(self) -> None:
-        if not self.isVisible():
-            self._dirty = True
-        elif self._loader is None or not self._loaded_once:
-            self.reload()
-        else:
-            self._loader.request(self._keep())
-
-    def _show_loaded(self, loaded: Loaded) -> None:
-        self._loaded_once = True
-        self._keeping_view(lambda: self.model.apply(loaded))
-
-    def _keeping_view(self, load: Callable[[], bool]) -> None:
-        """Run ``load``; when the rows changed, select the same entry again and keep the row at
-        the top where it was."""
-        selected = self.current_key()
-        top, offset = self.view.scroll_anchor()
-        anchor = self.model.keys_in([top.row()]) if top.isValid() else []
-        scroll = self.view.verticalScrollBar().value()
-        if not load():
-            return
-        if selected is not None:
-            self.view.select_row(self.model.row_of(selected))
-        row = self.model.row_of(anchor[0]) if anchor else -1
-        self.view.restore_scroll(row, offset, scroll)
-
-    def set_entries(self, _entries: object = None) -> None:
-        """The controller's list of recent entries arrived: the store changed."""
-        self.schedule_reload()
-
+    # --- status (the store itself is read in window_reload) ---
     def set_statuses(self, statuses: Sequence[SourceStatus]) -> None:
         self._statuses = list(statuses)
         self.favicons.set_sources({s.source.id: s.source.url for s in statuses})
@@ -350,72 +225,7 @@ class KeyPointsWindow(QWidget):
         if not polling:
             self.footer.set_progress(0, 0)
 
-    # --- actions ---
-    def current_key(self) -> Key | None:
-        index = self.view.currentIndex()
-        if not index.isValid() or index.data(KIND_ROLE) in (RowKind.MORE, RowKind.OLDER):
-            return None
-        key = index.data(KEY_ROLE)
-        return None if key is None else (str(key[0]), str(key[1]))
-
-    def select_key(self, key: Key) -> bool:
-        row = self.model.row_of(key)
-        if row < 0:
-            return False
-        self.view.setCurrentIndex(self.model.index(row))
-        return True
-
-    def open_index(self, index: QModelIndex) -> bool:
-        """Open the entry's web link in the browser (http/https only) and mark it read."""
-        key = index.data(KEY_ROLE)
-        if key is None:
-            return False
-        url = safe_url(index.data(URL_ROLE))
-        if url is None:
-            self.footer.set_message("This entry has no web link to open.")
-            return False
-        if self.opener is not None:
-            self.opener(url)
-        elif not QDesktopServices.openUrl(QUrl(url)):
-            self.footer.set_message(f"Could not open {url}: no browser answered.")
-            return False
-        self.set_read([key], True)
-        emit(self.opened, key, url)
-        return True
-
-    def set_read(self, keys: Sequence[Key], read: bool) -> None:
-        changed = self.model.set_read(keys, read)
-        if changed:
-            if self._loader is not None:
-                self._loader.outdate()  # read before this mark was stored; a reload follows it
-            emit(self.mark_read_requested, changed, read)
-
-    def toggle_read_current(self) -> None:
-        index = self.view.currentIndex()
-        key = self.current_key()
-        if key is not None:
-            self.set_read([key], not bool(index.data(READ_ROLE)))
-
-    def mark_all_read(self) -> None:
-        if self._loader is not None:
-            self._loader.outdate()
-        self.model.mark_all_read()
-        emit(self.mark_all_read_requested)
-        self._update_empty()
-
-    def mark_visible_seen(self) -> None:
-        """Unread entries wholly on screen while the window is shown count as read."""
-        if not self.isVisible() or not self.view.isVisible():
-            return
-        rows = self.view.wholly_visible_rows()
-        unread = self.model.keys_in(r for r in rows if not self.model.index(r).data(READ_ROLE))
-        if unread:
-            self.set_read(unread, True)
-
-    def focus_search(self) -> None:
-        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.search.selectAll()
-
+    # --- showing ---
     def set_always_on_top(self, on: bool) -> None:
         if self.on_top_action.isChecked() != on:
             self.on_top_action.setChecked(on)  # comes back here through toggled
@@ -433,28 +243,6 @@ class KeyPointsWindow(QWidget):
             if visible:
                 self.show()
 
-    def context_menu(self, index: QModelIndex) -> QMenu | None:
-        """The menu of one entry row (None for dividers and "earlier updates" rows)."""
-        kind = index.data(KIND_ROLE)
-        key = index.data(KEY_ROLE)
-        if key is None or kind in (RowKind.MORE, RowKind.DIVIDER, RowKind.OLDER):
-            return None
-        key = (str(key[0]), str(key[1]))
-        url = safe_url(index.data(URL_ROLE))
-        read = bool(index.data(READ_ROLE))
-        source_id = str(index.data(SOURCE_ROLE))
-        return entry_menu(
-            self,
-            url,
-            read,
-            on_open=lambda: self.open_index(self.model.index(self.model.row_of(key))),
-            on_copy=lambda: QGuiApplication.clipboard().setText(url or ""),
-            on_toggle=lambda: self.set_read([key], not read),
-            on_mute=lambda: emit(self.mute_requested, source_id),
-            on_settings=lambda: emit(self.source_settings_requested, source_id),
-        )
-
-    # --- showing ---
     def show_and_raise(self) -> None:
         if not self.isVisible():
             self.memory.place(self)
@@ -519,41 +307,6 @@ class KeyPointsWindow(QWidget):
         return super().eventFilter(watched, event)
 
     # --- internals ---
-    def _focus_list(self) -> None:
-        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
-        if not self.view.currentIndex().isValid():
-            first = self.view.first_selectable()
-            if first.isValid():
-                self.view.setCurrentIndex(first)
-
-    def _clicked(self, index: QModelIndex) -> None:
-        if QApplication.mouseButtons() & Qt.MouseButton.RightButton:
-            return
-        self._activate(index)
-
-    def _activate_current(self) -> None:
-        self._activate(self.view.currentIndex())
-
-    def _activate(self, index: QModelIndex) -> None:
-        if not index.isValid():
-            return
-        kind = index.data(KIND_ROLE)
-        if kind is RowKind.MORE:
-            self.model.toggle_expanded(str(index.data(SOURCE_ROLE)))
-            return
-        if kind is RowKind.OLDER:
-            self.show_older()
-            return
-        self.open_index(index)
-
-    def _context_menu(self, pos: QPoint) -> None:
-        index = self.view.indexAt(pos)
-        menu = self.context_menu(index) if index.isValid() else None
-        if menu is not None:
-            self.view.setCurrentIndex(index)
-            menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            menu.popup(self.view.viewport().mapToGlobal(pos))
-
     def _retry(self) -> None:
         if self._failing:
             emit(self.retry_requested, self._failing)
