@@ -6,21 +6,20 @@ reads through ``Database.open(path, readonly=True)``.
 
 Times are stored as fixed-width ISO 8601 UTC text (so text order is time order) and returned as
 aware UTC datetimes.
+
+The key-points window's reads live in ``window_reads`` (``Database`` gains them as a mixin), the
+write path's diff and retention SQL in ``writes``.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from widget.core.errors import StorageError
 from widget.core.models import Entry, FetchState, Item, Source
@@ -28,23 +27,26 @@ from widget.storage.rows import (
     E_SORT_TIME,
     ENTRY_COLUMNS,
     STATE_FIELDS,
-    content_columns,
     entry_from_row,
     fingerprint,
     from_db_time,
-    item_fingerprint,
-    new_entry,
     state_from_row,
     to_db_time,
     utc_text,
     write_state,
 )
 from widget.storage.schema import (
-    SORT_TIME,
     check_file,
     check_readonly_version,
     corrupt_error,
     migrate,
+)
+from widget.storage.window_reads import EntryPage, WindowReads, entry_filters, window_match
+from widget.storage.writes import (
+    UPSERT_SOURCE,
+    doomed_rowids,
+    store_items,
+    tombstone_and_delete,
 )
 
 log = logging.getLogger(__name__)
@@ -61,68 +63,9 @@ __all__ = [
 
 BUSY_TIMEOUT_S = 5.0
 TOMBSTONE_MIN_DAYS = 30
-_WINDOW_COLUMNS = (
-    f"e.source_id, s.name, e.entry_id, e.title, e.url, {E_SORT_TIME},"
-    " e.key_points, e.read, e.is_page, e.first_seen"
-)
 
 
-@functools.lru_cache(maxsize=64)
-def _verbatim(needle: str) -> bool:
-    """True when ``needle`` would appear unchanged inside a key point's JSON text (no quote,
-    backslash or control character, which JSON escapes)."""
-    return not any(c in '"\\' or c < " " for c in needle)
-
-
-def window_match(needle: str, title: str, points_json: str) -> bool:
-    """The window's search: ``needle`` (casefolded, single-spaced) is in the casefolded title or
-    in one of the key points (stored as a JSON list). The JSON text is looked at first, so most
-    entries are refused without decoding it."""
-    if needle in title.casefold():
-        return True
-    if (
-        needle not in points_json.casefold()
-        and _verbatim(needle)
-        and (needle.isascii() or "\\u" not in points_json)
-    ):
-        return False
-    try:
-        points = json.loads(points_json)
-    except ValueError:
-        return False
-    return isinstance(points, list) and any(needle in str(p).casefold() for p in points)
-
-
-def _entry_filters(
-    source_id: str | None, unread_only: bool, unread_sql: str
-) -> tuple[list[str], list[Any]]:
-    """WHERE conditions and their parameters for one source and/or unread entries only."""
-    where: list[str] = []
-    params: list[Any] = []
-    if source_id is not None:
-        where.append("e.source_id = ?")
-        params.append(source_id)
-    if unread_only:
-        where.append(unread_sql)
-    return where, params
-
-
-@dataclass(frozen=True)
-class EntryPage:
-    """What the key-points window shows of the store: the newest entries that match its filters,
-    with what it needs around them. Each row: (source_id, source name, entry_id, title, url,
-    sort time text, key points JSON text, read, is_page, first-seen text)."""
-
-    rows: list[tuple[Any, ...]]  # matching entries, newest first
-    more: bool  # older entries match too
-    total: int  # entries stored
-    unread: int  # unread entries stored
-    pages: list[tuple[Any, ...]] = field(default_factory=list)  # every live page's own entry
-    newest: dict[str, str] = field(default_factory=dict)  # live page's source → newest sort time
-    sources: list[tuple[str, str]] = field(default_factory=list)  # (id, name) with entries
-
-
-class Database:
+class Database(WindowReads):
     """Use ``Database.open``; the constructor takes an already checked connection."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path, *, readonly: bool) -> None:
@@ -242,7 +185,7 @@ class Database:
         """Record the sources' names and URLs; ``remove_missing`` forgets every other source
         (its entries, tombstones and fetch state)."""
         with self._writing("record sources") as conn:
-            conn.executemany(_UPSERT_SOURCE, [(s.id, s.name, s.url) for s in sources])
+            conn.executemany(UPSERT_SOURCE, [(s.id, s.name, s.url) for s in sources])
             if remove_missing:
                 keep = {s.id for s in sources}
                 known = {row[0] for row in conn.execute("SELECT id FROM sources")}
@@ -304,70 +247,16 @@ class Database:
         if state.source_id != source.id:
             raise ValueError(f"fetch state of {state.source_id!r} given for source {source.id!r}")
         stamp = utc_text(now)
-        first_seen = datetime.fromisoformat(stamp)
-        new_entries: list[Entry] = []
-        inserts: list[tuple[Any, ...]] = []
-        updates: list[tuple[Any, ...]] = []
-        unchanged: list[tuple[str, str, str]] = []
-        tombstones_seen: list[tuple[str, str, str]] = []
         with self._writing(f"store entries of {source.name}") as conn:
-            conn.execute(_UPSERT_SOURCE, (source.id, source.name, source.url))
-            known = dict(
-                conn.execute(
-                    "SELECT entry_id, fingerprint FROM entries WHERE source_id = ?", (source.id,)
-                ).fetchall()
-            )
-            tombstoned = {
-                row[0]
-                for row in conn.execute(
-                    "SELECT entry_id FROM tombstones WHERE source_id = ?", (source.id,)
-                )
-            }
-            seen: set[str] = set()
-            for item in items:
-                if item.id in seen:
-                    continue  # duplicate id in one response: the first one wins
-                seen.add(item.id)
-                if item.id in tombstoned:
-                    tombstones_seen.append((stamp, source.id, item.id))
-                    continue
-                published, updated = to_db_time(item.published), to_db_time(item.updated)
-                fp = item_fingerprint(item, published, updated)
-                if item.id in known:
-                    if known[item.id] == fp:
-                        unchanged.append((stamp, source.id, item.id))
-                    else:
-                        content = content_columns(item, published, updated)
-                        updates.append((*content, fp, stamp, source.id, item.id))
-                    continue
-                wants = False if baseline else bool(notify(item))
-                content = content_columns(item, published, updated)
-                # A baseline is what the source already showed when it was added: stored as read,
-                # so adding a source never floods the unread badge either.
-                inserts.append(
-                    (source.id, item.id, *content, fp, stamp, stamp, wants, baseline, baseline)
-                )
-                new_entries.append(
-                    new_entry(source, item, content, first_seen, notify=wants, baseline=baseline)
-                )
-            # Reverse order: entries sharing a sort time come back in the source's own order.
-            conn.executemany(_INSERT_ENTRY, reversed(inserts))
-            conn.executemany(_UPDATE_ENTRY, updates)
-            conn.executemany(
-                "UPDATE entries SET last_seen = ? WHERE source_id = ? AND entry_id = ?", unchanged
-            )
-            conn.executemany(
-                "UPDATE tombstones SET last_seen = ? WHERE source_id = ? AND entry_id = ?",
-                tombstones_seen,
-            )
+            result = store_items(conn, source, items, stamp=stamp, baseline=baseline, notify=notify)
             write_state(conn, state)
-        return new_entries, len(updates)
+        return result
 
     def entries(
         self, *, limit: int | None = None, source_id: str | None = None, unread_only: bool = False
     ) -> list[Entry]:
         """Newest first by published, else updated, else first-seen time."""
-        where, params = _entry_filters(source_id, unread_only, "e.read = 0")
+        where, params = entry_filters(source_id, unread_only, "e.read = 0")
         sql = f"SELECT {ENTRY_COLUMNS} FROM entries e JOIN sources s ON s.id = e.source_id"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -378,65 +267,6 @@ class Database:
         with self._reading("read entries") as conn:
             rows = conn.execute(sql, params).fetchall()
             return [entry_from_row(row) for row in rows]
-
-    def entry_page(
-        self,
-        *,
-        limit: int,
-        keep_since: str | None = None,
-        cap: int | None = None,
-        source_id: str | None = None,
-        unread_only: bool = False,
-        needle: str = "",
-    ) -> EntryPage:
-        """The newest ``limit`` entries matching the filters (``needle``: casefolded text, see
-        ``window_match``), and every newer one down to the sort time ``keep_since`` (at most
-        ``cap`` in all); the store is read only as far as needed."""
-        # "+e.read": walk the newest-first index, not the unread one
-        where, params = _entry_filters(source_id, unread_only, "+e.read = 0")
-        if needle:
-            where.append("lu_match(?, e.title, e.key_points)")
-            params.append(needle)
-        cond = " AND ".join(where) or "1"
-        sql = (
-            f"SELECT {_WINDOW_COLUMNS} FROM entries e JOIN sources s ON s.id = e.source_id"
-            f" WHERE {cond} ORDER BY {E_SORT_TIME} DESC, e.rowid DESC"
-        )
-        most = max(limit, cap if cap is not None else limit)
-        rows: list[tuple[Any, ...]] = []
-        more = False
-        with self._reading("read entries") as conn:
-            if not self._match_registered:
-                conn.create_function("lu_match", 3, window_match, deterministic=True)
-                self._match_registered = True
-            cursor = conn.execute(sql, params)
-            try:
-                for row in cursor:
-                    full = len(rows) >= limit
-                    if full and (keep_since is None or row[5] < keep_since or len(rows) >= most):
-                        more = True
-                        break
-                    rows.append(row)
-            finally:
-                cursor.close()
-            pages = conn.execute(
-                f"SELECT {_WINDOW_COLUMNS} FROM entries e JOIN sources s ON s.id = e.source_id"
-                f" WHERE e.is_page = 1 ORDER BY {E_SORT_TIME} DESC, e.rowid DESC"
-            ).fetchall()
-            newest = dict(
-                conn.execute(
-                    "SELECT p.source_id, (SELECT MAX(COALESCE(x.published, x.updated,"
-                    " x.first_seen)) FROM entries x WHERE x.source_id = p.source_id)"
-                    " FROM entries p WHERE p.is_page = 1"
-                ).fetchall()
-            )
-            total = int(conn.execute("SELECT COUNT(*) FROM entries").fetchone()[0])
-            unread = int(conn.execute("SELECT COUNT(*) FROM entries WHERE read = 0").fetchone()[0])
-            sources = conn.execute(
-                "SELECT s.id, s.name FROM sources s"
-                " WHERE EXISTS (SELECT 1 FROM entries e WHERE e.source_id = s.id)"
-            ).fetchall()
-        return EntryPage(rows, more, total, unread, pages, newest, sources)
 
     def get_entry(self, source_id: str, entry_id: str) -> Entry | None:
         with self._reading("read an entry") as conn:
@@ -493,63 +323,10 @@ class Database:
         cutoff = utc_text(now - timedelta(days=max_age_days))
         tomb_cutoff = utc_text(now - timedelta(days=max(TOMBSTONE_MIN_DAYS, max_age_days)))
         with self._writing("apply retention") as conn:
-            doomed = _doomed_rowids(conn, cutoff, max_per_source)
-            conn.executemany(_TOMBSTONE_ENTRY, [(stamp, stamp, rowid) for rowid in doomed])
-            conn.executemany("DELETE FROM entries WHERE rowid = ?", [(r,) for r in doomed])
+            doomed = doomed_rowids(conn, cutoff, max_per_source)
+            tombstone_and_delete(conn, doomed, stamp)
             conn.execute("DELETE FROM tombstones WHERE last_seen < ?", (tomb_cutoff,))
         return len(doomed)
-
-
-_UPSERT_SOURCE = (
-    "INSERT INTO sources (id, name, url) VALUES (?, ?, ?)"
-    " ON CONFLICT (id) DO UPDATE SET name = excluded.name, url = excluded.url"
-)
-_INSERT_ENTRY = (
-    "INSERT INTO entries (source_id, entry_id, title, url, published, updated, summary,"
-    " key_points, is_page, fingerprint, first_seen, last_seen, notify, baseline, read)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_UPDATE_ENTRY = (
-    "UPDATE entries SET title = ?, url = ?, published = ?, updated = ?, summary = ?,"
-    " key_points = ?, is_page = ?, fingerprint = ?, last_seen = ?"
-    " WHERE source_id = ? AND entry_id = ?"
-)
-_TOMBSTONE_ENTRY = (
-    "INSERT INTO tombstones (source_id, entry_id, fingerprint, removed_at, last_seen)"
-    " SELECT source_id, entry_id, fingerprint, ?, ? FROM entries WHERE rowid = ?"
-    " ON CONFLICT (source_id, entry_id)"
-    " DO UPDATE SET removed_at = excluded.removed_at, last_seen = excluded.last_seen"
-)
-
-
-def _doomed_rowids(conn: sqlite3.Connection, cutoff: str, keep: int) -> list[int]:
-    """Entries past retention: beyond the newest ``keep`` of their source, or first seen
-    before ``cutoff``. A live page's own entry is not counted and ages from when it was last
-    seen, so a page that is still live keeps its key points. Index-only lookups."""
-    doomed: set[int] = set()
-    crowded = conn.execute(
-        # Counts the page entry too (cheap, from an index); the query below leaves it out.
-        "SELECT source_id FROM entries GROUP BY source_id HAVING COUNT(*) > ?",
-        (keep,),
-    ).fetchall()
-    for (source_id,) in crowded:
-        doomed.update(
-            row[0]
-            for row in conn.execute(
-                f"SELECT rowid FROM entries WHERE source_id = ? AND is_page = 0"
-                f" ORDER BY {SORT_TIME} DESC, rowid DESC LIMIT -1 OFFSET ?",
-                (source_id, keep),
-            )
-        )
-    doomed.update(
-        row[0]
-        for row in conn.execute(
-            "SELECT rowid FROM entries WHERE is_page = 0 AND first_seen < ?"
-            " UNION ALL SELECT rowid FROM entries WHERE is_page = 1 AND last_seen < ?",
-            (cutoff, cutoff),
-        )
-    )
-    return sorted(doomed)
 
 
 def _delete_source(conn: sqlite3.Connection, source_id: str) -> None:
