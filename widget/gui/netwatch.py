@@ -79,7 +79,7 @@ class RouteWatch(QObject):
     def start(self) -> bool:
         """Listen for changes; False (and nothing started) when netlink is not available."""
         family = getattr(socket, "AF_NETLINK", None)
-        if family is None or not Path("/proc/net/route").exists():
+        if family is None or not self._files[0].exists():
             return False
         try:
             sock = socket.socket(family, socket.SOCK_RAW | socket.SOCK_CLOEXEC, _NETLINK_ROUTE)
@@ -97,15 +97,6 @@ class RouteWatch(QObject):
     def read_online(self) -> bool:
         ipv4, ipv6 = _read(self._files)
         return default_route_in(ipv4, ipv6)
-
-    def stop(self) -> None:
-        self._settle.stop()
-        if self._notifier is not None:
-            self._notifier.setEnabled(False)
-            self._notifier = None
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None
 
     def _drain(self) -> None:
         if self._sock is None:
