@@ -6,13 +6,8 @@ first, more with "Show older entries"); the store answers the filters and the se
 cover every entry. Rows are kept lean: one ``Rec`` per entry with the key points left as JSON text
 until a row is painted. ``release`` lets go of every row while the window is hidden.
 
-Display rows, newest first:
-- ``ENTRY``: a feed entry (title, source, time, key points as bullets);
-- ``PAGE``: a live page's own entry, heading its group with the page-level key points;
-- ``UPDATE``: a live page's update, inside that page's group;
-- ``MORE``: "N earlier updates" at the end of a long live-page group (activating it expands);
-- ``DIVIDER``: "new since you last looked", between the new groups and the older ones;
-- ``OLDER``: "Show older entries", last, when older entries match the filters too.
+The display rows (entries, live-page groups, the divider, "Show older entries") are built by
+``entry_rows``, which lists them.
 """
 
 from __future__ import annotations
