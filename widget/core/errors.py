@@ -42,3 +42,11 @@ class StorageError(LiveUpdatesError):
 
 class SecretsError(LiveUpdatesError):
     """No usable keyring, or the keyring refused; the secret is not stored anywhere."""
+
+
+def poll_failure_message(exc: BaseException) -> str:
+    """What the tray app shows when a whole poll failed: our own errors as they are, anything
+    else named as unexpected."""
+    if isinstance(exc, LiveUpdatesError):
+        return str(exc)
+    return f"Checking sources failed unexpectedly: {type(exc).__name__}: {exc}"

@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 from typing import BinaryIO
 
-from widget.core.errors import LiveUpdatesError
+from widget.core.errors import poll_failure_message
 from widget.engine.frames import (
     Cancel,
     Done,
@@ -155,12 +155,6 @@ def run_job(job: Job, pipe: _Pipe, cancel: threading.Event) -> None:
         db.close()
 
 
-def _error_message(exc: BaseException) -> str:
-    if isinstance(exc, LiveUpdatesError):
-        return str(exc)
-    return f"Checking sources failed unexpectedly: {type(exc).__name__}: {exc}"
-
-
 def _lower_priority() -> None:
     if hasattr(os, "nice"):
         try:
@@ -191,7 +185,7 @@ def main() -> int:
         run_job(job, pipe, cancel)
     except Exception as exc:  # every failure reaches the tray app as a sentence and a log line
         log.exception("the poll process failed")
-        pipe.send(Failed(_error_message(exc)))
+        pipe.send(Failed(poll_failure_message(exc)))
         status = 1
     pipe.send(Done())
     logging.getLogger().handlers.clear()

@@ -32,7 +32,6 @@ from widget.gui.poll_loop import PollLoop as PollLoop
 from widget.gui.poll_loop import Progress as Progress
 from widget.gui.poll_loop import StoreLike as StoreLike
 from widget.gui.poll_loop import _Poll, _Task, _utcnow
-from widget.gui.poll_loop import error_message as error_message
 from widget.gui.signals import emit
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Protocol
 
-from widget.core.errors import LiveUpdatesError
+from widget.core.errors import poll_failure_message
 from widget.core.models import Entry, PollResult, SourceStatus
 
 log = logging.getLogger(__name__)
@@ -143,12 +143,6 @@ class _Task:
 Job = _Poll | _MarkRead | _Recent | _Stop | _Task
 
 
-def error_message(exc: BaseException) -> str:
-    if isinstance(exc, LiveUpdatesError):
-        return str(exc)
-    return f"Checking sources failed unexpectedly: {type(exc).__name__}: {exc}"
-
-
 class PollLoop:
     """The worker: runs jobs one at a time on its own thread until ``stop``."""
 
@@ -223,7 +217,7 @@ class PollLoop:
             action()
         except Exception as exc:  # every failure is logged and shown, none is swallowed
             log.exception("error while %s", what)
-            self.listener.failed(error_message(exc))
+            self.listener.failed(poll_failure_message(exc))
 
     def _recover(self) -> None:
         if self.ledger is None:
@@ -298,5 +292,4 @@ __all__ = [
     "PollLoop",
     "Progress",
     "StoreLike",
-    "error_message",
 ]
