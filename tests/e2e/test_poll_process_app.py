@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from tests.gui.rig import trickle_handler
+from tests.support.app_env import ROOT, offscreen_env, run_cli
 from tests.support.feeds import RSS, posts, rss
 from tests.support.server import LoopbackServer
 
-ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 30.0
 FETCH_STACK = ("httpx", "feedparser", "ssl", "_ssl", "widget.engine.poll", "widget.sources.http")
 
@@ -29,37 +29,11 @@ FETCH_STACK = ("httpx", "feedparser", "ssl", "_ssl", "widget.engine.poll", "widg
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[dict[str, str]]:
     short_tmp = Path(tempfile.mkdtemp(prefix="lu-", dir="/tmp"))  # local socket paths are short
-    values = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
-    for var, sub in (
-        ("XDG_CONFIG_HOME", "config"),
-        ("XDG_DATA_HOME", "data"),
-        ("XDG_CACHE_HOME", "cache"),
-        ("XDG_STATE_HOME", "state"),
-    ):
-        (tmp_path / sub).mkdir()
-        values[var] = str(tmp_path / sub)
-    runtime = tmp_path / "runtime"
-    runtime.mkdir(mode=0o700)
-    values["XDG_RUNTIME_DIR"] = str(runtime)
-    values["TMPDIR"] = str(short_tmp)
-    values["QT_QPA_PLATFORM"] = "offscreen"
-    values["DBUS_SESSION_BUS_ADDRESS"] = "disabled:"
+    values = offscreen_env(tmp_path, short_tmp)
     values["LIVE_UPDATES_TEST_URL_LOG"] = str(tmp_path / "opened-urls.txt")
     values["LIVE_UPDATES_TEST_MODULES_LOG"] = str(tmp_path / "modules.txt")
     yield values
     shutil.rmtree(short_tmp, ignore_errors=True)
-
-
-def _cli(env: dict[str, str], *args: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "widget", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
 
 
 def _wait(what: str, check: Callable[[], object]) -> None:
@@ -110,7 +84,7 @@ def test_after_a_poll_the_tray_app_holds_no_fetch_stack_and_no_child(
     env: dict[str, str], server: LoopbackServer
 ) -> None:
     feed = server.route("/feed", rss(posts(3, "h")), content_type=RSS)
-    _cli(env, "sources", "add", feed, "--name", "Harbour")
+    run_cli(env, "sources", "add", feed, "--name", "Harbour")
     modules = Path(env["LIVE_UPDATES_TEST_MODULES_LOG"])
     app = _start(env)
     try:
@@ -132,7 +106,7 @@ def test_killing_the_tray_app_mid_poll_ends_its_poll_process(
     env: dict[str, str], server: LoopbackServer
 ) -> None:
     slow = server.route("/slow", rss(posts(1, "s")), content_type=RSS)
-    _cli(env, "sources", "add", slow, "--name", "Slow")
+    run_cli(env, "sources", "add", slow, "--name", "Slow")
     stop = threading.Event()
     server.route("/slow", handler=trickle_handler(stop))  # type: ignore[arg-type]
     asked = len(server.requests_for("/slow"))

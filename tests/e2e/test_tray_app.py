@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.app_env import run_cli
 from tests.support.feeds import RSS, Post, posts, rss
 from tests.support.server import LoopbackServer
 from widget.storage.db import Database
@@ -88,27 +89,14 @@ def app_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     shutil.rmtree(short_tmp, ignore_errors=True)
 
 
-def _cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "widget", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 def test_new_entry_notifies_and_a_click_opens_it(
     app_env: dict[str, str], server: LoopbackServer, tmp_path: Path
 ) -> None:
     feed = server.route(
         "/feed", rss(posts(2, "h"), title="Harbour Town Bulletin"), content_type=RSS
     )
-    _cli(app_env, "sources", "add", feed, "--name", "Harbour")
-    _cli(app_env, "check")  # the silent baseline
+    run_cli(app_env, "sources", "add", feed, "--name", "Harbour")
+    run_cli(app_env, "check")  # the silent baseline
     link = server.url("/articles/night-ferry")
     server.route(
         "/feed",

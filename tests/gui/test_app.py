@@ -17,46 +17,20 @@ from typing import Any
 
 import pytest
 
+from tests.support.app_env import ROOT, offscreen_env, run_cli
 from tests.support.feeds import RSS, Post, posts, rss
 from tests.support.server import LoopbackServer
 from widget.storage.db import Database
 
-ROOT = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT_S = 60
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[dict[str, str]]:
     short_tmp = Path(tempfile.mkdtemp(prefix="lu-", dir="/tmp"))  # local socket paths are short
-    values = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
-    for var, sub in (
-        ("XDG_CONFIG_HOME", "config"),
-        ("XDG_DATA_HOME", "data"),
-        ("XDG_CACHE_HOME", "cache"),
-        ("XDG_STATE_HOME", "state"),
-    ):
-        (tmp_path / sub).mkdir()
-        values[var] = str(tmp_path / sub)
-    runtime = tmp_path / "runtime"
-    runtime.mkdir(mode=0o700)
-    values["XDG_RUNTIME_DIR"] = str(runtime)
-    values["TMPDIR"] = str(short_tmp)
-    values["QT_QPA_PLATFORM"] = "offscreen"
-    values["DBUS_SESSION_BUS_ADDRESS"] = "disabled:"  # no notification daemon, no autolaunch
+    values = offscreen_env(tmp_path, short_tmp)
     yield values
     shutil.rmtree(short_tmp, ignore_errors=True)
-
-
-def _cli(env: dict[str, str], *args: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "widget", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT_S,
-    )
-    assert done.returncode == 0, done.stderr
 
 
 def _start(env: dict[str, str], scenario: str, out: Path, *args: str) -> subprocess.Popen[str]:
@@ -98,8 +72,8 @@ def _log(env: dict[str, str]) -> str:
 def _harbour_feed(server: LoopbackServer, env: dict[str, str]) -> None:
     """A source whose current entries are the silent baseline."""
     feed = server.route("/feed", rss(posts(2, "h")), content_type=RSS)
-    _cli(env, "sources", "add", feed, "--name", "Harbour")
-    _cli(env, "check")
+    run_cli(env, "sources", "add", feed, "--name", "Harbour")
+    run_cli(env, "check")
 
 
 def test_quit_from_the_tray_menu_works_while_the_window_is_open(
