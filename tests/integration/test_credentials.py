@@ -200,6 +200,58 @@ def test_a_redirect_to_another_host_does_not_carry_the_credentials(
         assert all("authorization" not in r.headers for r in mirrored)
 
 
+@pytest.mark.keyring
+@pytest.mark.parametrize(
+    ("elsewhere_host", "chain"),
+    [
+        ("127.0.0.2", (301, 301)),  # another host, two permanent hops
+        ("127.0.0.1", (308,)),  # the same host on another port
+        ("127.0.0.2", (301, 308)),  # mixed permanent codes
+    ],
+)
+def test_a_permanent_move_to_another_origin_never_takes_the_secret_along(
+    home: Path,
+    server: LoopbackServer,
+    keyring: SecretStore,
+    capsys: Capsys,
+    monkeypatch: pytest.MonkeyPatch,
+    elsewhere_host: str,
+    chain: tuple[int, ...],
+) -> None:
+    feed = rss(posts(2), title="Harbour members")
+    url = server.route(
+        "/members.xml", handler=guarded("Authorization", basic("reader", PASSWORD), feed)
+    )
+    with_stdin(monkeypatch, PASSWORD)
+    code, _, err = run_cli(
+        capsys, "sources", "add", url, "--username", "reader", "--password-stdin"
+    )
+    assert (code, err) == (0, ""), err
+
+    with LoopbackServer(elsewhere_host) as elsewhere:
+        # the feed now answers with a chain of permanent redirects that ends on another origin
+        # serving a feed to anyone, polled more often than it takes to move a public source
+        target = elsewhere.route("/members.xml", rss(posts(3), title="Elsewhere"), content_type=RSS)
+        hops = [f"/hop-{i}" for i in range(len(chain) - 1)]
+        locations = [server.url(h) for h in hops] + [target]
+        for path, status, location in zip(["/members.xml", *hops], chain, locations, strict=True):
+            server.route(path, status=status, headers={"Location": location})
+        for _ in range(4):
+            run_cli(capsys, "check")
+
+        assert elsewhere.requests_for("/members.xml"), "the redirect was followed"
+        leaked = [r for r in elsewhere.requests if "authorization" in r.headers]
+        assert leaked == []
+        assert only_source(home)["url"] == url  # the stored address stays on its origin
+        code, out, _ = run_cli(capsys, "sources", "list", "--json")
+        [listed] = json.loads(out)
+        assert "moved permanently to " + target in (listed["last_error"] or "")
+        assert "not sent there" in listed["last_error"]
+    # requests to the source's own origin still carry the password
+    own = [r.headers.get("authorization") for r in server.requests_for("/members.xml")]
+    assert set(own) == {basic("reader", PASSWORD)}
+
+
 @pytest.mark.parametrize(
     "flags",
     [["--username", "reader", "--password-stdin"], ["--header", "Authorization", "--token-stdin"]],

@@ -15,6 +15,7 @@ from datetime import datetime
 from widget.core import policy, schedule
 from widget.core.errors import ConfigError, FetchError, SecretsError, SourceError, StorageError
 from widget.core.models import (
+    AuthKind,
     Config,
     FetchState,
     Item,
@@ -22,6 +23,7 @@ from widget.core.models import (
     Source,
     SourceResult,
 )
+from widget.core.urls import same_origin
 from widget.engine.fetching import Outcome
 from widget.sources.http import FetchResponse
 from widget.storage.config import ConfigStore
@@ -147,6 +149,7 @@ class Recorder:
             now, self._interval(config, source), response.headers, self._rng
         )
         redirect_url, redirect_count = self._track_redirect(source, state, response)
+        kept_note = self._kept_private_url(source, redirect_url, redirect_count)
         new_state = replace(
             state,
             etag=response.etag if response.etag is not None else state.etag,
@@ -158,7 +161,7 @@ class Recorder:
             body_hash=outcome.body_hash,
             next_due=next_due,
             error_count=0,
-            last_error=None,
+            last_error=kept_note,
             last_checked=now,
             last_success=now,
             retry_after_until=None,
@@ -214,10 +217,26 @@ class Recorder:
             return target, state.redirect_count + 1
         return target, 1
 
+    @staticmethod
+    def _kept_private_url(source: Source, target: str | None, count: int) -> str | None:
+        """The note shown for a private source whose permanent redirect leaves its origin: its
+        URL is never moved there (the secret belongs to the origin it was entered for)."""
+        if target is None or count < PERMANENT_REDIRECT_POLLS or not _moves_secret(source, target):
+            return None
+        note = (
+            f"the server says this source moved permanently to {target}, another site; the "
+            "old address is kept and the sign-in is not sent there. Edit the source to follow "
+            "the move"
+        )
+        if count == PERMANENT_REDIRECT_POLLS:
+            log.warning("%s: %s", source.name, note)
+        return note
+
     def _move_if_redirected(self, source: Source, target: str | None, count: int) -> None:
         """After the same permanent redirect on consecutive polls, store the new URL (the
-        source keeps its id, so its entries and state stay with it)."""
-        if target is None or count < PERMANENT_REDIRECT_POLLS:
+        source keeps its id, so its entries and state stay with it). A private source never
+        moves to another origin."""
+        if target is None or count < PERMANENT_REDIRECT_POLLS or _moves_secret(source, target):
             return
 
         def move(config: Config) -> Config:
@@ -235,6 +254,11 @@ class Recorder:
             log.exception("%s moved to %s, but the new URL could not be saved", source.name, target)
             return
         log.info("%s moved permanently to %s; the stored URL is updated", source.name, target)
+
+
+def _moves_secret(source: Source, target: str) -> bool:
+    """Moving ``source`` to ``target`` would send its secret to another origin."""
+    return source.auth is not AuthKind.NONE and not same_origin(source.url, target)
 
 
 __all__ = ["GONE_REASON", "PERMANENT_REDIRECT_POLLS", "Recorder", "error_message"]

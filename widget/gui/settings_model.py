@@ -88,8 +88,10 @@ def status_text(state: FetchState | None, now: datetime) -> tuple[str, str]:
         parts.append(f"checked {_clock(state.last_checked, now)}")
     if state.last_new_entry is not None:
         parts.append(f"new {_clock(state.last_new_entry, now)}")
-    if state.error_count and state.last_error:
-        short = f"Error: {state.last_error}"
+    if state.last_error:
+        # an error, or a note on a poll that worked (e.g. a move the source did not follow)
+        label = "Error" if state.error_count else "Note"
+        short = f"{label}: {state.last_error}"
         return short, "; ".join([short, *parts])
     if not parts:
         return "Not checked yet", "Waiting for the first check."
