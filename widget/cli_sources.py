@@ -9,11 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
-from urllib.parse import urlsplit
 
 from widget import APP_SLUG
 from widget.core.errors import SecretsError, SourceError
 from widget.core.models import AuthKind, Config, Source
+from widget.core.urls import same_origin
 from widget.storage.config import ConfigStore, with_source
 from widget.storage.config_schema import source_problems
 
@@ -168,19 +168,6 @@ def stored_url(typed: str, probed: str, auth: AuthRequest | None) -> str:
     if auth is None or auth.kind is AuthKind.NONE or same_origin(typed, probed):
         return probed
     return typed
-
-
-def same_origin(a: str, b: str) -> bool:
-    def origin(url: str) -> tuple[str, str, int | None]:
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        default = {"http": 80, "https": 443}.get(scheme)
-        return scheme, (parts.hostname or "").lower(), parts.port or default
-
-    try:
-        return origin(a) == origin(b)
-    except ValueError:
-        return False
 
 
 def need_keyring(secrets: Secrets, auth: AuthRequest | None) -> None:

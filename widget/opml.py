@@ -18,8 +18,8 @@ from xml.parsers import expat
 from widget import APP_NAME
 from widget.core.errors import LiveUpdatesError
 from widget.core.models import Config, Source, SourceKind
+from widget.core.urls import url_problem
 from widget.storage.config import new_source_id, unique_name
-from widget.storage.config_schema import url_problem_of
 
 MAX_OPML_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 32
@@ -230,7 +230,7 @@ def _walk(
         label = (attrs.get("title") or attrs.get("text") or "").strip()
         xml_url = (attrs.get("xmlurl") or "").strip()
         if xml_url:
-            problem = url_problem_of(xml_url)
+            problem = url_problem(xml_url)
             if problem:
                 problems.append(f"{label or xml_url}: the xmlUrl {problem}")
             else:
@@ -239,7 +239,7 @@ def _walk(
                     OpmlFeed(
                         title=label,
                         xml_url=xml_url,
-                        html_url=html if html and url_problem_of(html) is None else None,
+                        html_url=html if html and url_problem(html) is None else None,
                         folder=FOLDER_SEPARATOR.join(folder) or None,
                         kind=_kind(attrs.get("type", ""), xml_url),
                     )

@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from widget.core.text import first_sentence, html_to_text, safe_url, stable_hash, truncate
+from widget.core.text import first_sentence, html_to_text, stable_hash, truncate
+from widget.core.urls import safe_url
 
 FIVE_MB = 5 * 1024 * 1024
 

@@ -9,14 +9,12 @@ hostile input: every pattern below is either anchored on a literal ``<`` and bou
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit
 
 __all__ = [
     "SENTENCE_MAX_CHARS",
     "collapse_whitespace",
     "first_sentence",
     "html_to_text",
-    "safe_url",
     "stable_hash",
     "truncate",
 ]
@@ -248,43 +246,6 @@ def first_sentence(text: str, *, max_chars: int = SENTENCE_MAX_CHARS) -> str:
     if len(text) > size and len(window) <= max_chars:  # cut by the window: say so
         return truncate(window + " …", len(window))
     return truncate(window, max_chars)
-
-
-# --- safe_url -----------------------------------------------------------------------------------
-
-_SAFE_SCHEMES = frozenset({"http", "https"})
-# What browsers strip from the ends of a URL (C0 controls and space; we add invisible spaces) …
-_URL_EDGE_JUNK = "".join(chr(c) for c in range(0x21)) + "\x7f\xa0\u200b\u2060\ufeff"
-# … and remove anywhere inside it ("java\tscript:" must not survive as a different scheme).
-_URL_INNER_JUNK = re.compile("[\t\n\r]")
-_URL_CONTROL = re.compile("[\x00-\x1f\x7f]")
-
-
-def safe_url(url: str | None, base: str | None = None) -> str | None:
-    """``url`` resolved against ``base``; None unless the result is an absolute http(s) URL.
-
-    Leading/trailing whitespace and control characters are stripped and tabs/newlines inside are
-    removed, as browsers do; javascript:, data:, file:, mailto:, ftp: and every other scheme are
-    refused, as are URLs without a host or with other control characters. Otherwise the URL is
-    kept verbatim (no re-encoding), so it can serve as an identity.
-    """
-    if not url:
-        return None
-    cleaned = _URL_INNER_JUNK.sub("", url.strip(_URL_EDGE_JUNK))
-    if not cleaned or _URL_CONTROL.search(cleaned) is not None:
-        return None
-    try:
-        if base:
-            cleaned = urljoin(base.strip(_URL_EDGE_JUNK), cleaned)
-        parts = urlsplit(cleaned)
-        # Reading .port validates it: a non-numeric or out-of-range port raises ValueError.
-        _ = parts.port
-    except ValueError:
-        # Malformed (e.g. "http://[::1" or a bad port): documented as "not a safe URL" → None.
-        return None
-    if parts.scheme.lower() not in _SAFE_SCHEMES or not parts.hostname:
-        return None
-    return cleaned
 
 
 # --- truncate -----------------------------------------------------------------------------------

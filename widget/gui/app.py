@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from widget import APP_ID, APP_NAME, APP_SLUG
 from widget.core.errors import ConfigError, StorageError
 from widget.core.models import Entry, PollResult, SourceKind, SourceStatus
+from widget.core.urls import is_web_url
 from widget.engine.client import ProcessEngine
 from widget.gui.app_window import build_window as _build_window
 from widget.gui.controller import Controller, NotifiedLedger
@@ -57,14 +57,6 @@ URL_LOG_ENV = "LIVE_UPDATES_TEST_URL_LOG"  # tests: append opened URLs here, lau
 MODULES_LOG_ENV = "LIVE_UPDATES_TEST_MODULES_LOG"
 LEDGER_NAME = "notified-until"
 TRIM_DELAY_MS = 1500  # after a poll result: the window has reloaded its list by then
-
-
-def is_web_url(url: str | None) -> bool:
-    """Only http(s) URLs with a host are ever opened."""
-    if not url:
-        return False
-    parts = urlsplit(url)
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
 def open_in_browser(url: str) -> None:

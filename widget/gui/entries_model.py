@@ -18,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
-from widget.core.text import safe_url
+from widget.core.urls import safe_url
 from widget.gui.entry_rows import (
     PAGE_SIZE,
     Key,

@@ -29,12 +29,12 @@ from PySide6.QtWidgets import (
 
 from widget.core.errors import SecretsError
 from widget.core.models import AuthKind, Config, Settings, Source, SourceKind
+from widget.core.urls import same_origin, url_problem
 from widget.gui.settings_model import KIND_TEXT
 from widget.gui.settings_probe import ProbeRunner
 from widget.gui.settings_util import (
     SecretsLike,
     error_label,
-    same_origin,
     set_error,
     sign_in_hint,
     split_words,
@@ -43,7 +43,7 @@ from widget.gui.settings_util import (
 )
 from widget.opml import url_key
 from widget.storage.config import new_source_id, unique_name
-from widget.storage.config_schema import source_problems, url_problem_of
+from widget.storage.config_schema import source_problems
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +233,7 @@ class SourceEditor(QDialog):
     def start_preview(self) -> bool:
         """Fetch the URL in the background; False (with the reason at the field) if invalid."""
         url = self.url_edit.text().strip()
-        problem = url_problem_of(url)
+        problem = url_problem(url)
         if problem:
             set_error(self.errors["url"], f"The URL {problem}.")
             return False

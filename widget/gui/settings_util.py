@@ -4,7 +4,6 @@ and what the dialog needs from the keyring."""
 from __future__ import annotations
 
 from typing import Protocol
-from urllib.parse import urlsplit
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -39,22 +38,6 @@ def set_error(label: QLabel, message: str | None) -> None:
 
 def split_words(text: str) -> tuple[str, ...]:
     return tuple(w.strip() for w in text.split(",") if w.strip())
-
-
-def same_origin(a: str, b: str) -> bool:
-    def origin(url: str) -> tuple[str, str, int | None]:
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        return (
-            scheme,
-            (parts.hostname or "").lower(),
-            parts.port or (443 if scheme == "https" else 80),
-        )
-
-    try:
-        return origin(a) == origin(b)
-    except ValueError:
-        return False
 
 
 def stacked(main: QWidget | QHBoxLayout, error: QLabel) -> QWidget:

@@ -15,7 +15,7 @@ from PySide6.QtCore import QModelIndex, QPoint, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMenu
 
-from widget.core.text import safe_url
+from widget.core.urls import safe_url
 from widget.gui.entries_model import (
     KEY_ROLE,
     KIND_ROLE,

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from widget.core import keypoints, text
+from widget.core import keypoints, text, urls
 from widget.core.models import Item
 
 SUMMARY_LIMIT = 1000  # characters of plain-text summary kept per item
@@ -224,7 +224,7 @@ def build_item(
     return Item(
         id=identity,
         title=title,
-        url=text.safe_url(link, base=base) if link else None,
+        url=urls.safe_url(link, base=base) if link else None,
         published=published,
         updated=updated,
         summary=text.truncate(summary_plain, SUMMARY_LIMIT),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from widget.core import text
+from widget.core import urls
 from widget.core.errors import ParseError
 from widget.core.models import ParsedSource, SourceKind
 from widget.sources import _html
@@ -64,11 +64,11 @@ def _detect_html(body: bytes, headers: Mapping[str, str], url: str) -> ParsedSou
     live = live_page_from_scan(scan, url)
     if live is not None:
         return live
-    urls: list[str] = []
+    found: list[str] = []
     for _kind, href in scan.alternates:
-        resolved = text.safe_url(href, base=url)
-        if resolved and resolved not in urls and resolved != url:
-            urls.append(resolved)
-    if not urls:
+        resolved = urls.safe_url(href, base=url)
+        if resolved and resolved not in found and resolved != url:
+            found.append(resolved)
+    if not found:
         raise ParseError("no feed or live page found at URL")
-    return FeedLinks(page_title=scan.title, urls=tuple(urls))
+    return FeedLinks(page_title=scan.title, urls=tuple(found))

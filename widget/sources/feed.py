@@ -17,7 +17,7 @@ from typing import Any
 
 import feedparser
 
-from widget.core import text
+from widget.core import text, urls
 from widget.core.errors import ParseError
 from widget.core.models import Item, ParsedSource, SourceKind
 from widget.sources import _html
@@ -65,10 +65,10 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedSourc
     return ParsedSource(
         kind=SourceKind.FEED,
         title=title,
-        link=text.safe_url(_str(feed_info, "link") or None, base=url),
+        link=urls.safe_url(_str(feed_info, "link") or None, base=url),
         items=_html.dedupe(items, warnings),
         warnings=tuple(warnings),
-        icon_url=text.safe_url(icon or None, base=url),
+        icon_url=urls.safe_url(icon or None, base=url),
     )
 
 

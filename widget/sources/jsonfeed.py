@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from widget.core import text
+from widget.core import text, urls
 from widget.core.errors import ParseError
 from widget.core.models import Item, ParsedSource, SourceKind
 from widget.sources import _html
@@ -78,10 +78,10 @@ def json_feed_from_document(document: object, url: str) -> ParsedSource:
     return ParsedSource(
         kind=SourceKind.JSON_FEED,
         title=text.html_to_text(_str(document, "title")),
-        link=text.safe_url(_str(document, "home_page_url") or None, base=url),
+        link=urls.safe_url(_str(document, "home_page_url") or None, base=url),
         items=_html.dedupe(items, warnings),
         warnings=tuple(warnings),
-        icon_url=text.safe_url(icon or None, base=url),
+        icon_url=urls.safe_url(icon or None, base=url),
     )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from widget.core import keypoints, text
+from widget.core import keypoints, text, urls
 from widget.core.errors import ParseError
 from widget.core.models import Item, ParsedSource, SourceKind
 from widget.sources import _html
@@ -136,7 +136,7 @@ def _page_item(posting: Mapping[str, Any], scan: _html.HtmlScan, url: str) -> It
     return Item(
         id=_str(posting, "@id") or url,
         title=title or url,
-        url=(text.safe_url(own_url, base=url) if own_url else None) or text.safe_url(url),
+        url=(urls.safe_url(own_url, base=url) if own_url else None) or urls.safe_url(url),
         published=_html.parse_date(
             posting.get("datePublished") or posting.get("coverageStartTime")
         ),

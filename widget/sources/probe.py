@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from widget.core.errors import SourceError
 from widget.core.models import Item, ParsedSource, SourceKind
+from widget.core.urls import same_origin
 from widget.sources import discover
 from widget.sources.http import Credentials, HttpClient
 
@@ -53,15 +53,10 @@ def _probe_of(url: str, parsed: ParsedSource, fallback_title: str = "") -> Probe
     return Probe(url=url, kind=parsed.kind, title=title, items=parsed.items)
 
 
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return parts.scheme.lower(), parts.netloc.lower()
-
-
 def _same_origin(
     credentials: Credentials | None, page_url: str, feed_url: str
 ) -> Credentials | None:
     """Credentials go only to the origin they were given for."""
-    if credentials is None or _origin(page_url) != _origin(feed_url):
+    if credentials is None or not same_origin(page_url, feed_url):
         return None
     return credentials

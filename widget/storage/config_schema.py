@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from widget.core.errors import ConfigError
 from widget.core.models import AuthKind, Config, QuietHours, Settings, Source, SourceKind
+from widget.core.urls import url_problem
 
 log = logging.getLogger(__name__)
 
@@ -164,10 +165,10 @@ def source_problems(source: Source, others: Iterable[Source] = ()) -> dict[str, 
             continue  # the same source, as it was before an edit
         if other.name.strip().casefold() == source.name.strip().casefold():
             problems.setdefault("name", f"another source is already called {other.name!r}")
-    url_problem = url_problem_of(source.url)
-    if url_problem:
-        problems["url"] = url_problem
-    if source.html_url is not None and url_problem_of(source.html_url):
+    problem = url_problem(source.url)
+    if problem:
+        problems["url"] = problem
+    if source.html_url is not None and url_problem(source.html_url):
         problems["html_url"] = "must be an http(s) web address (the site's page), or null"
     if source.interval_minutes is not None and source.interval_minutes < 1:
         problems["interval_minutes"] = "must be a whole number ≥ 1"
@@ -181,20 +182,6 @@ def source_problems(source: Source, others: Iterable[Source] = ()) -> dict[str, 
     if source.auth is AuthKind.HEADER and not _HEADER_NAME.fullmatch(source.auth_header or ""):
         problems["auth_header"] = "must be an HTTP header name such as Authorization or X-Api-Key"
     return problems
-
-
-def url_problem_of(url: str) -> str | None:
-    """None when ``url`` is an absolute http(s) URL with a host, else what is wrong."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError as exc:
-        return f"is not a valid URL ({exc})"
-    if parts.scheme.lower() not in ("http", "https"):
-        return "must start with http:// or https://"
-    if not host or any(c.isspace() for c in url):
-        return "must be a complete web address such as https://example.com/feed.xml"
-    return None
 
 
 # --- Config → JSON (field order as in the models, which reads well) ---
