@@ -71,7 +71,7 @@ def _use_fresh_dirs(workdir: Path) -> None:
 
 def _ours(urls: list[str], base_url: str) -> Measure:
     from widget.core.models import Config, Source, SourceKind
-    from widget.engine import Engine
+    from widget.engine.poll import Engine
     from widget.paths import AppPaths
     from widget.storage.config import ConfigStore, new_source_id
     from widget.storage.db import Database

@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from widget.gui.window import KeyPointsWindow
+    from widget.gui.window.window import KeyPointsWindow
     from widget.storage.db import Database
 
     class PaintClock(QObject):

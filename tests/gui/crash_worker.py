@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from widget.core.models import Entry, PollResult, SourceStatus
-from widget.engine import Engine
+from widget.engine.poll import Engine
 from widget.gui.controller import NotifiedLedger, PollLoop
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database

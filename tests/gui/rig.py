@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from widget.core.models import Config, Source, SourceKind
-from widget.engine import Engine
+from widget.engine.poll import Engine
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database
 

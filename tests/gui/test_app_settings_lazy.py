@@ -52,5 +52,5 @@ def test_settings_load_when_first_opened_from_the_tray_menu(
     seen = json.loads(out.read_text(encoding="utf-8"))
     assert seen["loaded_at_start"] == []
     assert seen["menu_item_enabled"] is True
-    assert "widget.gui.settings_dialog" in seen["loaded_after_open"]
+    assert "widget.gui.settings.dialog" in seen["loaded_after_open"]
     assert "Live Updates settings" in seen["windows"]

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.gui.window_data import HARBOUR, NOW, VALLEY, fill, make_store
 from widget.core.models import FetchState, Item
-from widget.gui.entries_model import (
+from widget.gui.window.model import (
     COUNT_ROLE,
     KEY_ROLE,
     POINTS_ROLE,

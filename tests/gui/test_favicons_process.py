@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.support.server import LoopbackServer
 from widget.engine.client import ProcessEngine
-from widget.gui.favicons import Favicons, letter_badge
+from widget.gui.window.favicons import Favicons, letter_badge
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database
 

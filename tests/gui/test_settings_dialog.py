@@ -24,15 +24,15 @@ from tests.support.notify_session import RecordingBackend
 from tests.support.server import LoopbackServer
 from tests.support.session import SessionBus, private_session_bus, unlocked_keyring
 from widget import APP_ID
-from widget.autostart import set_enabled
 from widget.core.models import AuthKind, Entry, Settings, Source, SourceKind
+from widget.desktop.autostart import set_enabled
 from widget.gui.controller import Controller
 from widget.gui.dispatch import Dispatcher
-from widget.gui.settings_dialog import SettingsDialog
-from widget.gui.settings_editor import SourceEditor
-from widget.gui.settings_host import SettingsHost
-from widget.gui.settings_link import connect_settings_lazily
-from widget.gui.settings_model import Col
+from widget.gui.settings.dialog import SettingsDialog
+from widget.gui.settings.editor import SourceEditor
+from widget.gui.settings.host import SettingsHost
+from widget.gui.settings.link import connect_settings_lazily
+from widget.gui.settings.model import Col
 from widget.gui.tray import Tray
 from widget.notify.base import Notifier
 from widget.storage.secrets import SecretStore

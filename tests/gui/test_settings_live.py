@@ -20,8 +20,8 @@ from widget.core.models import PollResult, SourceResult
 from widget.gui.app import _build_window
 from widget.gui.controller import Controller
 from widget.gui.dispatch import Dispatcher
-from widget.gui.settings_dialog import SettingsDialog
-from widget.gui.settings_host import SettingsHost
+from widget.gui.settings.dialog import SettingsDialog
+from widget.gui.settings.host import SettingsHost
 from widget.gui.tray import Tray
 from widget.notify.base import Notifier
 from widget.paths import AppPaths

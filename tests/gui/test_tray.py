@@ -8,7 +8,6 @@ from PySide6.QtWidgets import QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
 from widget.gui.icons import TrayState
-from widget.gui.signals import emit
 from widget.gui.tray import DndChoice, Tray, TrayStatus, dnd_until
 
 NOW = datetime(2026, 3, 2, 14, 30).astimezone()
@@ -129,6 +128,6 @@ def test_dnd_choices() -> None:
 def test_a_left_click_on_the_icon_asks_to_toggle_the_window(qtbot: QtBot) -> None:
     tray = Tray()
     with qtbot.waitSignal(tray.toggle_window_requested, timeout=1000):
-        emit(tray.icon.activated, QSystemTrayIcon.ActivationReason.Trigger)
+        tray.icon.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
     with qtbot.assertNotEmitted(tray.toggle_window_requested):
-        emit(tray.icon.activated, QSystemTrayIcon.ActivationReason.Context)
+        tray.icon.activated.emit(QSystemTrayIcon.ActivationReason.Context)

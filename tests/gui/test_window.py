@@ -28,11 +28,11 @@ from pytestqt.qtbot import QtBot
 from tests.gui.window_data import HARBOUR, NOW, SKY, SOURCES, VALLEY, fill, make_store
 from tests.support.server import LoopbackServer, Response
 from widget.core.models import Config, FetchState, Item, SourceStatus
-from widget.gui.entries_model import READ_ROLE, RowKind, Show
-from widget.gui.favicons import Favicons, cache_paths, fetch_favicon, letter_badge, site_key
-from widget.gui.window import KeyPointsWindow, muted
-from widget.gui.window_parts import place_near
-from widget.gui.window_state import fit_on_screen, fitted_size
+from widget.gui.window.favicons import Favicons, cache_paths, fetch_favicon, letter_badge, site_key
+from widget.gui.window.model import READ_ROLE, RowKind, Show
+from widget.gui.window.parts import place_near
+from widget.gui.window.state import fit_on_screen, fitted_size
+from widget.gui.window.window import KeyPointsWindow, muted
 from widget.sources.http import HttpClient
 from widget.storage.db import Database
 

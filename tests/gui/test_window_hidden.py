@@ -18,9 +18,9 @@ from pytestqt.qtbot import QtBot
 
 from tests.gui.window_data import HARBOUR, NOW, SKY, fill
 from widget.core.models import FetchState, Item, Source
-from widget.gui.entries_model import KIND_ROLE, READ_ROLE, RowKind
-from widget.gui.entry_rows import PAGE_SIZE
-from widget.gui.window import RELOAD_DELAY_MS, KeyPointsWindow
+from widget.gui.window.model import KIND_ROLE, READ_ROLE, RowKind
+from widget.gui.window.rows import PAGE_SIZE
+from widget.gui.window.window import RELOAD_DELAY_MS, KeyPointsWindow
 from widget.storage.db import Database, EntryPage
 
 

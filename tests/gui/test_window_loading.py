@@ -18,7 +18,7 @@ from tests.gui.rig import Rig
 from tests.gui.window_data import HARBOUR, NOW, SKY, SOURCES, fill
 from widget.core.models import FetchState, Item
 from widget.gui.controller import Controller
-from widget.gui.window import RELOAD_DELAY_MS, KeyPointsWindow
+from widget.gui.window.window import RELOAD_DELAY_MS, KeyPointsWindow
 from widget.storage.db import Database, EntryPage
 
 

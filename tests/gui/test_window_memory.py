@@ -16,10 +16,10 @@ from pytestqt.qtbot import QtBot
 
 from tests.gui.window_data import HARBOUR, NOW, SKY
 from widget.core.models import FetchState, Item, Source
-from widget.gui.entries_model import KIND_ROLE, POINTS_ROLE, EntriesModel, RowKind
-from widget.gui.entry_delegate import EntryDelegate
-from widget.gui.entry_rows import PAGE_SIZE
-from widget.gui.window import KeyPointsWindow
+from widget.gui.window.delegate import EntryDelegate
+from widget.gui.window.model import KIND_ROLE, POINTS_ROLE, EntriesModel, RowKind
+from widget.gui.window.rows import PAGE_SIZE
+from widget.gui.window.window import KeyPointsWindow
 from widget.storage.db import Database
 
 COUNT = 600  # entries per source: together six pages

@@ -22,7 +22,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.gui.window_data import HARBOUR, NOW, SKY, SOURCES, fill
 from widget.core.models import FetchState, Item, SourceStatus
-from widget.gui.window import KeyPointsWindow
+from widget.gui.window.window import KeyPointsWindow
 from widget.storage.db import Database
 
 CRANE = Item(

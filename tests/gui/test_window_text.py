@@ -6,7 +6,7 @@ from PySide6.QtCore import QRect
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
-from widget.gui.row_text import ELLIPSIS, LineCache, draw_lines, is_rtl, wrap_lines
+from widget.gui.window.row_text import ELLIPSIS, LineCache, draw_lines, is_rtl, wrap_lines
 
 LONG = (
     "Harbour board approves a plan to rebuild the old fish market, the boathouse, the quay "

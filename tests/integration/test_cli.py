@@ -16,7 +16,7 @@ import pytest
 from tests.support.feeds import RSS, Post, json_lines, posts, rss, run_cli
 from tests.support.server import LoopbackServer
 from widget import __version__
-from widget.cli_format import relative_time
+from widget.cli.format import relative_time
 from widget.paths import AppPaths
 from widget.storage.db import Database
 

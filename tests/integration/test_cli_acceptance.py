@@ -15,7 +15,7 @@ import pytest
 
 from tests.support.feeds import RSS, Post, json_lines, posts, rss, run_cli
 from tests.support.server import LoopbackServer
-from widget.cli_format import display_width
+from widget.cli.format import display_width
 from widget.paths import AppPaths
 from widget.storage.config import ConfigStore
 

@@ -21,8 +21,8 @@ from tests.support.feeds import RSS, Post, posts, rss
 from tests.support.server import LoopbackServer
 from widget.core.errors import SecretsError, SourceError
 from widget.core.models import AuthKind, Config, ParsedSource, PollStatus, Source, SourceKind
-from widget.engine import Engine
 from widget.engine.parsing import Parser
+from widget.engine.poll import Engine
 from widget.sources import discover
 from widget.sources.http import Credentials, FetchCancelled, FetchResponse, HttpClient
 from widget.storage.config import ConfigStore
@@ -538,7 +538,7 @@ def test_the_engine_and_the_cli_do_not_import_qt() -> None:
     import sys
 
     code = (
-        "import sys, widget.engine, widget.cli, widget.cli_format; "
+        "import sys, widget.engine, widget.cli, widget.cli.format; "
         "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6'))))"
     )
     done = subprocess.run(

@@ -11,7 +11,7 @@ from tests.support.feeds import RSS, Post, rss
 from tests.support.server import LoopbackServer
 from widget.core.errors import ConfigError
 from widget.core.models import Config, Settings, Source, SourceKind
-from widget.engine import Engine
+from widget.engine.poll import Engine
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database
 

@@ -22,9 +22,9 @@ from PySide6.QtSvg import QSvgRenderer
 import widget
 from tests.support.server import LoopbackServer
 from widget import APP_ID, APP_SLUG, __version__
-from widget.autostart import desktop_entry
+from widget.desktop.appid import DESKTOP_FILE, METAINFO_FILE
+from widget.desktop.autostart import desktop_entry
 from widget.paths import AppPaths
-from widget.platform_integration import DESKTOP_FILE, METAINFO_FILE
 
 ROOT = Path(__file__).resolve().parents[2]
 LINUX = ROOT / "packaging" / "linux"
@@ -85,7 +85,7 @@ def test_metainfo_validates_and_names_the_same_app() -> None:
 
 
 def test_the_autostart_entry_validates_and_is_named_by_the_app_id(home: Path) -> None:
-    from widget.autostart import xdg_autostart_path
+    from widget.desktop.autostart import xdg_autostart_path
 
     path = xdg_autostart_path()
     assert path.name == DESKTOP_FILE

@@ -23,7 +23,7 @@ from widget.core.models import Config, PollStatus, Source, SourceKind
 from widget.engine.client import PollProcessError, ProcessEngine, service_command
 from widget.engine.frames import Job, PollArgs, encode
 from widget.engine.icons import cache_paths, site_key
-from widget.logging_setup import configure_logging
+from widget.log import configure_logging
 from widget.paths import AppPaths
 from widget.storage.config import ConfigStore, MemoryConfigStore
 from widget.storage.db import Database

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from widget import APP_ID, APP_NAME
-from widget.autostart import (
+from widget.core.errors import ConfigError
+from widget.desktop.autostart import (
     WINDOWS_RUN_KEY,
     desktop_exec,
     is_enabled,
@@ -23,7 +24,6 @@ from widget.autostart import (
     windows_run_entry,
     xdg_autostart_path,
 )
-from widget.core.errors import ConfigError
 
 
 def read_desktop(path: Path) -> dict[str, str]:
@@ -107,7 +107,7 @@ def test_unwritable_autostart_folder_is_a_clear_error(home: Path) -> None:
 
 def test_autostart_opml_and_the_cli_helpers_import_no_qt() -> None:
     code = (
-        "import sys, widget.autostart, widget.opml, widget.cli_sources\n"
+        "import sys, widget.desktop.autostart, widget.opml, widget.cli.sources\n"
         "print(sorted(m for m in sys.modules if m.startswith('PySide6')))"
     )
     done = subprocess.run(

@@ -41,7 +41,7 @@ HEAVY = (
 TRAY_APP_MODULES = (
     "widget",
     "widget.paths",
-    "widget.platform_integration",
+    "widget.desktop.appid",
     "widget.core.errors",
     "widget.core.models",
     "widget.core.text",
@@ -56,15 +56,14 @@ TRAY_APP_MODULES = (
     "widget.notify.base",
     "widget.notify.freedesktop",
     "widget.notify.systray",
-    "widget.gui.signals",
     "widget.gui.memory",
     "widget.gui.icons",
     "widget.gui.tray",
     "widget.gui.single_instance",
     "widget.gui.dispatch",
-    "widget.gui.settings_link",
+    "widget.gui.settings.link",
     "widget.opml",
-    "widget.autostart",
+    "widget.desktop.autostart",
 )
 
 _PROBE = """
@@ -139,7 +138,7 @@ def test_opening_the_settings_loads_no_fetch_stack() -> None:
     # Trying a URL in the source editor loads it (in-process, while the dialog is open); merely
     # opening the settings must not, or the tray app keeps ~13 MB of it for the rest of its run.
     heavy = tuple(m for m in HEAVY if m != "subprocess")
-    modules = ("widget.gui.app", "widget.gui.settings_dialog", "widget.gui.settings_host")
+    modules = ("widget.gui.app", "widget.gui.settings.dialog", "widget.gui.settings.host")
     assert heavy_imports(modules, heavy) == {}
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from widget.logging_setup import MASK, configure_logging, redact
+from widget.log import MASK, configure_logging, redact
 from widget.paths import AppPaths
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from widget import APP_ID
-from widget.platform_integration import (
+from widget.desktop.appid import (
     DESKTOP_FILE,
     integrate_at_startup,
     is_frozen,

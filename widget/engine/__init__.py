@@ -1,43 +1,5 @@
 """The update engine, free of Qt: the poll cycle (``poll``), one source's fetch and parse
-(``fetching``), parsing in worker processes for big polls (``parsing``) and recording outcomes
-in the store (``record``). The tray app and the ``live-updates`` command are its clients.
-
-The tray app runs each poll in a short-lived child process (``service``, driven by
-``client.ProcessEngine``) and reads schedules and statuses through ``status``; those light
-modules never import the fetch stack (httpx, feedparser), so the names below load lazily:
-``from widget.engine import Engine`` imports ``poll`` only when asked.
-"""
-
-from __future__ import annotations
-
-import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from widget.engine.poll import (
-        DEADLINE_ENV,
-        GONE_REASON,
-        MAX_PARALLEL,
-        PERMANENT_REDIRECT_POLLS,
-        Clock,
-        Engine,
-        Probe,
-        Progress,
-    )
-
-__all__ = [
-    "DEADLINE_ENV",
-    "GONE_REASON",
-    "MAX_PARALLEL",
-    "PERMANENT_REDIRECT_POLLS",
-    "Clock",
-    "Engine",
-    "Probe",
-    "Progress",
-]
-
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        return getattr(importlib.import_module("widget.engine.poll"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+(``fetching``) and recording outcomes in the store (``record``). The tray app and the
+``live-updates`` command are its clients; the tray app runs each poll in a short-lived child
+process. Import the module that defines a name (``widget.engine.poll.Engine``): this package
+re-exports nothing, so the tray app's light modules (``status``) never load the fetch stack."""

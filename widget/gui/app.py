@@ -23,23 +23,22 @@ from widget import APP_ID, APP_NAME, APP_SLUG
 from widget.core.errors import ConfigError, StorageError
 from widget.core.models import Entry, PollResult, SourceKind, SourceStatus
 from widget.core.urls import is_web_url
+from widget.desktop.appid import integrate_at_startup
 from widget.engine.client import ProcessEngine
 from widget.gui.app_window import build_window as _build_window
 from widget.gui.controller import Controller, NotifiedLedger
 from widget.gui.dispatch import Dispatcher
 from widget.gui.icons import app_icon
 from widget.gui.memory import forget_source_lines, trim
-from widget.gui.settings_link import connect_settings_lazily
-from widget.gui.signals import emit
+from widget.gui.settings.link import connect_settings_lazily
 from widget.gui.single_instance import SingleInstance, server_name
 from widget.gui.tray import DndChoice, Tray, dnd_until
-from widget.gui.window import KeyPointsWindow
-from widget.logging_setup import configure_logging
+from widget.gui.window.window import KeyPointsWindow
+from widget.log import configure_logging
 from widget.notify.base import Action, Notification, Notifier
 from widget.notify.freedesktop import FreedesktopBackend
 from widget.notify.systray import SystrayBackend
 from widget.paths import AppPaths
-from widget.platform_integration import integrate_at_startup
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database
 
@@ -319,8 +318,8 @@ def run_app(
     backends = (FreedesktopBackend(app_icon=APP_ID), SystrayBackend(tray.icon))
     notifier = Notifier(
         backends,
-        on_activated=lambda n, a: emit(relay.activated, n, a),
-        on_error=lambda message: emit(relay.error, message),
+        on_activated=lambda n, a: relay.activated.emit(n, a),
+        on_error=lambda message: relay.error.emit(message),
     )
     dispatcher = Dispatcher(notifier, settings)
     log.info("6/8 notifications ready (backends start on first use)")

@@ -14,15 +14,15 @@ from PySide6.QtCore import QSettings
 from widget.core.errors import ConfigError
 from widget.engine.client import ProcessEngine
 from widget.gui.controller import Controller, run_aside
-from widget.gui.favicons import Favicons
 from widget.gui.tray import Tray
-from widget.gui.window import KeyPointsWindow, muted
+from widget.gui.window.favicons import Favicons
+from widget.gui.window.window import KeyPointsWindow, muted
 from widget.paths import AppPaths
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database
 
 if TYPE_CHECKING:
-    from widget.engine import Engine
+    from widget.engine.poll import Engine
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,6 @@ from widget.gui.poll_loop import PollLoop as PollLoop
 from widget.gui.poll_loop import Progress as Progress
 from widget.gui.poll_loop import StoreLike as StoreLike
 from widget.gui.poll_loop import _Poll, _Task, _utcnow
-from widget.gui.signals import emit
 
 log = logging.getLogger(__name__)
 
@@ -79,31 +78,31 @@ class _BridgeListener:
         self.b = bridge
 
     def poll_started(self, force: bool) -> None:
-        emit(self.b.poll_started, force)
+        self.b.poll_started.emit(force)
 
     def progress(self, done: int, total: int) -> None:
-        emit(self.b.progress, done, total)
+        self.b.progress.emit(done, total)
 
     def polled(self, result: PollResult, away: bool) -> None:
-        emit(self.b.polled, result, away)
+        self.b.polled.emit(result, away)
 
     def recovered(self, entries: tuple[Entry, ...]) -> None:
-        emit(self.b.recovered, entries)
+        self.b.recovered.emit(entries)
 
     def failed(self, message: str) -> None:
-        emit(self.b.failed, message)
+        self.b.failed.emit(message)
 
     def scheduled(self, due: datetime | None) -> None:
-        emit(self.b.scheduled, due)
+        self.b.scheduled.emit(due)
 
     def unread(self, count: int) -> None:
-        emit(self.b.unread, count)
+        self.b.unread.emit(count)
 
     def recent(self, entries: list[Entry]) -> None:
-        emit(self.b.recent, entries)
+        self.b.recent.emit(entries)
 
     def statuses(self, statuses: list[SourceStatus]) -> None:
-        emit(self.b.statuses, statuses)
+        self.b.statuses.emit(statuses)
 
 
 def clock_jumped(offset_before: float, offset_now: float, mono_elapsed: float) -> bool:
@@ -167,12 +166,12 @@ class Controller(QObject):
         self._online: bool | None = None
         b = self._bridge
         b.poll_started.connect(self._on_started)
-        b.progress.connect(lambda done, total: emit(self.progress, done, total))
+        b.progress.connect(lambda done, total: self.progress.emit(done, total))
         b.polled.connect(self._on_polled)
         b.recovered.connect(self.recovered)
         b.failed.connect(self._on_failed)
         b.scheduled.connect(self._on_scheduled)
-        b.unread.connect(lambda count: emit(self.unread_changed, count))
+        b.unread.connect(lambda count: self.unread_changed.emit(count))
         b.recent.connect(self.recent_changed)
         b.statuses.connect(self.statuses_changed)
 
@@ -287,20 +286,20 @@ class Controller(QObject):
 
     def _on_started(self, force: bool) -> None:
         self.busy = True
-        emit(self.poll_started, force)
+        self.poll_started.emit(force)
 
     def _on_polled(self, result: PollResult, away: bool) -> None:
         self._last_poll_end = self._mono()
-        emit(self.polled, result, away)
+        self.polled.emit(result, away)
 
     def _on_failed(self, message: str) -> None:
-        emit(self.failed, message)
+        self.failed.emit(message)
 
     def _on_scheduled(self, due: datetime | None) -> None:
         """The worker finished a poll (successful or not) and says when the next one is due."""
         self.busy = False
         self._queued = False
-        emit(self.next_poll_changed, due)
+        self.next_poll_changed.emit(due)
         self._timer.stop()
         if due is None or self.paused or self._queued:
             return

@@ -11,7 +11,6 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from widget.core.models import Entry, Settings
 from widget.core.policy import Decision, decide, group_by_source
-from widget.gui.signals import emit
 from widget.notify.base import Notification, Notifier
 
 log = logging.getLogger(__name__)
@@ -86,13 +85,13 @@ class Dispatcher(QObject):
     def _apply(self, decision: Decision) -> None:
         self._last_sent = decision.last_sent_at
         self._held, self._held_away = decision.held, decision.held_away
-        emit(self.held_changed, len(self._held))
+        self.held_changed.emit(len(self._held))
         if decision.reason:
             log.info("notifications: %s (%d waiting)", decision.reason, len(self._held))
         for plan in decision.send:
             notification = Notification.from_plan(plan)
             if self.notifier.notify(notification):
-                emit(self.sent, notification)
+                self.sent.emit(notification)
         self._timer.stop()
         if decision.next_allowed_at is not None and self._held:
             wait = (decision.next_allowed_at - self.clock()).total_seconds()

@@ -11,7 +11,6 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from widget import APP_ID, APP_SLUG
-from widget.gui.signals import emit
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +141,6 @@ class SingleInstance(QObject):
 
     def _handle(self, message: str) -> None:
         log.info("message from a second launch: %r", message)
-        emit(self.message_received, message)
+        self.message_received.emit(message)
         if message == SHOW:
-            emit(self.show_requested)
+            self.show_requested.emit()

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from widget import APP_NAME
 from widget.gui.icons import TrayState, tray_icon
-from widget.gui.signals import emit
 
 TOMORROW_HOUR = 8  # "until tomorrow" ends at this local hour
 
@@ -192,7 +191,7 @@ class Tray(QObject):
             action.setCheckable(True)
             action.setData(choice.value)
             group.addAction(action)
-            action.triggered.connect(lambda _=False, c=choice: emit(self.dnd_requested, c))
+            action.triggered.connect(lambda _=False, c=choice: self.dnd_requested.emit(c))
             sub.addAction(action)
             if choice is DndChoice.OFF:
                 action.setChecked(not active)
@@ -223,7 +222,7 @@ class Tray(QObject):
 
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason == QSystemTrayIcon.ActivationReason.Trigger:
-            emit(self.toggle_window_requested)
+            self.toggle_window_requested.emit()
 
     def follow_palette(self) -> None:
         """Redraw when the desktop switches between light and dark (auto variant only)."""

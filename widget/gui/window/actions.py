@@ -1,6 +1,6 @@
 """What the user does to entries in the key-points window: open, mark read, the row menu.
 
-A mixin of ``KeyPointsWindow`` (widget/gui/window.py). A click or Enter opens an entry's web link
+A mixin of ``KeyPointsWindow`` (gui/window/window.py). A click or Enter opens an entry's web link
 (http/https only) and marks it read, Space toggles read, the right button opens the entry's
 menu, and unread entries wholly on screen for a while count as seen. Every write leaves as a
 signal of the window; nothing is stored here.
@@ -16,7 +16,7 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMenu
 
 from widget.core.urls import safe_url
-from widget.gui.entries_model import (
+from widget.gui.window.model import (
     KEY_ROLE,
     KIND_ROLE,
     READ_ROLE,
@@ -25,16 +25,15 @@ from widget.gui.entries_model import (
     Key,
     RowKind,
 )
-from widget.gui.signals import emit
-from widget.gui.window_parts import entry_menu
+from widget.gui.window.parts import entry_menu
 
 if TYPE_CHECKING:
     from PySide6.QtCore import Signal
     from PySide6.QtWidgets import QLineEdit, QWidget
 
-    from widget.gui.entries_model import EntriesModel
-    from widget.gui.window_loader import StoreLoader
-    from widget.gui.window_parts import EntryListView, Footer
+    from widget.gui.window.loader import StoreLoader
+    from widget.gui.window.model import EntriesModel
+    from widget.gui.window.parts import EntryListView, Footer
 
     _Base = QWidget
 else:
@@ -89,7 +88,7 @@ class EntryActions(_Base):
             self.footer.set_message(f"Could not open {url}: no browser answered.")
             return False
         self.set_read([key], True)
-        emit(self.opened, key, url)
+        self.opened.emit(key, url)
         return True
 
     def set_read(self, keys: Sequence[Key], read: bool) -> None:
@@ -97,7 +96,7 @@ class EntryActions(_Base):
         if changed:
             if self._loader is not None:
                 self._loader.outdate()  # read before this mark was stored; a reload follows it
-            emit(self.mark_read_requested, changed, read)
+            self.mark_read_requested.emit(changed, read)
 
     def toggle_read_current(self) -> None:
         index = self.view.currentIndex()
@@ -109,7 +108,7 @@ class EntryActions(_Base):
         if self._loader is not None:
             self._loader.outdate()
         self.model.mark_all_read()
-        emit(self.mark_all_read_requested)
+        self.mark_all_read_requested.emit()
         self._update_empty()
 
     def mark_visible_seen(self) -> None:
@@ -142,8 +141,8 @@ class EntryActions(_Base):
             on_open=lambda: self.open_index(self.model.index(self.model.row_of(key))),
             on_copy=lambda: QGuiApplication.clipboard().setText(url or ""),
             on_toggle=lambda: self.set_read([key], not read),
-            on_mute=lambda: emit(self.mute_requested, source_id),
-            on_settings=lambda: emit(self.source_settings_requested, source_id),
+            on_mute=lambda: self.mute_requested.emit(source_id),
+            on_settings=lambda: self.source_settings_requested.emit(source_id),
         )
 
     def _focus_list(self) -> None:

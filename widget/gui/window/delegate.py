@@ -12,7 +12,8 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from widget.gui.entries_model import (
+from widget.gui.window.favicons import Favicons
+from widget.gui.window.model import (
     COUNT_ROLE,
     KIND_ROLE,
     EntriesModel,
@@ -20,8 +21,7 @@ from widget.gui.entries_model import (
     RowKind,
     relative_time,
 )
-from widget.gui.favicons import Favicons
-from widget.gui.row_text import LineCache, draw_lines, is_rtl, lines_height
+from widget.gui.window.row_text import LineCache, draw_lines, is_rtl, lines_height
 
 PAD_X = 16
 PAD_Y = 7

@@ -19,7 +19,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from widget.core.urls import safe_url
-from widget.gui.entry_rows import (
+from widget.gui.window.rows import (
     PAGE_SIZE,
     Key,
     Loaded,
@@ -35,7 +35,6 @@ from widget.gui.entry_rows import (
     prepare_recs,
     read_page,
 )
-from widget.gui.signals import emit
 from widget.storage.rows import utc_text
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -253,7 +252,7 @@ class EntriesModel(QAbstractListModel):
         """Move "now" forward; relative times of every row are repainted."""
         self.now = self._clock()
         if self._rows:
-            emit(self.dataChanged, self.index(0), self.index(len(self._rows) - 1), [TIME_TEXT_ROLE])
+            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1), [TIME_TEXT_ROLE])
 
     # --- read state (optimistic: the store follows through the controller) ---
     def set_read(self, keys: Iterable[Key], read: bool) -> list[Key]:
@@ -271,7 +270,7 @@ class EntriesModel(QAbstractListModel):
             for i, (_, row_rec, _) in enumerate(self._rows):
                 if row_rec is not None and row_rec.key in hit:
                     ix = self.index(i)
-                    emit(self.dataChanged, ix, ix, [READ_ROLE])
+                    self.dataChanged.emit(ix, ix, [READ_ROLE])
         return changed
 
     def unread_keys(self) -> list[Key]:

@@ -30,15 +30,14 @@ from PySide6.QtWidgets import QMenu, QVBoxLayout, QWidget
 
 from widget import APP_NAME
 from widget.core.models import Config, SourceStatus
-from widget.gui.entries_model import EntriesModel, RowSource, Show
-from widget.gui.entry_delegate import EntryDelegate
-from widget.gui.favicons import Favicons
-from widget.gui.signals import emit
-from widget.gui.window_actions import EntryActions
-from widget.gui.window_loader import StoreLoader, Submit
-from widget.gui.window_parts import EmptyState, EntryListView, FilterBar, Footer
-from widget.gui.window_reload import WindowReload
-from widget.gui.window_state import DEFAULT_SIZE, WindowMemory
+from widget.gui.window.actions import EntryActions
+from widget.gui.window.delegate import EntryDelegate
+from widget.gui.window.favicons import Favicons
+from widget.gui.window.loader import StoreLoader, Submit
+from widget.gui.window.model import EntriesModel, RowSource, Show
+from widget.gui.window.parts import EmptyState, EntryListView, FilterBar, Footer
+from widget.gui.window.reloader import WindowReload
+from widget.gui.window.state import DEFAULT_SIZE, WindowMemory
 
 log = logging.getLogger(__name__)
 
@@ -309,9 +308,9 @@ class KeyPointsWindow(WindowReload, EntryActions, QWidget):
     # --- internals ---
     def _retry(self) -> None:
         if self._failing:
-            emit(self.retry_requested, self._failing)
+            self.retry_requested.emit(self._failing)
         else:
-            emit(self.refresh_requested)
+            self.refresh_requested.emit()
 
     def _search_changed(self, text: str) -> None:
         self.model.set_search(text)

@@ -14,9 +14,8 @@ from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QObject, Signal
 
-from widget.gui.entries_model import EntriesModel
-from widget.gui.entry_rows import Key, Loaded, grouped, prepare_recs, read_page
-from widget.gui.signals import emit
+from widget.gui.window.model import EntriesModel
+from widget.gui.window.rows import Key, Loaded, grouped, prepare_recs, read_page
 
 Submit = Callable[[str, Callable[[], None]], None]  # (what, job): run ``job`` on the worker
 
@@ -44,7 +43,7 @@ class StoreLoader(QObject):
 
         def job() -> None:
             page = read_page(store, state, keep_since)
-            emit(self._done, (generation, grouped(prepare_recs(page, shown, state), state)))
+            self._done.emit((generation, grouped(prepare_recs(page, shown, state), state)))
 
         self.pending = True
         self._submit("loading the key points", job)
@@ -60,4 +59,4 @@ class StoreLoader(QObject):
         if generation != self._generation:
             return
         self.pending = False
-        emit(self.loaded, loaded)
+        self.loaded.emit(loaded)

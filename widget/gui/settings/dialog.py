@@ -25,13 +25,13 @@ from PySide6.QtWidgets import (
 )
 
 from widget import APP_NAME
-from widget.autostart import launch_command, set_enabled, windows_run_entry
 from widget.core.errors import ConfigError, SecretsError
 from widget.core.models import AuthKind, Config, FetchState, Settings, Source
-from widget.gui.settings_editor import Prober
-from widget.gui.settings_pages import GeneralPage, NotificationsPage
-from widget.gui.settings_sources import SourcesTab
-from widget.gui.settings_util import SecretsLike, set_error
+from widget.desktop.autostart import launch_command, set_enabled, windows_run_entry
+from widget.gui.settings.editor import Prober
+from widget.gui.settings.pages import GeneralPage, NotificationsPage
+from widget.gui.settings.sources_tab import SourcesTab
+from widget.gui.settings.util import SecretsLike, set_error
 from widget.storage.config import ConfigStore
 
 log = logging.getLogger(__name__)

@@ -28,7 +28,6 @@ from widget.engine.icons import (
     is_cached,
     site_key,
 )
-from widget.gui.signals import emit
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +133,7 @@ class Favicons(QObject):
 
         def job() -> None:
             for key in fetch(urls):
-                emit(self.fetched, key)
+                self.fetched.emit(key)
 
         self._submit(f"fetching the icons of {len(urls)} sites", job)
 
@@ -144,7 +143,7 @@ class Favicons(QObject):
 
         def job() -> None:
             if fetch_favicon(http, url, cache_dir) is not None:
-                emit(self.fetched, key)
+                self.fetched.emit(key)
 
         self._submit(f"fetching the icon of {key}", job)
 

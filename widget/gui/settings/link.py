@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject
 
 if TYPE_CHECKING:
     from widget.gui.app import App
-    from widget.gui.settings_host import SettingsHost
+    from widget.gui.settings.host import SettingsHost
     from widget.storage.config import ConfigStore
 
 
@@ -30,7 +30,7 @@ class LazySettings(QObject):
     @property
     def host(self) -> SettingsHost:
         if self._host is None:
-            from widget.gui.settings_host import host_for
+            from widget.gui.settings.host import host_for
 
             self._host = host_for(self._app, self._config, parent=self)
         return self._host

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
 
 from widget import APP_SLUG, __version__
-from widget import cli_format as fmt
-from widget import cli_sources as more
+from widget.cli import format as fmt
+from widget.cli import sources as more
 from widget.core.errors import ConfigError, SecretsError, SourceError, StorageError
 from widget.core.models import (
     MIN_INTERVAL_MINUTES,
@@ -31,7 +31,7 @@ from widget.core.models import (
     PollStatus,
     Source,
 )
-from widget.logging_setup import configure_logging, redact
+from widget.log import configure_logging, redact
 from widget.paths import AppPaths
 from widget.storage.config import (
     ConfigStore,
@@ -44,7 +44,7 @@ from widget.storage.db import Database
 from widget.storage.secrets import SecretStore
 
 if TYPE_CHECKING:  # the engine (HTTP, parsers) loads only for commands that poll or probe
-    from widget.engine import Engine
+    from widget.engine.poll import Engine
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +156,7 @@ class _Context:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            from widget.engine import Engine
+            from widget.engine.poll import Engine
 
             self._engine = Engine(self.config, self.db)
         return self._engine

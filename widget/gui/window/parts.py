@@ -23,8 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from widget.gui.entries_model import Show, relative_time
-from widget.gui.signals import emit
+from widget.gui.window.model import Show, relative_time
 
 MARGIN = 8  # between the window and the screen edge / tray icon
 MAX_FAILING_SHOWN = 3
@@ -73,10 +72,10 @@ class EntryListView(QListView):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            emit(self.enter_pressed)
+            self.enter_pressed.emit()
             return
         if key == Qt.Key.Key_Space and not event.modifiers():
-            emit(self.space_pressed)
+            self.space_pressed.emit()
             return
         if key == Qt.Key.Key_Escape:
             event.ignore()  # the window hides

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from widget.core.models import QuietHours, Settings
-from widget.gui.settings_util import error_label, set_error, split_words
+from widget.gui.settings.util import error_label, set_error, split_words
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")

@@ -18,7 +18,7 @@ from widget.storage.config import ConfigStore, with_source
 from widget.storage.config_schema import source_problems
 
 if TYPE_CHECKING:  # HTTP, the engine and OPML load only for the commands that use them
-    from widget.engine import Engine
+    from widget.engine.poll import Engine
     from widget.sources.http import Credentials
 
 EXIT_OK = 0

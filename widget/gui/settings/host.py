@@ -22,16 +22,17 @@ from widget.core.errors import StorageError
 from widget.core.models import Config, FetchState, Settings, SourceStatus
 from widget.gui.controller import Controller
 from widget.gui.dispatch import Dispatcher
-from widget.gui.settings_dialog import Autostart, SettingsDialog, apply_autostart
-from widget.gui.settings_util import SecretsLike
+from widget.gui.settings.dialog import Autostart, SettingsDialog, apply_autostart
+from widget.gui.settings.util import SecretsLike
 from widget.notify.base import Notification, Notifier
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database
 from widget.storage.secrets import SecretStore
 
 if TYPE_CHECKING:
-    from widget.engine import Engine, Probe
+    from widget.engine.poll import Engine
     from widget.sources.http import Credentials
+    from widget.sources.probe import Probe
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,7 @@ class SettingsHost(QObject):
             return found
         with self._prober_lock:
             if self._prober is None:
-                from widget.engine import Engine
+                from widget.engine.poll import Engine
 
                 self._prober = Engine(self.config, self.database)
                 log.info("probing in the tray app: HTTP client built for the settings dialog")

@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
 )
 
 from widget.core.models import AuthKind, Config, Settings, Source
-from widget.gui.settings_editor import Prober, SourceEditor
-from widget.gui.settings_model import Col, SourcesModel, SparklineDelegate
-from widget.gui.settings_probe import ProbeRunner
-from widget.gui.settings_util import SecretsLike, set_error
+from widget.gui.settings.editor import Prober, SourceEditor
+from widget.gui.settings.model import Col, SourcesModel, SparklineDelegate
+from widget.gui.settings.probe import ProbeRunner
+from widget.gui.settings.util import SecretsLike, set_error
 from widget.opml import OpmlError, export_opml, import_feeds, parse_opml
 
 log = logging.getLogger(__name__)

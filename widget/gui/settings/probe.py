@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from widget.core.errors import FetchError, LiveUpdatesError
-from widget.gui.signals import emit
 
 if TYPE_CHECKING:
-    from widget.engine import Probe
+    from widget.sources.probe import Probe
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +32,13 @@ class _Task(QRunnable):
             probe = self._work()
         except LiveUpdatesError as exc:
             status = exc.status if isinstance(exc, FetchError) else None
-            emit(self._runner.failed, self._token, str(exc), status)
+            self._runner.failed.emit(self._token, str(exc), status)
         except Exception as exc:  # reported to the user, and logged with its traceback
             log.exception("probing failed unexpectedly")
             message = f"unexpected error ({type(exc).__name__})"
-            emit(self._runner.failed, self._token, message, None)
+            self._runner.failed.emit(self._token, message, None)
         else:
-            emit(self._runner.finished, self._token, probe)
+            self._runner.finished.emit(self._token, probe)
 
 
 class ProbeRunner(QObject):

@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
 from widget.core.errors import SecretsError
 from widget.core.models import AuthKind, Config, Settings, Source, SourceKind
 from widget.core.urls import same_origin, url_problem
-from widget.gui.settings_model import KIND_TEXT
-from widget.gui.settings_probe import ProbeRunner
-from widget.gui.settings_util import (
+from widget.gui.settings.model import KIND_TEXT
+from widget.gui.settings.probe import ProbeRunner
+from widget.gui.settings.util import (
     SecretsLike,
     error_label,
     set_error,

@@ -1,6 +1,6 @@
 """Reading the store into the key-points window: live reloads, older pages, letting go.
 
-A mixin of ``KeyPointsWindow`` (widget/gui/window.py). Store changes reload the list shortly and
+A mixin of ``KeyPointsWindow`` (gui/window/window.py). Store changes reload the list shortly and
 once (on the controller's worker when there is one), keeping the selection and the scroll
 position; while the window is hidden they only mark it stale, and after ``RELEASE_AFTER_MS``
 hidden the window lets go of its rows, row layout and decoded text until it is shown again.
@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 
-from widget.gui.entries_model import Key, Loaded, RowSource
+from widget.gui.window.model import Key, Loaded, RowSource
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QTimer, Signal
     from PySide6.QtWidgets import QWidget
 
-    from widget.gui.entries_model import EntriesModel
-    from widget.gui.entry_delegate import EntryDelegate
-    from widget.gui.favicons import Favicons
-    from widget.gui.window_loader import StoreLoader
-    from widget.gui.window_parts import EntryListView
+    from widget.gui.window.delegate import EntryDelegate
+    from widget.gui.window.favicons import Favicons
+    from widget.gui.window.loader import StoreLoader
+    from widget.gui.window.model import EntriesModel
+    from widget.gui.window.parts import EntryListView
 
     _Base = QWidget
 else:

@@ -11,7 +11,7 @@ from PySide6.QtCore import QRect, QSettings
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
-from widget.gui.window_parts import MARGIN, place_near
+from widget.gui.window.parts import MARGIN, place_near
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Desktop integration: start at login, the app id per platform. No Qt here."""

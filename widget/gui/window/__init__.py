@@ -1,0 +1,1 @@
+"""The key-points window: the widget, its model, row layout and drawing, site icons."""
