@@ -1,11 +1,12 @@
 """The update engine, free of Qt: the poll cycle (``poll``), one source's fetch and parse
-(``fetching``), parsing in worker processes for big polls (``parsing``) and recording outcomes
+(``fetching``), secrets read without holding the poll (``credentials``) and recording outcomes
 in the store (``record``). The tray app and the ``live-updates`` command are its clients.
 
-The tray app runs each poll in a short-lived child process (``service``, driven by
-``client.ProcessEngine``) and reads schedules and statuses through ``status``; those light
-modules never import the fetch stack (httpx, feedparser), so the names below load lazily:
-``from widget.engine import Engine`` imports ``poll`` only when asked.
+The tray app runs each poll in a short-lived child process (``worker``, driven by
+``client.ProcessEngine``; their frames are ``protocol``) and reads schedules and statuses
+through ``status``; those light modules never import the fetch stack (httpx, feedparser), so
+the names below load lazily: ``from widget.engine import Engine`` imports ``poll`` only when
+asked.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ if TYPE_CHECKING:
     from widget.engine.poll import (
         DEADLINE_ENV,
         GONE_REASON,
-        MAX_PARALLEL,
         PERMANENT_REDIRECT_POLLS,
         Clock,
         Engine,
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 __all__ = [
     "DEADLINE_ENV",
     "GONE_REASON",
-    "MAX_PARALLEL",
     "PERMANENT_REDIRECT_POLLS",
     "Clock",
     "Engine",
