@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import random
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -19,7 +20,7 @@ from widget.core.errors import SecretsError, SourceError
 from widget.core.models import AuthKind, Config, ParsedSource, PollStatus, Source, SourceKind
 from widget.engine import Engine
 from widget.sources.http import Credentials, FetchResponse, HttpClient
-from widget.storage.config import ConfigStore
+from widget.storage.config import ConfigStore, without_source
 from widget.storage.db import Database
 from widget.storage.secrets import SecretStore
 
@@ -468,6 +469,117 @@ def test_a_keyring_failure_fails_only_that_source(rig: Rig, server: LoopbackServ
     assert by_name["Private"].error == "no keyring is available on this desktop"
     assert by_name["Public"].status is PollStatus.OK
     assert server.requests_for("/private") == []
+
+
+class _HangingKeyring(SecretStore):
+    """A keyring that does not answer, as one waiting for an unlock prompt nobody sees (it
+    gives up after ``patience`` seconds, so a poll that waits for it ends too)."""
+
+    def __init__(self, patience: float = 10.0) -> None:
+        super().__init__("live-updates-test")
+        self.patience = patience
+        self.release = threading.Event()
+        self.answered = threading.Event()
+
+    def get(self, source_id: str) -> str | None:
+        self.release.wait(self.patience)
+        self.answered.set()
+        raise SecretsError("the keyring gave up")
+
+
+def test_a_keyring_that_does_not_answer_fails_only_private_sources_and_says_to_unlock_it(
+    rig: Rig, server: LoopbackServer
+) -> None:
+    for name in ("Members", "Staff"):
+        rig.add(
+            name,
+            server.route(f"/{name.lower()}", rss(posts(1)), content_type=RSS),
+            auth=AuthKind.BASIC,
+            username="reader",
+        )
+    rig.add("Public", server.route("/public", rss(posts(2, prefix="pub")), content_type=RSS))
+    keyring = _HangingKeyring()
+    engine = rig.new_engine(secrets=keyring, secret_timeout=1.0)
+    try:
+        result = engine.poll()
+        keyring_still_waiting = not keyring.answered.is_set()
+    finally:
+        keyring.release.set()
+        engine.close()
+    by_name = {r.source_name: r for r in result.results}
+    assert keyring_still_waiting  # the poll did not wait for the keyring to give up
+    assert by_name["Public"].status is PollStatus.OK
+    assert [e.source_id for e in rig.db.entries()] == ["id-public"] * 2
+    for name in ("Members", "Staff"):
+        assert by_name[name].status is PollStatus.ERROR
+        assert by_name[name].error and "Unlock the keyring" in by_name[name].error
+    assert server.requests_for("/members") == [] and server.requests_for("/staff") == []
+
+
+def test_a_source_removed_during_the_poll_is_not_brought_back(
+    rig: Rig, server: LoopbackServer
+) -> None:
+    """Removed (config, then store, as ``sources remove`` and the settings do) while its
+    response is on its way: the poll writes nothing of it, so it stays gone."""
+    answer = threading.Event()
+    body = rss(posts(3, prefix="gone"))
+
+    def slow(h: BaseHTTPRequestHandler) -> None:
+        answer.wait(20)
+        h.send_response(200)
+        h.send_header("Content-Type", RSS)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    doomed = rig.add("Doomed", server.route("/doomed", handler=slow))  # type: ignore[arg-type]
+    rig.add("Staying", server.route("/staying", rss(posts(1, prefix="st")), content_type=RSS))
+    results: list[object] = []
+    poll = threading.Thread(target=lambda: results.append(rig.engine.poll()))
+    poll.start()
+    try:
+        for _ in range(400):  # the request is in flight
+            if server.requests_for("/doomed"):
+                break
+            time.sleep(0.05)
+        assert server.requests_for("/doomed")
+        rig.config.update(lambda config: without_source(config, doomed.id))
+        rig.db.delete_source(doomed.id)
+    finally:
+        answer.set()
+        poll.join(30)
+    assert not poll.is_alive() and len(results) == 1
+    assert [s.id for s in rig.config.load().sources] == ["id-staying"]
+    assert "id-doomed" not in rig.db.source_ids()
+    assert "id-doomed" not in rig.db.all_states()
+    assert {e.source_id for e in rig.db.entries()} == {"id-staying"}
+
+
+def test_a_source_that_hangs_never_holds_the_poll_past_the_deadline(
+    rig: Rig, server: LoopbackServer
+) -> None:
+    release = threading.Event()
+
+    def trickle_headers(h: BaseHTTPRequestHandler) -> None:
+        for byte in b"HTTP/1.1 304 Not Modified\r\nX-Slow: " + b"a" * 30:
+            h.wfile.write(bytes([byte]))
+            h.wfile.flush()
+            if release.wait(0.2):
+                return
+        h.wfile.write(b"\r\nContent-Length: 0\r\n\r\n")
+        h.wfile.flush()
+
+    rig.add("Hung", server.route("/hung", handler=trickle_headers))  # type: ignore[arg-type]
+    rig.add("Quick", server.route("/quick", rss(posts(2, prefix="q")), content_type=RSS))
+    engine = rig.new_engine(deadline=2.0)
+    try:
+        by_name = {r.source_name: r for r in engine.poll().results}
+    finally:
+        release.set()
+        engine.close()
+    assert by_name["Quick"].status is PollStatus.OK
+    assert by_name["Hung"].status is PollStatus.ERROR
+    assert by_name["Hung"].error == "timed out after 2 s"
 
 
 def test_probe_detects_a_feed_and_its_title(rig: Rig, server: LoopbackServer) -> None:

@@ -21,8 +21,8 @@ from tests.support.feeds import RSS, posts, rss
 from tests.support.server import LoopbackServer
 from widget.core.models import Config, PollStatus, Source, SourceKind
 from widget.engine.client import PollProcessError, ProcessEngine, service_command
-from widget.engine.protocol import Job, PollArgs, encode
 from widget.engine.icons import cache_paths, site_key
+from widget.engine.protocol import Job, PollArgs, encode
 from widget.logging_setup import configure_logging
 from widget.paths import AppPaths
 from widget.storage.config import ConfigStore, MemoryConfigStore
