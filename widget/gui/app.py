@@ -198,7 +198,7 @@ class App:
 
 
 def _setup_logging(paths: AppPaths, verbose: bool) -> None:
-    """The rotating log file in the platform log folder, secrets masked (logging_setup)."""
+    """The rotating log file in the platform log folder, secrets masked (widget.log)."""
     configure_logging(paths, verbose=verbose)
 
 
