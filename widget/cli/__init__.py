@@ -9,6 +9,7 @@ file (and to stderr with ``--verbose``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import logging
@@ -176,12 +177,6 @@ class _Context:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # A frozen build's worker process (the engine parses big polls in spawned processes) starts
-    # here and runs its task instead of the command line; anywhere else this does nothing.
-    if getattr(sys, "frozen", False):
-        import multiprocessing
-
-        multiprocessing.freeze_support()
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
@@ -205,7 +200,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         _fail(ctx, str(exc))
         return EXIT_USAGE
     except KeyboardInterrupt:
-        return 130
+        # Ctrl-C ends the command now: requests still waiting on the network are not joined
+        # (every store write is a transaction, so nothing is left half-written).
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(130)
     except BrokenPipeError:  # the reader went away (`live-updates entries | head`)
         _silence_stdout()
         return EXIT_BROKEN_PIPE
