@@ -31,7 +31,7 @@ from widget.gui.dispatch import Dispatcher
 from widget.gui.icons import app_icon
 from widget.gui.memory import forget_source_lines, trim
 from widget.gui.settings.link import connect_settings_lazily
-from widget.gui.single_instance import SingleInstance, server_name
+from widget.gui.single_instance import SingleInstance
 from widget.gui.tray import DndChoice, Tray, dnd_until
 from widget.gui.window.window import KeyPointsWindow
 from widget.log import configure_logging
@@ -213,6 +213,23 @@ def _fatal(title: str, message: str) -> int:
     return 2
 
 
+def _already_running(role: str | None) -> int:
+    """A second launch: the running instance was asked to show its window (0), or it holds the
+    guard but does not answer (1)."""
+    if role is None:
+        print(f"{APP_SLUG}: {APP_NAME} is already running but does not answer.", file=sys.stderr)
+        return 1
+    if role == "demo":
+        print(
+            f"{APP_SLUG}: the {APP_NAME} demo (--demo) is running; its window is shown. "
+            "Quit it to start with your own sources.",
+            file=sys.stderr,
+        )
+    else:
+        print(f"{APP_SLUG}: {APP_NAME} is already running; its window is shown.", file=sys.stderr)
+    return 0
+
+
 def _write_modules(path: Path) -> None:
     path.write_text("\n".join(sorted(sys.modules)) + "\n", encoding="utf-8")
 
@@ -281,11 +298,13 @@ def run_app(
     qt.setQuitOnLastWindowClosed(False)
     qt.setWindowIcon(app_icon())
 
-    instance = SingleInstance(server_name() + ("-demo" if demo else ""))
-    if not instance.acquire():
-        return 0
     cleanups: list[Callable[[], None]] = []
     paths = AppPaths.default()
+    # Keyed by the user's config folder even for the demo: a plain launch during the demo
+    # finds the demo and shows it, instead of starting a second app on the same log.
+    instance = SingleInstance(paths.config_dir, role="demo" if demo else "app")
+    if not instance.acquire():
+        return _already_running(instance.running)
     if demo:
         from widget.demo import DemoServer, demo_config_store
 
