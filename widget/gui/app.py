@@ -28,7 +28,7 @@ from widget.engine.client import ProcessEngine
 from widget.gui.app_window import build_window as _build_window
 from widget.gui.controller import Controller, NotifiedLedger
 from widget.gui.dispatch import Dispatcher
-from widget.gui.icons import app_icon
+from widget.gui.icons import app_icon, notification_icon_file
 from widget.gui.memory import forget_source_lines, trim
 from widget.gui.settings.link import connect_settings_lazily
 from widget.gui.single_instance import SingleInstance
@@ -230,6 +230,16 @@ def _already_running(role: str | None) -> int:
     return 0
 
 
+def _notification_icon(paths: AppPaths) -> str:
+    """The icon file for daemons that cannot find the icon by name ("" when they can)."""
+    try:
+        found = notification_icon_file(paths.cache_dir, APP_ID)
+    except OSError as exc:
+        log.warning("no icon file for notifications: %s", exc)
+        return ""
+    return str(found) if found is not None else ""
+
+
 def _write_modules(path: Path) -> None:
     path.write_text("\n".join(sorted(sys.modules)) + "\n", encoding="utf-8")
 
@@ -334,7 +344,10 @@ def run_app(
     tray.follow_palette()
     log.info("5/8 tray icon built")
     relay = _ClickRelay()
-    backends = (FreedesktopBackend(app_icon=APP_ID), SystrayBackend(tray.icon))
+    backends = (
+        FreedesktopBackend(app_icon=APP_ID, image_path=_notification_icon(paths)),
+        SystrayBackend(lambda: tray.icon),
+    )
     notifier = Notifier(
         backends,
         on_activated=lambda n, a: relay.activated.emit(n, a),
