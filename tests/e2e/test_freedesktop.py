@@ -16,13 +16,13 @@ from tests.support.notify_session import NotifySession, RecordingBackend
 from widget import APP_ID
 from widget.core.models import Entry, Settings
 from widget.core.policy import plan_single
+from widget.gui.icons import notification_icon_file
 from widget.notify.base import (
     Action,
     CloseReason,
     Notification,
     Notifier,
 )
-from widget.gui.icons import notification_icon_file
 from widget.notify.freedesktop import FreedesktopBackend
 
 pytestmark = pytest.mark.e2e

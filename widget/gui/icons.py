@@ -145,9 +145,10 @@ def notification_icon_file(cache_dir: Path, name: str) -> Path | None:
     home, system = _data_dirs()
     for data_dir in system:
         hicolor = data_dir / "icons" / "hicolor"
-        if any(p.is_file() for p in _installed_pngs(data_dir, name)) or (
-            hicolor / "scalable" / "apps" / f"{name}.svg"
-        ).is_file():
+        if (
+            any(p.is_file() for p in _installed_pngs(data_dir, name))
+            or (hicolor / "scalable" / "apps" / f"{name}.svg").is_file()
+        ):
             return None
     for png in _installed_pngs(home, name):
         if png.is_file():

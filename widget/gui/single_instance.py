@@ -64,9 +64,7 @@ def _is_private(path: Path) -> bool:
         st = os.lstat(path)
     except OSError:
         return False
-    return (
-        stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not (st.st_mode & 0o077)
-    )
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not (st.st_mode & 0o077)
 
 
 def _private_folder(path: Path) -> Path | None:
@@ -93,7 +91,7 @@ def private_runtime_dir(env: Mapping[str, str] | None = None) -> Path:
     if runtime and _is_private(Path(runtime)):
         candidates.append(Path(runtime) / APP_SLUG)
     elif runtime:
-        log.warning("XDG_RUNTIME_DIR %s is not a private folder of this user; not using it", runtime)
+        log.warning("XDG_RUNTIME_DIR %s is not a private folder of this user: not used", runtime)
     candidates.append(Path(tempfile.gettempdir()) / f"{APP_SLUG}-{os.getuid()}")
     for candidate in candidates:
         if len(str(candidate)) > MAX_SOCKET_PATH - 30:
