@@ -293,7 +293,9 @@ def test_after_the_daemon_restarts_notifications_go_back_to_it(
         shown = session.wait_shown("After 0", "After 1", "After 2")
         assert {"After 0", "After 1", "After 2"} <= set(shown)
         assert [n.summary for n in balloons.sent] == ["Meanwhile"]
-        assert notifier.describe().startswith("Notifications are shown through freedesktop (dunst")
+        assert notifier.describe().startswith(
+            "Notifications are shown by the desktop's notification service (dunst 1."
+        )
         assert len(errors) == 1, errors
     finally:
         notifier.close()

@@ -101,11 +101,12 @@ BUS_CONF_NO_ACTIVATION = """\
 class NotifySession:
     """Start with ``start()``, stop with ``stop()``; ``env`` is the environment for tools."""
 
-    def __init__(self, workdir: Path, *, activation: bool = True) -> None:
+    def __init__(self, workdir: Path, *, activation: bool = True, daemon: bool = True) -> None:
         """``activation=False``: the bus starts no service on demand, so a killed dunst stays
         gone until ``restart_dunst`` (the system's dunst.service would bring one back)."""
         self.workdir = workdir
         self.activation = activation
+        self.daemon = daemon  # False: a bus without any notification daemon
         self._dunst: subprocess.Popen[bytes] | None = None
         self.env: dict[str, str] = dict(os.environ)
         self.bus_address = ""
@@ -124,7 +125,8 @@ class NotifySession:
         if not self.env.get("DISPLAY"):
             self._start_xvfb()
         self._start_bus()
-        self._start_dunst()
+        if self.daemon:
+            self._start_dunst()
         return self
 
     def stop(self) -> None:
@@ -244,6 +246,16 @@ class NotifySession:
             timeout=10,
         )
         return out.returncode == 0 and "true" in out.stdout
+
+    def start_sni_watcher(self) -> None:
+        """A StatusNotifierWatcher (D-Bus tray) on the session's bus."""
+        proc = subprocess.Popen(
+            ["status-notifier-watcher"],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self._procs.append(proc)
 
     def start_tray(self) -> None:
         """An XEmbed tray host (trayer) on the session's display, for tray-balloon tests."""

@@ -84,7 +84,9 @@ def test_a_backend_that_could_not_start_is_started_again_for_the_next_notificati
     assert "daemon cannot start here" in notifier.describe()
     daemon.fail_start = False  # the daemon came up later
     assert notifier.notify(N) and daemon.sent == [N]
-    assert notifier.describe() == "Notifications are shown through daemon (daemon)."
+    assert notifier.describe() == (
+        "Notifications are shown by the desktop's notification service (daemon)."
+    )
 
 
 def test_clicks_and_closes_reach_the_callbacks() -> None:

@@ -166,8 +166,9 @@ class Notifier:
         backend = self.active
         if backend is not None:
             server = backend.capabilities.server
-            via = f"{backend.name} ({server})" if server else backend.name
-            return f"Notifications are shown through {via}."
+            if server:
+                return f"Notifications are shown by the desktop's notification service ({server})."
+            return f"Notifications are shown as {backend.name} messages."
         reasons = "; ".join(self._problems.values()) or "no notification backend is available"
         return f"No notification backend works here, so notifications are not shown ({reasons})."
 
