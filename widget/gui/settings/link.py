@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 
 if TYPE_CHECKING:
+    from typing import Protocol
+
     from widget.gui.settings.host import SettingsHost, _AppLike
     from widget.gui.tray import Tray
     from widget.gui.window.window import KeyPointsWindow
     from widget.storage.config import ConfigStore
-
-    from typing import Protocol
 
     class _LinkApp(_AppLike, Protocol):
         """The running app as seen from here: what the settings host uses, and the tray and
