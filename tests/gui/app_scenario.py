@@ -181,6 +181,7 @@ def single_instance(app: App, seen: Seen) -> None:
 
     def finish() -> None:
         seen["window_visible_after_second_launch"] = app.window.isVisible()
+        seen["notice"] = app.window.notice.text() if app.window.notice.isVisible() else ""
         app.quit()
 
     app.instance.show_requested.connect(shown)

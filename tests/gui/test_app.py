@@ -151,11 +151,14 @@ def test_without_a_system_tray_the_app_lives_in_its_window(
     assert "window mode" in _log(env)
 
 
+@pytest.mark.parametrize("first_args", [(), ("--demo",)], ids=["app", "demo"])
 def test_a_second_launch_shows_the_running_window_and_exits_zero(
-    env: dict[str, str], tmp_path: Path
+    env: dict[str, str], tmp_path: Path, first_args: tuple[str, ...]
 ) -> None:
+    """A plain launch while the app runs shows its window; while the demo runs, the demo counts
+    as the running instance: its window shows and says that it is the demo."""
     out = tmp_path / "single.json"
-    first = _start(env, "single-instance", out)
+    first = _start(env, "single-instance", out, *first_args)
     ready = Path(str(out) + ".ready")
     deadline = time.monotonic() + RUN_TIMEOUT_S
     while not ready.exists() and first.poll() is None and time.monotonic() < deadline:
@@ -173,6 +176,12 @@ def test_a_second_launch_shows_the_running_window_and_exits_zero(
     seen = _finish(first, out)
     assert seen["window_visible_at_start"] is False
     assert seen["window_visible_after_second_launch"] is True
+    if first_args:
+        assert "demo (--demo) is running" in second.stderr
+        assert "This is the Live Updates demo" in seen["notice"]
+    else:
+        assert "already running; its window is shown" in second.stderr
+        assert seen["notice"] == ""
 
 
 def test_demo_watches_its_own_page_and_writes_nothing_to_the_users_config(
