@@ -101,12 +101,12 @@ def _finish(proc: subprocess.Popen[str], out: Path) -> dict[str, Any]:
     return seen
 
 
-def _keep(out: Path, shot: str) -> None:
+def _keep(out: Path, shot: str, name: str | None = None) -> None:
     """The screenshots go to tests/artifacts/latest, to be looked at."""
     src = Path(f"{out}.{shot}.png")
     if src.exists():
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(src, ARTIFACTS / f"{shot}.png")
+        shutil.copy(src, ARTIFACTS / f"{name or shot}.png")
 
 
 @pytest.mark.parametrize("tray", ["xembed", "sni"])
@@ -151,4 +151,4 @@ def test_without_a_notification_daemon_the_window_says_none_works(
     assert "No notification backend works here" in notice, notice
     assert "no notification server on the session bus" in notice
     assert "there is no system tray to show messages from" in notice
-    _keep(out, "window-mode-no-daemon")
+    _keep(out, "window-mode", "window-mode-no-daemon")
