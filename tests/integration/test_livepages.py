@@ -62,7 +62,9 @@ def _serve(server: LoopbackServer, case: dict[str, Any]) -> str:
     body = (FIXTURES / case["file"]).read_bytes()
     url = server.route("/" + case["file"], body, content_type=case["content_type"])
     if "site_feed" in case:  # the site's generic feed, which must not replace the live page
-        feed = rss([Post("site-1", "Site-wide headline from the generic feed", "https://x.example/1")])
+        feed = rss(
+            [Post("site-1", "Site-wide headline from the generic feed", "https://x.example/1")]
+        )
         server.route(case["site_feed"], feed, content_type=RSS)
     return url
 
@@ -85,7 +87,7 @@ def _check_page(case: dict[str, Any], page: str, entries: list[dict[str, Any]]) 
         got_points = entry["key_points"]
         want_points = case["page_key_points"]
         if len(got_points) != len(want_points) or not all(
-            _same_point(g, w) for g, w in zip(got_points, want_points)
+            _same_point(g, w) for g, w in zip(got_points, want_points, strict=True)
         ):
             problems.append(f"page key points {got_points!r}, expected {want_points!r}")
 
@@ -104,7 +106,7 @@ def _check_page(case: dict[str, Any], page: str, entries: list[dict[str, Any]]) 
         problems.append(f"updates without a url: {null_urls!r}")
     got_links = Counter((_norm(u["title"]), u["url"]) for u in updates)
     want_links = Counter(
-        (_norm(t), _fill(link, page)) for t, link in zip(case["titles"], case["links"])
+        (_norm(t), _fill(link, page)) for t, link in zip(case["titles"], case["links"], strict=True)
     )
     if got_links != want_links:
         problems.append(
@@ -114,18 +116,14 @@ def _check_page(case: dict[str, Any], page: str, entries: list[dict[str, Any]]) 
 
     if "published" in case:
         by_title = {_norm(u["title"]): _instant(u["published"]) for u in updates}
-        for title, when in zip(case["titles"], case["published"]):
-            if when is not None and _norm(title) in by_title:
-                if by_title[_norm(title)] != _instant(when):
-                    problems.append(
-                        f"published of {title!r}: {by_title[_norm(title)]}, expected {when}"
-                    )
+        for title, when in zip(case["titles"], case["published"], strict=True):
+            got = by_title.get(_norm(title))
+            if when is not None and _norm(title) in by_title and got != _instant(when):
+                problems.append(f"published of {title!r}: {got}, expected {when}")
 
     for title, points in case.get("update_key_points", {}).items():
         matching = [u for u in updates if _norm(u["title"]) == _norm(title)]
-        if matching and [_norm(p) for p in matching[0]["key_points"]] != [
-            _norm(p) for p in points
-        ]:
+        if matching and [_norm(p) for p in matching[0]["key_points"]] != [_norm(p) for p in points]:
             problems.append(
                 f"key points of {title!r}: {matching[0]['key_points']!r}, expected {points!r}"
             )
@@ -141,7 +139,9 @@ def _check_page(case: dict[str, Any], page: str, entries: list[dict[str, Any]]) 
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=Path(c["file"]).stem) for c in EXPECTED])
-def test_live_page(case: dict[str, Any], home: Path, server: LoopbackServer, capsys: Capsys) -> None:
+def test_live_page(
+    case: dict[str, Any], home: Path, server: LoopbackServer, capsys: Capsys
+) -> None:
     url = _serve(server, case)
     code, _out, err = run_cli(capsys, "sources", "add", url)
     assert code == 0, f"sources add refused the live page: {err.strip()}"
