@@ -289,9 +289,24 @@ def join_text(raw: str) -> str:
     return collapse_whitespace(raw)
 
 
+# Class words of the labels around a post's words: its time, date, byline, source, share tools.
+_LABEL_WORDS = re.compile(
+    r"(?:^|[\s_-])(?:time|date|datetime|timestamp|stamp|author|authors|byline|avatar|source|"
+    r"credit|credits|meta|updated|share|sharing|tools|toolbar|social|label|kicker)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+
+
+def is_label(node: LexborNode) -> bool:
+    """Whether an element holds a label (time, byline, source, share tools), not words."""
+    words = attr(node, "class")
+    return bool(words) and _LABEL_WORDS.search(words) is not None
+
+
 def node_text(node: LexborNode, skip: frozenset[str] = frozenset()) -> str:
     """The plain text of ``node``: element boundaries are word boundaries. Elements named in
-    ``skip`` (times, bylines…) leave their text out."""
+    ``skip`` (times, figures…) and, when skipping, label elements (bylines, sources, share
+    tools) leave their text out."""
     if not skip:
         return join_text(node.text(deep=True, separator=_SEP))
     parts: list[str] = []
@@ -309,7 +324,12 @@ def _texts(node: LexborNode, skip: frozenset[str]) -> Iterator[str]:
             tag = child.tag or ""
             if tag == "-text":
                 yield child.text_content or ""
-            elif tag not in skip and not tag.startswith("-") and child.child is not None:
+            elif (
+                tag not in skip
+                and not tag.startswith("-")
+                and child.child is not None
+                and not is_label(child)
+            ):
                 stack.append(child)
                 child = child.child
                 continue
@@ -448,7 +468,7 @@ def parse_document(body: bytes, headers: Mapping[str, str]) -> Document:
     title = tree.css_first("title")
     if title is not None and (title.parent is None or title.parent.tag != "svg"):
         doc.title = collapse_whitespace((title.text() or "")[:10_000])
-    og_title = ""
+    og_title = site_name = ""
     for meta in tree.css("meta[content]"):
         key = (attr(meta, "property") or attr(meta, "name") or attr(meta, "itemprop")).lower()
         value = attr(meta, "content").strip()
@@ -456,6 +476,8 @@ def parse_document(body: bytes, headers: Mapping[str, str]) -> Document:
             continue
         if key == "og:title" and not og_title:
             og_title = collapse_whitespace(value)
+        elif key == "og:site_name" and not site_name:
+            site_name = collapse_whitespace(value)
         elif key in _META_PUBLISHED and not doc.published:
             doc.published = value
         elif key in _META_MODIFIED and not doc.modified:
@@ -465,8 +487,24 @@ def parse_document(body: bytes, headers: Mapping[str, str]) -> Document:
         if hidden.tag not in ("html", "body"):
             hidden.decompose()
     h1 = tree.css_first("h1")
-    doc.headline = og_title or (node_text(h1) if h1 is not None else "") or doc.title
+    heading = node_text(h1) if h1 is not None else ""
+    doc.headline = strip_site_name(og_title or heading or doc.title, site_name)
+    if heading and doc.headline.startswith(heading) and len(heading) >= len(doc.headline) // 2:
+        doc.headline = heading
     return doc
+
+
+_SITE_SUFFIX = re.compile(r"\s+[|–—·•-]\s+[^|–—·•]{1,40}$")
+
+
+def strip_site_name(title: str, site_name: str = "") -> str:
+    """A page title without the site's name after " | ", " – " or " - "."""
+    if site_name and title.endswith(site_name) and len(title) > len(site_name) + 3:
+        return title[: -len(site_name)].rstrip(" |–—·•-:")
+    found = _SITE_SUFFIX.search(title)
+    if found and found.start() >= len(title) // 2:
+        return title[: found.start()].rstrip()
+    return title
 
 
 # --- main content -----------------------------------------------------------------------------
@@ -509,8 +547,11 @@ def strip_chrome(container: LexborNode) -> None:
     """Remove navigation, banners, share bars, related lists and the like from ``container``
     (never the container itself, nor an element holding most of its text)."""
     for node in container.css(CHROME_SELECTOR):
-        if node.mem_id != container.mem_id:
-            node.decompose()
+        if node.mem_id == container.mem_id:
+            continue
+        if node.tag == "aside" and _holds_announced_list(node):
+            continue  # a "Key points" box beside the posts is part of the story
+        node.decompose()
     total = 0
     for node in container.css(_CHROME_HINT_SELECTOR):
         if node.mem_id == container.mem_id or node.tag in ("html", "body", "main", "article"):
@@ -521,9 +562,20 @@ def strip_chrome(container: LexborNode) -> None:
             total = len(container.text(deep=True) or "") or 1
         if len(node.text(deep=True) or "") > total // 2:
             continue  # a wrapper of the story that happens to carry such a class
+        if _holds_announced_list(node):
+            continue
         node.decompose()
     for node in container.css("header[role=banner], body > header"):
         node.decompose()
+
+
+def _holds_announced_list(node: LexborNode) -> bool:
+    for index, lst in enumerate(node.css("ul, ol")):
+        if index >= 20:
+            return False
+        if _announced(lst):
+            return True
+    return False
 
 
 def main_content(tree: LexborHTMLParser) -> LexborNode | None:
@@ -645,6 +697,8 @@ def key_points(
     page_url: str = "",
     exclude: frozenset[int] = frozenset(),
     limit: int = keypoints.MAX_POINTS,
+    wider: LexborNode | None = None,
+    text_fallback: bool = True,
 ) -> tuple[str, ...]:
     """Key points of the story in ``container``: an announced list anywhere, else the first short
     list that is not navigation, else the first sentence (of ``summary``, else of the text), else
@@ -653,6 +707,21 @@ def key_points(
     if limit <= 0:
         return ()
     plain: tuple[str, ...] | None = None
+    if wider is not None:
+        # An announced box may sit beside the story (a "Key events" column): look page-wide,
+        # outside the site's navigation, menus and footer.
+        for index, lst in enumerate(wider.css("ul, ol")):
+            if index >= LIST_SCAN_LIMIT:
+                break
+            if _nested_in_list(lst, wider) or (exclude and _inside(lst, exclude, wider)):
+                continue
+            if _in_site_chrome(lst) or not _announced(lst):
+                continue
+            found = _list_items(lst, page_url)
+            if found is not None:
+                points = keypoints.clean_points(found[0], limit)
+                if points:
+                    return points
     if container is not None:
         for index, lst in enumerate(container.css("ul, ol")):
             if index >= LIST_SCAN_LIMIT:
@@ -672,10 +741,29 @@ def key_points(
                 plain = keypoints.clean_points(texts, limit)
     if plain:
         return plain
+    if not text_fallback:
+        return keypoints.fallback_points(summary, "")
     text = ""
     if not summary and container is not None:
         text = leading_text(container)
     return keypoints.fallback_points(summary or text, title)
+
+
+_SITE_CHROME_ROLES = frozenset(("navigation", "banner", "contentinfo", "menu", "menubar"))
+
+
+def _in_site_chrome(node: LexborNode) -> bool:
+    """Inside the site's navigation, menus, page header or footer."""
+    parent = node.parent
+    for _ in range(MAX_DEPTH):
+        if parent is None:
+            return False
+        if parent.tag in ("nav", "footer", "menu", "form", "header"):
+            return True
+        if attr(parent, "role") in _SITE_CHROME_ROLES:
+            return True
+        parent = parent.parent
+    return False
 
 
 def leading_text(node: LexborNode, chars: int = 4000) -> str:
@@ -804,10 +892,26 @@ def markup_key_points(
     return key_points(fragment_body(markup), summary=summary, title=title, limit=limit)
 
 
+_HEADING_WORDS = re.compile(
+    r"(?:^|[\s_-])(?:title|headline|heading|hl|hed|head)(?:$|[\s_-])", re.IGNORECASE
+)
+_HEADING_HINTS = "[class*=title i], [class*=head i], [class*=hl i], [class*=hed i]"
+
+
 def first_heading(node: LexborNode) -> str:
-    """The text of the first heading inside ``node`` ("" when it has none)."""
+    """The text of the first heading inside ``node`` ("" when it has none): an h1–h6 or
+    ``itemprop=headline``, else an element whose class says it is the title."""
     heading = node.css_first("h1, h2, h3, h4, h5, h6, [itemprop=headline]")
-    return node_text(heading, POINT_SKIP) if heading is not None else ""
+    if heading is not None:
+        found = node_text(heading, POINT_SKIP)
+        if found:
+            return found
+    for hint in node.css(_HEADING_HINTS):
+        if _HEADING_WORDS.search(attr(hint, "class")) and not is_label(hint):
+            found = node_text(hint, POINT_SKIP)
+            if found and len(found) <= 200:
+                return found
+    return ""
 
 
 def first_sentence_of(node: LexborNode) -> str:

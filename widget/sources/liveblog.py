@@ -215,7 +215,7 @@ def _props(scope: LexborNode) -> dict[str, str]:
     """The microdata properties of an item scope (not those of items nested in it)."""
     found: dict[str, str] = {}
     for node in scope.css("[itemprop]"):
-        if _owner(node, scope) is not scope.mem_id:
+        if _owner(node, scope) != scope.mem_id:
             continue
         for name in html.attr(node, "itemprop").split():
             if name not in found:
@@ -403,7 +403,13 @@ def _page_item(
         updated=items.parse_date(source.get("dateModified") or doc.modified),
         summary=text.truncate(summary, items.SUMMARY_LIMIT),
         key_points=html.key_points(
-            main, summary=summary, title=title, page_url=page_url, exclude=exclude
+            main,
+            summary=summary,
+            title=title,
+            page_url=page_url,
+            exclude=exclude,
+            wider=doc.body,
+            text_fallback=False,
         ),
         is_page=True,
     )
