@@ -276,7 +276,10 @@ _SEP = "\x1f"  # stands for an element boundary until the text is joined
 _SEP_BEFORE_CLOSER = re.compile(r"[\s\x1f]*\x1f[\s\x1f]*(?=[.,;:!?)\]}»”’%…]|'s\b)")
 _SEP_AFTER_OPENER = re.compile(r"(?<=[(\[{«“‘¿¡])[\s\x1f]*\x1f[\s\x1f]*")
 _SEP_ANY = re.compile(r"[\s\x1f]*\x1f[\s\x1f]*")
-_INLINE_JOIN = frozenset(("b", "strong", "i", "em", "u", "s", "sub", "sup", "mark", "abbr"))
+# Inline formatting that may sit inside a word ("Bold<b>er</b>"): no word boundary.
+_INLINE_JOIN = frozenset(
+    ("b", "strong", "i", "em", "u", "s", "sub", "sup", "mark", "abbr", "font", "ins", "del", "q")
+)
 
 
 def join_text(raw: str) -> str:
@@ -304,19 +307,18 @@ def is_label(node: LexborNode) -> bool:
 
 
 def node_text(node: LexborNode, skip: frozenset[str] = frozenset()) -> str:
-    """The plain text of ``node``: element boundaries are word boundaries. Elements named in
-    ``skip`` (times, figures…) and, when skipping, label elements (bylines, sources, share
-    tools) leave their text out."""
-    if not skip:
-        return join_text(node.text(deep=True, separator=_SEP))
-    parts: list[str] = []
-    for chunk in _texts(node, skip):
-        parts.append(chunk)
-    return join_text(_SEP.join(parts))
+    """The plain text of ``node``: element boundaries are word boundaries (inline formatting
+    such as ``<b>`` or ``<em>`` excepted). Elements named in ``skip`` (times, figures…) and, when
+    skipping, label elements (bylines, sources, share tools) leave their text out."""
+    text = join_text("".join(_texts(node, skip)))
+    if "<" in text and _TAG_LIKE.search(text):  # escaped markup, shown as text: unwrap it
+        text = html_to_text(text)
+    return text
 
 
 def _texts(node: LexborNode, skip: frozenset[str]) -> Iterator[str]:
-    """Text nodes under ``node`` in document order, skipping the subtrees named in ``skip``."""
+    """Text nodes under ``node`` in document order with ``_SEP`` at element boundaries,
+    skipping the subtrees named in ``skip``."""
     stack: list[LexborNode] = []
     child = node.child
     while True:
@@ -324,18 +326,24 @@ def _texts(node: LexborNode, skip: frozenset[str]) -> Iterator[str]:
             tag = child.tag or ""
             if tag == "-text":
                 yield child.text_content or ""
-            elif (
-                tag not in skip
-                and not tag.startswith("-")
-                and child.child is not None
-                and not is_label(child)
-            ):
-                stack.append(child)
-                child = child.child
-                continue
+            elif not tag.startswith("-"):
+                inline = tag in _INLINE_JOIN
+                if not inline:
+                    yield _SEP
+                if (
+                    child.child is not None
+                    and tag not in skip
+                    and not (skip and is_label(child))
+                ):
+                    stack.append(child)
+                    child = child.child
+                    continue
             child = child.next
         while stack and child is None:
-            child = stack.pop().next
+            parent = stack.pop()
+            if (parent.tag or "") not in _INLINE_JOIN:
+                yield _SEP
+            child = parent.next
         if child is None:
             return
 
@@ -343,14 +351,16 @@ def _texts(node: LexborNode, skip: frozenset[str]) -> Iterator[str]:
 def fragment_body(markup: str) -> LexborNode | None:
     """A fragment of markup (a feed entry, a JSON-LD body) parsed into a tree, hidden parts
     removed: the element holding it."""
-    tree = LexborHTMLParser(bound_nesting(markup))
+    if "<![CDATA[" in markup:  # HTML has no CDATA sections; feeds leave the markers in
+        markup = markup.replace("<![CDATA[", "").replace("]]>", "")
+    tree = LexborHTMLParser(bound_nesting(markup), scripting=True)
     tree.strip_tags(list(HIDDEN_TAGS))
     return tree.body
 
 
 def _fragment_text(markup: str) -> str:
     body = fragment_body(markup)
-    return node_text(body) if body is not None else ""
+    return join_text("".join(_texts(body, frozenset()))) if body is not None else ""
 
 
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
@@ -448,7 +458,7 @@ _META_MODIFIED = ("article:modified_time", "datemodified", "og:updated_time", "l
 
 def parse_document(body: bytes, headers: Mapping[str, str]) -> Document:
     """Parse an HTML body once: the tree, its title, feed links, JSON-LD blocks, its dates."""
-    tree = LexborHTMLParser(bound_nesting(_parser_input(body, headers)))
+    tree = LexborHTMLParser(bound_nesting(_parser_input(body, headers)), scripting=True)
     doc = Document(tree=tree)
     for script in tree.css('script[type*="ld+json" i]'):
         kind = attr(script, "type").split(";", 1)[0].strip().lower()

@@ -25,6 +25,9 @@ from widget.sources import html, items, ticker
 MAX_DEPTH = 8  # how deep into a JSON-LD document a LiveBlogPosting is looked for
 MAX_NODES = 20_000  # JSON values visited per block
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# Entries kept from one live page, its own entry included: the newest updates, as many as the
+# store keeps of one source by default (older ones would be removed by retention right away).
+MAX_LIVE_ITEMS = 500
 
 
 def parse_live_page(body: bytes, headers: Mapping[str, str], url: str) -> ParsedSource:
@@ -86,7 +89,7 @@ def live_page_from_document(doc: html.Document, url: str) -> ParsedSource | None
         kind=SourceKind.LIVE_PAGE,
         title=page.title,
         link=page.url,
-        items=items.dedupe([page, *updates], warnings),
+        items=items.dedupe([page, *updates], warnings, MAX_LIVE_ITEMS),
         warnings=tuple(warnings),
     )
 
