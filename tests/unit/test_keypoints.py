@@ -14,6 +14,7 @@ def extract_key_points(
     """Key points of an entry's markup, as feeds and live-page posts get them."""
     return markup_key_points(html, summary=summary, title=title, limit=limit)
 
+
 # A short list early in the entry that rule 2 would pick: when a test expects the announced list
 # instead, rule 1 must have matched.
 RELATED = "<ul><li>Related: earlier report</li><li>Related: photo gallery</li></ul>"

@@ -330,11 +330,7 @@ def _texts(node: LexborNode, skip: frozenset[str]) -> Iterator[str]:
                 inline = tag in _INLINE_JOIN
                 if not inline:
                     yield _SEP
-                if (
-                    child.child is not None
-                    and tag not in skip
-                    and not (skip and is_label(child))
-                ):
+                if child.child is not None and tag not in skip and not (skip and is_label(child)):
                     stack.append(child)
                     child = child.child
                     continue
