@@ -480,5 +480,5 @@ def _wire(app: App, relay: _ClickRelay) -> None:
     ctl.failed.connect(app.on_failed)
     ctl.unread_changed.connect(lambda n: tray.update(unread=n))
     ctl.unread_changed.connect(win.set_unread)
-    ctl.recent_changed.connect(win.set_entries)
+    ctl.recent_changed.connect(win.schedule_reload)
     ctl.statuses_changed.connect(app.on_statuses)

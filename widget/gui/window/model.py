@@ -378,10 +378,5 @@ __all__ = [
     "TIME_TEXT_ROLE",
     "URL_ROLE",
     "EntriesModel",
-    "Key",
-    "Loaded",
-    "Rec",
-    "RowKind",
     "RowSource",
-    "Show",
 ]
