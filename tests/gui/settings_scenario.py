@@ -37,7 +37,7 @@ def main(argv: list[str]) -> int:
         seen["windows"] = [w.windowTitle() for w in QApplication.topLevelWidgets() if w.isVisible()]
         app.quit()
 
-    seen["returned"] = run_app([sys.argv[0]], on_ready=ready)
+    seen["returned"] = run_app(on_ready=ready)
     out.write_text(json.dumps(seen), encoding="utf-8")
     return int(seen["returned"])
 

@@ -186,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
 
     if args.command is None:
-        return _run_app(parser, args_list)
+        return _run_app(parser, demo=args.demo, verbose=args.verbose)
 
     paths = AppPaths.default()
     undo_logging = _setup_logging(paths, verbose=args.verbose)
@@ -234,7 +234,7 @@ def _fail(ctx: _Context, message: str) -> None:
     print(f"{APP_SLUG}: {message}", file=ctx.err)
 
 
-def _run_app(parser: argparse.ArgumentParser, argv: list[str]) -> int:
+def _run_app(parser: argparse.ArgumentParser, *, demo: bool, verbose: bool) -> int:
     """No subcommand: the tray app, once it exists; until then, the help."""
     try:
         app = importlib.import_module("widget.gui.app")
@@ -244,11 +244,11 @@ def _run_app(parser: argparse.ArgumentParser, argv: list[str]) -> int:
             return EXIT_FAILED
         parser.print_help()
         return EXIT_OK
-    run_app: Callable[[list[str]], int] | None = getattr(app, "run_app", None)
+    run_app: Callable[..., int] | None = getattr(app, "run_app", None)
     if run_app is None:
         parser.print_help()
         return EXIT_OK
-    return int(run_app(argv))
+    return int(run_app(demo=demo, verbose=verbose))
 
 
 def _setup_logging(paths: AppPaths, *, verbose: bool) -> Callable[[], None]:

@@ -11,7 +11,7 @@ import socket
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -325,14 +325,11 @@ def enter_window_mode(app: App, waited_s: float) -> None:
 
 
 def run_app(
-    argv: Sequence[str], *, demo: bool = False, on_ready: Callable[[App], None] | None = None
+    *, demo: bool = False, verbose: bool = False, on_ready: Callable[[App], None] | None = None
 ) -> int:
-    """Start the tray app; returns the exit status. ``--demo`` (or ``demo``) watches the
-    built-in demo page for this run only, with a throw-away data folder. ``on_ready`` is called
-    with the built app just before the event loop starts (benchmarks and tests)."""
-    args = list(argv)
-    demo = demo or "--demo" in args
-    verbose = "--verbose" in args or "-v" in args
+    """Start the tray app; returns the exit status. ``demo`` watches the built-in demo page for
+    this run only, with a throw-away data folder; ``verbose`` also logs to stderr. ``on_ready``
+    is called with the built app just before the event loop starts (benchmarks and tests)."""
     integrate_at_startup()  # Windows: the AppUserModelID, before any window or toast
     existing = QApplication.instance()
     qt = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
