@@ -16,7 +16,8 @@ import pytest
 
 from widget.core.errors import StorageError
 from widget.core.models import Entry, FetchState, Item, Source, SourceKind
-from widget.storage.db import Database, fingerprint
+from widget.storage.db import Database
+from widget.storage.entries import fingerprint
 from widget.storage.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, split_statements
 
 UTC = timezone.utc

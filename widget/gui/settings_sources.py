@@ -26,7 +26,7 @@ from widget.gui.settings_editor import Prober, SourceEditor
 from widget.gui.settings_model import Col, SourcesModel, SparklineDelegate
 from widget.gui.settings_probe import ProbeRunner
 from widget.gui.settings_util import SecretsLike, set_error
-from widget.opml import OpmlError, export_opml, import_feeds, parse_opml
+from widget.storage.opml import OpmlError, export_opml, import_feeds, parse_opml
 
 log = logging.getLogger(__name__)
 

@@ -1,12 +1,17 @@
-"""The entry database's schema as numbered migrations, and the code that applies them.
+"""The entry database's schema as numbered migrations, the code that applies them, and how
+values are stored in its columns.
 
 ``MIGRATIONS[n]`` takes a database from ``PRAGMA user_version`` n to n + 1. Shipped migrations are
 never edited; a change to the schema is a new script appended to the list.
+
+Times are stored as fixed-width ISO 8601 UTC text (so text order is time order) and read back as
+aware UTC datetimes.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime, timezone
 from pathlib import Path
 
 from widget.core.errors import StorageError
@@ -16,6 +21,7 @@ APPLICATION_ID = 0x4C557064
 
 # Sort key of the "newest first" order; the indexes below are built on exactly this expression.
 SORT_TIME = "COALESCE(published, updated, first_seen)"
+E_SORT_TIME = "COALESCE(e.published, e.updated, e.first_seen)"  # the same, on ``entries e``
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: sources mirror, entries, tombstones, fetch state.
@@ -84,6 +90,26 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def to_db_time(value: datetime | None) -> str | None:
+    """Fixed-width ISO 8601 in UTC; a naive datetime is taken to be UTC already."""
+    return None if value is None else utc_text(value)
+
+
+def utc_text(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def from_db_time(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
 
 
 def split_statements(script: str) -> list[str]:
