@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 import logging
 import re
-from collections.abc import Iterable, Set
+from collections.abc import Iterable
 from dataclasses import fields
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -286,7 +286,7 @@ def _word_problem(word: str, *, allow_regex: bool) -> str | None:
     return None
 
 
-def _note_unknown(obj: dict[str, Any], known: Set[str], at: _Where) -> None:
+def _note_unknown(obj: dict[str, Any], known: frozenset[str] | set[str], at: _Where) -> None:
     if not known.issuperset(obj):
         unknown = sorted(set(obj) - known)
         log.info("%s: ignoring unknown keys at %s: %s", at.file, at.path or "top level", unknown)

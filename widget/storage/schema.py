@@ -10,6 +10,7 @@ aware UTC datetimes.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -144,7 +145,10 @@ def migrate(conn: sqlite3.Connection) -> int:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite itself rolls back on a full disk or an I/O error
+            # The error that stopped the migration is the one to report.
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
         raise
     return found
 
@@ -167,7 +171,8 @@ def check_file(conn: sqlite3.Connection, path: Path) -> None:
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         tables = conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
     finally:
-        conn.execute("COMMIT")
+        if conn.in_transaction:  # not after an I/O error: its message is the one raised
+            conn.execute("COMMIT")
     if app_id not in (0, APPLICATION_ID) or (app_id == 0 and (version or tables)):
         raise corrupt_error(path, "it is an SQLite database of another application")
     if version > SCHEMA_VERSION:
