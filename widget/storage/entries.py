@@ -31,14 +31,14 @@ _INSERT_ENTRY = (
 )
 _UPDATE_ENTRY = (
     "UPDATE entries SET title = ?, url = ?, published = ?, updated = ?, summary = ?,"
-    " key_points = ?, is_page = ?, fingerprint = ?, last_seen = ?"
+    " key_points = ?, is_page = ?, fingerprint = ?, last_seen = ?, listed = 1"
     " WHERE source_id = ? AND entry_id = ?"
 )
 _TOMBSTONE_ENTRY = (
-    "INSERT INTO tombstones (source_id, entry_id, fingerprint, removed_at, last_seen)"
-    " SELECT source_id, entry_id, fingerprint, ?, ? FROM entries WHERE rowid = ?"
-    " ON CONFLICT (source_id, entry_id)"
-    " DO UPDATE SET removed_at = excluded.removed_at, last_seen = excluded.last_seen"
+    "INSERT INTO tombstones (source_id, entry_id, fingerprint, removed_at, last_seen, listed)"
+    " SELECT source_id, entry_id, fingerprint, ?, ?, listed FROM entries WHERE rowid = ?"
+    " ON CONFLICT (source_id, entry_id) DO UPDATE SET removed_at = excluded.removed_at,"
+    " last_seen = excluded.last_seen, listed = excluded.listed"
 )
 
 
@@ -148,15 +148,21 @@ def store_items(
     unchanged: list[tuple[str, str, str]] = []
     tombstones_seen: list[tuple[str, str, str]] = []
     conn.execute(_UPSERT_SOURCE, (source.id, source.name, source.url))
-    known = dict(
-        conn.execute(
-            "SELECT entry_id, fingerprint FROM entries WHERE source_id = ?", (source.id,)
-        ).fetchall()
-    )
-    tombstoned = {
-        row[0]
-        for row in conn.execute("SELECT entry_id FROM tombstones WHERE source_id = ?", (source.id,))
-    }
+    known: dict[str, str] = {}
+    listed: set[str] = set()  # listed by the previous parse: stored entries and tombstones
+    for entry_id, fp, was_listed in conn.execute(
+        "SELECT entry_id, fingerprint, listed FROM entries WHERE source_id = ?", (source.id,)
+    ):
+        known[entry_id] = fp
+        if was_listed:
+            listed.add(entry_id)
+    tombstoned: set[str] = set()
+    for entry_id, was_listed in conn.execute(
+        "SELECT entry_id, listed FROM tombstones WHERE source_id = ?", (source.id,)
+    ):
+        tombstoned.add(entry_id)
+        if was_listed:
+            listed.add(entry_id)
     seen: set[str] = set()
     for item in items:
         if item.id in seen:
@@ -186,12 +192,19 @@ def store_items(
     conn.executemany(_INSERT_ENTRY, reversed(inserts))
     conn.executemany(_UPDATE_ENTRY, updates)
     conn.executemany(
-        "UPDATE entries SET last_seen = ? WHERE source_id = ? AND entry_id = ?", unchanged
+        "UPDATE entries SET last_seen = ?, listed = 1 WHERE source_id = ? AND entry_id = ?",
+        unchanged,
     )
     conn.executemany(
-        "UPDATE tombstones SET last_seen = ? WHERE source_id = ? AND entry_id = ?",
+        "UPDATE tombstones SET last_seen = ?, listed = 1 WHERE source_id = ? AND entry_id = ?",
         tombstones_seen,
     )
+    # What this parse no longer lists has left the source: only that may age out (see prune).
+    gone = [(source.id, entry_id) for entry_id in listed - seen]
+    for table in ("entries", "tombstones"):
+        conn.executemany(
+            f"UPDATE {table} SET listed = 0 WHERE source_id = ? AND entry_id = ?", gone
+        )
     return new_entries, len(updates)
 
 
@@ -276,8 +289,12 @@ def prune(
 ) -> int:
     """Apply retention; removed entries leave tombstones (kept ≥ 30 days). Returns removed.
 
-    Age counts from an entry's first-seen time; a live page's own entry counts from when it
-    was last seen, so a page that is still live keeps its key points."""
+    By age, only entries that have left their source (its latest successful parse did not
+    list them) are removed, and their age is judged by the source's own dates (published,
+    else updated), else by when they were first seen. So a wrong clock, ahead or behind,
+    never removes what the source still lists. By count, each source keeps its newest
+    ``max_per_source`` (a live page's own entry aside). A tombstone goes once its entry has
+    left the source and was last seen over ``max(30, max_age_days)`` days ago."""
     if max_age_days < 1 or max_per_source < 1:
         raise ValueError("retention needs at least 1 day and 1 entry per source")
     stamp = utc_text(now)
@@ -286,14 +303,13 @@ def prune(
     doomed = _doomed_rowids(conn, cutoff, max_per_source)
     conn.executemany(_TOMBSTONE_ENTRY, [(stamp, stamp, rowid) for rowid in doomed])
     conn.executemany("DELETE FROM entries WHERE rowid = ?", [(r,) for r in doomed])
-    conn.execute("DELETE FROM tombstones WHERE last_seen < ?", (tomb_cutoff,))
+    conn.execute("DELETE FROM tombstones WHERE listed = 0 AND last_seen < ?", (tomb_cutoff,))
     return len(doomed)
 
 
 def _doomed_rowids(conn: sqlite3.Connection, cutoff: str, keep: int) -> list[int]:
-    """Entries past retention: beyond the newest ``keep`` of their source, or first seen
-    before ``cutoff``. A live page's own entry is not counted and ages from when it was last
-    seen, so a page that is still live keeps its key points. Index-only lookups."""
+    """Entries past retention: beyond the newest ``keep`` of their source (a live page's own
+    entry is not counted), or no longer listed and dated before ``cutoff``. Index lookups."""
     doomed: set[int] = set()
     crowded = conn.execute(
         # Counts the page entry too (cheap, from an index); the query below leaves it out.
@@ -312,9 +328,7 @@ def _doomed_rowids(conn: sqlite3.Connection, cutoff: str, keep: int) -> list[int
     doomed.update(
         row[0]
         for row in conn.execute(
-            "SELECT rowid FROM entries WHERE is_page = 0 AND first_seen < ?"
-            " UNION ALL SELECT rowid FROM entries WHERE is_page = 1 AND last_seen < ?",
-            (cutoff, cutoff),
+            f"SELECT rowid FROM entries WHERE listed = 0 AND {SORT_TIME} < ?", (cutoff,)
         )
     )
     return sorted(doomed)

@@ -88,6 +88,22 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX entries_first_seen ON entries (first_seen) WHERE is_page = 0;
     CREATE INDEX entries_page_last_seen ON entries (last_seen) WHERE is_page = 1;
     """,
+    # 3: retention by listing, not by the clock: ``listed`` says whether the source's latest
+    # successful parse still had the entry (or the tombstoned entry). Every entry that parse
+    # listed was last seen at its time, so the newest last-seen time per source marks them.
+    f"""
+    ALTER TABLE entries ADD COLUMN listed INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE tombstones ADD COLUMN listed INTEGER NOT NULL DEFAULT 1;
+    UPDATE entries SET listed = last_seen >= (
+        SELECT MAX(x.last_seen) FROM entries x WHERE x.source_id = entries.source_id);
+    UPDATE tombstones SET listed = last_seen >= COALESCE(
+        (SELECT MAX(x.last_seen) FROM entries x WHERE x.source_id = tombstones.source_id),
+        last_seen);
+    DROP INDEX entries_first_seen;
+    DROP INDEX entries_page_last_seen;
+    CREATE INDEX entries_unlisted_age ON entries ({SORT_TIME}) WHERE listed = 0;
+    CREATE INDEX tombstones_unlisted ON tombstones (last_seen) WHERE listed = 0;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
