@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from widget.core.models import Entry, Item, Source
-from widget.core.text import stable_hash
+from widget.core.text import bounded_item, stable_hash, strip_bidi
 from widget.storage.schema import E_SORT_TIME, SORT_TIME, from_db_time, to_db_time, utc_text
 
 TOMBSTONE_MIN_DAYS = 30
@@ -142,6 +143,7 @@ def store_items(
     known and tombstoned ones (their last-seen time is ``stamp``, a UTC text time).
     Returns (new entries, number of updated entries)."""
     first_seen = datetime.fromisoformat(stamp)
+    source = _bounded_source(source)
     new_entries: list[Entry] = []
     inserts: list[tuple[Any, ...]] = []
     updates: list[tuple[Any, ...]] = []
@@ -164,7 +166,7 @@ def store_items(
         if was_listed:
             listed.add(entry_id)
     seen: set[str] = set()
-    for item in items:
+    for item in map(bounded_item, items):  # whichever parser built them, nothing unbounded
         if item.id in seen:
             continue  # duplicate id in one response: the first one wins
         seen.add(item.id)
@@ -206,6 +208,11 @@ def store_items(
             f"UPDATE {table} SET listed = 0 WHERE source_id = ? AND entry_id = ?", gone
         )
     return new_entries, len(updates)
+
+
+def _bounded_source(source: Source) -> Source:
+    name = strip_bidi(source.name)
+    return source if name == source.name else replace(source, name=name)
 
 
 def known_fingerprints(conn: sqlite3.Connection, source_id: str) -> dict[str, str]:
@@ -342,7 +349,7 @@ def sync_sources(
 ) -> None:
     """Record the sources' names and URLs; ``remove_missing`` forgets every other source
     (its entries, tombstones and fetch state)."""
-    conn.executemany(_UPSERT_SOURCE, [(s.id, s.name, s.url) for s in sources])
+    conn.executemany(_UPSERT_SOURCE, [(s.id, strip_bidi(s.name), s.url) for s in sources])
     if remove_missing:
         keep = {s.id for s in sources}
         known = {row[0] for row in conn.execute("SELECT id FROM sources")}
