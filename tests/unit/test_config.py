@@ -385,3 +385,21 @@ def test_a_repeated_name_or_id_among_many_sources_is_named() -> None:
         ConfigError, match=r"sources\[50\]\.id: 's7' is already the id of sources\[7\]"
     ):
         config_from_json(data, "config.json", 1)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: d["settings"].update(highlight_words=["storm", "/(a+)+$/"]),
+        lambda d: d["sources"][1].update(include=["ok", "/(a+)+$/"]),
+        lambda d: d["sources"][1].update(exclude=["/(a+)+$/i"]),
+    ],
+)
+def test_a_regex_that_could_hang_is_refused_at_load_naming_it(tmp_path: Path, change: Any) -> None:
+    store = ConfigStore(tmp_path / "config.json")
+    store.save(FULL)
+    data = json.loads(store.path.read_text(encoding="utf-8"))
+    change(data)
+    store.path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"the regex '/\(a\+\)\+\$/i?' repeats a group"):
+        store.load()

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from widget.core.errors import ConfigError
 from widget.core.models import AuthKind, Config, QuietHours, Settings, Source, SourceKind
+from widget.core.policy import pattern_error
 from widget.core.urls import url_problem
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ def _settings(obj: dict[str, Any], at: _Where) -> Settings:
         batch_threshold=_int(obj, "batch_threshold", at, d.batch_threshold),
         show_key_point=_bool(obj, "show_key_point", at, d.show_key_point),
         quiet_hours=_quiet_hours(obj.get("quiet_hours"), at / "quiet_hours"),
-        highlight_words=_words(obj, "highlight_words", at, allow_regex=False),
+        highlight_words=_words(obj, "highlight_words", at, allow_regex=True),
         start_at_login=_bool(obj, "start_at_login", at, d.start_at_login),
         proxy=_proxy(obj, at),
     )
@@ -278,11 +279,12 @@ def _words(obj: dict[str, Any], key: str, at: _Where, *, allow_regex: bool) -> t
 def _word_problem(word: str, *, allow_regex: bool) -> str | None:
     if not word.strip():
         return "must not be empty"
-    if allow_regex and len(word) > 2 and word.startswith("/") and word.endswith("/"):
-        try:
-            re.compile(word[1:-1])
-        except re.error as exc:
-            return f"is not a valid regular expression ({exc})"
+    if allow_regex:
+        problem = pattern_error(word)
+        if problem is not None and " is invalid: " in problem:
+            return f"is not a valid regular expression ({problem})"
+        if problem is not None:
+            return problem
     return None
 
 
