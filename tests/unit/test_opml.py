@@ -204,3 +204,16 @@ def test_utf16_opml_is_read() -> None:
     )
     doc = parse_opml(text.encode("utf-16"))
     assert [f.title for f in doc.feeds] == ["Tide tables"]
+
+
+def test_an_outline_title_with_markup_or_bidi_controls_becomes_a_plain_name() -> None:
+    data = (
+        b'<opml version="2.0"><body>'
+        b'<outline text="&lt;b&gt;Harbour&lt;/b&gt; &lt;img src=x onerror=alert(1)&gt;Desk"'
+        b' type="rss" xmlUrl="https://harbour.example/feed.xml"/>'
+        b'<outline text="Ferry \xe2\x80\xaegnp.exe" type="rss"'
+        b' xmlUrl="https://ferry.example/feed.xml"/>'
+        b"</body></opml>"
+    )
+    imported = import_feeds(Config(), parse_opml(data))
+    assert [s.name for s in imported.config.sources] == ["Harbour Desk", "Ferry gnp.exe"]
