@@ -342,18 +342,25 @@ def cap_id(identity: str) -> str:
 
 def bounded_item(item: Item) -> Item:
     """``item`` within the limits above, its title on one line without bidi controls. The
-    same item again is returned unchanged (it is applied twice: building and storing)."""
-    title = cap_text(strip_bidi(item.title), MAX_TITLE_CHARS)
-    summary = cap_text(item.summary, MAX_SUMMARY_CHARS)
-    points = tuple(cap_text(p, MAX_KEY_POINT_CHARS) for p in item.key_points[:MAX_KEY_POINTS])
-    identity = cap_id(item.id)
-    url = item.url if item.url is None or len(item.url) <= MAX_URL_CHARS else None
-    if (title, summary, points, identity, url) == (
-        item.title,
-        item.summary,
-        item.key_points,
-        item.id,
-        item.url,
+    same item again is returned unchanged (it is applied twice: building and storing), and
+    an item within the limits costs a few length checks."""
+    points = item.key_points
+    if (
+        len(item.title) <= MAX_TITLE_CHARS
+        and (item.title.isascii() or not _BIDI_CONTROLS.search(item.title))
+        and len(item.summary) <= MAX_SUMMARY_CHARS
+        and len(item.id) <= MAX_ID_CHARS
+        and (item.url is None or len(item.url) <= MAX_URL_CHARS)
+        and len(points) <= MAX_KEY_POINTS
+        and all(len(p) <= MAX_KEY_POINT_CHARS for p in points)
     ):
         return item
-    return replace(item, id=identity, title=title, url=url, summary=summary, key_points=points)
+    url = item.url if item.url is None or len(item.url) <= MAX_URL_CHARS else None
+    return replace(
+        item,
+        id=cap_id(item.id),
+        title=cap_text(strip_bidi(item.title), MAX_TITLE_CHARS),
+        url=url,
+        summary=cap_text(item.summary, MAX_SUMMARY_CHARS),
+        key_points=tuple(cap_text(p, MAX_KEY_POINT_CHARS) for p in points[:MAX_KEY_POINTS]),
+    )
