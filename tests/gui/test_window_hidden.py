@@ -22,7 +22,8 @@ from widget.gui.window.model import KIND_ROLE, READ_ROLE
 from widget.gui.window.reloader import RELOAD_DELAY_MS
 from widget.gui.window.rows import PAGE_SIZE, RowKind
 from widget.gui.window.window import KeyPointsWindow
-from widget.storage.db import Database, EntryPage
+from widget.storage.db import Database
+from widget.storage.search import EntryPage
 
 
 class ReadCounter:

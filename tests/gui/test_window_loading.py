@@ -20,7 +20,8 @@ from widget.core.models import FetchState, Item
 from widget.gui.controller import Controller
 from widget.gui.window.reloader import RELOAD_DELAY_MS
 from widget.gui.window.window import KeyPointsWindow
-from widget.storage.db import Database, EntryPage
+from widget.storage.db import Database
+from widget.storage.search import EntryPage
 
 
 def clock() -> datetime:

@@ -12,7 +12,7 @@ from widget.sources import html
 
 SUMMARY_LIMIT = 1000  # characters of plain-text summary kept per item
 TITLE_LIMIT = 300  # a title made from the first sentence of a body
-MAX_ITEMS = 1000  # entries kept from one response; the rest are reported in a warning
+MAX_ITEMS = text.MAX_ITEMS_PER_DOCUMENT  # entries kept from one response; the rest: a warning
 
 # --- dates ---------------------------------------------------------------------------------
 
@@ -145,7 +145,7 @@ def build_item(
         points = html.key_points(content_body, summary=summary_plain, title=title, page_url=base)
     else:
         points = html.markup_key_points(summary_html, summary=summary_plain, title=title)
-    return Item(
+    item = Item(
         id=identity,
         title=title,
         url=urls.safe_url(link, base=base) if link else None,
@@ -155,6 +155,7 @@ def build_item(
         key_points=points,
         is_page=is_page,
     )
+    return text.bounded_item(item)
 
 
 def dedupe(items: list[Item], warnings: list[str], limit: int = MAX_ITEMS) -> tuple[Item, ...]:

@@ -398,7 +398,7 @@ def _page_item(
     published = items.parse_date(
         source.get("datePublished") or source.get("coverageStartTime") or doc.published
     )
-    return Item(
+    page = Item(
         id=ident or page_url,
         title=title or page_url,
         url=(urls.safe_url(own_url, base=page_url) if own_url else None) or page_url,
@@ -416,3 +416,4 @@ def _page_item(
         ),
         is_page=True,
     )
+    return text.bounded_item(page)
