@@ -28,7 +28,7 @@ from widget.core import keypoints
 from widget.core.text import collapse_whitespace, first_sentence
 
 MAX_JSONLD_BLOCKS = 500  # JSON-LD script blocks read from one page
-MAX_JSONLD_CHARS = 5_000_000  # characters kept of one JSON-LD block
+MAX_JSONLD_CHARS = 5_000_000  # a longer JSON-LD block: only its first updates are read
 MAX_ALTERNATES = 50
 MAX_ATTR_CHARS = 4096  # longer href/type/rel values are ignored
 MAX_DEPTH = 512  # elements nested deeper than this are flattened
@@ -520,7 +520,7 @@ def parse_document(body: bytes, headers: Mapping[str, str]) -> Document:
         if kind != "application/ld+json":
             continue
         if len(doc.jsonld) < MAX_JSONLD_BLOCKS:
-            doc.jsonld.append((script.text(deep=True) or "")[:MAX_JSONLD_CHARS])
+            doc.jsonld.append(script.text(deep=True) or "")  # a long one is read in part
         else:
             doc.jsonld_dropped += 1
     for link in tree.css("link[rel][href]"):
