@@ -265,9 +265,14 @@ def bound_nesting(document: bytes | str, limit: int = MAX_DEPTH) -> bytes | str:
     scanned, and only what remains once comments, void tags, raw text and every subtree up to
     ``REDUCE_PASSES`` levels high are set aside (in C, by regular expressions); a subtree that
     low never makes its parent too deep, so it is kept as it is."""
-    if document.count("<" if isinstance(document, str) else b"<") < DEPTH_SCAN_TAGS:
+    if isinstance(document, str):
+        if document.count("<") < DEPTH_SCAN_TAGS:
+            return document
+        raw = document.encode("utf-8", "replace")
+    elif document.count(b"<") < DEPTH_SCAN_TAGS:
         return document
-    raw = document.encode("utf-8", "replace") if isinstance(document, str) else document
+    else:
+        raw = document
     rest, found = _reduce(raw.lower(), _FLAT, 2)
     maps = [found] if found else []
     for _ in range(REDUCE_PASSES):
@@ -955,7 +960,9 @@ def markup_key_points(
     if not markup:
         return keypoints.fallback_points(summary, title) if limit > 0 else ()
     if "<" not in markup:  # no lists without markup: the first sentence, else the title
-        return keypoints.fallback_points(summary or html_to_text(markup), title) if limit > 0 else ()
+        return (
+            keypoints.fallback_points(summary or html_to_text(markup), title) if limit > 0 else ()
+        )
     return key_points(fragment_body(markup), summary=summary, title=title, limit=limit)
 
 

@@ -132,7 +132,9 @@ def build_item(
     summary_body, summary_plain = html.markup_text(summary_html)
     content_body: LexborNode | None = None
     if content_html and content_html == summary_html:  # one body in both fields: parsed once
-        content_body = summary_body if summary_body is not None else html.fragment_body(content_html)
+        content_body = (
+            summary_body if summary_body is not None else html.fragment_body(content_html)
+        )
     elif content_html:
         content_body = html.fragment_body(content_html)
     if not summary_plain and content_body is not None:

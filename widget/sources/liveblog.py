@@ -110,7 +110,9 @@ def _need_posts(raws: list[_Raw], page_headline: str) -> bool:
     for raw in raws[: MAX_LIVE_ITEMS * 2]:
         if raw.node is not None:
             continue
-        if not raw.url or not items.is_usable_headline(html.html_to_text(raw.headline), page_headline):
+        if not raw.url or not items.is_usable_headline(
+            html.html_to_text(raw.headline), page_headline
+        ):
             return True
     return not raws
 
