@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 
 from widget.core import keypoints, text, urls
 from widget.core.models import Item
@@ -22,31 +22,32 @@ _ISO_RE = re.compile(
 )
 
 
-def parse_date(value: object) -> datetime | None:
+def parse_date(value: object, zone: tzinfo | None = None) -> datetime | None:
     """An RFC 3339 / ISO 8601 (or RFC 822) date as an aware UTC datetime; None when unusable.
-    A date without an offset is taken as UTC."""
+    A date without an offset is taken in ``zone`` (the zone its page states), else as UTC."""
     if not isinstance(value, str) or not value.strip() or len(value) > 100:
         return None
     value = value.strip()
     try:
         match = _ISO_RE.fullmatch(value)
         if match:
-            year, month, day, hour, minute, sec, frac, zone = match.groups()
+            year, month, day, hour, minute, sec, frac, offset = match.groups()
             micro = int((frac or "0").ljust(6, "0")[:6])
             parsed = datetime(
                 int(year), int(month), int(day), int(hour or 0), int(minute or 0),
-                int(sec or 0), micro, tzinfo=_zone(zone),
+                int(sec or 0), micro, tzinfo=offset_zone(offset) if offset or not zone else zone,
             )  # fmt: skip
         else:
             parsed = email.utils.parsedate_to_datetime(value)
             if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=timezone.utc)
+                parsed = parsed.replace(tzinfo=zone or timezone.utc)
         return parsed.astimezone(timezone.utc)
     except (ValueError, OverflowError, TypeError, IndexError):
         return None
 
 
-def _zone(zone: str | None) -> timezone:
+def offset_zone(zone: str | None) -> timezone:
+    """The zone of an offset such as "+05:30", "-0800" or "Z" (UTC when none)."""
     if not zone or zone in ("Z", "z"):
         return timezone.utc
     sign = -1 if zone[0] == "-" else 1

@@ -10,10 +10,12 @@ ticker post's element id (or anchor), else a hash of its text without the time.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
+from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborNode
 
@@ -56,6 +58,10 @@ class _Raw:
     updated: datetime | None
     post: ticker.Post | None = None
     node: LexborNode | None = None  # the update's element (microdata)
+    stamp: datetime | None = None  # its date read as UTC when zoneless (part of a content hash)
+    identity: str | None = None  # when not ``@id`` / ``url`` ("": the content hash)
+    link_url: str | None = None  # the URL to link to, when not ``url``
+    link_ident: str | None = None  # the ``@id`` to link to, when not ``ident``
 
 
 def live_page_from_document(doc: html.Document, url: str) -> ParsedSource | None:
@@ -66,17 +72,21 @@ def live_page_from_document(doc: html.Document, url: str) -> ParsedSource | None
     scope = doc.tree.css_first('[itemtype*="LiveBlogPosting" i]')
     raws: list[_Raw] = []
     posts = ticker.find_posts(main)
+    zone = stated_zone(doc)
     if posting is not None:
-        raws = [_jsonld_raw(u) for u in _updates(posting)]
+        raws = [_jsonld_raw(u, zone) for u in _updates(posting)]
     if not raws and scope is not None:
-        raws = _microdata_raws(scope)
+        raws = _microdata_raws(scope, zone)
     if not raws and posts:
-        raws = _ticker_raws(posts, doc)
+        raws = _ticker_raws(posts, doc, zone)
     if posting is None and scope is None and not raws:
         return None
     page_headline = _page_headline(posting, scope, doc)
     _attach_posts(raws, posts, url)
     page_url = urls.safe_url(url) or url
+    page_id = _page_id(posting, scope, page_url)
+    own = [page_url, _str(posting, "url") if posting is not None else ""]
+    _drop_page_urls(raws, own, page_id)
     updates = [_update_item(r, page_url, page_headline) for r in raws]
     updates.sort(key=lambda i: i.published or i.updated or _EPOCH, reverse=True)
     exclude = frozenset(
@@ -84,7 +94,7 @@ def live_page_from_document(doc: html.Document, url: str) -> ParsedSource | None
         + [r.node.mem_id for r in raws if r.node is not None]
         + [r.post.node.mem_id for r in raws if r.post is not None]
     )
-    page = _page_item(posting, scope, doc, main, page_url, page_headline, exclude)
+    page = _page_item(posting, scope, doc, main, page_url, page_headline, page_id, exclude, zone)
     return ParsedSource(
         kind=SourceKind.LIVE_PAGE,
         title=page.title,
@@ -110,11 +120,56 @@ def find_posting(doc: html.Document, warnings: list[str]) -> dict[str, Any] | No
         for node in _walk(document):
             if _has_type(node, "LiveBlogPosting"):
                 _note_invalid(invalid, warnings)
-                return node
+                return _resolved(node, document)
     _note_invalid(invalid, warnings)
     if doc.jsonld_dropped:
         warnings.append(f"read the first {len(doc.jsonld)} JSON-LD blocks of the page only")
     return None
+
+
+def _resolved(posting: dict[str, Any], document: object) -> dict[str, Any]:
+    """The posting with its updates given as ``{"@id": …}`` references replaced by the nodes of
+    the same JSON-LD document that carry those ``@id``s (as in an ``@graph``); without a
+    ``liveBlogUpdate`` at all, the document's posts that say they are part of the posting."""
+    updates = posting.get("liveBlogUpdate")
+    listed = [updates] if isinstance(updates, dict) else updates
+    if isinstance(listed, list):
+        bounded = listed[: items.MAX_ITEMS * 2]
+        if not any(isinstance(u, dict) and _is_reference(u) for u in bounded):
+            return posting
+    elif updates is not None or not _str(posting, "@id"):
+        return posting
+    nodes: dict[str, dict[str, Any]] = {}
+    parts: list[dict[str, Any]] = []
+    own = _str(posting, "@id")
+    for node in _walk(document):
+        ident = node.get("@id")
+        if isinstance(ident, str) and not _is_reference(node):
+            nodes.setdefault(ident, node)
+        part = own and node is not posting and _str(node, "isPartOf") == own
+        if part and any(_has_type(node, t) for t in _POST_TYPES):
+            parts.append(node)
+    if isinstance(listed, list):
+        resolved: list[Any] = []
+        for update in bounded:
+            if isinstance(update, dict) and _is_reference(update):
+                update = nodes.get(_str(update, "@id"), update)
+            resolved.append(update)
+    else:
+        resolved = parts
+    if not resolved:
+        return posting
+    return {**posting, "liveBlogUpdate": resolved}
+
+
+_POST_TYPES = (
+    "BlogPosting", "NewsArticle", "Article", "SocialMediaPosting", "ReportageNewsArticle",
+)  # fmt: skip
+
+
+def _is_reference(node: Mapping[str, Any]) -> bool:
+    """A node that only names another one: ``{"@id": …}`` (perhaps with its ``@type``)."""
+    return isinstance(node.get("@id"), str) and all(k in ("@id", "@type") for k in node)
 
 
 def _note_invalid(count: int, warnings: list[str]) -> None:
@@ -160,15 +215,40 @@ def _updates(posting: Mapping[str, Any]) -> list[dict[str, Any]]:
     return []
 
 
-def _jsonld_raw(update: Mapping[str, Any]) -> _Raw:
+def _jsonld_raw(update: Mapping[str, Any], zone: tzinfo) -> _Raw:
+    published = update.get("datePublished") or update.get("dateCreated")
     return _Raw(
         ident=_str(update, "@id"),
         url=_str(update, "url"),
         headline=_str(update, "headline") or _str(update, "name"),
         body=_body(update),
-        published=items.parse_date(update.get("datePublished") or update.get("dateCreated")),
-        updated=items.parse_date(update.get("dateModified")),
+        published=items.parse_date(published, zone),
+        updated=items.parse_date(update.get("dateModified"), zone),
+        stamp=items.parse_date(published) or items.parse_date(update.get("dateModified")),
     )
+
+
+# A date with its offset in a JSON-LD block: "datePublished": "2026-03-05T09:00:00+05:30".
+_STATED_OFFSET = re.compile(
+    r'"(?:date\w{0,20}|\w{0,20}Time)"\s*:\s*"\d{4}-\d\d-\d\d[Tt ][\d:.,]{2,20}(Z|[+-]\d\d:?\d\d)"'
+)
+
+
+def stated_zone(doc: html.Document) -> tzinfo:
+    """The zone a page states for its dates: the offset of its own dates in its metadata, else
+    of the first date with an offset in its JSON-LD; else UTC. Dates without an offset (common
+    in live blogs' JSON-LD) are local times of that zone."""
+    zone = doc.zone()
+    if zone is not None:
+        return zone
+    for block in doc.jsonld[:50]:
+        found = _STATED_OFFSET.search(block, 0, 1_000_000)
+        if found:
+            try:
+                return items.offset_zone(found.group(1))
+            except ValueError:  # an offset of 24 hours or more
+                break
+    return timezone.utc
 
 
 def _body(update: Mapping[str, Any]) -> str:
@@ -194,7 +274,7 @@ def _str(mapping: Mapping[str, Any], key: str) -> str:
 # --- microdata --------------------------------------------------------------------------------
 
 
-def _microdata_raws(scope: LexborNode) -> list[_Raw]:
+def _microdata_raws(scope: LexborNode, zone: tzinfo) -> list[_Raw]:
     raws: list[_Raw] = []
     for node in scope.css("[itemprop~=liveBlogUpdate]"):
         if len(raws) >= items.MAX_ITEMS * 2:
@@ -206,9 +286,11 @@ def _microdata_raws(scope: LexborNode) -> list[_Raw]:
                 url=props.get("url", ""),
                 headline=props.get("headline", "") or props.get("name", ""),
                 body=props.get("articleBody", "") or props.get("text", ""),
-                published=items.parse_date(props.get("datePublished")),
-                updated=items.parse_date(props.get("dateModified")),
+                published=items.parse_date(props.get("datePublished"), zone),
+                updated=items.parse_date(props.get("dateModified"), zone),
                 node=node,
+                stamp=items.parse_date(props.get("datePublished"))
+                or items.parse_date(props.get("dateModified")),
             )
         )
     return raws
@@ -256,11 +338,11 @@ def _prop_value(node: LexborNode) -> str:
 # --- tickers ----------------------------------------------------------------------------------
 
 
-def _ticker_raws(posts: list[ticker.Post], doc: html.Document) -> list[_Raw]:
-    day, zone, latest = _page_day(doc)
+def _ticker_raws(posts: list[ticker.Post], doc: html.Document, zone: tzinfo) -> list[_Raw]:
+    day, latest = _page_day(doc, zone)
     raws: list[_Raw] = []
     for post in posts:
-        published = items.parse_date(post.when) if post.when else None
+        published = items.parse_date(post.when, zone) if post.when else None
         if published is None and day is not None:
             published = ticker.clock_time(post.clock, day, zone)
             if published is not None and latest is not None and published > latest + _HOUR:
@@ -276,14 +358,13 @@ def _ticker_raws(posts: list[ticker.Post], doc: html.Document) -> list[_Raw]:
 _HOUR = timedelta(hours=1)
 
 
-def _page_day(doc: html.Document) -> tuple[Any, Any, datetime | None]:
-    """The page's date in its own zone, that zone, and the page's latest date."""
-    zone = doc.zone() or timezone.utc
+def _page_day(doc: html.Document, zone: tzinfo) -> tuple[date | None, datetime | None]:
+    """The page's date in its own zone, and the page's latest date."""
     for value in (doc.modified, doc.published):
-        when = items.parse_date(value)
+        when = items.parse_date(value, zone)
         if when is not None:
-            return when.astimezone(zone).date(), zone, when
-    return None, zone, None
+            return when.astimezone(zone).date(), when
+    return None, None
 
 
 def _attach_posts(raws: list[_Raw], posts: list[ticker.Post], page_url: str) -> None:
@@ -311,6 +392,46 @@ def _attach_posts(raws: list[_Raw], posts: list[ticker.Post], page_url: str) -> 
                 if key and key in by_text:
                     raw.post = by_text[key]
                     break
+
+
+def _drop_page_urls(raws: list[_Raw], own: list[str], page_id: str) -> None:
+    """Updates whose ``url`` (or ``@id``) is the page's own URL: that URL is no link to the
+    update (the link becomes the page with the ``#id`` of the post's element), and where it is
+    also the identity of the page entry or of another update it stops being an identity (the
+    update takes the next one: its ``url``, else the content hash of updates without a URL).
+    Identities that were unique stay as they were."""
+    pages = {_page_key(u, own[0]) for u in own if u}
+    pages.discard(None)
+    if not pages:
+        return
+    counts: dict[str, int] = {page_id: 2}
+    for raw in raws:
+        first = raw.ident or raw.url
+        if first:
+            counts[first] = counts.get(first, 0) + 1
+    for raw in raws:
+        own_id = bool(raw.ident) and _page_key(raw.ident, own[0]) in pages
+        own_url = bool(raw.url) and _page_key(raw.url, own[0]) in pages
+        if not (own_id or own_url):
+            continue
+        raw.link_url = "" if own_url else raw.url
+        if own_id:
+            raw.link_ident = ""
+        first = raw.ident or raw.url
+        if counts.get(first, 0) > 1 and (own_id if raw.ident else own_url):
+            second = raw.url if raw.ident and not own_url else ""
+            raw.identity = second if second and counts.get(second, 0) == 0 else ""
+
+
+def _page_key(value: str, base: str = "") -> tuple[str, str, str] | None:
+    """Host, path and query of a URL without a fragment (None for a fragment or a bad URL)."""
+    if "#" in value:
+        return None
+    resolved = urls.safe_url(value, base=base or None)
+    if not resolved:
+        return None
+    parts = urlsplit(resolved)
+    return (parts.netloc.lower(), parts.path.rstrip("/"), parts.query)
 
 
 def _key(value: str) -> str:
@@ -342,13 +463,18 @@ def _update_item(raw: _Raw, page_url: str, page_headline: str) -> Item:
         if heading and body.startswith(heading):
             body = body[len(heading) :].strip()
     title = items.make_title(headline, heading, body, page_headline)
-    ident = raw.ident or raw.url
+    ident = raw.ident or raw.url if raw.identity is None else raw.identity
     if not ident:  # the content hash of earlier versions: same inputs, same identity
         old_title = headline or text.truncate(text.first_sentence(body), items.TITLE_LIMIT)
-        when = raw.published or raw.updated
+        when = raw.stamp if raw.stamp is not None else raw.published or raw.updated
         ident = text.stable_hash(old_title, when.isoformat() if when else "", raw.body)
     element_id = raw.post.element_id if raw.post else (html.attr(element, "id") if element else "")
-    link = items.update_link(raw.url, raw.ident, element_id, page_url)
+    link_url = raw.url if raw.link_url is None else raw.link_url
+    link_ident = raw.ident if raw.link_ident is None else raw.link_ident
+    base = page_url
+    if raw.link_url == "" and raw.url:  # the page's own URL, as the page states it
+        base = urls.safe_url(raw.url, base=page_url) or page_url
+    link = items.update_link(link_url, link_ident, element_id, base)
     points_node = element if element is not None else body_tree
     summary = body if body else post_text
     points = html.key_points(points_node, summary=summary, title=title, page_url=page_url)
@@ -378,6 +504,15 @@ def _page_headline(
     return doc.headline or doc.title
 
 
+def _page_id(posting: Mapping[str, Any] | None, scope: LexborNode | None, page_url: str) -> str:
+    """The page entry's identity: the posting's ``@id`` / ``itemid``, else the page URL."""
+    if posting is not None:
+        ident = _str(posting, "@id")
+    else:
+        ident = html.attr(scope, "itemid").strip() if scope is not None else ""
+    return ident or page_url
+
+
 def _page_item(
     posting: Mapping[str, Any] | None,
     scope: LexborNode | None,
@@ -385,25 +520,23 @@ def _page_item(
     main: LexborNode | None,
     page_url: str,
     title: str,
+    page_id: str,
     exclude: frozenset[int],
+    zone: tzinfo,
 ) -> Item:
     props = _props(scope) if scope is not None and posting is None else {}
     source: Mapping[str, Any] = posting if posting is not None else props
     summary = html.html_to_text(_str(source, "description"))
     own_url = _str(source, "url")
-    if posting is not None:
-        ident = _str(posting, "@id")
-    else:
-        ident = html.attr(scope, "itemid").strip() if scope is not None else ""
     published = items.parse_date(
-        source.get("datePublished") or source.get("coverageStartTime") or doc.published
+        source.get("datePublished") or source.get("coverageStartTime") or doc.published, zone
     )
     return Item(
-        id=ident or page_url,
+        id=page_id,
         title=title or page_url,
         url=(urls.safe_url(own_url, base=page_url) if own_url else None) or page_url,
         published=published,
-        updated=items.parse_date(source.get("dateModified") or doc.modified),
+        updated=items.parse_date(source.get("dateModified") or doc.modified, zone),
         summary=text.truncate(summary, items.SUMMARY_LIMIT),
         key_points=html.key_points(
             main,
