@@ -85,6 +85,7 @@ def make_title(headline: str, heading: str, body_text: str, page_headline: str =
         if candidate and is_usable_headline(candidate, page_headline):
             return text.truncate(candidate, TITLE_LIMIT)
     sentence = text.first_sentence(keypoints.strip_leading_time(body_text)) if body_text else ""
+    sentence = sentence.rstrip(" :;,–—-")  # a sentence that announces a list ends with ":"
     if sentence:
         return text.truncate(sentence, TITLE_LIMIT)
     return text.truncate(keypoints.strip_leading_time(text.collapse_whitespace(headline)), 300)
@@ -121,12 +122,14 @@ def build_item(
     published: datetime | None,
     updated: datetime | None,
     is_page: bool = False,
+    hashed_html: str | None = None,
 ) -> Item:
     """One Item from a feed's raw fields.
 
     Identity (fixed once shipped): ``guid`` verbatim, else ``link`` verbatim, else
-    ``stable_hash(plain title, ISO date or "", content-or-summary markup)``. Content markup is
-    parsed once; its text and key points come from the same tree."""
+    ``stable_hash(plain title, ISO date or "", content-or-summary markup)`` (``hashed_html``,
+    when given, stands for that markup). Content markup is parsed once; its text and key points
+    come from the same tree."""
     body_html = content_html or summary_html or ""
     summary_plain = html.html_to_text(summary_html) if summary_html else ""
     content_body = html.fragment_body(content_html) if content_html else None
@@ -141,7 +144,8 @@ def build_item(
         identity = link
     else:
         when = published or updated
-        identity = text.stable_hash(title, when.isoformat() if when else "", body_html)
+        hashed = body_html if hashed_html is None else hashed_html
+        identity = text.stable_hash(title, when.isoformat() if when else "", hashed)
     if content_body is not None:
         points = html.key_points(content_body, summary=summary_plain, title=title, page_url=base)
     else:

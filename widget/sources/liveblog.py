@@ -87,7 +87,8 @@ def live_page_from_document(doc: html.Document, url: str) -> ParsedSource | None
     page_id = _page_id(posting, scope, page_url)
     own = [page_url, _str(posting, "url") if posting is not None else ""]
     _drop_page_urls(raws, own, page_id)
-    updates = [_update_item(r, page_url, page_headline) for r in raws]
+    page_base = _canonical(doc, page_url)
+    updates = [_update_item(r, page_url, page_headline, page_base) for r in raws]
     updates.sort(key=lambda i: i.published or i.updated or _EPOCH, reverse=True)
     exclude = frozenset(
         [p.node.mem_id for p in posts]
@@ -441,7 +442,49 @@ def _key(value: str) -> str:
 # --- items ------------------------------------------------------------------------------------
 
 
-def _update_item(raw: _Raw, page_url: str, page_headline: str) -> Item:
+def _linkable(ident: str) -> bool:
+    ident = ident.strip()
+    return ident.startswith(("#", "/")) or urls.is_web_url(ident)
+
+
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def _own_link(post: LexborNode, base: str) -> str:
+    """The post's own page, when its HTML links to one: a ``rel=bookmark`` permalink, else a
+    link that is the whole of its heading and lies under the page's path (same site); ""
+    when none."""
+    candidates: list[LexborNode] = []
+    for index, anchor in enumerate(post.css("a[href]")):
+        if index >= 20:
+            break
+        rel = html.attr(anchor, "rel").lower().split()
+        if "bookmark" in rel:
+            candidates.insert(0, anchor)
+        elif (
+            anchor.parent is not None
+            and anchor.parent.tag in _HEADINGS
+            and html.node_text(anchor) == html.node_text(anchor.parent)
+        ):
+            candidates.append(anchor)
+    page = urlsplit(base)
+    for anchor in candidates:
+        href = html.attr(anchor, "href").strip()
+        if not href or href.startswith("#"):
+            continue
+        target = urls.safe_url(href, base=base)
+        if not target or not urls.same_origin(target, base):
+            continue
+        parts = urlsplit(target)
+        if parts.path.rstrip("/") == page.path.rstrip("/"):
+            continue  # the page itself
+        bookmark = "bookmark" in html.attr(anchor, "rel").lower().split()
+        if bookmark or parts.path.startswith(page.path.rstrip("/") + "/"):
+            return target
+    return ""
+
+
+def _update_item(raw: _Raw, page_url: str, page_headline: str, page_base: str = "") -> Item:
     headline = html.html_to_text(raw.headline) if raw.headline else ""
     body_tree = html.fragment_body(raw.body) if raw.body and "<" in raw.body else None
     body = html.node_text(body_tree) if body_tree is not None else html.html_to_text(raw.body)
@@ -462,7 +505,8 @@ def _update_item(raw: _Raw, page_url: str, page_headline: str) -> Item:
         body = post_text
         if heading and body.startswith(heading):
             body = body[len(heading) :].strip()
-    title = items.make_title(headline, heading, body, page_headline)
+    lead = _lead(body_tree, body) if body_tree is not None else body
+    title = items.make_title(headline, heading, lead, page_headline)
     ident = raw.ident or raw.url if raw.identity is None else raw.identity
     if not ident:  # the content hash of earlier versions: same inputs, same identity
         old_title = headline or text.truncate(text.first_sentence(body), items.TITLE_LIMIT)
@@ -471,6 +515,8 @@ def _update_item(raw: _Raw, page_url: str, page_headline: str) -> Item:
     element_id = raw.post.element_id if raw.post else (html.attr(element, "id") if element else "")
     link_url = raw.url if raw.link_url is None else raw.link_url
     link_ident = raw.ident if raw.link_ident is None else raw.link_ident
+    if not link_url and element is not None and not _linkable(link_ident):
+        link_url = _own_link(element, page_base or page_url)
     base = page_url
     if raw.link_url == "" and raw.url:  # the page's own URL, as the page states it
         base = urls.safe_url(raw.url, base=page_url) or page_url
@@ -489,6 +535,27 @@ def _update_item(raw: _Raw, page_url: str, page_headline: str) -> Item:
     )
 
 
+_BLOCKS = "p, li, h1, h2, h3, h4, h5, h6, blockquote, dt, dd, figcaption, pre, td, th"
+
+
+def _lead(tree: LexborNode, full: str) -> str:
+    """The text of the first block (paragraph, list item…) of a body whose text is ``full``: the
+    end of an element is the end of a sentence, so a title never runs on into a list."""
+    skipped = 0  # characters of the blocks passed over (times only)
+    for index, block in enumerate(tree.css(_BLOCKS)):
+        if index >= 50:
+            break
+        found = html.node_text(block)
+        if not found:
+            continue
+        if not keypoints.strip_leading_time(found):  # a block holding only a time
+            skipped += len(found) + 1
+            continue
+        start = full.find(found, 0, skipped + len(found) + 1)
+        return found if 0 <= start <= skipped else full
+    return full
+
+
 def _page_headline(
     posting: Mapping[str, Any] | None, scope: LexborNode | None, doc: html.Document
 ) -> str:
@@ -502,6 +569,13 @@ def _page_headline(
         if found:
             return found
     return doc.headline or doc.title
+
+
+def _canonical(doc: html.Document, page_url: str) -> str:
+    """The page's own address as it states it (``<link rel=canonical>``), else ``page_url``:
+    the base for the links of its posts to their own pages."""
+    found = urls.safe_url(doc.canonical, base=page_url) if doc.canonical else None
+    return found or page_url
 
 
 def _page_id(posting: Mapping[str, Any] | None, scope: LexborNode | None, page_url: str) -> str:
