@@ -360,11 +360,12 @@ _HOUR = timedelta(hours=1)
 
 
 def _page_day(doc: html.Document, zone: tzinfo) -> tuple[date | None, datetime | None]:
-    """The page's date in its own zone, and the page's latest date."""
+    """The page's date in its own zone, and when it was last modified (None when it does not
+    say: its publication is when the ticker began, and its posts come after it that day)."""
     for value in (doc.modified, doc.published):
         when = items.parse_date(value, zone)
         if when is not None:
-            return when.astimezone(zone).date(), when
+            return when.astimezone(zone).date(), when if value is doc.modified else None
     return None, None
 
 
