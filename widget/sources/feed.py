@@ -82,10 +82,11 @@ def _is_markup_error(reason: object) -> bool:
 
 
 def _item(entry: dict[str, Any], base: str) -> Item:
-    content_list = dict.get(entry, "content") or []
-    content = ""
-    if content_list and isinstance(content_list[0], dict):
-        content = str(content_list[0].get("value") or "")
+    content = _content(entry)
+    summary = _str(entry, "summary")
+    first = [c for c in dict.get(entry, "content") or [] if isinstance(c, dict)][:1]
+    # What earlier versions hashed for an entry without id or link (its identity): keep it.
+    hashed = (str(first[0].get("value") or "") if first else "") or summary
     published = _date(dict.get(entry, "published_parsed"))
     updated = _date(dict.get(entry, "updated_parsed"))
     return items.build_item(
@@ -94,10 +95,31 @@ def _item(entry: dict[str, Any], base: str) -> Item:
         base=base,
         title_html=_title(entry),
         content_html=content or None,
-        summary_html=_str(entry, "summary") or None,
+        summary_html=summary or None,
         published=published,
         updated=updated,
+        hashed_html=hashed,
     )
+
+
+_MEDIA_KEYS = ("media_content", "media_thumbnail", "media_credit", "media_player", "media_group")
+
+
+def _content(entry: dict[str, Any]) -> str:
+    """The entry's content markup: the first HTML content, else the first other one. A plain-text
+    content beside a summary in an entry with media elements is the media's description (the
+    parser reads ``<media:description>`` as content when a summary came first): a photo caption
+    or credit, not the story, so the summary stays the body."""
+    found = [c for c in dict.get(entry, "content") or [] if isinstance(c, dict)]
+    if not found:
+        return ""
+    for candidate in found:
+        if "html" in str(candidate.get("type") or ""):
+            return str(candidate.get("value") or "")
+    media = any(dict.get(entry, key) for key in _MEDIA_KEYS)
+    if media and _str(entry, "summary"):
+        return ""
+    return str(found[0].get("value") or "")
 
 
 def _title(entry: dict[str, Any]) -> str:

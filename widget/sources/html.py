@@ -469,6 +469,7 @@ class Document:
     jsonld: list[str] = field(default_factory=list)
     jsonld_dropped: int = 0
     published: str = ""  # the page's own date (article:published_time…), verbatim
+    canonical: str = ""  # <link rel=canonical href>, verbatim
     modified: str = ""
     _main: LexborNode | None = None
 
@@ -535,15 +536,18 @@ def parse_document(body: bytes, headers: Mapping[str, str]) -> Document:
         wanted = "alternate" in rel and kind in _FEED_TYPES and href
         if wanted and len(doc.alternates) < MAX_ALTERNATES:
             doc.alternates.append((kind, href))
+        elif "canonical" in rel and not doc.canonical:
+            doc.canonical = href
     title = tree.css_first("title")
     if title is not None and (title.parent is None or title.parent.tag != "svg"):
         doc.title = collapse_whitespace((title.text() or "")[:10_000])
     og_title = site_name = ""
     for meta in tree.css("meta[content]"):
-        key = (attr(meta, "property") or attr(meta, "name") or attr(meta, "itemprop")).lower()
+        named = attr(meta, "property") or attr(meta, "name")
+        key = (named or attr(meta, "itemprop")).lower()
         value = attr(meta, "content").strip()
-        if not value:
-            continue
+        if not value or (not named and _of_nested_item(meta)):
+            continue  # a nested item's property (an update's date) is not the page's
         if key == "og:title" and not og_title:
             og_title = collapse_whitespace(value)
         elif key == "og:site_name" and not site_name:
@@ -562,6 +566,18 @@ def parse_document(body: bytes, headers: Mapping[str, str]) -> Document:
     if heading and doc.headline.startswith(heading) and len(heading) >= len(doc.headline) // 2:
         doc.headline = heading
     return doc
+
+
+def _of_nested_item(node: LexborNode) -> bool:
+    """Whether a microdata property belongs to an item nested in another item."""
+    parent = node.parent
+    for _ in range(MAX_DEPTH):
+        if parent is None:
+            return False
+        if "itemscope" in parent.attributes:
+            return "itemprop" in parent.attributes
+        parent = parent.parent
+    return False
 
 
 _SITE_SUFFIX = re.compile(r"\s+[|–—·•-]\s+[^|–—·•]{1,40}$")

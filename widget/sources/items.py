@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 
 from selectolax.lexbor import LexborNode
 
@@ -24,31 +24,32 @@ _ISO_RE = re.compile(
 )
 
 
-def parse_date(value: object) -> datetime | None:
+def parse_date(value: object, zone: tzinfo | None = None) -> datetime | None:
     """An RFC 3339 / ISO 8601 (or RFC 822) date as an aware UTC datetime; None when unusable.
-    A date without an offset is taken as UTC."""
+    A date without an offset is taken in ``zone`` (the zone its page states), else as UTC."""
     if not isinstance(value, str) or not value.strip() or len(value) > 100:
         return None
     value = value.strip()
     try:
         match = _ISO_RE.fullmatch(value)
         if match:
-            year, month, day, hour, minute, sec, frac, zone = match.groups()
+            year, month, day, hour, minute, sec, frac, offset = match.groups()
             micro = int((frac or "0").ljust(6, "0")[:6])
             parsed = datetime(
                 int(year), int(month), int(day), int(hour or 0), int(minute or 0),
-                int(sec or 0), micro, tzinfo=_zone(zone),
+                int(sec or 0), micro, tzinfo=offset_zone(offset) if offset or not zone else zone,
             )  # fmt: skip
         else:
             parsed = email.utils.parsedate_to_datetime(value)
             if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=timezone.utc)
+                parsed = parsed.replace(tzinfo=zone or timezone.utc)
         return parsed.astimezone(timezone.utc)
     except (ValueError, OverflowError, TypeError, IndexError):
         return None
 
 
-def _zone(zone: str | None) -> timezone:
+def offset_zone(zone: str | None) -> timezone:
+    """The zone of an offset such as "+05:30", "-0800" or "Z" (UTC when none)."""
     if not zone or zone in ("Z", "z"):
         return timezone.utc
     sign = -1 if zone[0] == "-" else 1
@@ -86,6 +87,7 @@ def make_title(headline: str, heading: str, body_text: str, page_headline: str =
         if candidate and is_usable_headline(candidate, page_headline):
             return text.truncate(candidate, TITLE_LIMIT)
     sentence = text.first_sentence(keypoints.strip_leading_time(body_text)) if body_text else ""
+    sentence = sentence.rstrip(" :;,–—-")  # a sentence that announces a list ends with ":"
     if sentence:
         return text.truncate(sentence, TITLE_LIMIT)
     return text.truncate(keypoints.strip_leading_time(text.collapse_whitespace(headline)), 300)
@@ -122,12 +124,14 @@ def build_item(
     published: datetime | None,
     updated: datetime | None,
     is_page: bool = False,
+    hashed_html: str | None = None,
 ) -> Item:
     """One Item from a feed's raw fields.
 
     Identity (fixed once shipped): ``guid`` verbatim, else ``link`` verbatim, else
-    ``stable_hash(plain title, ISO date or "", content-or-summary markup)``. Content markup is
-    parsed once; its text and key points come from the same tree."""
+    ``stable_hash(plain title, ISO date or "", content-or-summary markup)`` (``hashed_html``,
+    when given, stands for that markup). Content markup is parsed once; its text and key points
+    come from the same tree."""
     body_html = content_html or summary_html or ""
     summary_body, summary_plain = html.markup_text(summary_html)
     content_body: LexborNode | None = None
@@ -148,7 +152,8 @@ def build_item(
         identity = link
     else:
         when = published or updated
-        identity = text.stable_hash(title, when.isoformat() if when else "", body_html)
+        hashed = body_html if hashed_html is None else hashed_html
+        identity = text.stable_hash(title, when.isoformat() if when else "", hashed)
     if content_body is not None:
         points = html.key_points(content_body, summary=summary_plain, title=title, page_url=base)
     elif summary_body is not None:

@@ -13,8 +13,9 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
+from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborNode
 
@@ -57,6 +58,10 @@ class _Raw:
     updated: datetime | None
     post: ticker.Post | None = None
     node: LexborNode | None = None  # the update's element (microdata)
+    stamp: datetime | None = None  # its date read as UTC when zoneless (part of a content hash)
+    identity: str | None = None  # when not ``@id`` / ``url`` ("": the content hash)
+    link_url: str | None = None  # the URL to link to, when not ``url``
+    link_ident: str | None = None  # the ``@id`` to link to, when not ``ident``
 
 
 def live_page_from_document(doc: html.Document, url: str) -> ParsedSource | None:
@@ -66,29 +71,34 @@ def live_page_from_document(doc: html.Document, url: str) -> ParsedSource | None
     main = doc.main()
     scope = doc.tree.css_first('[itemtype*="LiveBlogPosting" i]')
     raws: list[_Raw] = []
+    zone = stated_zone(doc)
     if posting is not None:
-        raws = [_jsonld_raw(u) for u in _updates(posting)]
+        raws = [_jsonld_raw(u, zone) for u in _updates(posting)]
     if not raws and scope is not None:
-        raws = _microdata_raws(scope)
+        raws = _microdata_raws(scope, zone)
     page_headline = _page_headline(posting, scope, doc)
     # Posts are found by their text (not only by <time>) only where structured data gave no
     # updates, or updates that need their post in the HTML for a link or a title.
     posts = ticker.find_posts(main, by_text=_need_posts(raws, page_headline))
     if not raws and posts:
-        raws = _ticker_raws(posts, doc)
+        raws = _ticker_raws(posts, doc, zone)
     if posting is None and scope is None and not raws:
         return None
     # Newest first; only the newest are made into entries (the rest would be dropped anyway).
     raws.sort(key=lambda r: r.published or r.updated or _EPOCH, reverse=True)
     _attach_posts(raws[: MAX_LIVE_ITEMS * 2], posts, url)
     page_url = urls.safe_url(url) or url
+    page_id = _page_id(posting, scope, page_url)
+    own = [page_url, _str(posting, "url") if posting is not None else ""]
+    _drop_page_urls(raws, own, page_id)
+    page_base = _canonical(doc, page_url)
     updates: list[Item] = []
     seen: set[str] = set()
     for raw in raws:
         if len(seen) >= MAX_LIVE_ITEMS:
             warnings.append(f"{len(raws)} updates in the page; read the newest {len(updates)}")
             break
-        item = _update_item(raw, page_url, page_headline)
+        item = _update_item(raw, page_url, page_headline, page_base)
         seen.add(item.id)
         updates.append(item)
     exclude = frozenset(
@@ -96,7 +106,7 @@ def live_page_from_document(doc: html.Document, url: str) -> ParsedSource | None
         + [r.node.mem_id for r in raws if r.node is not None]
         + [r.post.node.mem_id for r in raws if r.post is not None]
     )
-    page = _page_item(posting, scope, doc, main, page_url, page_headline, exclude)
+    page = _page_item(posting, scope, doc, main, page_url, page_headline, page_id, exclude, zone)
     return ParsedSource(
         kind=SourceKind.LIVE_PAGE,
         title=page.title,
@@ -140,7 +150,7 @@ def find_posting(doc: html.Document, warnings: list[str]) -> dict[str, Any] | No
         for node in _walk(document):
             if _has_type(node, "LiveBlogPosting"):
                 _note_invalid(invalid, warnings)
-                return node
+                return _resolved(node, document)
     _note_invalid(invalid, warnings)
     if doc.jsonld_dropped:
         warnings.append(f"read the first {len(doc.jsonld)} JSON-LD blocks of the page only")
@@ -173,6 +183,51 @@ def _load_long_posting(block: str) -> dict[str, Any]:
         updates.append(update)
     posting["liveBlogUpdate"] = updates
     return posting
+
+
+def _resolved(posting: dict[str, Any], document: object) -> dict[str, Any]:
+    """The posting with its updates given as ``{"@id": …}`` references replaced by the nodes of
+    the same JSON-LD document that carry those ``@id``s (as in an ``@graph``); without a
+    ``liveBlogUpdate`` at all, the document's posts that say they are part of the posting."""
+    updates = posting.get("liveBlogUpdate")
+    listed = [updates] if isinstance(updates, dict) else updates
+    if isinstance(listed, list):
+        bounded = listed[: items.MAX_ITEMS * 2]
+        if not any(isinstance(u, dict) and _is_reference(u) for u in bounded):
+            return posting
+    elif updates is not None or not _str(posting, "@id"):
+        return posting
+    nodes: dict[str, dict[str, Any]] = {}
+    parts: list[dict[str, Any]] = []
+    own = _str(posting, "@id")
+    for node in _walk(document):
+        ident = node.get("@id")
+        if isinstance(ident, str) and not _is_reference(node):
+            nodes.setdefault(ident, node)
+        part = own and node is not posting and _str(node, "isPartOf") == own
+        if part and any(_has_type(node, t) for t in _POST_TYPES):
+            parts.append(node)
+    if isinstance(listed, list):
+        resolved: list[Any] = []
+        for update in bounded:
+            if isinstance(update, dict) and _is_reference(update):
+                update = nodes.get(_str(update, "@id"), update)
+            resolved.append(update)
+    else:
+        resolved = parts
+    if not resolved:
+        return posting
+    return {**posting, "liveBlogUpdate": resolved}
+
+
+_POST_TYPES = (
+    "BlogPosting", "NewsArticle", "Article", "SocialMediaPosting", "ReportageNewsArticle",
+)  # fmt: skip
+
+
+def _is_reference(node: Mapping[str, Any]) -> bool:
+    """A node that only names another one: ``{"@id": …}`` (perhaps with its ``@type``)."""
+    return isinstance(node.get("@id"), str) and all(k in ("@id", "@type") for k in node)
 
 
 def _note_invalid(count: int, warnings: list[str]) -> None:
@@ -218,15 +273,40 @@ def _updates(posting: Mapping[str, Any]) -> list[dict[str, Any]]:
     return []
 
 
-def _jsonld_raw(update: Mapping[str, Any]) -> _Raw:
+def _jsonld_raw(update: Mapping[str, Any], zone: tzinfo) -> _Raw:
+    published = update.get("datePublished") or update.get("dateCreated")
     return _Raw(
         ident=_str(update, "@id"),
         url=_str(update, "url"),
         headline=_str(update, "headline") or _str(update, "name"),
         body=_body(update),
-        published=items.parse_date(update.get("datePublished") or update.get("dateCreated")),
-        updated=items.parse_date(update.get("dateModified")),
+        published=items.parse_date(published, zone),
+        updated=items.parse_date(update.get("dateModified"), zone),
+        stamp=items.parse_date(published) or items.parse_date(update.get("dateModified")),
     )
+
+
+# A date with its offset in a JSON-LD block: "datePublished": "2026-03-05T09:00:00+05:30".
+_STATED_OFFSET = re.compile(
+    r'"(?:date\w{0,20}|\w{0,20}Time)"\s*:\s*"\d{4}-\d\d-\d\d[Tt ][\d:.,]{2,20}(Z|[+-]\d\d:?\d\d)"'
+)
+
+
+def stated_zone(doc: html.Document) -> tzinfo:
+    """The zone a page states for its dates: the offset of its own dates in its metadata, else
+    of the first date with an offset in its JSON-LD; else UTC. Dates without an offset (common
+    in live blogs' JSON-LD) are local times of that zone."""
+    zone = doc.zone()
+    if zone is not None:
+        return zone
+    for block in doc.jsonld[:50]:
+        found = _STATED_OFFSET.search(block, 0, 1_000_000)
+        if found:
+            try:
+                return items.offset_zone(found.group(1))
+            except ValueError:  # an offset of 24 hours or more
+                break
+    return timezone.utc
 
 
 def _body(update: Mapping[str, Any]) -> str:
@@ -252,7 +332,7 @@ def _str(mapping: Mapping[str, Any], key: str) -> str:
 # --- microdata --------------------------------------------------------------------------------
 
 
-def _microdata_raws(scope: LexborNode) -> list[_Raw]:
+def _microdata_raws(scope: LexborNode, zone: tzinfo) -> list[_Raw]:
     raws: list[_Raw] = []
     for node in scope.css("[itemprop~=liveBlogUpdate]"):
         if len(raws) >= items.MAX_ITEMS * 2:
@@ -264,9 +344,11 @@ def _microdata_raws(scope: LexborNode) -> list[_Raw]:
                 url=props.get("url", ""),
                 headline=props.get("headline", "") or props.get("name", ""),
                 body=props.get("articleBody", "") or props.get("text", ""),
-                published=items.parse_date(props.get("datePublished")),
-                updated=items.parse_date(props.get("dateModified")),
+                published=items.parse_date(props.get("datePublished"), zone),
+                updated=items.parse_date(props.get("dateModified"), zone),
                 node=node,
+                stamp=items.parse_date(props.get("datePublished"))
+                or items.parse_date(props.get("dateModified")),
             )
         )
     return raws
@@ -314,11 +396,11 @@ def _prop_value(node: LexborNode) -> str:
 # --- tickers ----------------------------------------------------------------------------------
 
 
-def _ticker_raws(posts: list[ticker.Post], doc: html.Document) -> list[_Raw]:
-    day, zone, latest = _page_day(doc)
+def _ticker_raws(posts: list[ticker.Post], doc: html.Document, zone: tzinfo) -> list[_Raw]:
+    day, latest = _page_day(doc, zone)
     raws: list[_Raw] = []
     for post in posts:
-        published = items.parse_date(post.when) if post.when else None
+        published = items.parse_date(post.when, zone) if post.when else None
         if published is None and day is not None:
             published = ticker.clock_time(post.clock, day, zone)
             if published is not None and latest is not None and published > latest + _HOUR:
@@ -334,14 +416,14 @@ def _ticker_raws(posts: list[ticker.Post], doc: html.Document) -> list[_Raw]:
 _HOUR = timedelta(hours=1)
 
 
-def _page_day(doc: html.Document) -> tuple[Any, Any, datetime | None]:
-    """The page's date in its own zone, that zone, and the page's latest date."""
-    zone = doc.zone() or timezone.utc
+def _page_day(doc: html.Document, zone: tzinfo) -> tuple[date | None, datetime | None]:
+    """The page's date in its own zone, and when it was last modified (None when it does not
+    say: its publication is when the ticker began, and its posts come after it that day)."""
     for value in (doc.modified, doc.published):
-        when = items.parse_date(value)
+        when = items.parse_date(value, zone)
         if when is not None:
-            return when.astimezone(zone).date(), zone, when
-    return None, zone, None
+            return when.astimezone(zone).date(), when if value is doc.modified else None
+    return None, None
 
 
 def _attach_posts(raws: list[_Raw], posts: list[ticker.Post], page_url: str) -> None:
@@ -371,6 +453,46 @@ def _attach_posts(raws: list[_Raw], posts: list[ticker.Post], page_url: str) -> 
                     break
 
 
+def _drop_page_urls(raws: list[_Raw], own: list[str], page_id: str) -> None:
+    """Updates whose ``url`` (or ``@id``) is the page's own URL: that URL is no link to the
+    update (the link becomes the page with the ``#id`` of the post's element), and where it is
+    also the identity of the page entry or of another update it stops being an identity (the
+    update takes the next one: its ``url``, else the content hash of updates without a URL).
+    Identities that were unique stay as they were."""
+    pages = {_page_key(u, own[0]) for u in own if u}
+    pages.discard(None)
+    if not pages:
+        return
+    counts: dict[str, int] = {page_id: 2}
+    for raw in raws:
+        first = raw.ident or raw.url
+        if first:
+            counts[first] = counts.get(first, 0) + 1
+    for raw in raws:
+        own_id = bool(raw.ident) and _page_key(raw.ident, own[0]) in pages
+        own_url = bool(raw.url) and _page_key(raw.url, own[0]) in pages
+        if not (own_id or own_url):
+            continue
+        raw.link_url = "" if own_url else raw.url
+        if own_id:
+            raw.link_ident = ""
+        first = raw.ident or raw.url
+        if counts.get(first, 0) > 1 and (own_id if raw.ident else own_url):
+            second = raw.url if raw.ident and not own_url else ""
+            raw.identity = second if second and counts.get(second, 0) == 0 else ""
+
+
+def _page_key(value: str, base: str = "") -> tuple[str, str, str] | None:
+    """Host, path and query of a URL without a fragment (None for a fragment or a bad URL)."""
+    if "#" in value:
+        return None
+    resolved = urls.safe_url(value, base=base or None)
+    if not resolved:
+        return None
+    parts = urlsplit(resolved)
+    return (parts.netloc.lower(), parts.path.rstrip("/"), parts.query)
+
+
 def _key(value: str) -> str:
     return " ".join(keypoints.strip_leading_time(value).casefold().split())[:60]
 
@@ -378,7 +500,49 @@ def _key(value: str) -> str:
 # --- items ------------------------------------------------------------------------------------
 
 
-def _update_item(raw: _Raw, page_url: str, page_headline: str) -> Item:
+def _linkable(ident: str) -> bool:
+    ident = ident.strip()
+    return ident.startswith(("#", "/")) or urls.is_web_url(ident)
+
+
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def _own_link(post: LexborNode, base: str) -> str:
+    """The post's own page, when its HTML links to one: a ``rel=bookmark`` permalink, else a
+    link that is the whole of its heading and lies under the page's path (same site); ""
+    when none."""
+    candidates: list[LexborNode] = []
+    for index, anchor in enumerate(post.css("a[href]")):
+        if index >= 20:
+            break
+        rel = html.attr(anchor, "rel").lower().split()
+        if "bookmark" in rel:
+            candidates.insert(0, anchor)
+        elif (
+            anchor.parent is not None
+            and anchor.parent.tag in _HEADINGS
+            and html.node_text(anchor) == html.node_text(anchor.parent)
+        ):
+            candidates.append(anchor)
+    page = urlsplit(base)
+    for anchor in candidates:
+        href = html.attr(anchor, "href").strip()
+        if not href or href.startswith("#"):
+            continue
+        target = urls.safe_url(href, base=base)
+        if not target or not urls.same_origin(target, base):
+            continue
+        parts = urlsplit(target)
+        if parts.path.rstrip("/") == page.path.rstrip("/"):
+            continue  # the page itself
+        bookmark = "bookmark" in html.attr(anchor, "rel").lower().split()
+        if bookmark or parts.path.startswith(page.path.rstrip("/") + "/"):
+            return target
+    return ""
+
+
+def _update_item(raw: _Raw, page_url: str, page_headline: str, page_base: str = "") -> Item:
     headline = html.html_to_text(raw.headline) if raw.headline else ""
     body_tree = html.fragment_body(raw.body) if raw.body and "<" in raw.body else None
     body = html.node_text(body_tree) if body_tree is not None else html.html_to_text(raw.body)
@@ -399,14 +563,22 @@ def _update_item(raw: _Raw, page_url: str, page_headline: str) -> Item:
         body = post_text
         if heading and body.startswith(heading):
             body = body[len(heading) :].strip()
-    title = items.make_title(headline, heading, body, page_headline)
-    ident = raw.ident or raw.url
+    lead = _lead(body_tree, body) if body_tree is not None else body
+    title = items.make_title(headline, heading, lead, page_headline)
+    ident = raw.ident or raw.url if raw.identity is None else raw.identity
     if not ident:  # the content hash of earlier versions: same inputs, same identity
         old_title = headline or text.truncate(text.first_sentence(body), items.TITLE_LIMIT)
-        when = raw.published or raw.updated
+        when = raw.stamp if raw.stamp is not None else raw.published or raw.updated
         ident = text.stable_hash(old_title, when.isoformat() if when else "", raw.body)
     element_id = raw.post.element_id if raw.post else (html.attr(element, "id") if element else "")
-    link = items.update_link(raw.url, raw.ident, element_id, page_url)
+    link_url = raw.url if raw.link_url is None else raw.link_url
+    link_ident = raw.ident if raw.link_ident is None else raw.link_ident
+    if not link_url and element is not None and not _linkable(link_ident):
+        link_url = _own_link(element, page_base or page_url)
+    base = page_url
+    if raw.link_url == "" and raw.url:  # the page's own URL, as the page states it
+        base = urls.safe_url(raw.url, base=page_url) or page_url
+    link = items.update_link(link_url, link_ident, element_id, base)
     points_node = element if element is not None else body_tree
     summary = body if body else post_text
     points = html.key_points(points_node, summary=summary, title=title, page_url=page_url)
@@ -419,6 +591,27 @@ def _update_item(raw: _Raw, page_url: str, page_headline: str) -> Item:
         summary=text.truncate(summary, items.SUMMARY_LIMIT),
         key_points=points,
     )
+
+
+_BLOCKS = "p, li, h1, h2, h3, h4, h5, h6, blockquote, dt, dd, figcaption, pre, td, th"
+
+
+def _lead(tree: LexborNode, full: str) -> str:
+    """The text of the first block (paragraph, list item…) of a body whose text is ``full``: the
+    end of an element is the end of a sentence, so a title never runs on into a list."""
+    skipped = 0  # characters of the blocks passed over (times only)
+    for index, block in enumerate(tree.css(_BLOCKS)):
+        if index >= 50:
+            break
+        found = html.node_text(block)
+        if not found:
+            continue
+        if not keypoints.strip_leading_time(found):  # a block holding only a time
+            skipped += len(found) + 1
+            continue
+        start = full.find(found, 0, skipped + len(found) + 1)
+        return found if 0 <= start <= skipped else full
+    return full
 
 
 def _page_headline(
@@ -436,6 +629,22 @@ def _page_headline(
     return doc.headline or doc.title
 
 
+def _canonical(doc: html.Document, page_url: str) -> str:
+    """The page's own address as it states it (``<link rel=canonical>``), else ``page_url``:
+    the base for the links of its posts to their own pages."""
+    found = urls.safe_url(doc.canonical, base=page_url) if doc.canonical else None
+    return found or page_url
+
+
+def _page_id(posting: Mapping[str, Any] | None, scope: LexborNode | None, page_url: str) -> str:
+    """The page entry's identity: the posting's ``@id`` / ``itemid``, else the page URL."""
+    if posting is not None:
+        ident = _str(posting, "@id")
+    else:
+        ident = html.attr(scope, "itemid").strip() if scope is not None else ""
+    return ident or page_url
+
+
 def _page_item(
     posting: Mapping[str, Any] | None,
     scope: LexborNode | None,
@@ -443,25 +652,23 @@ def _page_item(
     main: LexborNode | None,
     page_url: str,
     title: str,
+    page_id: str,
     exclude: frozenset[int],
+    zone: tzinfo,
 ) -> Item:
     props = _props(scope) if scope is not None and posting is None else {}
     source: Mapping[str, Any] = posting if posting is not None else props
     summary = html.html_to_text(_str(source, "description"))
     own_url = _str(source, "url")
-    if posting is not None:
-        ident = _str(posting, "@id")
-    else:
-        ident = html.attr(scope, "itemid").strip() if scope is not None else ""
     published = items.parse_date(
-        source.get("datePublished") or source.get("coverageStartTime") or doc.published
+        source.get("datePublished") or source.get("coverageStartTime") or doc.published, zone
     )
     page = Item(
-        id=ident or page_url,
+        id=page_id,
         title=title or page_url,
         url=(urls.safe_url(own_url, base=page_url) if own_url else None) or page_url,
         published=published,
-        updated=items.parse_date(source.get("dateModified") or doc.modified),
+        updated=items.parse_date(source.get("dateModified") or doc.modified, zone),
         summary=text.truncate(summary, items.SUMMARY_LIMIT),
         key_points=html.key_points(
             main,
