@@ -138,7 +138,7 @@ section "ruff check"
 ruff check widget tests bench || lint_rc=1
 section "ruff format --check"
 ruff format --check widget tests bench || lint_rc=1
-section "mypy --strict (widget/)"
+section "mypy --strict (widget/ and tests/)"
 mypy || lint_rc=1
 
 # ---- 5. the suite, inside a desktop session ----------------------------------------------------

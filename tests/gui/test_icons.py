@@ -51,7 +51,7 @@ def test_states_look_different(qapp: object) -> None:
     images = {
         s: render_svg(resource_bytes(tray_svg_name(s, False)), 24).toImage() for s in TrayState
     }
-    assert len({img.bits().tobytes() for img in images.values()}) == len(TrayState)
+    assert len({bytes(img.bits()) for img in images.values()}) == len(TrayState)
 
 
 def test_badge_is_painted_in_the_top_right_corner(qapp: object) -> None:

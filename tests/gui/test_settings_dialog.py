@@ -724,7 +724,7 @@ def test_the_tray_menu_opens_the_settings(qtbot: QtBot, rig: Rig) -> None:
         tray=Tray(),
         window=_WindowSignals(),
     )
-    link = connect_settings_lazily(app, rig.config)  # type: ignore[arg-type]
+    link = connect_settings_lazily(app, rig.config)
     app.tray.rebuild_menu()
     action = app.tray.find_action("Settings…")
     assert action is not None and action.isEnabled()

@@ -17,7 +17,7 @@ from tests.support.feeds import RSS, Post, rss
 from tests.support.notify_session import RecordingBackend
 from tests.support.server import LoopbackServer, Response
 from widget.core.models import PollResult, SourceResult
-from widget.gui.app import _build_window
+from widget.gui.app_window import build_window as _build_window
 from widget.gui.controller import Controller
 from widget.gui.dispatch import Dispatcher
 from widget.gui.settings.dialog import SettingsDialog

@@ -22,7 +22,7 @@ from PySide6.QtCore import (
     Slot,
 )
 from PySide6.QtGui import QColor, QDesktopServices, QGuiApplication, QImage
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtWidgets import QApplication, QMenu, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.gui.window_data import HARBOUR, NOW, SKY, SOURCES, VALLEY, fill, make_store
@@ -372,9 +372,9 @@ def test_controls_have_accessible_names_and_a_sane_tab_order(
         "Key points",
         "Retry failing sources",
     ]
-    order = [window.search]
+    order: list[QWidget] = [window.search]
     widget = window.search.nextInFocusChain()
-    while len(order) < 6 and widget is not window.search:
+    while len(order) < 6 and widget is not None and widget is not window.search:
         if widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
             order.append(widget)
         widget = widget.nextInFocusChain()
@@ -508,7 +508,7 @@ def test_the_apps_window_writes_through_the_worker_and_the_config(
     """As the tray app wires it: read marks and "Mark all read" reach the store on the worker,
     "Mute this source" turns the source's notifications off in the config file."""
     from tests.gui.rig import Rig
-    from widget.gui.app import _build_window
+    from widget.gui.app_window import build_window as _build_window
     from widget.gui.controller import Controller
     from widget.gui.tray import Tray
     from widget.paths import AppPaths

@@ -512,7 +512,8 @@ def test_a_keyring_that_does_not_answer_fails_only_private_sources_and_says_to_u
     assert [e.source_id for e in rig.db.entries()] == ["id-public"] * 2
     for name in ("Members", "Staff"):
         assert by_name[name].status is PollStatus.ERROR
-        assert by_name[name].error and "Unlock the keyring" in by_name[name].error
+        error = by_name[name].error
+        assert error is not None and "Unlock the keyring" in error
     assert server.requests_for("/members") == [] and server.requests_for("/staff") == []
 
 
@@ -532,7 +533,7 @@ def test_a_source_removed_during_the_poll_is_not_brought_back(
         h.end_headers()
         h.wfile.write(body)
 
-    doomed = rig.add("Doomed", server.route("/doomed", handler=slow))  # type: ignore[arg-type]
+    doomed = rig.add("Doomed", server.route("/doomed", handler=slow))
     rig.add("Staying", server.route("/staying", rss(posts(1, prefix="st")), content_type=RSS))
     results: list[object] = []
     poll = threading.Thread(target=lambda: results.append(rig.engine.poll()))
@@ -569,7 +570,7 @@ def test_a_source_that_hangs_never_holds_the_poll_past_the_deadline(
         h.wfile.write(b"\r\nContent-Length: 0\r\n\r\n")
         h.wfile.flush()
 
-    rig.add("Hung", server.route("/hung", handler=trickle_headers))  # type: ignore[arg-type]
+    rig.add("Hung", server.route("/hung", handler=trickle_headers))
     rig.add("Quick", server.route("/quick", rss(posts(2, prefix="q")), content_type=RSS))
     engine = rig.new_engine(deadline=2.0)
     try:

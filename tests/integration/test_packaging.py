@@ -159,8 +159,8 @@ def test_every_icon_size_and_the_windows_and_macos_icons_load() -> None:
     for size in ICON_SIZES:
         image = QImage.fromData((icons / f"live-updates-{size}.png").read_bytes())
         assert (image.width(), image.height()) == (size, size)
-    ico = QImage.fromData((icons / "live-updates.ico").read_bytes(), "ICO")
-    icns = QImage.fromData((icons / "live-updates.icns").read_bytes(), "ICNS")
+    ico = QImage.fromData((icons / "live-updates.ico").read_bytes(), "ICO")  # type: ignore[arg-type]
+    icns = QImage.fromData((icons / "live-updates.icns").read_bytes(), "ICNS")  # type: ignore[arg-type]
     assert ico.width() == 256 and icns.width() == 512
 
 
@@ -221,7 +221,7 @@ def test_pip_install_puts_a_working_command_on_path(tmp_path: Path, home: Path) 
     """Install a copy of the checkout into a fresh venv (no build isolation, no network: the
     dependencies come from the test interpreter's site-packages) and run the commands."""
     try:
-        import setuptools.command.bdist_wheel  # noqa: F401
+        import setuptools.command.bdist_wheel  # type: ignore[import-untyped]  # noqa: F401
     except ImportError:
         pytest.skip("setuptools>=70.1 is needed to build the wheel offline (tests/run.sh has it)")
     src = tmp_path / "src"

@@ -80,7 +80,9 @@ def test_bad_bodies_are_a_clear_parse_error(body: bytes, message: str) -> None:
 
 
 def test_items_that_are_not_objects_are_skipped_with_a_warning() -> None:
-    parsed = parse_json_feed(feed("junk", 7, {"id": "ok", "title": "Fine"}), JSON, BASE)
+    document: dict[str, object] = {"version": "https://jsonfeed.org/version/1.1", "title": "T"}
+    document["items"] = ["junk", 7, {"id": "ok", "title": "Fine"}]
+    parsed = parse_json_feed(json.dumps(document).encode(), JSON, BASE)
     assert [i.id for i in parsed.items] == ["ok"]
     assert any("skipped 2" in w for w in parsed.warnings)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from widget.core.models import ParsedSource, SourceKind
+from widget.core.models import Item, ParsedSource, SourceKind
 from widget.sources import discover
 from widget.sources.liveblog import parse_live_page
 
@@ -22,7 +22,7 @@ def doc(posts: str, *, meta: str = "", lang: str = "en") -> bytes:
     ).encode()
 
 
-def updates(parsed: ParsedSource) -> list:
+def updates(parsed: ParsedSource) -> list[Item]:
     return [i for i in parsed.items if not i.is_page]
 
 

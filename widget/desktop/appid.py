@@ -28,7 +28,7 @@ METAINFO_FILE = f"{APP_ID}.metainfo.xml"
 class _Shell32(Protocol):
     """The one function of Windows' shell32.dll used here."""
 
-    SetCurrentProcessExplicitAppUserModelID: Callable[[str], int]
+    def SetCurrentProcessExplicitAppUserModelID(self, app_id: str, /) -> int: ...
 
 
 def is_frozen() -> bool:
