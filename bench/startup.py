@@ -28,6 +28,7 @@ from pathlib import Path
 
 from bench.feeds import FeedServer
 from widget import APP_SLUG, __version__
+from widget.unattended import Unattended
 
 SIZE_TARGET_MB = 120.0
 GUI_READY = "8/8 started"
@@ -61,7 +62,7 @@ def _env(home: Path) -> dict[str, str]:
     env["XDG_RUNTIME_DIR"] = str(runtime)
     env["QT_QPA_PLATFORM"] = "offscreen"
     env["DBUS_SESSION_BUS_ADDRESS"] = "disabled:"  # no session bus: nothing outside the run
-    env["LIVE_UPDATES_TEST_URL_LOG"] = str(home / "opened-urls")  # unattended: no dialogs
+    env.update(Unattended(url_log=home / "opened-urls").as_environment())  # no dialogs
     return env
 
 

@@ -88,7 +88,7 @@ poll_process_smoke() {
     mkdir -p "$home"/{config,data,cache,state}
     XDG_CONFIG_HOME="$home/config" XDG_DATA_HOME="$home/data" XDG_CACHE_HOME="$home/cache" \
         XDG_STATE_HOME="$home/state" QT_QPA_PLATFORM=offscreen DBUS_SESSION_BUS_ADDRESS=disabled: \
-        LIVE_UPDATES_TEST_URL_LOG="$home/urls" LIVE_UPDATES_TEST_MODULES_LOG="$home/modules" \
+        LIVE_UPDATES_UNATTENDED="{\"url_log\": \"$home/urls\", \"modules_log\": \"$home/modules\"}" \
         "$DIST/live-updates/live-updates" --demo >"$home/out" 2>&1 &
     app=$!
     for i in $(seq 1 300); do

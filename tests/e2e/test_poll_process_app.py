@@ -21,6 +21,7 @@ from tests.gui.rig import trickle_handler
 from tests.support.app_env import ROOT, offscreen_env, run_cli
 from tests.support.feeds import RSS, posts, rss
 from tests.support.server import LoopbackServer
+from widget.unattended import Unattended
 
 WAIT_S = 30.0
 FETCH_STACK = ("httpx", "feedparser", "ssl", "_ssl", "widget.engine.poll", "widget.sources.http")
@@ -30,8 +31,8 @@ FETCH_STACK = ("httpx", "feedparser", "ssl", "_ssl", "widget.engine.poll", "widg
 def env(tmp_path: Path) -> Iterator[dict[str, str]]:
     short_tmp = Path(tempfile.mkdtemp(prefix="lu-", dir="/tmp"))  # local socket paths are short
     values = offscreen_env(tmp_path, short_tmp)
-    values["LIVE_UPDATES_TEST_URL_LOG"] = str(tmp_path / "opened-urls.txt")
-    values["LIVE_UPDATES_TEST_MODULES_LOG"] = str(tmp_path / "modules.txt")
+    unattended = Unattended(url_log=tmp_path / "opened-urls.txt", modules_log=tmp_path / "m.txt")
+    values.update(unattended.as_environment())
     yield values
     shutil.rmtree(short_tmp, ignore_errors=True)
 
@@ -85,7 +86,8 @@ def test_after_a_poll_the_tray_app_holds_no_fetch_stack_and_no_child(
 ) -> None:
     feed = server.route("/feed", rss(posts(3, "h")), content_type=RSS)
     run_cli(env, "sources", "add", feed, "--name", "Harbour")
-    modules = Path(env["LIVE_UPDATES_TEST_MODULES_LOG"])
+    modules = Unattended.from_environment(env).modules_log
+    assert modules is not None
     app = _start(env)
     try:
         _wait("the first poll result", lambda: modules.exists() and modules.read_text())

@@ -21,6 +21,7 @@ from tests.support.app_env import run_cli
 from tests.support.feeds import RSS, Post, posts, rss
 from tests.support.server import LoopbackServer
 from widget.storage.db import Database
+from widget.unattended import Unattended
 
 pytestmark = pytest.mark.e2e
 
@@ -83,7 +84,7 @@ def app_env(tmp_path: Path) -> Iterator[dict[str, str]]:
         (tmp_path / sub).mkdir()
         env[var] = str(tmp_path / sub)
     env["TMPDIR"] = str(short_tmp)
-    env["LIVE_UPDATES_TEST_URL_LOG"] = str(tmp_path / "opened-urls.txt")
+    env.update(Unattended(url_log=tmp_path / "opened-urls.txt").as_environment())
     env.pop("QT_QPA_PLATFORM", None) if env.get("QT_QPA_PLATFORM") == "offscreen" else None
     yield env
     shutil.rmtree(short_tmp, ignore_errors=True)
@@ -141,7 +142,8 @@ def test_new_entry_notifies_and_a_click_opens_it(
                 check=False,
             )
         subprocess.run(["dunstctl", "action", "0"], timeout=10, check=True)
-        opened = Path(app_env["LIVE_UPDATES_TEST_URL_LOG"])
+        opened = Unattended.from_environment(app_env).url_log
+        assert opened is not None
         _wait("the entry URL to be opened", lambda: opened.exists() and link in opened.read_text())
         assert opened.read_text().split() == [link]
         subprocess.run(["dunstctl", "close-all"], timeout=10, check=True)

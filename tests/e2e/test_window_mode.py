@@ -19,6 +19,7 @@ import pytest
 
 from tests.support.app_env import ROOT, xdg_env
 from tests.support.notify_session import NotifySession, missing_tools
+from widget.unattended import Unattended
 
 pytestmark = pytest.mark.e2e
 
@@ -64,7 +65,7 @@ def _launch(session: NotifySession, tmp_path: Path) -> tuple[subprocess.Popen[st
     env["XDG_RUNTIME_DIR"] = session.env["XDG_RUNTIME_DIR"]
     env["QT_QPA_PLATFORM"] = "xcb"
     env["PYTHONPATH"] = str(ROOT)
-    env["LIVE_UPDATES_TEST_URL_LOG"] = str(tmp_path / "urls.log")  # no modal dialogs
+    env.update(Unattended(url_log=tmp_path / "urls.log").as_environment())  # no modal dialogs
     out = tmp_path / "seen.json"
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.gui.app_scenario", "window-mode", str(out)],

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from widget.unattended import Unattended
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -27,7 +29,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     values["XDG_RUNTIME_DIR"] = str(runtime)
     values["QT_QPA_PLATFORM"] = "offscreen"
     values["DBUS_SESSION_BUS_ADDRESS"] = "disabled:"
-    values["LIVE_UPDATES_TEST_URL_LOG"] = str(tmp_path / "urls.log")  # unattended: no modal box
+    values.update(Unattended(url_log=tmp_path / "urls.log").as_environment())  # no modal box
     return values
 
 

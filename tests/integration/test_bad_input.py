@@ -18,6 +18,7 @@ from tests.support.server import LoopbackServer
 from widget.core.models import Config, Source, SourceKind
 from widget.paths import AppPaths
 from widget.storage.config import ConfigStore
+from widget.unattended import Unattended
 
 Capsys = pytest.CaptureFixture[str]
 
@@ -62,7 +63,8 @@ def release() -> Iterator[threading.Event]:
 
 @pytest.fixture
 def short_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LIVE_UPDATES_HTTP_DEADLINE", "1")
+    for name, value in Unattended(http_deadline=1).as_environment().items():
+        monkeypatch.setenv(name, value)
 
 
 # --- bodies that are only partly right ---

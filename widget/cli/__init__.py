@@ -45,6 +45,7 @@ from widget.storage.config import (
 )
 from widget.storage.db import Database
 from widget.storage.secrets import SecretStore
+from widget.unattended import Unattended
 
 if TYPE_CHECKING:  # the engine (HTTP, parsers) loads only for commands that poll or probe
     from widget.engine.poll import Engine
@@ -176,7 +177,8 @@ class _Context:
         if self._engine is None:
             from widget.engine.poll import Engine
 
-            self._engine = Engine(self.config, self.db)
+            deadline = Unattended.from_environment().http_deadline
+            self._engine = Engine(self.config, self.db, deadline=deadline)
         return self._engine
 
     def close(self) -> None:

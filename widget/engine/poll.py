@@ -11,7 +11,6 @@ their deadline and write nothing.
 from __future__ import annotations
 
 import logging
-import os
 import random
 import threading
 import time
@@ -40,7 +39,7 @@ from widget.engine.credentials import (
 from widget.engine.fetching import Outcome, fetch, parse
 from widget.engine.record import GONE_REASON, PERMANENT_REDIRECT_POLLS, Recorder, config_locked
 from widget.engine.status import next_due, source_statuses
-from widget.sources.http import FETCH_CONCURRENCY, Credentials, HttpClient
+from widget.sources.http import DEFAULT_DEADLINE, FETCH_CONCURRENCY, Credentials, HttpClient
 from widget.sources.probe import Probe, probe_url
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database
@@ -52,24 +51,10 @@ Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]  # (done, total)
 
 _STOP_POLL = 0.1  # seconds between checks of a poll's cancel event while requests run
-# Test-only: a shorter total deadline per request, in seconds (the default is 30).
-DEADLINE_ENV = "LIVE_UPDATES_HTTP_DEADLINE"
 
 
 def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _deadline_from_env() -> float:
-    raw = os.environ.get(DEADLINE_ENV)
-    if not raw:
-        return 30.0
-    try:
-        value = float(raw)
-    except ValueError:
-        log.warning("ignoring %s=%r: not a number of seconds", DEADLINE_ENV, raw)
-        return 30.0
-    return min(30.0, max(0.1, value))
 
 
 class Engine:
@@ -87,8 +72,8 @@ class Engine:
         secret_timeout: float = SECRET_TIMEOUT_S,
     ) -> None:
         """``fetch_threads``: sources fetched at once (None: ``FETCH_CONCURRENCY``).
-        ``deadline``: seconds one request may take in all, connect to last byte (None: 30 s, or
-        the ``DEADLINE_ENV`` test setting); for a client this engine builds. ``secret_timeout``:
+        ``deadline``: seconds one request may take in all, connect to last byte (None: 30 s);
+        for a client this engine builds. ``secret_timeout``:
         how long private sources wait for the keyring, from the start of the poll."""
         self._config = config
         self._db = db
@@ -100,7 +85,7 @@ class Engine:
         self._http_settings: tuple[str | None, int] | None = None
         if http is None:
             settings = config.load().settings
-            deadline = _deadline_from_env() if deadline is None else deadline
+            deadline = DEFAULT_DEADLINE if deadline is None else deadline
             http = HttpClient(
                 connect_timeout=min(10.0, deadline),
                 deadline=deadline,
@@ -344,7 +329,6 @@ def _deferred_message(until: datetime, now: datetime) -> str:
 
 
 __all__ = [
-    "DEADLINE_ENV",
     "GONE_REASON",
     "PERMANENT_REDIRECT_POLLS",
     "Clock",

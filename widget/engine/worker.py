@@ -38,6 +38,7 @@ from widget.engine.protocol import (
 from widget.log import redact
 from widget.storage.config import ConfigStore, MemoryConfigStore
 from widget.storage.db import Database
+from widget.unattended import Unattended
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +120,11 @@ def _setup_logging(pipe: _Pipe, level: int) -> None:
     logging.getLogger("widget").setLevel(level)
 
 
-def run_job(job: Job, pipe: _Pipe, cancel: threading.Event) -> None:
-    """Poll (when asked), then fetch the wanted site icons, sending results as they come."""
+def run_job(
+    job: Job, pipe: _Pipe, cancel: threading.Event, *, deadline: float | None = None
+) -> None:
+    """Poll (when asked), then fetch the wanted site icons, sending results as they come.
+    ``deadline``: seconds one request may take in all (None: the HTTP client's default)."""
     from widget.engine.poll import Engine  # the fetch stack: only ever in this process
 
     path = Path(job.config_path)
@@ -130,7 +134,7 @@ def run_job(job: Job, pipe: _Pipe, cancel: threading.Event) -> None:
     db = Database.open(Path(job.db_path))
     try:
         threads = job.poll.fetch_threads if job.poll is not None else 1
-        engine = Engine(config, db, fetch_threads=threads)
+        engine = Engine(config, db, fetch_threads=threads, deadline=deadline)
         try:
             if job.poll is not None:
                 result = engine.poll(
@@ -179,7 +183,7 @@ def serve() -> int:
     ).start()
     status = 0
     try:
-        run_job(job, pipe, cancel)
+        run_job(job, pipe, cancel, deadline=Unattended.from_environment().http_deadline)
     except Exception as exc:  # every failure reaches the tray app as a sentence and a log line
         log.exception("the poll process failed")
         pipe.send(Failed(poll_failure_message(exc)))

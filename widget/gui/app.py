@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 import signal
 import socket
 import sys
@@ -42,6 +41,7 @@ from widget.notify.systray import SystrayBackend
 from widget.paths import AppPaths
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database
+from widget.unattended import Unattended
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +53,6 @@ DEMO_CHECK_S = 10.0
 # Sources fetched at once by each poll process. Its fetch threads share no interpreter lock with
 # the GUI thread, so the tray app uses the engine's usual number.
 GUI_FETCH_THREADS = 6
-URL_LOG_ENV = "LIVE_UPDATES_TEST_URL_LOG"  # tests: append opened URLs here, launch no browser
-# Tests: after each poll result, write the names of the tray app's imported modules here.
-MODULES_LOG_ENV = "LIVE_UPDATES_TEST_MODULES_LOG"
 LEDGER_NAME = "notified-until"
 TRIM_DELAY_MS = 1500  # after a poll result: the window has reloaded its list by then
 
@@ -224,7 +221,7 @@ def _fatal(title: str, message: str) -> int:
     from PySide6.QtWidgets import QMessageBox  # only for errors: it costs ~1.3 MB resident
 
     box = QMessageBox(QMessageBox.Icon.Critical, f"{APP_NAME}: {title}", message)
-    if os.environ.get(URL_LOG_ENV) is None:  # tests run unattended
+    if not Unattended.from_environment().active:  # nobody would be there to click it
         box.exec()
     return 2
 
@@ -398,12 +395,12 @@ def run_app(
     _wire(app, relay)
     connect_settings_lazily(app, config)
     log.info("7/8 window and worker wired")
-    url_log = os.environ.get(URL_LOG_ENV)
-    if url_log:
-        app.open_url = UrlLog(Path(url_log))
-    modules_log = os.environ.get(MODULES_LOG_ENV)
-    if modules_log:
-        controller.polled.connect(lambda *_: _write_modules(Path(modules_log)))
+    unattended = Unattended.from_environment()
+    if unattended.url_log is not None:
+        app.open_url = UrlLog(unattended.url_log)
+    modules_log = unattended.modules_log
+    if modules_log is not None:
+        controller.polled.connect(lambda *_: _write_modules(modules_log))
     wait_for_tray(app)
     controller.start()
     qt.aboutToQuit.connect(app.shutdown)

@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 # Requests at once: the HTTP client's connections, and so the poll's fetch threads (the one
 # fetch-concurrency setting).
 FETCH_CONCURRENCY = 6
+DEFAULT_DEADLINE = 30.0  # seconds one request may take in all, connect to last byte
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 5
 ACCEPT = (
@@ -334,7 +335,7 @@ class HttpClient:
         *,
         user_agent: str = USER_AGENT,
         connect_timeout: float = 10.0,
-        deadline: float = 30.0,
+        deadline: float = DEFAULT_DEADLINE,
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_connections: int = FETCH_CONCURRENCY,
         max_per_host: int = 2,
