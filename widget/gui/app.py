@@ -47,9 +47,6 @@ TRAY_WAIT_S = 30.0
 TRAY_POLL_MS = 500
 QUIT_JOIN_S = 2.0
 DEMO_CHECK_S = 10.0
-# Sources fetched at once by each poll process. Its fetch threads share no interpreter lock with
-# the GUI thread, so the tray app uses the engine's usual number.
-GUI_FETCH_THREADS = 6
 URL_LOG_ENV = "LIVE_UPDATES_TEST_URL_LOG"  # tests: append opened URLs here, launch no browser
 # Tests: after each poll result, write the names of the tray app's imported modules here.
 MODULES_LOG_ENV = "LIVE_UPDATES_TEST_MODULES_LOG"
@@ -308,7 +305,7 @@ def run_app(
         for cleanup in reversed(cleanups):
             cleanup()
         return _fatal("cannot start", str(exc))
-    engine = PollProcess(config, db, in_memory=demo, fetch_threads=GUI_FETCH_THREADS)
+    engine = PollProcess(config, db, in_memory=demo)
     log.info("4/8 engine ready (each poll runs in a child process)")
     tray = Tray()
     tray.follow_palette()

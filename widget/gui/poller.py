@@ -37,7 +37,7 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
 from widget.core.errors import LiveUpdatesError, poll_failure_message
 from widget.core.models import Config, Entry, FetchState, PollResult, SourceStatus
-from widget.engine.frames import (
+from widget.engine.protocol import (
     SERVICE_ARG,
     Cancel,
     Done,
@@ -45,11 +45,11 @@ from widget.engine.frames import (
     FrameError,
     IconsFetched,
     Job,
-    LogLine,
     PollArgs,
     Polled,
     Progress,
     encode,
+    is_record_dict,
     read_frame,
 )
 from widget.engine.status import next_due, source_statuses
@@ -60,7 +60,6 @@ log = logging.getLogger(__name__)
 Key = tuple[str, str]
 ProgressCallback = Callable[[int, int], None]
 
-DEFAULT_FETCH_THREADS = 6
 # After a cancel: time for the child to finish its poll before it is ended; then up to
 # END_WAIT_S after SIGTERM and again after SIGKILL. In all, well under quit's 2-s promise.
 CANCEL_GRACE_S = 0.8
@@ -167,10 +166,10 @@ class StoreLike(Protocol):
 
 def service_command() -> list[str]:
     """How to start the poll process: the frozen executable with a hidden first argument, or
-    this Python running ``widget.engine.service``."""
+    this Python running ``widget.engine.worker``."""
     if getattr(sys, "frozen", False):
         return [sys.executable, SERVICE_ARG]
-    return [sys.executable, "-m", "widget.engine.service"]
+    return [sys.executable, "-m", "widget.engine.worker"]
 
 
 def _utcnow() -> datetime:
@@ -190,7 +189,6 @@ class PollProcess:
         db: StateSource,
         *,
         in_memory: bool = False,
-        fetch_threads: int = DEFAULT_FETCH_THREADS,
         clock: Callable[[], datetime] = _utcnow,
         command: Sequence[str] | None = None,
     ) -> None:
@@ -200,7 +198,6 @@ class PollProcess:
         self._config = config
         self._db = db
         self._in_memory = in_memory
-        self._fetch_threads = max(1, fetch_threads)
         self._clock = clock
         self._command = list(command) if command is not None else service_command()
         self._lock = threading.Lock()
@@ -232,7 +229,6 @@ class PollProcess:
             only=None if only is None else tuple(only),
             force=force,
             baseline_entries=baseline_entries,
-            fetch_threads=self._fetch_threads,
         )
         answers, status = self._run(self._job(poll=args), cancel, progress)
         for answer in answers:
@@ -328,8 +324,8 @@ class PollProcess:
                 if isinstance(message, Progress):
                     if progress is not None:
                         progress(message.done, message.total)
-                elif isinstance(message, LogLine):
-                    relog(message)
+                elif is_record_dict(message):
+                    relog(message)  # type: ignore[arg-type]
                 else:
                     answers.append(message)
         finally:
@@ -344,25 +340,14 @@ class PollProcess:
         return answers, status
 
 
-def relog(line: LogLine) -> None:
-    """A child's log record, handled here as if logged here (masked by the file's formatter)."""
-    logger = logging.getLogger(line.name)
-    if not logger.isEnabledFor(line.level):
-        return
-    record = logging.makeLogRecord(
-        {
-            "name": line.name,
-            "levelno": line.level,
-            "levelname": logging.getLevelName(line.level),
-            "msg": line.message,
-            "args": None,
-            "created": line.created,
-            "msecs": (line.created - int(line.created)) * 1000,
-            "exc_text": line.exc_text,
-            "processName": "poll-process",
-        }
-    )
-    logger.handle(record)
+def relog(data: dict[str, object]) -> None:
+    """A child's log record (``protocol.record_dict``, masked there), handled here as if logged
+    here."""
+    record = logging.makeLogRecord(data)
+    record.processName = "poll-process"
+    logger = logging.getLogger(record.name)
+    if logger.isEnabledFor(record.levelno):
+        logger.handle(record)
 
 
 def _send(stream: IO[bytes], message: object) -> None:
@@ -983,7 +968,6 @@ class Poller(QObject):
 
 __all__ = [
     "CANCEL_GRACE_S",
-    "DEFAULT_FETCH_THREADS",
     "Cancellation",
     "EngineLike",
     "LedgerState",
