@@ -14,7 +14,8 @@ from PySide6.QtCore import QCoreApplication
 
 from widget.core.models import Entry, PollResult
 from widget.engine.poll import Engine
-from widget.gui.poller import NotifiedLedger, Poller
+from widget.gui.ledger import NotifiedLedger
+from widget.gui.poller import Poller
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database
 

@@ -27,8 +27,9 @@ from widget.desktop.appid import integrate_at_startup
 from widget.gui.app_window import build_window as _build_window
 from widget.gui.dispatch import Dispatcher
 from widget.gui.icons import app_icon
+from widget.gui.ledger import NotifiedLedger
 from widget.gui.memory import forget_source_lines, trim
-from widget.gui.poller import NotifiedLedger, Poller, PollProcess
+from widget.gui.poller import Poller, PollProcess
 from widget.gui.settings.link import connect_settings_lazily
 from widget.gui.single_instance import SingleInstance, server_name
 from widget.gui.tray import DndChoice, Tray, dnd_until

@@ -53,10 +53,6 @@ class Dispatcher(QObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(lambda: self.offer(()))
 
-    @property
-    def held(self) -> tuple[Entry, ...]:
-        return self._held
-
     def offer(self, entries: Sequence[Entry], *, away: bool = False) -> Decision:
         """New entries from a poll (``away``: they piled up while asleep or offline)."""
         decision = decide(

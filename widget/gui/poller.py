@@ -2,27 +2,24 @@
 
 One poll runs at a time, on one short-lived thread per poll, which starts the poll process
 (``PollProcess``: ``engine/worker.py`` in a child), reads its answers as they come (progress,
-log records, the result) and then reads what the tray app shows next from the store: the unread
-count, the sources' statuses, when the next source is due, and entries that another process (a
-``live-updates check``) stored meanwhile. Everything it finds goes back to the GUI thread as one
+log records, the result) and then reads what the tray app shows next: the sources' statuses,
+when the next source is due, and entries that another process (a ``live-updates check``) stored
+meanwhile. Everything it finds goes back to the GUI thread as one
 closure signal; there ``Poller`` emits one signal per event.
 
-The store work of the tray app itself — read marks, the window's reads, the notification ledger
-— runs on ``gui/store_worker.py``'s thread. Between polls, a change of the store's files makes
+The store work of the tray app itself — read marks, the unread count, the window's reads, the
+notification ledger — runs on ``gui/store_worker.py``'s thread. Between polls, a change of the store's files makes
 the poller look for entries other processes stored, so they notify as its own would.
 
-``NotifiedLedger`` remembers how far entries have been handed over for notification and which of
-them the notification policy still holds back, so that a start after a crash or a quit hands
-over what was stored or held but never shown.
+What was handed over for notification is kept by ``gui/ledger.py``, so that a start after a
+crash or a quit hands over what was stored or held but never shown.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import logging
-import os
 import subprocess
 import sys
 import threading
@@ -53,11 +50,11 @@ from widget.engine.protocol import (
     read_frame,
 )
 from widget.engine.status import next_due, source_statuses
+from widget.gui.ledger import Key, LedgerState, NotifiedLedger, recover, stored_elsewhere
 from widget.gui.store_worker import StoreWorker
 
 log = logging.getLogger(__name__)
 
-Key = tuple[str, str]
 ProgressCallback = Callable[[int, int], None]
 
 # After a cancel: time for the child to finish its poll before it is ended; then up to
@@ -397,104 +394,6 @@ def _failure(answers: list[object], status: int | None, what: str = "Checking so
     return f"{what} failed: the poll process {how}. The next check starts a new one."
 
 
-# --- what was handed over for notification ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LedgerState:
-    """Entries first seen up to ``until`` have been handed over for notification; of them,
-    ``held`` (source id, entry id) are still held back by the notification policy."""
-
-    until: datetime
-    held: tuple[Key, ...] = ()
-
-
-class NotifiedLedger:
-    """``LedgerState`` kept in a small file, so that the next start hands over what was stored
-    but never handed over (a crash), and what the policy held back (a quit, quiet hours)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def load(self) -> LedgerState | None:
-        try:
-            text = self.path.read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            return None
-        held: tuple[Key, ...] = ()
-        until_text = text
-        if text.startswith("{"):
-            try:
-                data = json.loads(text)
-                until_text = str(data["until"])
-                held = tuple((str(s), str(e)) for s, e in data.get("held", ()))
-            except (ValueError, KeyError, TypeError) as exc:
-                log.warning("%s is unreadable (%s); starting a fresh ledger", self.path, exc)
-                return None
-        try:
-            value = datetime.fromisoformat(until_text)
-        except ValueError:
-            log.warning(
-                "%s holds no time (%r); starting a fresh notification ledger", self.path, text
-            )
-            return None
-        until = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        return LedgerState(until, held)
-
-    def save(self, state: LedgerState) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        data = {"until": state.until.isoformat(), "held": [list(k) for k in state.held]}
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(json.dumps(data))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.path)
-
-
-def _notifies(entry: Entry) -> bool:
-    return entry.notify and not entry.baseline and not entry.read
-
-
-def _newest(times: dict[str, list[datetime]], after: datetime) -> tuple[int, datetime]:
-    """How many first-seen times are later than ``after``, and the latest of them."""
-    later = [t for stamps in times.values() for t in stamps if t > after]
-    return len(later), max(later, default=after)
-
-
-def stored_elsewhere(
-    store: StoreLike, mark: datetime, own: Iterable[Key] = (), own_count: int = 0
-) -> tuple[tuple[Entry, ...], datetime]:
-    """Entries to notify that were first seen after ``mark`` and are not ``own`` (what this
-    app's poll stored: ``own_count`` entries, baselines included), oldest first; and the new
-    mark. Cheap when nothing else was stored: the first-seen times alone tell."""
-    count, newest = _newest(store.first_seen_since(mark), mark)
-    if count <= own_count:
-        return (), newest
-    mine = set(own)
-    found = tuple(
-        e
-        for e in reversed(store.entries(unread_only=True))
-        if _notifies(e) and e.first_seen > mark and (e.source_id, e.id) not in mine
-    )
-    return found, newest
-
-
-def recover(store: StoreLike, state: LedgerState) -> tuple[tuple[Entry, ...], datetime]:
-    """At start: entries stored after the ledger's mark but never handed over, and those the
-    policy still held, oldest first; and the new mark."""
-    held = set(state.held)
-    count, newest = _newest(store.first_seen_since(state.until), state.until)
-    if not count and not held:
-        return (), newest
-    found = tuple(
-        e
-        for e in reversed(store.entries(unread_only=True))
-        if _notifies(e) and (e.first_seen > state.until or (e.source_id, e.id) in held)
-    )
-    return found, newest
-
-
 # --- the GUI side -------------------------------------------------------------------------------
 
 
@@ -817,7 +716,8 @@ class Poller(QObject):
         if self._stopped:
             return
         if self.busy:
-            self._waiting.append(job)
+            if job not in self._waiting:  # asked twice while a poll runs: one poll after it
+                self._waiting.append(job)
             return
         self.busy = True
         self._scan_generation += 1  # a store scan on its way is this poll's to make
@@ -826,12 +726,12 @@ class Poller(QObject):
             target=self._work, args=args, name="live-updates-poll", daemon=True
         )
         self._thread.start()
-        self.poll_started.emit(job.force)
 
     def _work(self, job: _Poll, mark: datetime, state: LedgerState | None) -> None:
         """On the poll's thread: what an earlier run left (at start), the poll, then what the
         GUI shows next."""
         store, engine = self.store, self.engine
+        self._call.emit(functools.partial(self.poll_started.emit, job.force))
         if state is not None:
             try:
                 recovered, mark = recover(store, state)
@@ -970,17 +870,13 @@ __all__ = [
     "CANCEL_GRACE_S",
     "Cancellation",
     "EngineLike",
-    "LedgerState",
-    "NotifiedLedger",
     "PollProcess",
     "PollProcessError",
     "Poller",
     "StoreLike",
     "clock_jumped",
-    "recover",
     "relog",
     "retry_delay",
     "run_aside",
     "service_command",
-    "stored_elsewhere",
 ]
