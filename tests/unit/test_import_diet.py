@@ -61,6 +61,8 @@ TRAY_APP_MODULES = (
     "widget.gui.tray",
     "widget.gui.single_instance",
     "widget.gui.dispatch",
+    "widget.gui.ledger",
+    "widget.gui.store_worker",
     "widget.gui.settings.link",
     "widget.opml",
     "widget.desktop.autostart",

@@ -8,8 +8,9 @@ meanwhile. Everything it finds goes back to the GUI thread as one
 closure signal; there ``Poller`` emits one signal per event.
 
 The store work of the tray app itself — read marks, the unread count, the window's reads, the
-notification ledger — runs on ``gui/store_worker.py``'s thread. Between polls, a change of the store's files makes
-the poller look for entries other processes stored, so they notify as its own would.
+notification ledger — runs on ``gui/store_worker.py``'s thread. Between polls, a change of the
+store's files makes the poller look for entries other processes stored, so they notify as its
+own would.
 
 What was handed over for notification is kept by ``gui/ledger.py``, so that a start after a
 crash or a quit hands over what was stored or held but never shown.
