@@ -28,7 +28,13 @@ from pytestqt.qtbot import QtBot
 from tests.gui.window_data import HARBOUR, NOW, SKY, SOURCES, VALLEY, fill, make_store
 from tests.support.server import LoopbackServer, Response
 from widget.core.models import Config, FetchState, Item, SourceStatus
-from widget.gui.window.favicons import Favicons, cache_paths, fetch_favicon, letter_badge, site_key
+from widget.gui.window.favicons import (
+    Favicons,
+    cache_paths,
+    fetch_favicon,
+    letter_badge,
+    site_key,
+)
 from widget.gui.window.model import READ_ROLE, RowKind, Show
 from widget.gui.window.parts import place_near
 from widget.gui.window.state import fit_on_screen, fitted_size

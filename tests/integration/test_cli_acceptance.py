@@ -358,3 +358,43 @@ def test_a_name_with_line_breaks_stays_on_one_line(
     code, _out, _err = run_cli(capsys, "sources", "edit", "Two lines and spaces", "--name", "A\nB")
     assert code == 0
     assert [s.name for s in ConfigStore(AppPaths.default().config_file).load().sources] == ["A B"]
+
+
+# --- Ctrl-C during a check ---
+
+
+def test_ctrl_c_ends_a_check_that_waits_on_a_silent_server(
+    home: Path, server: LoopbackServer, capsys: Capsys
+) -> None:
+    import signal
+    import threading
+    from http.server import BaseHTTPRequestHandler
+
+    url = server.route("/feed", rss(posts(1)), content_type=RSS)
+    add(capsys, url, "--name", "Quiet harbour")
+    release = threading.Event()
+    asked = threading.Event()
+
+    def silent(h: BaseHTTPRequestHandler) -> None:  # accepts, then never answers
+        asked.set()
+        release.wait(60)
+
+    server.route("/feed", handler=silent)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "widget", "check"],
+        env=cli_env(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert asked.wait(30), "the check never asked the server"
+        proc.send_signal(signal.SIGINT)
+        # The request deadline is 30 s: a check that joins its fetch threads would still run.
+        _, err = proc.communicate(timeout=15)
+    finally:
+        release.set()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130
+    assert b"Traceback" not in err, err.decode(errors="replace")

@@ -118,7 +118,8 @@ def test_the_checker_names_the_module_that_pulls_a_heavy_one() -> None:
 def test_the_lazily_imported_helpers_still_work() -> None:
     # In a fresh interpreter, where each helper makes its own first import.
     code = (
-        "from widget.core.text import html_to_text, stable_hash\n"
+        "from widget.core.text import stable_hash\n"
+        "from widget.sources.html import html_to_text\n"
         "from widget.core.schedule import parse_http_date\n"
         "from widget.storage.config import new_source_id\n"
         "print(html_to_text('Q&amp;A &lt;b&gt;live&lt;/b&gt;'), stable_hash('x', None),"

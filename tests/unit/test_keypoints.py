@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from widget.core.keypoints import MAX_POINTS, extract_key_points
+from widget.core.keypoints import MAX_POINTS
+from widget.sources.html import markup_key_points
+
+
+def extract_key_points(
+    html: str | None, *, summary: str = "", title: str = "", limit: int = MAX_POINTS
+) -> tuple[str, ...]:
+    """Key points of an entry's markup, as feeds and live-page posts get them."""
+    return markup_key_points(html, summary=summary, title=title, limit=limit)
+
 
 # A short list early in the entry that rule 2 would pick: when a test expects the announced list
 # instead, rule 1 must have matched.
@@ -64,7 +73,6 @@ def test_rule1_announced_list_wins(anchor: str) -> None:
     "between",
     [
         pytest.param("<p>Officials spoke this morning.</p>", id="paragraph-between"),
-        pytest.param('<div class="wrapper">', id="opening-tag-between"),
         pytest.param("Some loose text", id="text-between"),
         pytest.param("<img src='map.png'>", id="image-between"),
     ],
@@ -90,6 +98,19 @@ def test_rule1_needs_the_list_right_after_the_heading(between: str) -> None:
 )
 def test_rule1_does_not_match(anchor: str) -> None:
     assert extract_key_points(f"{RELATED}{anchor}{ROADS}") == RELATED_POINTS
+
+
+@pytest.mark.parametrize(
+    "wrapped",
+    [
+        pytest.param('<div class="wrapper">{}</div>', id="one-wrapper"),
+        pytest.param('<div class="list-wrapper"><div class="rich-text">{}</div></div>', id="two"),
+        pytest.param("<section>{}</section>", id="section"),
+    ],
+)
+def test_rule1_finds_the_list_inside_wrappers(wrapped: str) -> None:
+    html = f"{RELATED}<h2>Key points</h2>{wrapped.format(ROADS)}"
+    assert extract_key_points(html) == ROADS_POINTS
 
 
 def test_rule1_takes_long_and_many_items_that_rule2_would_refuse() -> None:
@@ -254,7 +275,7 @@ FIVE_MB = 5 * 1024 * 1024
 @pytest.mark.parametrize(
     ("unit", "expected_start"),
     [
-        pytest.param("<a", "<a<a", id="unclosed-tags"),
+        pytest.param("<a", "Fallback title", id="unclosed-tags"),  # one unclosed tag: no text
         pytest.param("<ul><li>", "", id="unclosed-nested-lists"),
         pytest.param("<h2>Key points</h2><ul>", "", id="announced-unclosed-lists"),
         pytest.param("<p>Key points</p><ul><li>x</li></ul>", "x", id="many-one-item-lists"),

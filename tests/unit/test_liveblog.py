@@ -79,7 +79,8 @@ def test_fixture_page_with_graph() -> None:
     ]
     footbridge, sandbags, _ = (i for i in parsed.items if not i.is_page)
     assert footbridge.title == "Footbridge reopens"
-    assert footbridge.url is None  # no url of its own
+    # no url of its own: its @id, a URL, is the link (a live-page update always has one)
+    assert footbridge.url == "https://herald.example/flood#update-3"
     # no headline: the first sentence of the body
     assert sandbags.title == "Sandbags are available at the town hall."
     assert sandbags.url == "https://herald.example/flood#update-2"
@@ -196,9 +197,10 @@ def test_markup_in_headlines_and_unsafe_urls() -> None:
     parsed = parse_live_page(page(block), HTML, PAGE_URL)
     items = {i.id: i for i in parsed.items}
     assert items["#u1"].title == "Bold claim"
-    assert items["#u1"].url is None
+    assert items["#u1"].url == PAGE_URL + "#u1"  # the unsafe url is dropped; the @id fragment
     assert items["#u2"].url == "https://final.example/live/storm#u2"
-    assert items["data:text/html,hi"].url is None  # identity verbatim, never offered as a link
+    # identity verbatim, never offered as a link: the update links to the page instead
+    assert items["data:text/html,hi"].url == PAGE_URL
     assert parsed.title == "Storm watch"
     assert parsed.items[0].url == PAGE_URL  # an unsafe page url falls back to the page itself
 

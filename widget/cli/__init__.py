@@ -9,6 +9,7 @@ file (and to stderr with ``--verbose``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import logging
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 from widget import APP_SLUG, __version__
 from widget.cli import format as fmt
 from widget.cli import sources as more
+from widget.cli.sources import UsageError
 from widget.core.errors import ConfigError, SecretsError, SourceError, StorageError
 from widget.core.models import (
     MIN_INTERVAL_MINUTES,
@@ -31,6 +33,7 @@ from widget.core.models import (
     PollStatus,
     Source,
 )
+from widget.core.urls import url_problem
 from widget.log import configure_logging, redact
 from widget.paths import AppPaths
 from widget.storage.config import (
@@ -53,10 +56,6 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_BROKEN_PIPE = 141  # as a shell reports a command ended by SIGPIPE
 DEFAULT_ENTRY_LIMIT = 50
-
-
-class UsageError(Exception):
-    """A request the user can fix: an unknown name, a duplicate, a bad value (exit 2)."""
 
 
 def _interval(text: str) -> int:
@@ -96,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="poll every enabled source now, print new entries")
     check.add_argument("--json", action="store_true", help="one JSON object per line")
+    check.set_defaults(func=lambda a, ctx: _check(ctx, as_json=a.json))
 
     entries = commands.add_parser("entries", help="print recent stored entries, newest first")
     entries.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"at most N entries (default {DEFAULT_ENTRY_LIMIT})",
     )
     entries.add_argument("--source", metavar="NAME", help="only this source's entries")
+    entries.set_defaults(
+        func=lambda a, ctx: _entries(ctx, as_json=a.json, limit=a.limit, source_name=a.source)
+    )
 
     sources = commands.add_parser("sources", help="add, edit, list or remove sources")
     sources_commands = sources.add_subparsers(dest="sources_command", metavar="ACTION")
@@ -122,11 +125,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listing = sources_commands.add_parser("list", help="list sources and their state")
     listing.add_argument("--json", action="store_true", help="a JSON list")
+    listing.set_defaults(func=lambda a, ctx: _sources_list(ctx, as_json=a.json))
     more.add_auth_options(add)
+    add.set_defaults(func=_sources_add_command)
     remove = sources_commands.add_parser("remove", help="remove a source and its entries")
     remove.add_argument("name", metavar="NAME")
-    more.add_edit_parser(sources_commands)
-    more.add_opml_parser(commands)
+    remove.set_defaults(func=lambda a, ctx: _sources_remove(ctx, a.name))
+    edit = more.add_edit_parser(sources_commands)
+    edit.set_defaults(func=lambda a, ctx: more.sources_edit(ctx, a, SecretStore(), sys.stdin))
+    opml_import, opml_export = more.add_opml_parser(commands)
+    opml_import.set_defaults(func=lambda a, ctx: more.opml_import(ctx, a.file, more.stdin_bytes))
+    opml_export.set_defaults(func=lambda a, ctx: more.opml_export(ctx, a.file))
     return parser
 
 
@@ -169,12 +178,6 @@ class _Context:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # A frozen build's worker process (the engine parses big polls in spawned processes) starts
-    # here and runs its task instead of the command line; anywhere else this does nothing.
-    if getattr(sys, "frozen", False):
-        import multiprocessing
-
-        multiprocessing.freeze_support()
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
@@ -189,15 +192,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     undo_logging = _setup_logging(paths, verbose=args.verbose)
     ctx = _Context(paths, sys.stdout, sys.stderr)
     try:
-        return _dispatch(args, ctx)
-    except (UsageError, more.UsageError, ConfigError) as exc:
+        command: Callable[[argparse.Namespace, _Context], int] = args.func
+        return command(args, ctx)
+    except (UsageError, ConfigError) as exc:
         _fail(ctx, str(exc))
         return EXIT_USAGE
     except StorageError as exc:  # its message names the file and what to do
         _fail(ctx, str(exc))
         return EXIT_USAGE
     except KeyboardInterrupt:
-        return 130
+        # Ctrl-C ends the command now: requests still waiting on the network are not joined
+        # (every store write is a transaction, so nothing is left half-written).
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(130)
     except BrokenPipeError:  # the reader went away (`live-updates entries | head`)
         _silence_stdout()
         return EXIT_BROKEN_PIPE
@@ -206,23 +215,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         undo_logging()
 
 
-def _dispatch(args: argparse.Namespace, ctx: _Context) -> int:
-    if args.command == "check":
-        return _check(ctx, as_json=args.json)
-    if args.command == "entries":
-        return _entries(ctx, as_json=args.json, limit=args.limit, source_name=args.source)
-    if args.command == "opml" and args.opml_command == "import":
-        return more.opml_import(ctx, args.file, more.stdin_bytes)
-    if args.command == "opml":
-        return more.opml_export(ctx, args.file)
-    if args.sources_command == "add":
-        auth = more.auth_request(args, sys.stdin)
-        return _sources_add(ctx, args.url, name=args.name, interval=args.interval, auth=auth)
-    if args.sources_command == "edit":
-        return more.sources_edit(ctx, args, SecretStore(), sys.stdin)
-    if args.sources_command == "list":
-        return _sources_list(ctx, as_json=args.json)
-    return _sources_remove(ctx, args.name)
+def _sources_add_command(args: argparse.Namespace, ctx: _Context) -> int:
+    auth = more.auth_request(args, sys.stdin)
+    return _sources_add(ctx, args.url, name=args.name, interval=args.interval, auth=auth)
 
 
 def _silence_stdout() -> None:
@@ -344,6 +339,8 @@ def _source_url(text: str) -> str:
     url = text.strip()
     if not url:
         raise UsageError("the URL is empty")
+    if any(c.isspace() for c in url):
+        raise UsageError(f"{url!r} is not a web address (for example https://example.org/feed)")
     if "://" not in url:
         # "htp:/x", "http:/example.org", "mailto:x": a scheme without "//" (but "host:8080/feed"
         # is a host and port, to which https:// is added)
@@ -362,6 +359,8 @@ def _source_url(text: str) -> str:
                 f"{url} is not a web address: only http and https URLs can be added, "
                 f"not {scheme}: URLs (for example https://example.org/feed)"
             )
+        if not _looks_like_host(url):
+            raise UsageError(f"{url!r} is not a web address (for example https://example.org/feed)")
         url = "https://" + url
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -369,7 +368,27 @@ def _source_url(text: str) -> str:
         raise UsageError(f"only http and https URLs can be added, not {scheme}: URLs")
     if not parts.hostname:
         raise UsageError(f"{text.strip()} is not a web address: it names no host")
+    problem = url_problem(url)
+    if problem is not None:
+        raise UsageError(f"{text.strip()} is not a web address: the URL {problem}")
     return url
+
+
+def _looks_like_host(text: str) -> bool:
+    """Typed without a scheme, the text must start with a host name: a dotted name, an IP
+    address, ``[IPv6]`` or ``localhost`` (with an optional port), not just a word."""
+    host = text.split("/", 1)[0].rsplit("@", 1)[-1]
+    if host.startswith("["):
+        return host.find("]") > 1
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    if name.lower() == "localhost":
+        return True
+    labels = name.split(".")
+    return (
+        len(labels) >= 2
+        and all(labels)
+        and all(label.replace("-", "").isalnum() for label in labels)
+    )
 
 
 def _sources_add(

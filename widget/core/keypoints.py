@@ -1,24 +1,36 @@
-"""Key points of an entry: heading-anchored list, else first short list, else first sentence.
+"""Key points of an entry: the rules, the announcing phrases per language, and point clean-up.
 
-Pure and linear-time: lists are found with one compiled pattern, the text before a list is
-inspected by walking back over a bounded window, and a list is scanned once, token by token.
-Rules (first match wins):
+Pure decisions over plain text. The HTML tree is read in ``widget.sources.html``, which finds
+the lists of a story and asks here which one wins (first match):
 
-1. a ul/ol right after a heading or short paragraph (h1-h6, p, div, strong/b, span; text of at most
-   ``ANCHOR_MAX_CHARS``) such as "Here's what to know", "Key points", "What we know", with only
-   whitespace and closing tags between the two → its top-level items;
-2. else the first top-level list of 2–10 items, each under ``ITEM_MAX_CHARS`` → its items;
-3. else the first sentence of the plain-text summary, else of the HTML's text, else the title.
+1. a list announced by a heading, label or short paragraph ("Here's what you need to know",
+   "Das Wichtigste", "L'essentiel", … from ``PHRASES``) → its items;
+2. else the first list of 2–10 items, each under ``ITEM_MAX_CHARS``, that is not navigation;
+3. else the first sentence of the summary, else of the text, else the title.
+
+Every point is cleaned the same way: a time, "Updated 3 min ago", "Share" or "Copy link" at its
+start or end is dropped, never glued to the words.
 """
 
 from __future__ import annotations
 
 import re
-from itertools import islice
+from collections.abc import Iterable
 
-from widget.core.text import collapse_whitespace, first_sentence, html_to_text, truncate
+from widget.core.text import collapse_whitespace, first_sentence, truncate
 
-__all__ = ["ANCHOR_MAX_CHARS", "ITEM_MAX_CHARS", "MAX_POINTS", "extract_key_points"]
+__all__ = [
+    "ANCHOR_MAX_CHARS",
+    "ITEM_MAX_CHARS",
+    "MAX_POINTS",
+    "PHRASES",
+    "announces",
+    "clean_point",
+    "clean_points",
+    "fallback_points",
+    "is_plain_point_list",
+    "strip_leading_time",
+]
 
 MAX_POINTS = 8
 ANCHOR_MAX_CHARS = 80  # text of a heading or short paragraph that announces a list
@@ -26,210 +38,149 @@ ITEM_MAX_CHARS = 300  # rule 2: every item of a plain list must be shorter than 
 POINT_MAX_CHARS = 400  # any single key point is cut (with "…") beyond this
 RULE2_MIN_ITEMS, RULE2_MAX_ITEMS = 2, 10
 
-# Headings that announce key points. Apostrophes: straight, curly, modifier letter, backtick.
-_PHRASE = re.compile(
-    r"\b(?:here(?:['’ʼ`]?s| is) what to know|what we know(?: so far)?"
-    r"|key (?:points|events|takeaways)|latest developments|at a glance|summary|to recap"
-    r"|the latest)\b",
-    re.IGNORECASE,
+# Headings that announce key points, per language (compared case-insensitively, as whole words;
+# any apostrophe matches any other). One table: a language is added here and nowhere else.
+PHRASES: dict[str, tuple[str, ...]] = {
+    "en": (
+        "here's what to know", "here is what to know", "here's what you need to know",
+        "here is what you need to know", "what you need to know", "what to know",
+        "what we know", "what we know so far", "what we're covering", "what's happening",
+        "key points", "key events", "key developments", "key takeaways", "takeaways",
+        "latest developments", "at a glance", "summary", "to recap", "recap", "the latest",
+        "catch up", "in brief", "the essentials", "main points", "the key facts",
+    ),
+    "de": (
+        "das wichtigste", "das wichtigste in kürze", "im überblick", "auf einen blick",
+        "überblick", "zusammenfassung", "was wir wissen", "was bisher bekannt ist",
+        "was bekannt ist", "kurz und knapp", "die wichtigsten entwicklungen",
+        "die wichtigsten punkte", "kernpunkte", "das wichtigste zusammengefasst",
+    ),
+    "fr": (
+        "l'essentiel", "ce qu'il faut savoir", "ce que l'on sait", "ce qu'on sait",
+        "à retenir", "points clés", "points-clés", "en bref", "résumé", "le point sur",
+        "les faits", "ce qu'il faut retenir",
+    ),
+    "es": (
+        "lo más importante", "claves", "lo que sabemos", "lo que hay que saber",
+        "qué sabemos", "resumen", "en resumen", "puntos clave", "lo esencial", "lo último",
+        "en breve",
+    ),
+    "it": (
+        "punti chiave", "in sintesi", "cosa sappiamo", "cosa sapere", "le cose da sapere",
+        "punti principali", "in breve", "riassunto", "l'essenziale", "i fatti", "da sapere",
+    ),
+    "pt": (
+        "o que se sabe", "o que sabemos", "pontos-chave", "pontos principais", "resumo",
+        "em resumo", "o essencial", "o que você precisa saber", "o que precisa de saber",
+        "destaques", "principais pontos",
+    ),
+    "nl": (
+        "het belangrijkste", "wat we weten", "samenvatting", "in het kort", "kort samengevat",
+        "belangrijkste punten", "de belangrijkste ontwikkelingen", "overzicht",
+    ),
+    "pl": (
+        "najważniejsze", "najważniejsze informacje", "co wiemy", "w skrócie", "podsumowanie",
+        "kluczowe informacje", "najważniejsze fakty",
+    ),
+}  # fmt: skip
+
+_APOSTROPHES = "'’ʼ`´"
+
+
+def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
+    parts = []
+    for phrase in sorted(set(phrases), key=len, reverse=True):
+        escaped = re.escape(phrase).replace("'", f"[{_APOSTROPHES}]")
+        parts.append(escaped.replace(r"\ ", r"\s+").replace(r"\-", r"[\s-]"))
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
+
+
+_PHRASE = _phrase_pattern(p for table in PHRASES.values() for p in table)
+
+
+def announces(text: str) -> bool:
+    """Whether a short heading or label announces key points, in any supported language."""
+    return _PHRASE.search(text) is not None
+
+
+# --- cleaning a point -------------------------------------------------------------------------
+
+_CLOCK = (
+    r"(?:[01]?\d|2[0-3])[:.h][0-5]\d(?:[:.][0-5]\d)?"
+    r"(?:\s*(?:[aApP]\.?\s?[mM]\.?|Uhr|h|hrs|horas?|heures?|ore|uur|godz\.?))?"
+    r"(?:\s*(?:IST|GMT|BST|UTC|CET|CEST|MEZ|MESZ|EST|EDT|ET|PT|PST|PDT|CT|AEST|AEDT|SAST|JST))?"
 )
-# A list start (case-insensitive by hand: keeps the literal "<" prefix the regex engine scans for).
-_LIST_OPEN = re.compile(r"<[uUoO][lL](?=[\s/>])")
-# The tokens that give a list its structure. Group 1: "/" for a closing tag; group 2: the name.
-_LIST_TOKEN = re.compile(r"<(/?)([uUoO][lL]|[lL][iI])(?=[\s/>])[^<>]*>")
-# The name of the tag at a position found by rfind("<").
-_TAG_AT = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)")
-
-# Elements that can announce a list; the first three kinds end the walk back, the others may sit
-# inside a paragraph ("<p><strong>Key points</strong></p>") so the walk goes on past them.
-_BLOCK_ANCHORS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "p", "div"})
-_INLINE_ANCHORS = frozenset({"strong", "b", "span"})
-# Inline elements that may wrap part of an announcing text ("Here's <em>what</em> to know").
-_INLINE = frozenset(
-    {"a", "abbr", "b", "code", "em", "font", "i", "mark", "small", "span", "strong", "time", "u"}
+_AGO = (
+    r"(?:(?:updated|posted|published|aktualisiert|mis à jour|actualizado|aggiornato|atualizado)"
+    r"\s*:?\s*)?(?:\d{1,3}\s*(?:s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?|d|days?|"
+    r"std\.?|stunden?|minuten?)\s+ago|(?:vor|il y a|hace|fa)\s+\d{1,3}\s*\w{1,10}|"
+    r"\d{1,3}\s*(?:min|minuti|minutos)\s+fa)"
 )
-# How far back (in characters of HTML) the text announcing a list may start.
-_ANCHOR_WINDOW = 1000
-# Rules 1 and 2 look at the first lists only (real entries have a handful; hostile input may
-# hold hundreds of thousands).
-_MAX_LISTS = 64
-# Above this size, rule 3 converts only the start of the HTML (it needs one sentence).
-_RULE3_HTML_WINDOW = 8192
+_DATE = r"(?:\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?|\d{4}-\d{2}-\d{2})"
+_LABEL = (
+    r"(?:share(?: this)?|copy link|link copied|read more|mehr lesen|teilen|partager|compartir|"
+    r"condividi)"
+)
+_LEADING = re.compile(
+    rf"^(?:(?:{_DATE},?\s*)?{_CLOCK}|{_AGO}|updated|{_LABEL})(?:[\s:|–—•·-]+|$)", re.IGNORECASE
+)
+_TRAILING = re.compile(rf"(?:^|[\s|–—•·(-]+)(?:{_CLOCK}|{_AGO}|{_LABEL})\)?\s*$", re.IGNORECASE)
 
 
-def extract_key_points(
-    html: str | None, *, summary: str = "", title: str = "", limit: int = MAX_POINTS
-) -> tuple[str, ...]:
-    """Key points, each plain text, at most ``limit``.
-
-    1. a ul/ol right after a heading or short paragraph such as "Here's what to know", "Key points"…
-    2. else the first list of 2–10 items, each under about 300 characters;
-    3. else the first sentence of the plain-text ``summary`` (or of ``html``'s text);
-       else ``title``.
-
-    Empty items are skipped and repeated ones dropped; a point longer than ``POINT_MAX_CHARS`` is
-    cut with "…". Nested lists belong to their top-level item (their text is joined into it).
-    """
-    if limit <= 0:
-        return ()
-    if html and _LIST_OPEN.search(html) is not None:
-        points = _anchored_list(html, limit) or _first_short_list(html, limit)
-        if points:
-            return points
-    return _first_sentence_point(html, summary, title)
-
-
-# --- rule 1 -------------------------------------------------------------------------------------
-
-
-def _anchored_list(html: str, limit: int) -> tuple[str, ...]:
-    scanned_until = 0  # lists inside a list already scanned are part of it
-    for m in islice(_LIST_OPEN.finditer(html), _MAX_LISTS):
-        if m.start() < scanned_until or not _announced(html, m.start()):
-            continue
-        items, scanned_until = _list_items(html, m.start(), stop_after=None)
-        points = _points(items, limit)
-        if points:
-            return points
-    return ()
-
-
-def _announced(html: str, list_start: int) -> bool:
-    """Whether the list at ``list_start`` comes right after an announcing heading or paragraph."""
-    lo = max(0, list_start - _ANCHOR_WINDOW)
-    # Step back over whitespace, closing tags, <br> and comments to the end of the anchor's text.
-    end = list_start
-    while True:
-        while end > lo and html[end - 1].isspace():
-            end -= 1
-        if end <= lo or html[end - 1] != ">":
+def strip_leading_time(text: str) -> str:
+    """``text`` without a clock time, "3 min ago" or a share label at its start."""
+    for _ in range(3):
+        found = _LEADING.match(text)
+        if found is None or found.end() == 0:
             break
-        lt = html.rfind("<", lo, end - 1)
-        if lt < 0:
-            return False
-        tag = _TAG_AT.match(html, lt)
-        if html.startswith("<!", lt) or (
-            tag is not None and (tag.group(1) or tag.group(2).lower() == "br")
-        ):
-            end = lt
-            continue
-        break
-    # Walk back over text and inline tags; at each announcing element, test its text.
-    start = end
-    while start > lo:
-        lt = html.rfind("<", lo, start)
-        if lt < 0:
-            return False
-        tag = _TAG_AT.match(html, lt)
-        if tag is None:
-            return False
-        closing, name = tag.group(1), tag.group(2).lower()
-        if not closing and (name in _BLOCK_ANCHORS or name in _INLINE_ANCHORS):
-            gt = html.find(">", lt, end)
-            if gt < 0:
-                return False
-            text = html_to_text(html[gt + 1 : end])
-            if len(text) > ANCHOR_MAX_CHARS:
-                return False
-            if _PHRASE.search(text) is not None:
-                return True
-            if name in _BLOCK_ANCHORS:
-                return False
-        elif name not in _INLINE:
-            return False
-        start = lt
-    return False
+        rest = text[found.end() :].lstrip()
+        if not rest:
+            return "" if found.end() >= len(text.rstrip()) else text
+        text = rest
+    return text
 
 
-# --- rule 2 -------------------------------------------------------------------------------------
+def clean_point(text: str) -> str:
+    """A point as a person would write it: whitespace collapsed; times, "Updated … ago" and
+    share labels at either end dropped."""
+    text = strip_leading_time(collapse_whitespace(text))
+    for _ in range(3):
+        found = _TRAILING.search(text)
+        if found is None or found.start() == 0:
+            break
+        text = text[: found.start()].rstrip(" ,;–—|-")
+    return text
 
 
-def _first_short_list(html: str, limit: int) -> tuple[str, ...]:
-    scanned_until = 0
-    for m in islice(_LIST_OPEN.finditer(html), _MAX_LISTS):
-        if m.start() < scanned_until:
-            continue
-        items, scanned_until = _list_items(html, m.start(), stop_after=RULE2_MAX_ITEMS)
-        texts = [t for t in map(html_to_text, items) if t]
-        if (
-            len(items) <= RULE2_MAX_ITEMS
-            and len(texts) >= RULE2_MIN_ITEMS
-            and all(len(t) < ITEM_MAX_CHARS for t in texts)
-        ):
-            return _points(texts, limit, plain=True)
-    return ()
-
-
-# --- shared -------------------------------------------------------------------------------------
-
-
-def _list_items(html: str, start: int, *, stop_after: int | None) -> tuple[list[str], int]:
-    """The HTML of each top-level item of the list opening at ``start``, and where the list ends.
-
-    With ``stop_after``, items beyond ``stop_after + 1`` are not collected (the caller only needs
-    to know there are too many), but the scan still runs to the list's end. An unclosed list or
-    item ends at the end of the document.
-    """
-    items: list[str] = []
-    depth = 0
-    item_start = -1
-    for tok in _LIST_TOKEN.finditer(html, start):
-        closing, name = tok.group(1), tok.group(2).lower()
-        if name != "li":
-            depth += -1 if closing else 1
-            if depth > 0:
-                continue
-            if item_start >= 0:
-                items.append(html[item_start : tok.start()])
-            return items, tok.end()
-        if depth != 1:
-            continue
-        if item_start >= 0:  # "</li>", or a "<li>" that implicitly closes the open item
-            items.append(html[item_start : tok.start()])
-            item_start = -1
-        if not closing and (stop_after is None or len(items) <= stop_after):
-            item_start = tok.end()
-    if item_start >= 0:
-        items.append(html[item_start:])
-    return items, len(html)
-
-
-def _points(items: list[str], limit: int, *, plain: bool = False) -> tuple[str, ...]:
-    """Up to ``limit`` distinct, non-empty plain-text points from item HTML (or plain text)."""
+def clean_points(texts: Iterable[str], limit: int = MAX_POINTS) -> tuple[str, ...]:
+    """Cleaned, non-empty, case-insensitively distinct points, at most ``limit``."""
     points: list[str] = []
     seen: set[str] = set()
-    for item in items:
-        text = item if plain else html_to_text(item)
-        if not text:
-            continue
+    for raw in texts:
+        if len(points) >= limit:
+            break
+        text = clean_point(raw)
         key = text.casefold()
-        if key in seen:
+        if not text or key in seen:
             continue
         seen.add(key)
         points.append(truncate(text, POINT_MAX_CHARS))
-        if len(points) >= limit:
-            break
     return tuple(points)
 
 
-# --- rule 3 -------------------------------------------------------------------------------------
+def is_plain_point_list(texts: list[str]) -> bool:
+    """Rule 2: a list of 2–10 items, each shorter than ``ITEM_MAX_CHARS``, two of them with text."""
+    if not RULE2_MIN_ITEMS <= len(texts) <= RULE2_MAX_ITEMS:
+        return False
+    if any(len(t) >= ITEM_MAX_CHARS for t in texts):
+        return False
+    return sum(1 for t in texts if t) >= RULE2_MIN_ITEMS
 
 
-def _first_sentence_point(html: str | None, summary: str, title: str) -> tuple[str, ...]:
-    text = collapse_whitespace(summary) if summary else ""
-    if not text and html:
-        text = _leading_text(html)
+def fallback_points(text: str, title: str) -> tuple[str, ...]:
+    """Rule 3: the first sentence of ``text``, else ``title``."""
+    text = clean_point(text) if text else ""
     if text:
         return (first_sentence(text),)
     title = collapse_whitespace(title) if title else ""
     return (truncate(title, POINT_MAX_CHARS),) if title else ()
-
-
-def _leading_text(html: str) -> str:
-    """The text of ``html``, or of its start when it is large (enough for one sentence)."""
-    if len(html) > _RULE3_HTML_WINDOW:
-        cut = html.rfind(">", 0, _RULE3_HTML_WINDOW) + 1  # never inside a tag
-        text = html_to_text(html[:cut]) if cut > 0 else ""
-        if len(text) > 2 * ITEM_MAX_CHARS:
-            return text
-    return html_to_text(html)

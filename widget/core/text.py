@@ -1,9 +1,8 @@
-"""HTML → plain text, sentences, safe URLs, stable hashes. Pure functions.
+"""Plain text helpers: whitespace, sentences, truncation, stable hashes. Pure functions.
 
 Everything a user reads (titles, summaries, key points, notification text) goes through here, so
-these functions must be fast (they run for every entry of every poll) and must stay linear-time on
-hostile input: every pattern below is either anchored on a literal ``<`` and bounded by the next
-``<`` or ``>``, or is searched for with ``str.find`` from a position that only moves forward.
+these functions must be fast and linear-time on hostile input. (Markup becomes plain text in
+``widget.sources.html``, which reads the parsed HTML tree.)
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ __all__ = [
     "SENTENCE_MAX_CHARS",
     "collapse_whitespace",
     "first_sentence",
-    "html_to_text",
     "stable_hash",
     "truncate",
 ]
@@ -22,59 +20,9 @@ __all__ = [
 SENTENCE_MAX_CHARS = 300
 ELLIPSIS = "…"
 
-# --- html_to_text -------------------------------------------------------------------------------
-
-# Elements whose content is never shown as text, and markup sections that are not text either.
-# Group 1: the element name; an unnamed match is a comment, CDATA or a processing instruction.
-_HIDDEN_OPEN = re.compile(
-    r"<(?:(script|style|noscript|template|head|iframe|object)(?=[\s/>])|!--|!\[CDATA\[)",
-    re.IGNORECASE,
-)
-_HIDDEN_CLOSE = {
-    name: re.compile(rf"</{name}\s*>", re.IGNORECASE)
-    for name in ("script", "style", "noscript", "template", "head", "iframe", "object")
-}
-
-# A tag, declaration (<!DOCTYPE …>) or processing instruction (<?xml …?>); group 1: the element
-# name (None for "<!" and "<?"). After the name come attribute characters and quoted values, never
-# crossing a "<", so an unclosed tag costs at most the distance to the next "<". The attribute part
-# is an unrolled loop whose every iteration starts with a quote, so a failed attempt backtracks
-# linearly, never exponentially; the second form accepts a stray quote (``alt=Bob's``) that the
-# first refuses. A bare "<!" matches too, so that a comment holding tags is never missed.
-_ATTRS = r"""(?:[^<>"']*(?:(?:"[^"<]*"|'[^'<]*')[^<>"']*)*>|[^<>]*>)"""
-_TAG = re.compile(rf"<(?:/?([a-zA-Z][^\s/<>]*){_ATTRS}|\?{_ATTRS}|!{_ATTRS}?)")
-_TAG_START = re.compile(r"</?[a-zA-Z]")
-# What each tag turns into: tags of block elements become a space so that "<p>a</p><p>b</p>"
-# reads "a b"; other tags vanish. Names are looked up as written (lower and upper case are listed,
-# mixed case falls back to .lower()). A hidden element or a "<!" section (name None) means the
-# text needs _drop_hidden first.
-# fmt: off
-_BLOCK_NAMES = frozenset((
-    "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "dialog", "div",
-    "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5",
-    "h6", "header", "hr", "img", "li", "main", "nav", "ol", "option", "p", "pre", "section",
-    "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
-))
-# fmt: on
-# fmt: off
-_INLINE_NAMES = frozenset((
-    "a", "abbr", "b", "cite", "code", "em", "font", "i", "mark", "q", "s", "small", "span",
-    "strong", "sub", "sup", "time", "u",
-))
-# fmt: on
-_HIDDEN_NAMES = frozenset(_HIDDEN_CLOSE)
-_HIDDEN = "<hidden>"  # markers that no replacement can equal (they hold "<")
-_UNKNOWN = "<unknown>"
-_TAG_REPLACEMENT: dict[str | None, str] = {None: _HIDDEN}
-for _names, _repl in ((_BLOCK_NAMES, " "), (_INLINE_NAMES, ""), (_HIDDEN_NAMES, _HIDDEN)):
-    for _name in _names:
-        _TAG_REPLACEMENT[_name] = _TAG_REPLACEMENT[_name.upper()] = _repl
-del _names, _repl, _name
 # Invisible characters, removed: C0/C1 controls other than whitespace, soft hyphen, zero-width
 # space, word joiner and BOM. (Zero-width joiners stay: they are part of emoji and some scripts.)
 _INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u00ad\u200b\u2060\ufeff]")
-# How many times escaped text is unescaped: "&amp;lt;b&amp;gt;" needs two rounds.
-_MAX_UNESCAPE_ROUNDS = 3
 
 
 def collapse_whitespace(text: str) -> str:
@@ -85,100 +33,6 @@ def collapse_whitespace(text: str) -> str:
     if not text.isprintable():
         text = " ".join(_INVISIBLE.sub("", text).split())
     return text
-
-
-def _drop_hidden(html: str) -> str:
-    """``html`` without comments, CDATA markers, and script/style/noscript/template content.
-
-    An element or comment that is never closed hides the rest of the document, as in a browser.
-    """
-    m = _HIDDEN_OPEN.search(html)
-    if m is None:
-        return html
-    parts: list[str] = []
-    pos = 0
-    while m is not None:
-        parts.append(html[pos : m.start()])
-        name = m.group(1)
-        if name is not None:
-            close = _HIDDEN_CLOSE[name.lower()].search(html, m.end())
-            pos = len(html) if close is None else close.end()
-        elif m.group(0) == "<!--":
-            end = html.find("-->", m.end())
-            pos = len(html) if end < 0 else end + 3
-        else:  # CDATA: its content is text, only the markers go
-            end = html.find("]]>", m.end())
-            parts.append(html[m.end() : len(html) if end < 0 else end])
-            pos = len(html) if end < 0 else end + 3
-        m = _HIDDEN_OPEN.search(html, pos)
-    parts.append(html[pos:])
-    return "".join(parts)
-
-
-def _replacement(name: str | None) -> str:
-    """What the tag named ``name`` (None: a "<!" or "<?" section) turns into."""
-    if name is None:
-        return _HIDDEN
-    name = name.lower()
-    if name in _HIDDEN_NAMES:
-        return _HIDDEN
-    return " " if name in _BLOCK_NAMES else ""
-
-
-def _replacements(names: list[str | None]) -> list[str]:
-    get = _TAG_REPLACEMENT.get
-    replacements = [get(name, _UNKNOWN) for name in names]
-    if _UNKNOWN in replacements:  # mixed case or an element not listed above
-        replacements = [
-            _replacement(n) if r is _UNKNOWN else r
-            for n, r in zip(names, replacements, strict=True)
-        ]
-    return replacements
-
-
-def _strip_markup(html: str) -> str:
-    # split() with one group alternates text and tag names: [text, name, text, name, …, text].
-    parts = _TAG.split(html)
-    replacements = _replacements(parts[1::2])
-    if _HIDDEN in replacements:  # rare: comments, script, style… (handled only when present)
-        parts = _TAG.split(_drop_hidden(html))
-        replacements = _replacements(parts[1::2])
-        if _HIDDEN in replacements:  # <!DOCTYPE …>, <?xml …?> or an unclosed hidden element
-            replacements = ["" if r is _HIDDEN else r for r in replacements]
-    parts[1::2] = replacements
-    # A tag cut off by the end of the text (a truncated summary) is dropped, as browsers do.
-    tail = parts[-1]
-    lt = tail.rfind("<")
-    if lt >= 0 and _TAG_START.match(tail, lt) is not None and ">" not in tail[lt:]:
-        parts[-1] = tail[:lt]
-    return "".join(parts)
-
-
-def html_to_text(html: str | None) -> str:
-    """Plain text from HTML or text: entities decoded, tags (and script/style content) dropped,
-    whitespace collapsed to single spaces, stripped. Block elements separate words.
-
-    Text that was escaped once too often (``&amp;lt;b&amp;gt;``, common in feeds) is unwrapped a
-    bounded number of times, so escaped markup never shows up as visible tags. (The price: text
-    that shows markup on purpose, such as "&lt;br&gt; breaks a line", loses the tag.)
-    """
-    if not html:
-        return ""
-    text = html
-    for round_ in range(_MAX_UNESCAPE_ROUNDS + 1):
-        if "<" in text:
-            text = _strip_markup(text)
-        if round_ == _MAX_UNESCAPE_ROUNDS or "&" not in text:
-            break
-        # Imported here: html.entities' tables cost ~0.6 MB resident in the tray app, which
-        # never unescapes text while it idles.
-        from html import unescape
-
-        unescaped = unescape(text)
-        if unescaped == text:
-            break
-        text = unescaped
-    return collapse_whitespace(text)
 
 
 # --- first_sentence -----------------------------------------------------------------------------

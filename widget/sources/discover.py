@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from widget.core import urls
 from widget.core.errors import ParseError
 from widget.core.models import ParsedSource, SourceKind
-from widget.sources import _html
+from widget.sources import html
 from widget.sources.feed import parse_feed
 from widget.sources.jsonfeed import json_feed_from_document, load_json, parse_json_feed
-from widget.sources.liveblog import live_page_from_scan, parse_live_page
+from widget.sources.liveblog import live_page_from_document, parse_live_page
 
 _FEED_ROOTS = ("rss", "feed", "rdf")
 _XML_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
@@ -39,15 +39,16 @@ def parse(kind: SourceKind, body: bytes, headers: Mapping[str, str], url: str) -
 
 
 def detect(body: bytes, headers: Mapping[str, str], url: str) -> ParsedSource | FeedLinks:
-    """What the body is: a feed, a JSON Feed or a live page (parsed), else an HTML page's
-    ``<link rel="alternate">`` feed URLs. Raises ParseError when it is none of these."""
+    """What the body is: a feed, a JSON Feed or a live page (parsed: JSON-LD or microdata
+    LiveBlogPosting, or an HTML ticker), else an HTML page's ``<link rel="alternate">`` feed
+    URLs (only for a page that is no live page). Raises ParseError when it is none of these."""
     if not body.strip():
         raise ParseError("the server sent an empty body: no feed or live page found at URL")
-    mtype = _html.media_type(headers)
-    start = _html.sniff_text(body, 64).lstrip()
+    mtype = html.media_type(headers)
+    start = html.sniff_text(body, 64).lstrip()
     if start.startswith("{") or ("json" in mtype and not start.startswith("<")):
         return _detect_json(body, url)
-    root = _html.root_element(body)
+    root = html.root_element(body)
     if root in _FEED_ROOTS or (not root and mtype in _XML_TYPES):
         return parse_feed(body, headers, url)
     if root and root not in ("html", "head", "body") and "html" not in mtype:
@@ -60,15 +61,15 @@ def _detect_json(body: bytes, url: str) -> ParsedSource:
 
 
 def _detect_html(body: bytes, headers: Mapping[str, str], url: str) -> ParsedSource | FeedLinks:
-    scan = _html.scan_html(_html.decode_html(body, headers))
-    live = live_page_from_scan(scan, url)
+    doc = html.parse_document(body, headers)
+    live = live_page_from_document(doc, url)  # a live page stays one, whatever feeds it links
     if live is not None:
         return live
     found: list[str] = []
-    for _kind, href in scan.alternates:
+    for _kind, href in doc.alternates:
         resolved = urls.safe_url(href, base=url)
         if resolved and resolved not in found and resolved != url:
             found.append(resolved)
     if not found:
         raise ParseError("no feed or live page found at URL")
-    return FeedLinks(page_title=scan.title, urls=tuple(found))
+    return FeedLinks(page_title=doc.title, urls=tuple(found))

@@ -17,10 +17,10 @@ from typing import Any
 
 import feedparser
 
-from widget.core import text, urls
+from widget.core import urls
 from widget.core.errors import ParseError
 from widget.core.models import Item, ParsedSource, SourceKind
-from widget.sources import _html
+from widget.sources import html, items
 
 # An entity whose value is one character reference or a few plain characters cannot blow up.
 _SAFE_ENTITY_VALUE = re.compile(r"&#[0-9]{1,7};|&#x[0-9a-fA-F]{1,6};|[^&%<\"']{0,8}")
@@ -36,7 +36,7 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedSourc
     Raises ParseError for an empty body, an HTML page, or a body with no feed in it."""
     if not body.strip():
         raise ParseError("the server sent an empty body where a feed was expected")
-    if _html.looks_like_html(body, headers):
+    if html.looks_like_html(body, headers):
         raise ParseError("the server sent an HTML page where a feed was expected")
     warnings: list[str] = []
     body = _defuse_entities(body, warnings)
@@ -58,15 +58,15 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedSourc
         if _is_markup_error(reason):
             warnings.append(f"malformed XML, kept what parsed: {reason}")
 
-    items = [_item(entry, url) for entry in entries]
-    title = text.html_to_text(_str(feed_info, "title"))
+    built = [_item(entry, url) for entry in entries]
+    title = html.html_to_text(_str(feed_info, "title"))
     image = dict.get(feed_info, "image") or {}
     icon = _str(feed_info, "icon") or _str(feed_info, "logo") or _str(image, "href")
     return ParsedSource(
         kind=SourceKind.FEED,
         title=title,
         link=urls.safe_url(_str(feed_info, "link") or None, base=url),
-        items=_html.dedupe(items, warnings),
+        items=items.dedupe(built, warnings),
         warnings=tuple(warnings),
         icon_url=urls.safe_url(icon or None, base=url),
     )
@@ -87,7 +87,7 @@ def _item(entry: dict[str, Any], base: str) -> Item:
         content = str(content_list[0].get("value") or "")
     published = _date(dict.get(entry, "published_parsed"))
     updated = _date(dict.get(entry, "updated_parsed"))
-    return _html.build_item(
+    return items.build_item(
         guid=_str(entry, "id") or None,
         link=_str(entry, "link") or None,
         base=base,

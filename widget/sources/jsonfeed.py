@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Mapping
+from html import escape
 from typing import Any
 
-from widget.core import text, urls
+from widget.core import urls
 from widget.core.errors import ParseError
 from widget.core.models import Item, ParsedSource, SourceKind
-from widget.sources import _html
+from widget.sources import html, items
 
 VERSION_PREFIXES = ("https://jsonfeed.org/version/", "http://jsonfeed.org/version/")
 
@@ -45,7 +45,7 @@ def parse_json_feed(body: bytes, headers: Mapping[str, str], url: str) -> Parsed
     """Parse a JSON Feed body. ``url`` is the final URL (the base for relative links).
 
     Raises ParseError for an HTML page, invalid JSON, or JSON that is not a JSON Feed."""
-    if body.strip() and _html.looks_like_html(body, headers):
+    if body.strip() and html.looks_like_html(body, headers):
         raise ParseError("the server sent an HTML page where a JSON Feed was expected")
     return json_feed_from_document(load_json(body), url)
 
@@ -65,11 +65,11 @@ def json_feed_from_document(document: object, url: str) -> ParsedSource:
         warnings.append("the JSON Feed has no items list")
     elif not isinstance(raw_items, list):
         raise ParseError("not a JSON Feed: items is not a list")
-    items: list[Item] = []
+    built: list[Item] = []
     skipped = 0
-    for raw in raw_items[: _html.MAX_ITEMS * 2]:
+    for raw in raw_items[: items.MAX_ITEMS * 2]:
         if isinstance(raw, dict):
-            items.append(_item(raw, url))
+            built.append(_item(raw, url))
         else:
             skipped += 1
     if skipped:
@@ -77,9 +77,9 @@ def json_feed_from_document(document: object, url: str) -> ParsedSource:
     icon = _str(document, "icon") or _str(document, "favicon")
     return ParsedSource(
         kind=SourceKind.JSON_FEED,
-        title=text.html_to_text(_str(document, "title")),
+        title=html.html_to_text(_str(document, "title")),
         link=urls.safe_url(_str(document, "home_page_url") or None, base=url),
-        items=_html.dedupe(items, warnings),
+        items=items.dedupe(built, warnings),
         warnings=tuple(warnings),
         icon_url=urls.safe_url(icon or None, base=url),
     )
@@ -89,7 +89,7 @@ def _item(raw: dict[str, Any], base: str) -> Item:
     content = _str(raw, "content_html")
     if not content:
         plain = _str(raw, "content_text")
-        content = html.escape(plain, quote=False) if plain else ""
+        content = escape(plain, quote=False) if plain else ""
     summary = _str(raw, "summary")
     raw_id = raw.get("id")
     guid: str | None
@@ -100,15 +100,15 @@ def _item(raw: dict[str, Any], base: str) -> Item:
     else:
         guid = None
     link = _str(raw, "url") or _str(raw, "external_url")
-    return _html.build_item(
+    return items.build_item(
         guid=guid,
         link=link or None,
         base=base,
         title_html=_str(raw, "title") or None,
         content_html=content or None,
-        summary_html=html.escape(summary, quote=False) if summary else None,
-        published=_html.parse_date(raw.get("date_published")),
-        updated=_html.parse_date(raw.get("date_modified")),
+        summary_html=escape(summary, quote=False) if summary else None,
+        published=items.parse_date(raw.get("date_published")),
+        updated=items.parse_date(raw.get("date_modified")),
     )
 
 

@@ -1,62 +1,107 @@
-"""Live pages: schema.org LiveBlogPosting JSON-LD plus the page's own key-points list.
+"""Live pages: schema.org LiveBlogPosting in JSON-LD or microdata, or an HTML-only ticker.
 
-One entry per ``liveBlogUpdate`` (identity: ``@id``, else ``url``, else a content hash), newest
-first, plus one entry for the page itself (identity: the posting's ``@id``, else the page URL)
-whose key points come from the page's visible markup.
+One entry per update, newest first, plus one entry for the page itself (identity: the posting's
+``@id`` / ``itemid``, else the page URL) whose key points come from the page's main content (the
+lists inside a post belong to that post). Update identity (fixed once shipped): JSON-LD ``@id``,
+else ``url``, else a content hash; microdata ``itemid``, else the element id, else a hash; a
+ticker post's element id (or anchor), else a hash of its text without the time.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
+
+from selectolax.lexbor import LexborNode
 
 from widget.core import keypoints, text, urls
 from widget.core.errors import ParseError
 from widget.core.models import Item, ParsedSource, SourceKind
-from widget.sources import _html
+from widget.sources import html, items, ticker
 
 MAX_DEPTH = 8  # how deep into a JSON-LD document a LiveBlogPosting is looked for
 MAX_NODES = 20_000  # JSON values visited per block
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# Entries kept from one live page, its own entry included: the newest updates, as many as the
+# store keeps of one source by default (older ones would be removed by retention right away).
+MAX_LIVE_ITEMS = 500
 
 
 def parse_live_page(body: bytes, headers: Mapping[str, str], url: str) -> ParsedSource:
     """Parse an HTML live page. ``url`` is the final URL (the base for links, the page's identity
-    when its JSON-LD has no ``@id``). Raises ParseError when the page has no LiveBlogPosting."""
+    when it names none). Raises ParseError when the page is no live page."""
     if not body.strip():
         raise ParseError("the server sent an empty body where a live page was expected")
-    scan = _html.scan_html(_html.decode_html(body, headers))
-    parsed = live_page_from_scan(scan, url)
+    parsed = live_page_from_document(html.parse_document(body, headers), url)
     if parsed is None:
-        raise ParseError("no live blog found in the page (no schema.org LiveBlogPosting JSON-LD)")
+        raise ParseError(
+            "no live blog found in the page (no schema.org LiveBlogPosting in JSON-LD or "
+            "microdata, and no run of posts that each open with a time)"
+        )
     return parsed
 
 
-def live_page_from_scan(scan: _html.HtmlScan, url: str) -> ParsedSource | None:
-    """The live page in an already scanned HTML page, or None when it has no LiveBlogPosting."""
+@dataclass
+class _Raw:
+    """One update's fields before it becomes an Item."""
+
+    ident: str
+    url: str
+    headline: str  # markup or text
+    body: str  # markup or text
+    published: datetime | None
+    updated: datetime | None
+    post: ticker.Post | None = None
+    node: LexborNode | None = None  # the update's element (microdata)
+
+
+def live_page_from_document(doc: html.Document, url: str) -> ParsedSource | None:
+    """The live page in a parsed HTML page, or None when it is none."""
     warnings: list[str] = []
-    posting = find_posting(scan, warnings)
-    if posting is None:
+    posting = find_posting(doc, warnings)
+    main = doc.main()
+    scope = doc.tree.css_first('[itemtype*="LiveBlogPosting" i]')
+    raws: list[_Raw] = []
+    posts = ticker.find_posts(main)
+    if posting is not None:
+        raws = [_jsonld_raw(u) for u in _updates(posting)]
+    if not raws and scope is not None:
+        raws = _microdata_raws(scope)
+    if not raws and posts:
+        raws = _ticker_raws(posts, doc)
+    if posting is None and scope is None and not raws:
         return None
-    updates = [_update_item(u, url) for u in _updates(posting)]
+    page_headline = _page_headline(posting, scope, doc)
+    _attach_posts(raws, posts, url)
+    page_url = urls.safe_url(url) or url
+    updates = [_update_item(r, page_url, page_headline) for r in raws]
     updates.sort(key=lambda i: i.published or i.updated or _EPOCH, reverse=True)
-    page = _page_item(posting, scan, url)
+    exclude = frozenset(
+        [p.node.mem_id for p in posts]
+        + [r.node.mem_id for r in raws if r.node is not None]
+        + [r.post.node.mem_id for r in raws if r.post is not None]
+    )
+    page = _page_item(posting, scope, doc, main, page_url, page_headline, exclude)
     return ParsedSource(
         kind=SourceKind.LIVE_PAGE,
         title=page.title,
         link=page.url,
-        items=_html.dedupe([page, *updates], warnings),
+        items=items.dedupe([page, *updates], warnings, MAX_LIVE_ITEMS),
         warnings=tuple(warnings),
     )
 
 
-def find_posting(scan: _html.HtmlScan, warnings: list[str]) -> dict[str, Any] | None:
+# --- JSON-LD ----------------------------------------------------------------------------------
+
+
+def find_posting(doc: html.Document, warnings: list[str]) -> dict[str, Any] | None:
     """The first LiveBlogPosting in the page's JSON-LD blocks; a block that is not valid JSON is
     skipped with a warning and never hides a later valid one."""
     invalid = 0
-    for block in scan.jsonld:
+    for block in doc.jsonld:
         try:
             document = json.loads(block)
         except (ValueError, RecursionError):
@@ -67,8 +112,8 @@ def find_posting(scan: _html.HtmlScan, warnings: list[str]) -> dict[str, Any] | 
                 _note_invalid(invalid, warnings)
                 return node
     _note_invalid(invalid, warnings)
-    if scan.jsonld_dropped:
-        warnings.append(f"read the first {len(scan.jsonld)} JSON-LD blocks of the page only")
+    if doc.jsonld_dropped:
+        warnings.append(f"read the first {len(doc.jsonld)} JSON-LD blocks of the page only")
     return None
 
 
@@ -111,39 +156,18 @@ def _updates(posting: Mapping[str, Any]) -> list[dict[str, Any]]:
     if isinstance(raw, dict):
         return [raw]
     if isinstance(raw, list):
-        return [u for u in raw[: _html.MAX_ITEMS * 2] if isinstance(u, dict)]
+        return [u for u in raw[: items.MAX_ITEMS * 2] if isinstance(u, dict)]
     return []
 
 
-def _update_item(update: Mapping[str, Any], base: str) -> Item:
-    body = _body(update)
-    return _html.build_item(
-        guid=_str(update, "@id") or None,
-        link=_str(update, "url") or None,
-        base=base,
-        title_html=_str(update, "headline") or _str(update, "name") or None,
-        content_html=body or None,
-        summary_html=None,
-        published=_html.parse_date(update.get("datePublished") or update.get("dateCreated")),
-        updated=_html.parse_date(update.get("dateModified")),
-    )
-
-
-def _page_item(posting: Mapping[str, Any], scan: _html.HtmlScan, url: str) -> Item:
-    title = text.html_to_text(_str(posting, "headline") or _str(posting, "name")) or scan.title
-    summary = text.html_to_text(_str(posting, "description"))
-    own_url = _str(posting, "url")
-    return Item(
-        id=_str(posting, "@id") or url,
-        title=title or url,
-        url=(urls.safe_url(own_url, base=url) if own_url else None) or urls.safe_url(url),
-        published=_html.parse_date(
-            posting.get("datePublished") or posting.get("coverageStartTime")
-        ),
-        updated=_html.parse_date(posting.get("dateModified")),
-        summary=text.truncate(summary, _html.SUMMARY_LIMIT),
-        key_points=keypoints.extract_key_points(scan.body_html, summary=summary, title=title),
-        is_page=True,
+def _jsonld_raw(update: Mapping[str, Any]) -> _Raw:
+    return _Raw(
+        ident=_str(update, "@id"),
+        url=_str(update, "url"),
+        headline=_str(update, "headline") or _str(update, "name"),
+        body=_body(update),
+        published=items.parse_date(update.get("datePublished") or update.get("dateCreated")),
+        updated=items.parse_date(update.get("dateModified")),
     )
 
 
@@ -165,3 +189,230 @@ def _str(mapping: Mapping[str, Any], key: str) -> str:
     if isinstance(value, dict):  # {"@id": "..."} references, as in "url": {"@id": ...}
         value = value.get("@id")
     return value if isinstance(value, str) and value.strip() else ""
+
+
+# --- microdata --------------------------------------------------------------------------------
+
+
+def _microdata_raws(scope: LexborNode) -> list[_Raw]:
+    raws: list[_Raw] = []
+    for node in scope.css("[itemprop~=liveBlogUpdate]"):
+        if len(raws) >= items.MAX_ITEMS * 2:
+            break
+        props = _props(node)
+        raws.append(
+            _Raw(
+                ident=html.attr(node, "itemid").strip(),
+                url=props.get("url", ""),
+                headline=props.get("headline", "") or props.get("name", ""),
+                body=props.get("articleBody", "") or props.get("text", ""),
+                published=items.parse_date(props.get("datePublished")),
+                updated=items.parse_date(props.get("dateModified")),
+                node=node,
+            )
+        )
+    return raws
+
+
+def _props(scope: LexborNode) -> dict[str, str]:
+    """The microdata properties of an item scope (not those of items nested in it)."""
+    found: dict[str, str] = {}
+    for node in scope.css("[itemprop]"):
+        if _owner(node, scope) != scope.mem_id:
+            continue
+        for name in html.attr(node, "itemprop").split():
+            if name not in found:
+                found[name] = _prop_value(node)
+    return found
+
+
+def _owner(node: LexborNode, scope: LexborNode) -> int | None:
+    """The mem_id of the item scope a property belongs to (its nearest itemscope ancestor)."""
+    parent = node.parent
+    for _ in range(html.MAX_DEPTH):
+        if parent is None:
+            return None
+        if parent.mem_id == scope.mem_id:
+            return scope.mem_id
+        if "itemscope" in parent.attributes:
+            return parent.mem_id
+        parent = parent.parent
+    return None
+
+
+def _prop_value(node: LexborNode) -> str:
+    tag = node.tag
+    if tag == "meta":
+        return html.attr(node, "content")
+    if tag == "time":
+        return html.attr(node, "datetime") or html.node_text(node)
+    if tag in ("a", "link", "area"):
+        return html.attr(node, "href")
+    if "content" in node.attributes:
+        return html.attr(node, "content")
+    return html.node_text(node)
+
+
+# --- tickers ----------------------------------------------------------------------------------
+
+
+def _ticker_raws(posts: list[ticker.Post], doc: html.Document) -> list[_Raw]:
+    day, zone, latest = _page_day(doc)
+    raws: list[_Raw] = []
+    for post in posts:
+        published = items.parse_date(post.when) if post.when else None
+        if published is None and day is not None:
+            published = ticker.clock_time(post.clock, day, zone)
+            if published is not None and latest is not None and published > latest + _HOUR:
+                published -= timedelta(days=1)  # posted before midnight, page dated after it
+        body = post.text()
+        ident = post.element_id and "#" + post.element_id
+        if not ident:
+            ident = text.stable_hash(keypoints.strip_leading_time(body))
+        raws.append(_Raw(ident, "", "", "", published, None, post=post))
+    return raws
+
+
+_HOUR = timedelta(hours=1)
+
+
+def _page_day(doc: html.Document) -> tuple[Any, Any, datetime | None]:
+    """The page's date in its own zone, that zone, and the page's latest date."""
+    zone = doc.zone() or timezone.utc
+    for value in (doc.modified, doc.published):
+        when = items.parse_date(value)
+        if when is not None:
+            return when.astimezone(zone).date(), zone, when
+    return None, zone, None
+
+
+def _attach_posts(raws: list[_Raw], posts: list[ticker.Post], page_url: str) -> None:
+    """Give each update without an element its post in the HTML (by id, else by text)."""
+    if not posts or all(r.post is not None or r.node is not None for r in raws):
+        return
+    by_id = {p.element_id: p for p in posts if p.element_id}
+    by_text: dict[str, ticker.Post] = {}
+    for post in posts:
+        by_text.setdefault(_key(post.text()), post)
+        heading = post.heading()
+        if heading:
+            by_text.setdefault(_key(heading), post)
+    for raw in raws:
+        if raw.post is not None or raw.node is not None:
+            continue
+        for ref in (raw.ident, raw.url):
+            fragment = ref.rsplit("#", 1)[1] if "#" in ref else ""
+            if fragment and fragment in by_id:
+                raw.post = by_id[fragment]
+                break
+        if raw.post is None:
+            for candidate in (raw.body, raw.headline):
+                key = _key(html.html_to_text(candidate)) if candidate else ""
+                if key and key in by_text:
+                    raw.post = by_text[key]
+                    break
+
+
+def _key(value: str) -> str:
+    return " ".join(keypoints.strip_leading_time(value).casefold().split())[:60]
+
+
+# --- items ------------------------------------------------------------------------------------
+
+
+def _update_item(raw: _Raw, page_url: str, page_headline: str) -> Item:
+    headline = html.html_to_text(raw.headline) if raw.headline else ""
+    body_tree = html.fragment_body(raw.body) if raw.body and "<" in raw.body else None
+    body = html.node_text(body_tree) if body_tree is not None else html.html_to_text(raw.body)
+    element = raw.node if raw.node is not None else (raw.post.node if raw.post else None)
+    heading = ""
+    if raw.post is not None:
+        heading = raw.post.heading()
+    elif element is not None:
+        heading = html.first_heading(element)
+    if not heading and body_tree is not None:
+        heading = html.first_heading(body_tree)
+    post_text = ""
+    if raw.post is not None:
+        post_text = raw.post.text()
+    elif element is not None:
+        post_text = html.node_text(element, html.POINT_SKIP)
+    if not body:
+        body = post_text
+        if heading and body.startswith(heading):
+            body = body[len(heading) :].strip()
+    title = items.make_title(headline, heading, body, page_headline)
+    ident = raw.ident or raw.url
+    if not ident:  # the content hash of earlier versions: same inputs, same identity
+        old_title = headline or text.truncate(text.first_sentence(body), items.TITLE_LIMIT)
+        when = raw.published or raw.updated
+        ident = text.stable_hash(old_title, when.isoformat() if when else "", raw.body)
+    element_id = raw.post.element_id if raw.post else (html.attr(element, "id") if element else "")
+    link = items.update_link(raw.url, raw.ident, element_id, page_url)
+    points_node = element if element is not None else body_tree
+    summary = body if body else post_text
+    points = html.key_points(points_node, summary=summary, title=title, page_url=page_url)
+    return Item(
+        id=ident,
+        title=title,
+        url=link,
+        published=raw.published,
+        updated=raw.updated,
+        summary=text.truncate(summary, items.SUMMARY_LIMIT),
+        key_points=points,
+    )
+
+
+def _page_headline(
+    posting: Mapping[str, Any] | None, scope: LexborNode | None, doc: html.Document
+) -> str:
+    if posting is not None:
+        found = html.html_to_text(_str(posting, "headline") or _str(posting, "name"))
+        if found:
+            return found
+    if scope is not None:
+        props = _props(scope)
+        found = html.html_to_text(props.get("headline", "") or props.get("name", ""))
+        if found:
+            return found
+    return doc.headline or doc.title
+
+
+def _page_item(
+    posting: Mapping[str, Any] | None,
+    scope: LexborNode | None,
+    doc: html.Document,
+    main: LexborNode | None,
+    page_url: str,
+    title: str,
+    exclude: frozenset[int],
+) -> Item:
+    props = _props(scope) if scope is not None and posting is None else {}
+    source: Mapping[str, Any] = posting if posting is not None else props
+    summary = html.html_to_text(_str(source, "description"))
+    own_url = _str(source, "url")
+    if posting is not None:
+        ident = _str(posting, "@id")
+    else:
+        ident = html.attr(scope, "itemid").strip() if scope is not None else ""
+    published = items.parse_date(
+        source.get("datePublished") or source.get("coverageStartTime") or doc.published
+    )
+    return Item(
+        id=ident or page_url,
+        title=title or page_url,
+        url=(urls.safe_url(own_url, base=page_url) if own_url else None) or page_url,
+        published=published,
+        updated=items.parse_date(source.get("dateModified") or doc.modified),
+        summary=text.truncate(summary, items.SUMMARY_LIMIT),
+        key_points=html.key_points(
+            main,
+            summary=summary,
+            title=title,
+            page_url=page_url,
+            exclude=exclude,
+            wider=doc.body,
+            text_fallback=False,
+        ),
+        is_page=True,
+    )

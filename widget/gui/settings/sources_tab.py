@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -72,9 +71,10 @@ class SourcesTab(QWidget):
         self.table.doubleClicked.connect(lambda index: self.edit_source(index.row()))
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
+        # Names and kinds are shown whole; the URL and the status give way when room is short.
         for col in Col:
             mode = QHeaderView.ResizeMode.ResizeToContents
-            if col in (Col.NAME, Col.URL, Col.STATUS):
+            if col in (Col.URL, Col.STATUS):
                 mode = QHeaderView.ResizeMode.Stretch
             header.setSectionResizeMode(col, mode)
 
@@ -285,8 +285,3 @@ class SourcesTab(QWidget):
         self.undo_stack.clear()
         self._show_undo()
         self.message_label.clear()
-
-    def set_enabled_at(self, row: int, enabled: bool) -> None:
-        source = self.source_at(row)
-        if source is not None:
-            self.model.replace(replace(source, enabled=enabled))

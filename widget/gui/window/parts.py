@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from widget.gui.window.model import Show, relative_time
+from widget.core.clock import relative_time
+from widget.gui.window.model import Show
 
 MARGIN = 8  # between the window and the screen edge / tray icon
 MAX_FAILING_SHOWN = 3
@@ -351,6 +352,8 @@ class FilterBar:
         self.menu_button.setAccessibleName("More actions")
         self.menu_button.setToolTip("More actions")
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        # The style's menu arrow would be drawn over the dots: the dots say "menu" already.
+        self.menu_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0; }")
         self.menu_button.setMenu(menu)
 
     def rows(self) -> tuple[QHBoxLayout, QHBoxLayout]:
