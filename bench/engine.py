@@ -11,6 +11,11 @@ reader's and the targets.
 
 ``--profile`` runs our cold and warm poll once in this process under cProfile and prints the
 functions with the most cumulative and own time instead.
+
+Then the limits: loading a config of 2,000 and 8,000 sources (median of 3, target ≤ 0.2 s for
+8,000: it is paid by every command and every poll), and one RSS feed of 180,000 entries parsed,
+stored and pruned to 500 in a fresh process (wall time and peak RSS). ``--limits`` prints only
+these.
 """
 
 from __future__ import annotations
@@ -158,6 +163,121 @@ def _measure(
 
 POLLERS: dict[str, Callable[[list[str], str], Measure]] = {"ours": _ours, "reader": _reader}
 
+# --- limits: a big config, a huge feed -----------------------------------------------------------
+
+TARGET_CONFIG_S = 0.2  # loading 8,000 sources
+CONFIG_SIZES = (2_000, 8_000)
+HUGE_FEED_ITEMS = 180_000
+
+
+def _config_load_seconds(count: int, runs: int = 3) -> float:
+    from widget.core.models import Config, Source, SourceKind
+    from widget.storage.config import ConfigStore
+
+    with tempfile.TemporaryDirectory(prefix="bench-config-") as tmp:
+        store = ConfigStore(Path(tmp) / "config.json")
+        sources = tuple(
+            Source(
+                id=f"{n:012x}",
+                name=f"Desk {n}",
+                url=f"https://news{n}.example/feed.xml",
+                kind=SourceKind.FEED,
+                include=("storm", "/gale|squall/i") if n % 10 == 0 else (),
+            )
+            for n in range(count)
+        )
+        store.save(Config(sources=sources))
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            loaded = store.load()
+            times.append(time.perf_counter() - started)
+        assert len(loaded.sources) == count
+    return float(statistics.median(times))
+
+
+def _huge_feed_child() -> None:
+    """In a fresh process: parse one RSS feed of HUGE_FEED_ITEMS entries, store it, keep 500."""
+    import io
+    from datetime import datetime, timezone
+
+    from widget.core.models import FetchState, Source, SourceKind
+    from widget.sources.feed import parse_feed
+    from widget.storage.db import Database
+
+    buffer = io.BytesIO()
+    buffer.write(
+        b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Huge</title>'
+        b"<link>https://news.example/</link>"
+    )
+    for n in range(HUGE_FEED_ITEMS):
+        buffer.write(
+            f"<item><guid>urn:bench:{n}</guid><title>Ferry timetable change {n}</title>"
+            f"<link>https://news.example/{n}</link><description>Crossing {n} moved."
+            "</description></item>".encode()
+        )
+    buffer.write(b"</channel></rss>")
+    body = buffer.getvalue()
+    del buffer
+    source = Source(id="huge", name="Huge", url="https://news.example/feed", kind=SourceKind.FEED)
+    baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with tempfile.TemporaryDirectory(prefix="bench-huge-") as tmp:
+        db = Database.open(Path(tmp) / "entries.sqlite3")
+        started = time.perf_counter()
+        parsed = parse_feed(body, {"content-type": "application/rss+xml"}, source.url)
+        now = datetime.now(timezone.utc)
+        db.apply_items(
+            source,
+            parsed.items,
+            now=now,
+            baseline=True,
+            notify=lambda item: False,
+            state=FetchState(source.id),
+        )
+        db.prune(now, max_per_source=500)
+        wall = time.perf_counter() - started
+        kept = len(db.entries())
+        db.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "wall": wall,
+                "peak_rss_mb": peak,
+                "body_mb": len(body) / 1e6,
+                "before_mb": baseline_rss,
+                "parsed": len(parsed.items),
+                "kept": kept,
+            }
+        )
+    )
+
+
+def _limits_report() -> str:
+    lines = ["limits:"]
+    for count in CONFIG_SIZES:
+        seconds = _config_load_seconds(count)
+        verdict = ""
+        if count == max(CONFIG_SIZES):
+            verdict = f"   target ≤ {TARGET_CONFIG_S} s " + (
+                "met" if seconds <= TARGET_CONFIG_S else "MISSED"
+            )
+        lines.append(f"  config load, {count:>5} sources: {seconds:6.3f} s (median of 3){verdict}")
+    cmd = [sys.executable, "-m", "bench.engine", "--child-huge-feed"]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run(
+        cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"bench: the huge feed failed:\n{out.stderr}")
+    m = json.loads(out.stdout.strip().splitlines()[-1])
+    lines.append(
+        f"  {HUGE_FEED_ITEMS:,}-entry RSS feed ({m['body_mb']:.1f} MB): parse + store + keep 500 "
+        f"{m['wall']:.2f} s, peak RSS {m['peak_rss_mb']:.0f} MB (body built: "
+        f"{m['before_mb']:.0f} MB); {m['parsed']} entries read, {m['kept']} kept"
+    )
+    return "\n".join(lines)
+
 
 def _child(name: str, urls_file: Path, base_url: str) -> None:
     urls = json.loads(urls_file.read_text(encoding="utf-8"))
@@ -246,6 +366,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sources", type=int, default=200)
     parser.add_argument("--entries", type=int, default=50, help="entries per source")
     parser.add_argument("--profile", action="store_true", help="cProfile our poll instead")
+    parser.add_argument("--limits", action="store_true", help="only the config and feed limits")
+    parser.add_argument("--child-huge-feed", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--child", nargs=3, metavar=("POLLER", "URLS_FILE", "BASE_URL"), help=argparse.SUPPRESS
     )
@@ -254,6 +376,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         name, urls_file, base_url = args.child
         _child(name, Path(urls_file), base_url)
+        return 0
+    if args.child_huge_feed:
+        _huge_feed_child()
+        return 0
+    if args.limits:
+        print(_limits_report())
         return 0
     if args.runs < 3:
         parser.error("--runs must be at least 3 (the report is a median)")
@@ -285,6 +413,8 @@ def main(argv: list[str] | None = None) -> int:
         print(_describe(name, runs))
     print(f"\nmedians of {args.runs} runs (each poller in a fresh process, fresh data folder):")
     print(_table(results["ours"], results["reader"]))
+    print()
+    print(_limits_report())
     return 0
 
 

@@ -268,7 +268,7 @@ def _child_app(started: float, out: Path, idle_s: float) -> int:
 
     if os.environ.get("BENCH_SWITCH_INTERVAL"):
         sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
-    return run_app([sys.argv[0]], on_ready=ready)
+    return run_app(on_ready=ready)
 
 
 # --- the orchestrating process ------------------------------------------------------------------

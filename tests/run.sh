@@ -35,6 +35,7 @@ APT_PACKAGES=(
     libxkbcommon-x11-0 fonts-dejavu-core
     # screenshots, desktop-file and AppStream validation, the bundle's ICU data library (as, ld)
     imagemagick desktop-file-utils appstream binutils
+    faketime # clock-fault tests: a shifted clock for one process
 )
 SNI_PACKAGE=haskell-status-notifier-item-utils # provides status-notifier-watcher
 

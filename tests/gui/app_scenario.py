@@ -259,7 +259,7 @@ def main(argv: list[str]) -> int:
         QTimer.singleShot(DEADLINE_MS, stuck)
         SCENARIOS[name](app, seen)
 
-    seen["returned"] = run_app([sys.argv[0], *argv[2:]], on_ready=ready)
+    seen["returned"] = run_app(demo="--demo" in argv[2:], on_ready=ready)
     out.write_text(json.dumps(seen), encoding="utf-8")
     return int(seen["returned"])
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from widget.gui.app import App, run_app
 
-SETTINGS_MODULES = ("widget.gui.settings.dialog", "widget.gui.settings.host", "widget.opml")
+SETTINGS_MODULES = ("widget.gui.settings.dialog", "widget.gui.settings.host", "widget.storage.opml")
 DEADLINE_MS = 30_000
 
 
@@ -37,7 +37,7 @@ def main(argv: list[str]) -> int:
         seen["windows"] = [w.windowTitle() for w in QApplication.topLevelWidgets() if w.isVisible()]
         app.quit()
 
-    seen["returned"] = run_app([sys.argv[0]], on_ready=ready)
+    seen["returned"] = run_app(on_ready=ready)
     out.write_text(json.dumps(seen), encoding="utf-8")
     return int(seen["returned"])
 

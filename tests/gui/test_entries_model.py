@@ -19,9 +19,8 @@ from widget.gui.window.model import (
     READ_ROLE,
     TIME_TEXT_ROLE,
     EntriesModel,
-    RowKind,
-    Show,
 )
+from widget.gui.window.rows import RowKind, Show
 from widget.storage.db import Database
 
 

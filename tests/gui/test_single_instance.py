@@ -23,7 +23,7 @@ from widget.gui.single_instance import (
     session_key,
 )
 
-LAUNCH = "import sys; from widget.gui.app import run_app; sys.exit(run_app([]))"
+LAUNCH = "import sys; from widget.gui.app import run_app; sys.exit(run_app())"
 # Takes the guard as the app does; the winner answers launches for HOLD_MS, then quits.
 HOLD_MS = 4000
 GUARD = f"""

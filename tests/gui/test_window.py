@@ -35,8 +35,9 @@ from widget.gui.window.favicons import (
     letter_badge,
     site_key,
 )
-from widget.gui.window.model import READ_ROLE, RowKind, Show
+from widget.gui.window.model import READ_ROLE
 from widget.gui.window.parts import place_near
+from widget.gui.window.rows import RowKind, Show
 from widget.gui.window.state import fit_on_screen, fitted_size
 from widget.gui.window.window import KeyPointsWindow, muted
 from widget.sources.http import HttpClient

@@ -18,10 +18,12 @@ from pytestqt.qtbot import QtBot
 
 from tests.gui.window_data import HARBOUR, NOW, SKY, fill
 from widget.core.models import FetchState, Item, Source
-from widget.gui.window.model import KIND_ROLE, READ_ROLE, RowKind
-from widget.gui.window.rows import PAGE_SIZE
-from widget.gui.window.window import RELOAD_DELAY_MS, KeyPointsWindow
-from widget.storage.db import Database, EntryPage
+from widget.gui.window.model import KIND_ROLE, READ_ROLE
+from widget.gui.window.reloader import RELOAD_DELAY_MS
+from widget.gui.window.rows import PAGE_SIZE, RowKind
+from widget.gui.window.window import KeyPointsWindow
+from widget.storage.db import Database
+from widget.storage.search import EntryPage
 
 
 class ReadCounter:
@@ -102,7 +104,7 @@ def test_a_hidden_window_holds_no_rows_and_reads_nothing_on_poll_results(
     reads = counter.reads
     store(writer, HARBOUR, news(HARBOUR, "quay", 3))
     writer.set_read(SKY.id, "sky-1")
-    window.set_entries()  # a poll finished
+    window.schedule_reload()  # a poll finished
     window.schedule_reload()  # a read mark reached the store
     qtbot.wait(RELOAD_DELAY_MS * 3)
     assert counter.reads == reads and window.model.rowCount() == 0
@@ -195,7 +197,7 @@ def test_a_live_reload_deep_in_the_list_keeps_the_selection_and_the_row_on_top(
     qtbot.wait(10)
     top_before = window.view.indexAt(QPoint(4, 2)).data()
     store(writer, SKY, news(SKY, "gale", 250))  # newer than everything shown
-    window.set_entries()
+    window.schedule_reload()
     qtbot.waitUntil(lambda: window.model.row_of((SKY.id, "gale-249")) >= 0)
     assert window.current_key() == key
     assert window.view.indexAt(QPoint(4, 2)).data() == top_before

@@ -18,8 +18,10 @@ from tests.gui.rig import Rig
 from tests.gui.window_data import HARBOUR, NOW, SKY, SOURCES, fill
 from widget.core.models import FetchState, Item
 from widget.gui.poller import Poller
-from widget.gui.window.window import RELOAD_DELAY_MS, KeyPointsWindow
-from widget.storage.db import Database, EntryPage
+from widget.gui.window.reloader import RELOAD_DELAY_MS
+from widget.gui.window.window import KeyPointsWindow
+from widget.storage.db import Database
+from widget.storage.search import EntryPage
 
 
 def clock() -> datetime:
@@ -102,7 +104,7 @@ def test_a_hidden_window_reads_the_store_only_when_shown(
     window.hide()
     reads = len(recorder.threads)
     store_news(rig.db, "while-hidden")
-    window.set_entries()  # a poll finished
+    window.schedule_reload()  # a poll finished
     qtbot.wait(RELOAD_DELAY_MS * 3)
     assert len(recorder.threads) == reads
     assert window.model.row_of((HARBOUR.id, "while-hidden")) < 0
@@ -125,7 +127,7 @@ def test_after_a_poll_the_store_is_read_on_the_worker_keeping_the_selection(
         assert window.select_key((SKY.id, "sky-1"))
         store_news(rig.db, "fresh-1", "fresh-2")
         with qtbot.waitSignal(window.model.modelReset, timeout=20_000):
-            window.set_entries()
+            window.schedule_reload()
         assert window.model.row_of((HARBOUR.id, "fresh-2")) >= 0
         assert window.current_key() == (SKY.id, "sky-1")
         assert recorder.threads[-1] == "live-updates-worker"
@@ -143,7 +145,7 @@ def test_a_read_mark_made_while_the_store_is_being_read_is_not_undone(
     window.show()
     qtbot.waitExposed(window)
     store_news(rig.db, "fresh-1")
-    window.set_entries()
+    window.schedule_reload()
     qtbot.waitUntil(lambda: bool(worker.jobs))
     key = (HARBOUR.id, "harbour-1")
     window.set_read([key], True)  # the store takes this mark after the read under way
@@ -154,7 +156,7 @@ def test_a_read_mark_made_while_the_store_is_being_read_is_not_undone(
     rec = window.model.row_at(row)[1]
     assert rec is not None and rec.read
     rig.db.set_read(*key)  # the mark reaches the store; its refresh shows the new entry
-    window.set_entries()
+    window.schedule_reload()
     qtbot.waitUntil(lambda: bool(worker.jobs))
     worker.run_all()
     qtbot.waitUntil(lambda: window.model.row_of((HARBOUR.id, "fresh-1")) >= 0)
@@ -171,7 +173,7 @@ def test_a_search_typed_while_the_store_is_being_read_still_filters_the_new_rows
     window.show()
     qtbot.waitExposed(window)
     store_news(rig.db, "ferry-news", "other-news")
-    window.set_entries()
+    window.schedule_reload()
     qtbot.waitUntil(lambda: bool(worker.jobs))
     qtbot.keyClicks(window.search, "FERRY")  # the read under way grouped for no search
     worker.run_all()

@@ -17,8 +17,8 @@ from pytestqt.qtbot import QtBot
 from tests.gui.window_data import HARBOUR, NOW, SKY
 from widget.core.models import FetchState, Item, Source
 from widget.gui.window.delegate import EntryDelegate
-from widget.gui.window.model import KIND_ROLE, POINTS_ROLE, EntriesModel, RowKind
-from widget.gui.window.rows import PAGE_SIZE
+from widget.gui.window.model import KIND_ROLE, POINTS_ROLE, EntriesModel
+from widget.gui.window.rows import PAGE_SIZE, RowKind
 from widget.gui.window.window import KeyPointsWindow
 from widget.storage.db import Database
 

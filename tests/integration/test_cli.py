@@ -372,18 +372,19 @@ def test_without_a_command_and_without_the_app_it_prints_help(
 def test_without_a_command_it_starts_the_app(
     home: Path, capsys: Capsys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[list[str]] = []
+    calls: list[tuple[bool, bool]] = []
     fake = types.ModuleType("widget.gui.app")
 
-    def run_app(argv: list[str]) -> int:
-        calls.append(argv)
+    def run_app(*, demo: bool, verbose: bool) -> int:
+        calls.append((demo, verbose))
         return 0
 
     fake.run_app = run_app  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "widget.gui.app", fake)
     assert run_cli(capsys, "--demo")[0] == 0
     assert run_cli(capsys)[0] == 0
-    assert calls == [["--demo"], []]
+    assert run_cli(capsys, "-v", "--demo")[0] == 0
+    assert calls == [(True, False), (False, False), (True, True)]
 
 
 def _subprocess(home: Path, *argv: str) -> subprocess.CompletedProcess[str]:

@@ -51,7 +51,9 @@ TRAY_APP_MODULES = (
     "widget.storage.config_schema",
     "widget.storage.config",
     "widget.storage.schema",
-    "widget.storage.rows",
+    "widget.storage.entries",
+    "widget.storage.state",
+    "widget.storage.search",
     "widget.storage.secrets",
     "widget.notify.base",
     "widget.notify.freedesktop",
@@ -64,7 +66,7 @@ TRAY_APP_MODULES = (
     "widget.gui.ledger",
     "widget.gui.store_worker",
     "widget.gui.settings.link",
-    "widget.opml",
+    "widget.storage.opml",
     "widget.desktop.autostart",
 )
 

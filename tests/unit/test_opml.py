@@ -11,8 +11,8 @@ import pytest
 
 from widget.core.errors import ConfigError
 from widget.core.models import AuthKind, Config, Source, SourceKind
-from widget.opml import OpmlError, export_opml, import_feeds, parse_opml
 from widget.storage.config import ConfigStore
+from widget.storage.opml import OpmlError, export_opml, import_feeds, parse_opml
 
 # A realistic reader export: OPML 1.0, two folder levels, a feed at top level, a repeated feed,
 # an outline without xmlUrl, odd attribute case and an entity-escaped title.
@@ -204,3 +204,16 @@ def test_utf16_opml_is_read() -> None:
     )
     doc = parse_opml(text.encode("utf-16"))
     assert [f.title for f in doc.feeds] == ["Tide tables"]
+
+
+def test_an_outline_title_with_markup_or_bidi_controls_becomes_a_plain_name() -> None:
+    data = (
+        b'<opml version="2.0"><body>'
+        b'<outline text="&lt;b&gt;Harbour&lt;/b&gt; &lt;img src=x onerror=alert(1)&gt;Desk"'
+        b' type="rss" xmlUrl="https://harbour.example/feed.xml"/>'
+        b'<outline text="Ferry \xe2\x80\xaegnp.exe" type="rss"'
+        b' xmlUrl="https://ferry.example/feed.xml"/>'
+        b"</body></opml>"
+    )
+    imported = import_feeds(Config(), parse_opml(data))
+    assert [s.name for s in imported.config.sources] == ["Harbour Desk", "Ferry gnp.exe"]

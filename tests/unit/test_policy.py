@@ -121,6 +121,68 @@ def test_pattern_error_explains_unusable_patterns(pattern: str, problem: str | N
         assert error is not None and problem in error and pattern in error
 
 
+_HOSTILE_MATCH = """
+import json, sys
+from datetime import datetime, timezone
+from widget.core.models import Entry
+from widget.core.policy import is_highlighted, passes_filters, pattern_error
+pattern = sys.argv[1]
+title = "a" * 60 + "!"
+entry = Entry(source_id="s", source_name="S", source_url="https://e.test/", id="x", title=title,
+              url=None, published=None, updated=None, summary="", key_points=(),
+              first_seen=datetime(2026, 3, 2, tzinfo=timezone.utc), notify=True, read=False)
+results = [is_highlighted([pattern], entry), passes_filters([pattern], [], title)]
+for _ in range(100):  # the window and a poll look at many entries
+    results.append(passes_filters([], [pattern], title))
+print(json.dumps([results[:3], pattern_error(pattern)]))
+"""
+
+
+@pytest.mark.parametrize("pattern", ["/(a+)+$/", "/(a|aa)+$/"])
+def test_a_hostile_regex_on_feed_text_never_hangs_and_is_named(pattern: str) -> None:
+    """/(a+)+$/ as a highlight word and a title of "a"s once stopped the GUI thread for over a
+    minute; as an include filter it hung the poll process. It runs in a child here, so a
+    hang fails the test instead of stalling the suite."""
+    import json
+    import subprocess
+    import sys
+
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", _HOSTILE_MATCH, pattern],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"matching {pattern} against 60 a's did not finish")
+    assert out.returncode == 0, out.stderr
+    results, problem = json.loads(out.stdout)
+    assert results == [False, False, True]  # no highlight, not included, not excluded
+    assert problem is not None and pattern in problem
+
+
+@pytest.mark.parametrize("pattern", ["/(a+)+$/", "/(\\w+\\s?)*:/", "/(?:x*y?)*z/"])
+def test_a_regex_that_repeats_a_repetition_is_refused_with_its_name(pattern: str) -> None:
+    problem = pattern_error(pattern)
+    assert problem is not None and pattern in problem and "repeats" in problem
+
+
+@pytest.mark.parametrize(
+    "pattern", ["/gale|squall/", "/(rail|bus)+ strike/i", "/a{2,5}(bc)*/", "/(\\w)\\1/"]
+)
+def test_ordinary_regexes_stay_usable(pattern: str) -> None:
+    assert pattern_error(pattern) is None
+
+
+def test_regex_filters_keep_pythons_syntax_and_unicode_words() -> None:
+    assert matches("/\\bÄrger\\b/", "Viel Ärger am Hafen")
+    assert matches("/(\\w)\\1/", "ferry")  # a back-reference
+    assert not matches("/^storm$/m", "a storm\ncoming")
+    assert matches("/^storm$/m", "a\nstorm\ncoming")
+
+
 # --- who may notify ----------------------------------------------------------------------------
 
 

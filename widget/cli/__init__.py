@@ -150,6 +150,7 @@ class _Context:
     out: TextIO
     err: TextIO
     _db: Database | None = None
+    _reader: Database | None = None
     _engine: Engine | None = None
 
     @property
@@ -161,6 +162,14 @@ class _Context:
         if self._db is None:
             self._db = Database.open(self.paths.database_file)
         return self._db
+
+    @property
+    def reader(self) -> Database:
+        """The store for commands that only read: never written, so it works on a full or
+        read-only disk and does not wait behind a poll that is writing."""
+        if self._reader is None:
+            self._reader = Database.open(self.paths.database_file, readonly=True, missing_ok=True)
+        return self._reader
 
     @property
     def engine(self) -> Engine:
@@ -175,6 +184,8 @@ class _Context:
             self._engine.close()
         if self._db is not None:
             self._db.close()
+        if self._reader is not None:
+            self._reader.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -186,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
 
     if args.command is None:
-        return _run_app(parser, args_list)
+        return _run_app(parser, demo=args.demo, verbose=args.verbose)
 
     paths = AppPaths.default()
     undo_logging = _setup_logging(paths, verbose=args.verbose)
@@ -234,7 +245,7 @@ def _fail(ctx: _Context, message: str) -> None:
     print(f"{APP_SLUG}: {message}", file=ctx.err)
 
 
-def _run_app(parser: argparse.ArgumentParser, argv: list[str]) -> int:
+def _run_app(parser: argparse.ArgumentParser, *, demo: bool, verbose: bool) -> int:
     """No subcommand: the tray app, once it exists; until then, the help."""
     try:
         app = importlib.import_module("widget.gui.app")
@@ -244,11 +255,11 @@ def _run_app(parser: argparse.ArgumentParser, argv: list[str]) -> int:
             return EXIT_FAILED
         parser.print_help()
         return EXIT_OK
-    run_app: Callable[[list[str]], int] | None = getattr(app, "run_app", None)
+    run_app: Callable[..., int] | None = getattr(app, "run_app", None)
     if run_app is None:
         parser.print_help()
         return EXIT_OK
-    return int(run_app(argv))
+    return int(run_app(demo=demo, verbose=verbose))
 
 
 def _setup_logging(paths: AppPaths, *, verbose: bool) -> Callable[[], None]:
@@ -293,7 +304,7 @@ def _entries(ctx: _Context, *, as_json: bool, limit: int, source_name: str | Non
         if source is None:
             raise UsageError(f"there is no source named {source_name!r}")
         source_id = source.id
-    entries = ctx.db.entries(limit=limit, source_id=source_id)
+    entries = ctx.reader.entries(limit=limit, source_id=source_id)
     if as_json:
         for entry in entries:
             print(fmt.entry_json_line(entry), file=ctx.out)
@@ -306,7 +317,9 @@ def _entries(ctx: _Context, *, as_json: bool, limit: int, source_name: str | Non
 
 def _sources_list(ctx: _Context, *, as_json: bool) -> int:
     settings = ctx.config.load().settings
-    statuses = ctx.engine.statuses()
+    from widget.engine.status import source_statuses  # light: no fetch stack
+
+    statuses = source_statuses(ctx.config, ctx.reader)
     defaults = [settings.default_interval(s.source.kind) for s in statuses]
     if as_json:
         objects = [fmt.source_object(s, d) for s, d in zip(statuses, defaults, strict=True)]

@@ -24,28 +24,42 @@ text. Highlight words anywhere in an entry make its notification urgent.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 
 from widget.core.errors import ConfigError
 from widget.core.models import Entry, QuietHours, Settings
 from widget.core.text import truncate
 
+if TYPE_CHECKING:
+    import regex
+
+log = logging.getLogger(__name__)
+
 RATE_LIMIT = timedelta(seconds=5)
 SUMMARY_LIMIT = 100
 BODY_LIMIT = 200
 SUMMARY_REPLACES_KEY = "live-updates:summary"  # a newer summary replaces the previous one
-_REGEX_FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}
+# One search of a user's /regex/ in one entry's text stops after this long; a pattern that
+# needs longer is turned off for the rest of the process (and says so), so a filter can cost
+# the GUI thread or a poll at most this much once.
+MATCH_TIMEOUT_S = 0.05
+_REGEX_FLAGS = {"i": "IGNORECASE", "m": "MULTILINE", "s": "DOTALL", "x": "VERBOSE"}
 _SLASHED = re.compile(r"^/(?P<body>.*)/(?P<flags>[a-z]*)$", re.DOTALL)
+_too_slow: dict[str, str] = {}  # pattern → why it was turned off (process-wide)
 
 # --- keyword filters ---------------------------------------------------------------------------
 
 
 @functools.lru_cache(maxsize=512)
-def _compile(pattern: str) -> re.Pattern[str] | str:
-    """The compiled pattern, or a sentence saying why it is unusable."""
+def _compile(pattern: str) -> re.Pattern[str] | regex.Pattern[str] | str:
+    """The compiled pattern, or a sentence saying why it is unusable. Words and phrases are
+    escaped into a pattern that runs in linear time (Python's ``re``); a /regex/ is compiled
+    with the ``regex`` package, whose searches can be given a time limit."""
     stripped = pattern.strip()
     if not stripped:
         return "an empty filter matches nothing"
@@ -53,31 +67,105 @@ def _compile(pattern: str) -> re.Pattern[str] | str:
     if slashed is None:
         words = [re.escape(w) for w in stripped.split()]
         return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
-    flags = 0
+    import regex  # only a /regex/ filter needs it
+
+    body, flags = slashed.group("body"), 0
     for letter in slashed.group("flags"):
         if letter not in _REGEX_FLAGS:
-            return f"unknown regex flag {letter!r} in {pattern!r} (use i, m, s or x)"
-        flags |= _REGEX_FLAGS[letter]
-    if not slashed.group("body"):
-        return f"the regex {pattern!r} is empty"
+            return f"unknown regex flag {letter!r} in '{pattern}' (use i, m, s or x)"
+        flags |= getattr(regex, _REGEX_FLAGS[letter])
+    if not body:
+        return f"the regex '{pattern}' is empty"
     try:
-        return re.compile(slashed.group("body"), flags)
-    except re.error as exc:
-        return f"the regex {pattern!r} is invalid: {exc}"
+        compiled = regex.compile(body, flags | regex.VERSION0)
+    except regex.error as exc:
+        return f"the regex '{pattern}' is invalid: {exc}"
+    if _nested_repetition(body, flags):
+        return (
+            f"the regex '{pattern}' repeats a group that itself repeats, like (a+)+: on some "
+            "texts that takes hours. Write it without the outer repetition"
+        )
+    return compiled
+
+
+def _nested_repetition(body: str, flags: int) -> bool:
+    """Whether the pattern repeats something that itself repeats, as in ``(a+)+`` or
+    ``(\\w+\\s?)*`` (the shape behind catastrophic backtracking). ``flags`` are the
+    i/m/s/x flags, which ``re`` and ``regex`` number alike. A pattern Python's own parser does
+    not know (``regex``-only syntax) is left to the time limit."""
+    try:
+        from re import _parser as sre_parse  # type: ignore[attr-defined]
+    except ImportError:  # Python 3.10
+        import sre_parse
+    try:
+        tree = sre_parse.parse(body, flags)
+    except (re.error, TypeError, ValueError, OverflowError, RecursionError):
+        return False
+
+    def repeated(op: Any, av: Any) -> bool:
+        return str(op) in ("MAX_REPEAT", "MIN_REPEAT") and av[1] > 1
+
+    def repeats_inside(node: Any) -> bool:
+        return any(
+            repeated(op, av) or any(repeats_inside(child) for child in _subtrees(av))
+            for op, av in _children(node)
+        )
+
+    def nested(node: Any) -> bool:
+        return any(
+            (repeated(op, av) and repeats_inside(av[2]))
+            or any(nested(child) for child in _subtrees(av))
+            for op, av in _children(node)
+        )
+
+    return nested(tree)
+
+
+def _children(node: Any) -> list[tuple[Any, Any]]:
+    data = getattr(node, "data", node)
+    return [item for item in data if isinstance(item, tuple) and len(item) == 2]
+
+
+def _subtrees(av: Any) -> list[Any]:
+    """The parsed sub-patterns inside one node's argument (groups, branches, repeats…)."""
+    found: list[Any] = []
+    values = av if isinstance(av, (tuple, list)) else (av,)
+    for value in values:
+        if hasattr(value, "data"):
+            found.append(value)
+        elif isinstance(value, (tuple, list)):
+            found.extend(_subtrees(value))
+    return found
 
 
 def pattern_error(pattern: str) -> str | None:
-    """Why a filter pattern cannot match anything (for settings validation), or None if usable."""
+    """Why a filter pattern cannot be used (for validation of the config, the settings and
+    the command line), or None if usable."""
+    if pattern in _too_slow:
+        return _too_slow[pattern]
     compiled = _compile(pattern)
     return compiled if isinstance(compiled, str) else None
 
 
 def matches(pattern: str, text: str) -> bool:
     """One filter pattern against text: a word or phrase matches case-insensitively as whole
-    words (spaces match any whitespace); ``/regex/`` or ``/regex/i`` is a Python regex searched
-    anywhere. An unusable pattern (see ``pattern_error``) never matches and never raises."""
+    words (spaces match any whitespace); ``/regex/`` or ``/regex/i`` is a regex searched
+    anywhere, for at most ``MATCH_TIMEOUT_S``. An unusable pattern (see ``pattern_error``)
+    never matches and never raises; one that runs out of time is turned off."""
     compiled = _compile(pattern)
-    return not isinstance(compiled, str) and compiled.search(text) is not None
+    if isinstance(compiled, str) or pattern in _too_slow:
+        return False
+    if isinstance(compiled, re.Pattern):
+        return compiled.search(text) is not None
+    try:
+        return compiled.search(text, timeout=MATCH_TIMEOUT_S) is not None
+    except TimeoutError:
+        _too_slow[pattern] = (
+            f"the regex '{pattern}' took too long on an entry's text and was turned off: "
+            "simplify it"
+        )
+        log.warning("%s", _too_slow[pattern])
+        return False
 
 
 def passes_filters(include: Sequence[str], exclude: Sequence[str], text: str) -> bool:

@@ -20,6 +20,9 @@ _URL_EDGE_JUNK = "".join(chr(c) for c in range(0x21)) + "\x7f\xa0\u200b\u2060\uf
 # … and remove anywhere inside it ("java\tscript:" must not survive as a different scheme).
 _URL_INNER_JUNK = re.compile("[\t\n\r]")
 _URL_CONTROL = re.compile("[\x00-\x1f\x7f]")
+_URL_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")  # str.isspace() is what \s matches
+# The common shape, answered without parsing (a config of thousands of sources checks each).
+_PLAIN_WEB_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::(\d{1,5}))?(?:/[^\s\x00-\x1f]*)?")
 
 
 def origin(url: str) -> Origin:
@@ -72,6 +75,9 @@ def safe_url(url: str | None, base: str | None = None) -> str | None:
 def url_problem(url: str) -> str | None:
     """None when ``url`` is an absolute http(s) URL with a plausible host, else what is wrong
     (words that follow "the URL …")."""
+    plain = _PLAIN_WEB_URL.fullmatch(url)
+    if plain is not None and (plain.group(1) is None or int(plain.group(1)) <= 65535):
+        return None
     try:
         parts = urlsplit(url)
         host = parts.hostname
@@ -80,7 +86,7 @@ def url_problem(url: str) -> str | None:
         return f"is not a valid URL ({exc})"
     if parts.scheme.lower() not in WEB_SCHEMES:
         return "must start with http:// or https://"
-    if not host or any(c.isspace() or ord(c) < 0x20 for c in url):
+    if not host or _URL_SPACE_OR_CONTROL.search(url):
         return "must be a complete web address such as https://example.com/feed.xml"
     return None
 

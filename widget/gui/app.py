@@ -11,7 +11,7 @@ import socket
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -322,14 +322,11 @@ def enter_window_mode(app: App, waited_s: float) -> None:
 
 
 def run_app(
-    argv: Sequence[str], *, demo: bool = False, on_ready: Callable[[App], None] | None = None
+    *, demo: bool = False, verbose: bool = False, on_ready: Callable[[App], None] | None = None
 ) -> int:
-    """Start the tray app; returns the exit status. ``--demo`` (or ``demo``) watches the
-    built-in demo page for this run only, with a throw-away data folder. ``on_ready`` is called
-    with the built app just before the event loop starts (benchmarks and tests)."""
-    args = list(argv)
-    demo = demo or "--demo" in args
-    verbose = "--verbose" in args or "-v" in args
+    """Start the tray app; returns the exit status. ``demo`` watches the built-in demo page for
+    this run only, with a throw-away data folder; ``verbose`` also logs to stderr. ``on_ready``
+    is called with the built app just before the event loop starts (benchmarks and tests)."""
     integrate_at_startup()  # Windows: the AppUserModelID, before any window or toast
     existing = QApplication.instance()
     qt = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
@@ -477,7 +474,7 @@ def _wire(app: App, relay: _ClickRelay) -> None:
     ctl.failed.connect(app.on_failed)
     ctl.unread_changed.connect(lambda n: tray.update(unread=n))
     ctl.unread_changed.connect(win.set_unread)
-    ctl.store_changed.connect(win.set_entries)
+    ctl.store_changed.connect(win.schedule_reload)
     ctl.stored_elsewhere.connect(app.dispatcher.offer)
     app.dispatcher.held_changed.connect(ctl.keep_held)
     ctl.statuses_changed.connect(app.on_statuses)

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import codecs
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone, tzinfo
+from itertools import accumulate
+from operator import add
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -25,7 +28,7 @@ from widget.core import keypoints
 from widget.core.text import collapse_whitespace, first_sentence
 
 MAX_JSONLD_BLOCKS = 500  # JSON-LD script blocks read from one page
-MAX_JSONLD_CHARS = 5_000_000  # characters kept of one JSON-LD block
+MAX_JSONLD_CHARS = 5_000_000  # a longer JSON-LD block: only its first updates are read
 MAX_ALTERNATES = 50
 MAX_ATTR_CHARS = 4096  # longer href/type/rel values are ignored
 MAX_DEPTH = 512  # elements nested deeper than this are flattened
@@ -180,30 +183,59 @@ def looks_like_html(body: bytes, headers: Mapping[str, str]) -> bool:
 
 # --- bounded nesting --------------------------------------------------------------------------
 
-_TAG_NAME_B = re.compile(rb"<(/?)([A-Za-z][A-Za-z0-9-]{0,31})")
-_TAG_NAME_S = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]{0,31})")
-# fmt: off
-_VOID = frozenset((
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
-    "wbr", "param", "keygen", "frame", "basefont", "bgsound",
-))
+_TAG_NAME_B = re.compile(rb"<(/?)([a-z][a-z0-9-]{0,31})")
+_VOID = frozenset(
+    b"area base br col embed hr img input link meta source track wbr param keygen frame "
+    b"basefont bgsound".split()
+)
 # Elements that a start tag of the same name closes instead of nesting into.
-_SIBLINGS = frozenset((
-    "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "rt", "rp", "thead", "tbody",
-    "tfoot", "colgroup", "caption", "a", "nobr", "form", "button",
-))
-# fmt: on
+_SIBLINGS = frozenset(
+    b"p li dt dd option optgroup tr td th rt rp thead tbody tfoot colgroup caption a nobr "
+    b"form button".split()
+)
+# Comments, declarations and void tags: nothing in them nests. (Every part of these patterns
+# stops at the next "<", so a search costs time in proportion to the body.)
+_FLAT = re.compile(
+    rb"(<[!?][^<>]*>|<(?:area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr|param"
+    rb"|keygen|frame|basefont|bgsound)\b[^<>]*>)"
+)
+# An element holding text only (a leaf of the tree).
+_LEAF = re.compile(rb"(<([a-z][a-z0-9-]{0,31})(?:[\s/][^<>]*)?>[^<]*</\2\s*>)")
+REDUCE_PASSES = 8  # subtrees up to this height are set aside before the nesting scan
+
+_Map = tuple[list[int], list[int]]
 
 
-def _too_deep(tags: Iterable[tuple[str, str]], limit: int) -> set[int]:
+def _reduce(document: bytes, pattern: re.Pattern[bytes], step: int) -> tuple[bytes, _Map | None]:
+    """``document`` without the matches of ``pattern`` (found and cut in C), and the map from
+    positions in the result back to positions in ``document``."""
+    parts = pattern.split(document)
+    if len(parts) == 1:
+        return document, None
+    kept = parts[0::step]
+    kept_lens = list(map(len, kept))
+    removed = list(map(len, parts[1::step]))
+    removed.append(0)
+    starts = list(accumulate(kept_lens, initial=0))
+    origins = list(accumulate(map(add, kept_lens, removed), initial=0))
+    return b"".join(kept), (starts, origins)
+
+
+def _unmap(pos: int, maps: list[_Map]) -> int:
+    for starts, origins in reversed(maps):
+        index = bisect_right(starts, pos) - 1
+        pos = pos - starts[index] + origins[index]
+    return pos
+
+
+def _too_deep(tags: Iterable[tuple[bytes, bytes]], limit: int) -> set[int]:
     """Indexes (in ``tags``) of start tags that would nest deeper than ``limit``, and of the end
     tags that close them. Follows the tree builder roughly: void elements do not nest, a start
     tag of a list item, paragraph, cell… closes an open one of the same name."""
-    stack: list[tuple[str, bool]] = []  # (name, dropped)
+    stack: list[tuple[bytes, bool]] = []  # (name, dropped)
     depth = 0  # elements kept on the stack
     dropped: set[int] = set()
-    for index, (slash, raw) in enumerate(tags):
-        name = raw.lower()
+    for index, (slash, name) in enumerate(tags):
         if slash:
             for back in range(len(stack) - 1, max(-1, len(stack) - 64), -1):
                 if stack[back][0] == name:
@@ -230,39 +262,41 @@ def _too_deep(tags: Iterable[tuple[str, str]], limit: int) -> set[int]:
 def bound_nesting(document: bytes | str, limit: int = MAX_DEPTH) -> bytes | str:
     """``document`` with start tags that would nest deeper than ``limit`` removed (their
     content stays, one level up). Cheap for ordinary pages: only a body with many tags is
-    scanned, and only a body that really nests too deep is rewritten."""
-    if isinstance(document, bytes):
-        if document.count(b"<") < DEPTH_SCAN_TAGS:
+    scanned, and only what remains once comments, void tags, raw text and every subtree up to
+    ``REDUCE_PASSES`` levels high are set aside (in C, by regular expressions); a subtree that
+    low never makes its parent too deep, so it is kept as it is."""
+    if isinstance(document, str):
+        if document.count("<") < DEPTH_SCAN_TAGS:
             return document
-        drop = _too_deep(
-            ((s.decode("latin-1"), n.decode("latin-1")) for s, n in _TAG_NAME_B.findall(document)),
-            limit,
-        )
-        if not drop:
-            return document
-        pieces_b: list[bytes] = []
-        pos = 0
-        for index, found in enumerate(_TAG_NAME_B.finditer(document)):
-            if index in drop:
-                pieces_b.append(document[pos : found.start()])
-                end = document.find(b">", found.end())
-                pos = len(document) if end < 0 else end + 1
-        pieces_b.append(document[pos:])
-        return b"".join(pieces_b)
-    if document.count("<") < DEPTH_SCAN_TAGS:
+        raw = document.encode("utf-8", "replace")
+    elif document.count(b"<") < DEPTH_SCAN_TAGS:
         return document
-    drop = _too_deep(_TAG_NAME_S.findall(document), limit)
+    else:
+        raw = document
+    rest, found = _reduce(raw.lower(), _FLAT, 2)
+    maps = [found] if found else []
+    for _ in range(REDUCE_PASSES):
+        if rest.count(b"<") <= limit - REDUCE_PASSES:
+            return document  # too few tags left to nest too deep
+        rest, found = _reduce(rest, _LEAF, 3)
+        if found is None:
+            break
+        maps.append(found)
+    matches = list(_TAG_NAME_B.finditer(rest))
+    drop = _too_deep(((m.group(1), m.group(2)) for m in matches), limit - REDUCE_PASSES)
     if not drop:
         return document
-    pieces: list[str] = []
+    pieces: list[bytes] = []
     pos = 0
-    for index, match in enumerate(_TAG_NAME_S.finditer(document)):
-        if index in drop:
-            pieces.append(document[pos : match.start()])
-            end = document.find(">", match.end())
-            pos = len(document) if end < 0 else end + 1
-    pieces.append(document[pos:])
-    return "".join(pieces)
+    for index in sorted(drop):
+        start = _unmap(matches[index].start(), maps)
+        if start < pos:
+            continue
+        pieces.append(raw[pos:start])
+        end = raw.find(b">", start)
+        pos = len(raw) if end < 0 else end + 1
+    pieces.append(raw[pos:])
+    return b"".join(pieces)
 
 
 # --- text from the tree -----------------------------------------------------------------------
@@ -344,19 +378,47 @@ def _texts(node: LexborNode, skip: frozenset[str]) -> Iterator[str]:
             return
 
 
+_HIDDEN_START = re.compile(r"<(?:" + "|".join(HIDDEN_TAGS) + r")[\s/>]", re.IGNORECASE)
+
+
 def fragment_body(markup: str) -> LexborNode | None:
     """A fragment of markup (a feed entry, a JSON-LD body) parsed into a tree, hidden parts
     removed: the element holding it."""
     if "<![CDATA[" in markup:  # HTML has no CDATA sections; feeds leave the markers in
         markup = markup.replace("<![CDATA[", "").replace("]]>", "")
     tree = LexborHTMLParser(bound_nesting(markup), scripting=True)
-    tree.strip_tags(list(HIDDEN_TAGS))
+    if _HIDDEN_START.search(markup) is not None:  # most fragments hold none: no tree walk
+        tree.strip_tags(list(HIDDEN_TAGS))
     return tree.body
 
 
 def _fragment_text(markup: str) -> str:
     body = fragment_body(markup)
     return join_text("".join(_texts(body, frozenset()))) if body is not None else ""
+
+
+def markup_text(markup: str | None) -> tuple[LexborNode | None, str]:
+    """A fragment's tree (None when it holds no markup at all) and its plain text, exactly as
+    ``html_to_text`` gives it: the tree is parsed once and serves the text and the key points.
+    Text without ``<`` or ``&`` needs no parser."""
+    if not markup:
+        return None, ""
+    if "<" not in markup and "&" not in markup:
+        return None, collapse_whitespace(markup)
+    if _TAG_LIKE.search(markup) is None and _ENTITY.search(markup) is None:
+        return None, collapse_whitespace(markup)
+    body = fragment_body(markup)
+    text = join_text("".join(_texts(body, frozenset()))) if body is not None else ""
+    if text == markup:
+        return body, collapse_whitespace(text)
+    for _ in range(MAX_UNESCAPE_ROUNDS):
+        if _TAG_LIKE.search(text) is None and _ENTITY.search(text) is None:
+            break
+        unwrapped = _fragment_text(text)
+        if unwrapped == text:
+            break
+        text = unwrapped
+    return body, collapse_whitespace(text)
 
 
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
@@ -371,6 +433,8 @@ def html_to_text(markup: str | None) -> str:
     bounded number of times, so escaped markup never shows up as visible tags."""
     if not markup:
         return ""
+    if "<" not in markup and "&" not in markup:  # plain text: no parser needed
+        return collapse_whitespace(markup)
     text = markup
     for _ in range(MAX_UNESCAPE_ROUNDS + 1):
         if _TAG_LIKE.search(text) is None and _ENTITY.search(text) is None:
@@ -461,7 +525,7 @@ def parse_document(body: bytes, headers: Mapping[str, str]) -> Document:
         if kind != "application/ld+json":
             continue
         if len(doc.jsonld) < MAX_JSONLD_BLOCKS:
-            doc.jsonld.append((script.text(deep=True) or "")[:MAX_JSONLD_CHARS])
+            doc.jsonld.append(script.text(deep=True) or "")  # a long one is read in part
         else:
             doc.jsonld_dropped += 1
     for link in tree.css("link[rel][href]"):
@@ -895,6 +959,10 @@ def markup_key_points(
     """Key points of a fragment of markup (a feed entry's content)."""
     if not markup:
         return keypoints.fallback_points(summary, title) if limit > 0 else ()
+    if "<" not in markup:  # no lists without markup: the first sentence, else the title
+        return (
+            keypoints.fallback_points(summary or html_to_text(markup), title) if limit > 0 else ()
+        )
     return key_points(fragment_body(markup), summary=summary, title=title, limit=limit)
 
 

@@ -6,13 +6,15 @@ import email.utils
 import re
 from datetime import datetime, timedelta, timezone
 
+from selectolax.lexbor import LexborNode
+
 from widget.core import keypoints, text, urls
 from widget.core.models import Item
 from widget.sources import html
 
 SUMMARY_LIMIT = 1000  # characters of plain-text summary kept per item
 TITLE_LIMIT = 300  # a title made from the first sentence of a body
-MAX_ITEMS = 1000  # entries kept from one response; the rest are reported in a warning
+MAX_ITEMS = text.MAX_ITEMS_PER_DOCUMENT  # entries kept from one response; the rest: a warning
 
 # --- dates ---------------------------------------------------------------------------------
 
@@ -127,8 +129,14 @@ def build_item(
     ``stable_hash(plain title, ISO date or "", content-or-summary markup)``. Content markup is
     parsed once; its text and key points come from the same tree."""
     body_html = content_html or summary_html or ""
-    summary_plain = html.html_to_text(summary_html) if summary_html else ""
-    content_body = html.fragment_body(content_html) if content_html else None
+    summary_body, summary_plain = html.markup_text(summary_html)
+    content_body: LexborNode | None = None
+    if content_html and content_html == summary_html:  # one body in both fields: parsed once
+        content_body = (
+            summary_body if summary_body is not None else html.fragment_body(content_html)
+        )
+    elif content_html:
+        content_body = html.fragment_body(content_html)
     if not summary_plain and content_body is not None:
         summary_plain = html.node_text(content_body)
     title = html.html_to_text(title_html) if title_html else ""
@@ -143,9 +151,11 @@ def build_item(
         identity = text.stable_hash(title, when.isoformat() if when else "", body_html)
     if content_body is not None:
         points = html.key_points(content_body, summary=summary_plain, title=title, page_url=base)
+    elif summary_body is not None:
+        points = html.key_points(summary_body, summary=summary_plain, title=title)
     else:
         points = html.markup_key_points(summary_html, summary=summary_plain, title=title)
-    return Item(
+    item = Item(
         id=identity,
         title=title,
         url=urls.safe_url(link, base=base) if link else None,
@@ -155,6 +165,7 @@ def build_item(
         key_points=points,
         is_page=is_page,
     )
+    return text.bounded_item(item)
 
 
 def dedupe(items: list[Item], warnings: list[str], limit: int = MAX_ITEMS) -> tuple[Item, ...]:

@@ -10,6 +10,7 @@ ticker post's element id (or anchor), else a hash of its text without the time.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -65,20 +66,31 @@ def live_page_from_document(doc: html.Document, url: str) -> ParsedSource | None
     main = doc.main()
     scope = doc.tree.css_first('[itemtype*="LiveBlogPosting" i]')
     raws: list[_Raw] = []
-    posts = ticker.find_posts(main)
     if posting is not None:
         raws = [_jsonld_raw(u) for u in _updates(posting)]
     if not raws and scope is not None:
         raws = _microdata_raws(scope)
+    page_headline = _page_headline(posting, scope, doc)
+    # Posts are found by their text (not only by <time>) only where structured data gave no
+    # updates, or updates that need their post in the HTML for a link or a title.
+    posts = ticker.find_posts(main, by_text=_need_posts(raws, page_headline))
     if not raws and posts:
         raws = _ticker_raws(posts, doc)
     if posting is None and scope is None and not raws:
         return None
-    page_headline = _page_headline(posting, scope, doc)
-    _attach_posts(raws, posts, url)
+    # Newest first; only the newest are made into entries (the rest would be dropped anyway).
+    raws.sort(key=lambda r: r.published or r.updated or _EPOCH, reverse=True)
+    _attach_posts(raws[: MAX_LIVE_ITEMS * 2], posts, url)
     page_url = urls.safe_url(url) or url
-    updates = [_update_item(r, page_url, page_headline) for r in raws]
-    updates.sort(key=lambda i: i.published or i.updated or _EPOCH, reverse=True)
+    updates: list[Item] = []
+    seen: set[str] = set()
+    for raw in raws:
+        if len(seen) >= MAX_LIVE_ITEMS:
+            warnings.append(f"{len(raws)} updates in the page; read the newest {len(updates)}")
+            break
+        item = _update_item(raw, page_url, page_headline)
+        seen.add(item.id)
+        updates.append(item)
     exclude = frozenset(
         [p.node.mem_id for p in posts]
         + [r.node.mem_id for r in raws if r.node is not None]
@@ -94,6 +106,17 @@ def live_page_from_document(doc: html.Document, url: str) -> ParsedSource | None
     )
 
 
+def _need_posts(raws: list[_Raw], page_headline: str) -> bool:
+    for raw in raws[: MAX_LIVE_ITEMS * 2]:
+        if raw.node is not None:
+            continue
+        if not raw.url or not items.is_usable_headline(
+            html.html_to_text(raw.headline), page_headline
+        ):
+            return True
+    return not raws
+
+
 # --- JSON-LD ----------------------------------------------------------------------------------
 
 
@@ -103,8 +126,15 @@ def find_posting(doc: html.Document, warnings: list[str]) -> dict[str, Any] | No
     invalid = 0
     for block in doc.jsonld:
         try:
-            document = json.loads(block)
-        except (ValueError, RecursionError):
+            if len(block) > html.MAX_JSONLD_CHARS:
+                document = _load_long_posting(block)
+                warnings.append(
+                    f"a JSON-LD block of {len(block)} characters: read its first "
+                    f"{len(document['liveBlogUpdate'])} updates"
+                )
+            else:
+                document = json.loads(block)
+        except (ValueError, RecursionError, TypeError, KeyError):
             invalid += 1
             continue
         for node in _walk(document):
@@ -115,6 +145,34 @@ def find_posting(doc: html.Document, warnings: list[str]) -> dict[str, Any] | No
     if doc.jsonld_dropped:
         warnings.append(f"read the first {len(doc.jsonld)} JSON-LD blocks of the page only")
     return None
+
+
+_UPDATES_START = re.compile(r'"liveBlogUpdate"\s*:\s*\[')
+
+
+def _load_long_posting(block: str) -> dict[str, Any]:
+    """A LiveBlogPosting too long to decode whole: the fields before its ``liveBlogUpdate``
+    list and the first updates of that list, decoded one by one (bounded in count, so in time
+    and memory). Raises ValueError when the block is not of that shape."""
+    found = _UPDATES_START.search(block, 0, 100_000)
+    if found is None:
+        raise ValueError("no liveBlogUpdate list near the start")
+    head = block[: found.start()].rstrip().rstrip(",")
+    posting = json.loads(head + "}")
+    if not isinstance(posting, dict):
+        raise ValueError("not an object")
+    decoder = json.JSONDecoder()
+    updates: list[object] = []
+    pos = found.end()
+    while len(updates) < items.MAX_ITEMS * 2:
+        while pos < len(block) and block[pos] in " \t\r\n,":
+            pos += 1
+        if pos >= len(block) or block[pos] == "]":
+            break
+        update, pos = decoder.raw_decode(block, pos)
+        updates.append(update)
+    posting["liveBlogUpdate"] = updates
+    return posting
 
 
 def _note_invalid(count: int, warnings: list[str]) -> None:
@@ -398,7 +456,7 @@ def _page_item(
     published = items.parse_date(
         source.get("datePublished") or source.get("coverageStartTime") or doc.published
     )
-    return Item(
+    page = Item(
         id=ident or page_url,
         title=title or page_url,
         url=(urls.safe_url(own_url, base=page_url) if own_url else None) or page_url,
@@ -416,3 +474,4 @@ def _page_item(
         ),
         is_page=True,
     )
+    return text.bounded_item(page)

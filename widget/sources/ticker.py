@@ -60,13 +60,14 @@ class Post:
         return ""
 
 
-def find_posts(container: LexborNode | None) -> list[Post]:
+def find_posts(container: LexborNode | None, *, by_text: bool = True) -> list[Post]:
     """The ticker posts in ``container``: the largest run of same-shaped siblings that each open
-    with a time (at least ``MIN_POSTS``), in page order; [] when there is none."""
+    with a time (at least ``MIN_POSTS``), in page order; [] when there is none. Without
+    ``by_text`` only ``<time>`` elements mark posts (no walk over the text)."""
     if container is None:
         return []
     groups: dict[tuple[int, str], dict[int, tuple[LexborNode, LexborNode]]] = {}
-    for marker in _markers(container):
+    for marker in _markers(container, by_text):
         node = marker
         for _ in range(_LEVELS):
             parent = node.parent
@@ -92,13 +93,15 @@ def find_posts(container: LexborNode | None) -> list[Post]:
     return _posts(best[:MAX_POSTS])
 
 
-def _markers(container: LexborNode) -> list[LexborNode]:
-    """``<time>`` elements and elements whose own text opens with a clock time."""
+def _markers(container: LexborNode, by_text: bool) -> list[LexborNode]:
+    """``<time>`` elements and (``by_text``) elements whose own text opens with a clock time."""
     found: list[LexborNode] = []
     for node in container.css("time"):
         found.append(node)
         if len(found) >= MAX_MARKERS:
             return found
+    if not by_text:
+        return found
     raw = container.text(deep=True) or ""
     if len(_CLOCK.findall(raw[:2_000_000])) < MIN_POSTS:
         return found

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from widget.core.errors import ConfigError
 from widget.core.models import AuthKind, Config, QuietHours, Settings, Source, SourceKind
+from widget.core.policy import pattern_error
 from widget.core.urls import url_problem
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ E = TypeVar("E", bound=enum.Enum)
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _CLOCK = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 _PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+_SOURCE_KEYS = frozenset(f.name for f in fields(Source))
 
 
 class _Where:
@@ -61,14 +63,19 @@ def config_from_json(data: Any, file: str, version: int) -> Config:
     if not isinstance(raw_sources, list):
         raise (root / "sources").error("must be a list")
     sources: list[Source] = []
+    index_of: dict[str, int] = {}  # source id → its position
+    names: dict[str, str] = {}  # folded name → the name of the source that has it
     for i, raw in enumerate(raw_sources):
         at = root / "sources" / i
         source = _source(_object(raw, at), at)
-        for j, earlier in enumerate(sources):
-            if earlier.id == source.id:
-                raise (at / "id").error(f"{source.id!r} is already the id of sources[{j}]")
-        for field, message in source_problems(source, sources).items():
+        if source.id in index_of:
+            raise (at / "id").error(
+                f"{source.id!r} is already the id of sources[{index_of[source.id]}]"
+            )
+        for field, message in _problems(source, names).items():
             raise (at / field).error(message)
+        index_of[source.id] = i
+        names.setdefault(_name_key(source.name), source.name)
         sources.append(source)
     return Config(settings=settings, sources=tuple(sources))
 
@@ -86,7 +93,7 @@ def _settings(obj: dict[str, Any], at: _Where) -> Settings:
         batch_threshold=_int(obj, "batch_threshold", at, d.batch_threshold),
         show_key_point=_bool(obj, "show_key_point", at, d.show_key_point),
         quiet_hours=_quiet_hours(obj.get("quiet_hours"), at / "quiet_hours"),
-        highlight_words=_words(obj, "highlight_words", at, allow_regex=False),
+        highlight_words=_words(obj, "highlight_words", at, allow_regex=True),
         start_at_login=_bool(obj, "start_at_login", at, d.start_at_login),
         proxy=_proxy(obj, at),
     )
@@ -123,7 +130,7 @@ def _proxy(obj: dict[str, Any], at: _Where) -> str | None:
 
 
 def _source(obj: dict[str, Any], at: _Where) -> Source:
-    _note_unknown(obj, {f.name for f in fields(Source)}, at)
+    _note_unknown(obj, _SOURCE_KEYS, at)
     sid = obj.get("id")
     if not isinstance(sid, str) or not sid.strip() or sid != sid.strip():
         raise (at / "id").error("must be a non-empty text without surrounding spaces")
@@ -157,14 +164,25 @@ def _source(obj: dict[str, Any], at: _Where) -> Source:
 def source_problems(source: Source, others: Iterable[Source] = ()) -> dict[str, str]:
     """Field name → what is wrong with it, for one source among ``others`` (the configured
     sources; one with the same id is the source itself before an edit). Empty when fine."""
+    names: dict[str, str] = {}
+    for other in others:
+        if other.id != source.id:  # not the same source, as it was before an edit
+            names.setdefault(_name_key(other.name), other.name)
+    return _problems(source, names)
+
+
+def _name_key(name: str) -> str:
+    """Names compare case-insensitively, without surrounding spaces."""
+    return name.strip().casefold()
+
+
+def _problems(source: Source, names: dict[str, str]) -> dict[str, str]:
+    """``source_problems`` with the other sources' names given as folded name → name."""
     problems: dict[str, str] = {}
     if not source.name.strip():
         problems["name"] = "must not be empty"
-    for other in others:
-        if other.id == source.id:
-            continue  # the same source, as it was before an edit
-        if other.name.strip().casefold() == source.name.strip().casefold():
-            problems.setdefault("name", f"another source is already called {other.name!r}")
+    elif _name_key(source.name) in names:
+        problems["name"] = f"another source is already called {names[_name_key(source.name)]!r}"
     problem = url_problem(source.url)
     if problem:
         problems["url"] = problem
@@ -261,15 +279,16 @@ def _words(obj: dict[str, Any], key: str, at: _Where, *, allow_regex: bool) -> t
 def _word_problem(word: str, *, allow_regex: bool) -> str | None:
     if not word.strip():
         return "must not be empty"
-    if allow_regex and len(word) > 2 and word.startswith("/") and word.endswith("/"):
-        try:
-            re.compile(word[1:-1])
-        except re.error as exc:
-            return f"is not a valid regular expression ({exc})"
+    if allow_regex:
+        problem = pattern_error(word)
+        if problem is not None and " is invalid: " in problem:
+            return f"is not a valid regular expression ({problem})"
+        if problem is not None:
+            return problem
     return None
 
 
-def _note_unknown(obj: dict[str, Any], known: set[str], at: _Where) -> None:
-    unknown = sorted(set(obj) - known)
-    if unknown:
+def _note_unknown(obj: dict[str, Any], known: frozenset[str] | set[str], at: _Where) -> None:
+    if not known.issuperset(obj):
+        unknown = sorted(set(obj) - known)
         log.info("%s: ignoring unknown keys at %s: %s", at.file, at.path or "top level", unknown)

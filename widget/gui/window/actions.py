@@ -1,19 +1,18 @@
 """What the user does to entries in the key-points window: open, mark read, the row menu.
 
-A mixin of ``KeyPointsWindow`` (gui/window/window.py). A click or Enter opens an entry's web link
-(http/https only) and marks it read, Space toggles read, the right button opens the entry's
-menu, and unread entries wholly on screen for a while count as seen. Every write leaves as a
-signal of the window; nothing is stored here.
+``EntryActions`` owns this for ``KeyPointsWindow`` (gui/window/window.py). A click or Enter opens
+an entry's web link (http/https only) and marks it read, Space toggles read, the right button
+opens the entry's menu, and unread entries wholly on screen for a while count as seen. Every
+write leaves as a signal (the window passes them on); nothing is stored here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QUrl
+from PySide6.QtCore import QModelIndex, QObject, QPoint, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtWidgets import QApplication, QLineEdit, QMenu, QWidget
 
 from widget.core.urls import safe_url
 from widget.gui.window.model import (
@@ -22,49 +21,44 @@ from widget.gui.window.model import (
     READ_ROLE,
     SOURCE_ROLE,
     URL_ROLE,
-    Key,
-    RowKind,
+    EntriesModel,
 )
-from widget.gui.window.parts import entry_menu
-
-if TYPE_CHECKING:
-    from PySide6.QtCore import Signal
-    from PySide6.QtWidgets import QLineEdit, QWidget
-
-    from widget.gui.window.loader import StoreLoader
-    from widget.gui.window.model import EntriesModel
-    from widget.gui.window.parts import EntryListView, Footer
-
-    _Base = QWidget
-else:
-    _Base = object
+from widget.gui.window.parts import EntryListView, Footer, entry_menu
+from widget.gui.window.reloader import StoreReader
+from widget.gui.window.rows import Key, RowKind
 
 
-class EntryActions(_Base):
-    """The entry actions of ``KeyPointsWindow``; the window owns the widgets and signals."""
+class EntryActions(QObject):
+    """The entry actions of the key-points window."""
 
-    if TYPE_CHECKING:
-        opened = Signal(object, str)
-        mark_read_requested = Signal(object, bool)
-        mark_all_read_requested = Signal()
-        mute_requested = Signal(str)
-        source_settings_requested = Signal(str)
-        opener: Callable[[str], None] | None
-        model: EntriesModel
-        view: EntryListView
-        footer: Footer
-        search: QLineEdit
-        _loader: StoreLoader | None
+    opened = Signal(object, str)  # key, the http(s) URL handed to the browser
+    mark_read_requested = Signal(object, bool)  # list[Key], read
+    mark_all_read_requested = Signal()
+    mute_requested = Signal(str)  # source id
+    source_settings_requested = Signal(str)  # source id
+    changed = Signal()  # marks changed the rows: the window updates its empty state
 
-        def show_older(self) -> None: ...
-        def _update_empty(self) -> None: ...
+    def __init__(
+        self,
+        window: QWidget,
+        model: EntriesModel,
+        view: EntryListView,
+        footer: Footer,
+        search: QLineEdit,
+        reader: StoreReader,
+        opener: Callable[[str], None] | None,
+    ) -> None:
+        super().__init__(window)
+        self._window = window
+        self.model = model
+        self.view = view
+        self.footer = footer
+        self.search = search
+        self._reader = reader
+        self.opener = opener
 
     def current_key(self) -> Key | None:
-        index = self.view.currentIndex()
-        if not index.isValid() or index.data(KIND_ROLE) in (RowKind.MORE, RowKind.OLDER):
-            return None
-        key = index.data(KEY_ROLE)
-        return None if key is None else (str(key[0]), str(key[1]))
+        return self.view.current_key()
 
     def select_key(self, key: Key) -> bool:
         row = self.model.row_of(key)
@@ -94,8 +88,7 @@ class EntryActions(_Base):
     def set_read(self, keys: Sequence[Key], read: bool) -> None:
         changed = self.model.set_read(keys, read)
         if changed:
-            if self._loader is not None:
-                self._loader.outdate()  # read before this mark was stored; a reload follows it
+            self._reader.outdate()  # read before this mark was stored; a reload follows it
             self.mark_read_requested.emit(changed, read)
 
     def toggle_read_current(self) -> None:
@@ -105,15 +98,14 @@ class EntryActions(_Base):
             self.set_read([key], not bool(index.data(READ_ROLE)))
 
     def mark_all_read(self) -> None:
-        if self._loader is not None:
-            self._loader.outdate()
+        self._reader.outdate()
         self.model.mark_all_read()
         self.mark_all_read_requested.emit()
-        self._update_empty()
+        self.changed.emit()
 
     def mark_visible_seen(self) -> None:
         """Unread entries wholly on screen while the window is shown count as read."""
-        if not self.isVisible() or not self.view.isVisible():
+        if not self._window.isVisible() or not self.view.isVisible():
             return
         rows = self.view.wholly_visible_rows()
         unread = self.model.keys_in(r for r in rows if not self.model.index(r).data(READ_ROLE))
@@ -135,7 +127,7 @@ class EntryActions(_Base):
         read = bool(index.data(READ_ROLE))
         source_id = str(index.data(SOURCE_ROLE))
         return entry_menu(
-            self,
+            self._window,
             url,
             read,
             on_open=lambda: self.open_index(self.model.index(self.model.row_of(key))),
@@ -145,19 +137,19 @@ class EntryActions(_Base):
             on_settings=lambda: self.source_settings_requested.emit(source_id),
         )
 
-    def _focus_list(self) -> None:
+    def focus_list(self) -> None:
         self.view.setFocus(Qt.FocusReason.OtherFocusReason)
         if not self.view.currentIndex().isValid():
             first = self.view.first_selectable()
             if first.isValid():
                 self.view.setCurrentIndex(first)
 
-    def _clicked(self, index: QModelIndex) -> None:
+    def clicked(self, index: QModelIndex) -> None:
         if QApplication.mouseButtons() & Qt.MouseButton.RightButton:
             return
         self._activate(index)
 
-    def _activate_current(self) -> None:
+    def activate_current(self) -> None:
         self._activate(self.view.currentIndex())
 
     def _activate(self, index: QModelIndex) -> None:
@@ -168,11 +160,11 @@ class EntryActions(_Base):
             self.model.toggle_expanded(str(index.data(SOURCE_ROLE)))
             return
         if kind is RowKind.OLDER:
-            self.show_older()
+            self._reader.show_older()
             return
         self.open_index(index)
 
-    def _context_menu(self, pos: QPoint) -> None:
+    def show_context_menu(self, pos: QPoint) -> None:
         index = self.view.indexAt(pos)
         menu = self.context_menu(index) if index.isValid() else None
         if menu is not None:

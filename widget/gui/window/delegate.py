@@ -14,14 +14,9 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 
 from widget.core.clock import relative_time
 from widget.gui.window.favicons import Favicons
-from widget.gui.window.model import (
-    COUNT_ROLE,
-    KIND_ROLE,
-    EntriesModel,
-    Rec,
-    RowKind,
-)
+from widget.gui.window.model import COUNT_ROLE, KIND_ROLE, EntriesModel
 from widget.gui.window.row_text import LineCache, draw_lines, is_rtl, lines_height
+from widget.gui.window.rows import Rec, RowKind
 
 PAD_X = 16
 PAD_Y = 7

@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from widget.core.clock import relative_time
-from widget.gui.window.model import Show
+from widget.gui.window.model import KEY_ROLE, KIND_ROLE
+from widget.gui.window.rows import Key, RowKind, Show
 
 MARGIN = 8  # between the window and the screen edge / tray icon
 MAX_FAILING_SHOWN = 3
@@ -109,6 +110,15 @@ class EntryListView(QListView):
             bar.setValue(bar.value() - offset)
         finally:
             self.setLayoutMode(mode)
+
+    def current_key(self) -> Key | None:
+        """The key of the selected entry (None: none, or a folded-updates / older-entries
+        row)."""
+        index = self.currentIndex()
+        if not index.isValid() or index.data(KIND_ROLE) in (RowKind.MORE, RowKind.OLDER):
+            return None
+        key = index.data(KEY_ROLE)
+        return None if key is None else (str(key[0]), str(key[1]))
 
     def select_row(self, row: int) -> None:
         if row >= 0:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from PySide6.QtCore import QEvent, QObject, QRect, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QRect, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -34,17 +34,17 @@ from widget.gui.tray import DndChoice
 from widget.gui.window.actions import EntryActions
 from widget.gui.window.delegate import EntryDelegate
 from widget.gui.window.favicons import Favicons
-from widget.gui.window.loader import StoreLoader, Submit
-from widget.gui.window.model import EntriesModel, RowSource, Show
+from widget.gui.window.loader import Submit
+from widget.gui.window.model import EntriesModel, RowSource
 from widget.gui.window.parts import EmptyState, EntryListView, FilterBar, Footer
-from widget.gui.window.reloader import WindowReload
+from widget.gui.window.reloader import StoreReader
+from widget.gui.window.rows import Key, Show
 from widget.gui.window.state import DEFAULT_SIZE, WindowMemory
 
 log = logging.getLogger(__name__)
 
 TICK_MS = 60_000  # relative times are refreshed once a minute while the window is visible
 SEEN_DELAY_MS = 2_500  # an unread entry fully on screen this long counts as seen
-RELOAD_DELAY_MS = 150  # store changes arriving together cause one reload
 RELEASE_AFTER_MS = 5_000  # hidden this long, the window lets go of its rows (not on a quick toggle)
 
 
@@ -54,12 +54,13 @@ def muted(config: Config, source_id: str) -> Config:
     return replace(config, sources=sources)
 
 
-class KeyPointsWindow(WindowReload, EntryActions, QWidget):
+class KeyPointsWindow(QWidget):
     """Signals carry keys ``(source_id, entry_id)`` and source ids; nothing is written here.
 
-    Reading the store lives in ``WindowReload`` (window_reload.py), what the user does to entries
-    in ``EntryActions`` (window_actions.py); this class builds the window, shows and hides it,
-    and keeps the footer and the empty state up to date."""
+    The window is composed of the objects that own each job: ``reader`` (a ``StoreReader``,
+    reloader.py) reads the store, ``entry_actions`` (``EntryActions``, actions.py) does what the
+    user does to entries; this class builds the window, shows and hides it, and keeps the footer
+    and the empty state up to date."""
 
     opened = Signal(object, str)  # key, the http(s) URL handed to the browser
     mark_read_requested = Signal(object, bool)  # list[Key], read
@@ -99,31 +100,42 @@ class KeyPointsWindow(WindowReload, EntryActions, QWidget):
         self.setObjectName("keyPointsWindow")
         self.memory = WindowMemory(settings if settings is not None else QSettings(), anchor)
         self._clock = clock
-        self._placed = False
         self._statuses: list[SourceStatus] | None = None
         self._failing: tuple[str, ...] = ()
         self.favicons = favicons or Favicons(parent=self)
         self.model = EntriesModel(store, self, clock=clock)
-        self._loader = StoreLoader(self.model, submit, self) if submit is not None else None
-        self._dirty = store is not None  # the store changed while the window was hidden
-        self._loaded_once = False
         self._build()
+        self.reader = StoreReader(
+            self,
+            self.model,
+            self.view,
+            self.delegate,
+            self.favicons,
+            submit=submit,
+            stale=store is not None,
+            on_reset=self._model_reset,
+        )
+        self.reader.released.connect(self.released)
+        self.entry_actions = EntryActions(
+            self, self.model, self.view, self.footer, self.search, self.reader, opener
+        )
+        for mine, theirs in (
+            (self.opened, self.entry_actions.opened),
+            (self.mark_read_requested, self.entry_actions.mark_read_requested),
+            (self.mark_all_read_requested, self.entry_actions.mark_all_read_requested),
+            (self.mute_requested, self.entry_actions.mute_requested),
+            (self.source_settings_requested, self.entry_actions.source_settings_requested),
+        ):
+            theirs.connect(mine)
+        self.entry_actions.changed.connect(self._update_empty)
+        self._wire_actions()
         self._tick = QTimer(self)
         self._tick.setInterval(TICK_MS)
         self._tick.timeout.connect(self.tick)
         self._seen = QTimer(self)
         self._seen.setSingleShot(True)
         self._seen.setInterval(SEEN_DELAY_MS)
-        self._seen.timeout.connect(self.mark_visible_seen)
-        self._reload_timer = QTimer(self)
-        self._reload_timer.setSingleShot(True)
-        self._reload_timer.setInterval(RELOAD_DELAY_MS)
-        self._reload_timer.timeout.connect(self._refresh)
-        self._release_timer = QTimer(self)
-        self._release_timer.setSingleShot(True)
-        self._release_timer.timeout.connect(self.release)
-        if self._loader is not None:
-            self._loader.loaded.connect(self._show_loaded)
+        self._seen.timeout.connect(self.entry_actions.mark_visible_seen)
         self.favicons.fetched.connect(lambda _key: self.view.viewport().update())
         self.model.set_last_looked(self.memory.last_looked())
         self.set_always_on_top(self.memory.on_top())
@@ -135,7 +147,6 @@ class KeyPointsWindow(WindowReload, EntryActions, QWidget):
         self.search, self.source_box = self.bar.search, self.bar.source_box
         self.show_box, self.menu_button = self.bar.show_box, self.bar.menu_button
         self.search.textChanged.connect(self._search_changed)
-        self.search.returnPressed.connect(self._focus_list)
         self.search.installEventFilter(self)
         self.source_box.currentIndexChanged.connect(self._source_changed)
         self.show_box.currentIndexChanged.connect(
@@ -146,10 +157,6 @@ class KeyPointsWindow(WindowReload, EntryActions, QWidget):
         self.delegate = EntryDelegate(self.favicons, self.view)
         self.view.setItemDelegate(self.delegate)
         self.view.setAccessibleName("Key points")
-        self.view.clicked.connect(self._clicked)
-        self.view.enter_pressed.connect(self._activate_current)
-        self.view.space_pressed.connect(self.toggle_read_current)
-        self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.verticalScrollBar().valueChanged.connect(lambda _v: self._arm_seen())
         self.model.modelReset.connect(self._model_reset)
         self.empty = EmptyState(self)
@@ -180,15 +187,23 @@ class KeyPointsWindow(WindowReload, EntryActions, QWidget):
         QWidget.setTabOrder(self.show_box, self.menu_button)
         QWidget.setTabOrder(self.menu_button, self.view)
         QWidget.setTabOrder(self.view, self.footer.retry)
+
+    def _wire_actions(self) -> None:
+        actions = self.entry_actions
+        self.search.returnPressed.connect(actions.focus_list)
+        self.view.clicked.connect(actions.clicked)
+        self.view.enter_pressed.connect(actions.activate_current)
+        self.view.space_pressed.connect(actions.toggle_read_current)
+        self.view.customContextMenuRequested.connect(actions.show_context_menu)
+        self.mark_all_read_action.triggered.connect(actions.mark_all_read)
         find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
-        find.activated.connect(self.focus_search)
+        find.activated.connect(actions.focus_search)
 
     def _build_menu(self) -> QMenu:
         """Everything the tray menu offers, so the window alone is enough where there is no
         tray: refresh, pause, do-not-disturb, settings and quit, plus the window's own."""
         menu = QMenu(self)
         self.mark_all_read_action = QAction("Mark all read", menu)
-        self.mark_all_read_action.triggered.connect(self.mark_all_read)
         self.on_top_action = QAction("Always on top", menu)
         self.on_top_action.setCheckable(True)
         self.on_top_action.toggled.connect(self.set_always_on_top)
@@ -259,7 +274,7 @@ class KeyPointsWindow(WindowReload, EntryActions, QWidget):
         self.notice.setText(text)
         self.notice.setVisible(bool(text))
 
-    # --- status (the store itself is read in window_reload) ---
+    # --- status (the store itself is read by ``reader``) ---
     def set_statuses(self, statuses: Sequence[SourceStatus]) -> None:
         self._statuses = list(statuses)
         self.favicons.set_sources({s.source.id: s.source.url for s in statuses})
@@ -290,6 +305,43 @@ class KeyPointsWindow(WindowReload, EntryActions, QWidget):
     def set_polling(self, polling: bool) -> None:
         if not polling:
             self.footer.set_progress(0, 0)
+
+    # --- the store and the entries (owned by ``reader`` and ``actions``) ---
+    def set_store(self, store: RowSource | None) -> None:
+        self.reader.set_store(store)
+
+    def reload(self) -> None:
+        self.reader.reload()
+
+    def schedule_reload(self, *_args: object) -> None:
+        self.reader.schedule_reload()
+
+    def show_older(self) -> None:
+        self.reader.show_older()
+
+    def release(self) -> None:
+        self.reader.release()
+
+    def current_key(self) -> Key | None:
+        return self.view.current_key()
+
+    def select_key(self, key: Key) -> bool:
+        return self.entry_actions.select_key(key)
+
+    def context_menu(self, index: QModelIndex) -> QMenu | None:
+        return self.entry_actions.context_menu(index)
+
+    def set_read(self, keys: Sequence[Key], read: bool) -> None:
+        self.entry_actions.set_read(keys, read)
+
+    def mark_visible_seen(self) -> None:
+        self.entry_actions.mark_visible_seen()
+
+    def mark_all_read(self) -> None:
+        self.entry_actions.mark_all_read()
+
+    def focus_search(self) -> None:
+        self.entry_actions.focus_search()
 
     # --- showing ---
     def set_always_on_top(self, on: bool) -> None:
@@ -329,10 +381,7 @@ class KeyPointsWindow(WindowReload, EntryActions, QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        self._release_timer.stop()
-        if self._dirty:
-            self._dirty = False
-            self._refresh()
+        self.reader.shown()
         self.tick()
         self._tick.start()
         self._arm_seen()
@@ -345,7 +394,7 @@ class KeyPointsWindow(WindowReload, EntryActions, QWidget):
         now = self._clock()
         self.memory.save_last_looked(now)
         self.model.set_last_looked(now)
-        self._release_timer.start(max(0, self.RELEASE_AFTER_MS))
+        self.reader.hidden(self.RELEASE_AFTER_MS)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         event.ignore()
@@ -365,7 +414,7 @@ class KeyPointsWindow(WindowReload, EntryActions, QWidget):
             and event.type() == QEvent.Type.KeyPress
         ):
             if event.key() == Qt.Key.Key_Down:
-                self._focus_list()
+                self.entry_actions.focus_list()
                 return True
             if event.key() == Qt.Key.Key_Escape and self.search.text():
                 self.search.clear()

@@ -18,6 +18,7 @@ from xml.parsers import expat
 from widget import APP_NAME
 from widget.core.errors import LiveUpdatesError
 from widget.core.models import Config, Source, SourceKind
+from widget.core.text import strip_bidi
 from widget.core.urls import url_problem
 from widget.storage.config import new_source_id, unique_name
 
@@ -227,7 +228,7 @@ def _walk(
         if node.tag.casefold() != "outline":
             continue
         attrs = {k.casefold(): v for k, v in node.attrs.items()}
-        label = (attrs.get("title") or attrs.get("text") or "").strip()
+        label = _plain(attrs.get("title") or attrs.get("text") or "")
         xml_url = (attrs.get("xmlurl") or "").strip()
         if xml_url:
             problem = url_problem(xml_url)
@@ -250,6 +251,19 @@ def _walk(
             name = label.replace(FOLDER_SEPARATOR, "-") if label else "Untitled folder"
             inner = folder if xml_url else (*folder, name)
             _walk(node.children, inner, feeds, problems)
+
+
+_LABEL_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+
+
+def _plain(label: str) -> str:
+    """An outline's title as a one-line plain-text name. A label is one line of text, not a
+    document: tags in it (``<b>Desk</b>``) are dropped, entities decoded once, whitespace
+    collapsed, and bidi controls (which could make a name read backwards) removed."""
+    import html  # its entity table loads only when a file is imported
+
+    text = html.unescape(_LABEL_TAG.sub(" ", label))
+    return strip_bidi(" ".join(text.split())).strip()
 
 
 def _kind(type_attr: str, url: str) -> SourceKind:
