@@ -200,7 +200,42 @@ def demo(app: App, seen: Seen) -> None:
     _after_first_poll(app, go)
 
 
+def broken_store(app: App, seen: Seen) -> None:
+    """After the first poll the entries file is replaced by garbage (the app's own connection
+    still reads the old one), and the user asks for a check, twice: each poll fails. The app
+    records what it told the user and when it means to try again."""
+    failures: list[str] = []
+
+    def go(_result: PollResult) -> None:
+        path = app.paths.database_file
+        garbage = path.with_name("garbage")
+        garbage.write_bytes(b"this is not a database " * 400)
+        garbage.replace(path)
+        app.controller.failed.connect(failed)
+        app.controller.refresh_now()
+
+    def failed(message: str) -> None:
+        failures.append(message)
+        QTimer.singleShot(0, lambda: look(len(failures)))
+
+    def look(count: int) -> None:
+        seen.setdefault("retry_in_s", []).append(
+            (app.controller.time_to_next_poll_ms() or 0) / 1000
+        )
+        if count == 1:
+            seen["message"] = failures[0]
+            seen["window_status"] = app.window.footer.status.text()
+            seen["tooltip"] = app.tray.icon.toolTip()
+            app.controller.refresh_now()  # the user asks again: it fails again
+            return
+        seen["failures"] = failures
+        app.quit()
+
+    _after_first_poll(app, go)
+
+
 SCENARIOS: dict[str, Callable[[App, Seen], None]] = {
+    "broken-store": broken_store,
     "quit-with-window-open": quit_with_window_open,
     "clicks": clicks,
     "no-tray": no_tray,

@@ -195,3 +195,19 @@ def test_demo_watches_its_own_page_and_writes_nothing_to_the_users_config(
     assert not Path(seen["config_file"]).is_relative_to(config_home)
     assert list(config_home.rglob("*")) == [], "the demo wrote into the user's config folder"
     assert list(Path(env["XDG_DATA_HOME"]).rglob("*")) == [], "nor into the data folder"
+
+
+def test_a_broken_store_backs_off_and_says_so_once_in_the_window_and_the_tooltip(
+    env: dict[str, str], server: LoopbackServer, tmp_path: Path
+) -> None:
+    _harbour_feed(server, env)
+    seen = _run(env, "broken-store", tmp_path)
+    message = seen["message"]
+    assert "entries.sqlite3" in message and "database" in message, message
+    assert message in seen["window_status"]
+    assert message in seen["tooltip"]
+    assert len(seen["failures"]) == 2
+    # failed polls back off (1 minute, then 2; Qt's coarse timers may add 5 %) instead of
+    # polling again at once
+    first, second = seen["retry_in_s"]
+    assert 55 <= first <= 63 and 115 <= second <= 126, seen["retry_in_s"]

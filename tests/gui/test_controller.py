@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,8 @@ from tests.gui.rig import Rig, trickle_handler
 from tests.support.feeds import RSS, Post, posts, rss
 from tests.support.server import LoopbackServer
 from widget.core.models import PollResult, PollStatus
-from widget.gui.controller import Controller, NotifiedLedger, clock_jumped
+from widget.gui.ledger import LedgerState, NotifiedLedger
+from widget.gui.poller import Poller, clock_jumped, retry_delay
 
 WAIT = 20_000
 
@@ -35,9 +36,9 @@ class Walls:
         self.mono = 500.0
 
 
-def make_controller(rig: Rig, walls: Walls | None = None) -> Controller:
+def make_controller(rig: Rig, walls: Walls | None = None) -> Poller:
     w = walls or Walls()
-    return Controller(
+    return Poller(
         rig.engine,
         rig.db,
         ledger=NotifiedLedger(rig.folder / "notified-until"),
@@ -248,3 +249,21 @@ def test_clock_jump_detection() -> None:
     assert clock_jumped(100.0, 3700.0, 60.0)  # suspended for an hour
     assert clock_jumped(100.0, 100.0, 900.0)  # a tick arrived 14 minutes late
     assert clock_jumped(100.0, -500.0, 60.0)  # the wall clock was set back
+
+
+def test_failed_polls_wait_longer_each_time_up_to_half_an_hour() -> None:
+    minutes = [retry_delay(n) / timedelta(minutes=1) for n in (1, 2, 3, 4, 5, 6, 40)]
+    assert minutes == [1, 2, 4, 8, 16, 30, 30]
+
+
+def test_the_ledger_keeps_what_is_held_and_reads_its_one_line_form(tmp_path: Path) -> None:
+    ledger = NotifiedLedger(tmp_path / "notified-until")
+    assert ledger.load() is None
+    ledger.path.write_text("2026-03-01T08:00:00+00:00", encoding="utf-8")  # earlier versions
+    old = ledger.load()
+    assert old is not None and old.held == ()
+    assert old.until == datetime(2026, 3, 1, 8, tzinfo=timezone.utc)
+    ledger.save(LedgerState(old.until, held=(("id-harbour", "p-9"),)))
+    assert ledger.load() == LedgerState(old.until, (("id-harbour", "p-9"),))
+    ledger.path.write_text("{not json", encoding="utf-8")
+    assert ledger.load() is None  # unreadable: a fresh start, said in the log

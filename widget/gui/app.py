@@ -24,12 +24,12 @@ from widget.core.errors import ConfigError, StorageError
 from widget.core.models import Entry, PollResult, SourceKind, SourceStatus
 from widget.core.urls import is_web_url
 from widget.desktop.appid import integrate_at_startup
-from widget.engine.client import ProcessEngine
 from widget.gui.app_window import build_window as _build_window
-from widget.gui.controller import Controller, NotifiedLedger
 from widget.gui.dispatch import Dispatcher
 from widget.gui.icons import app_icon, notification_icon_file
+from widget.gui.ledger import NotifiedLedger
 from widget.gui.memory import forget_source_lines, trim
+from widget.gui.poller import Poller, PollProcess
 from widget.gui.settings.link import connect_settings_lazily
 from widget.gui.single_instance import SingleInstance
 from widget.gui.tray import DndChoice, Tray, dnd_until
@@ -50,9 +50,6 @@ TRAY_POLL_MS = 250
 TRAY_WATCH_MS = 2000  # in window mode: is there a tray host now?
 QUIT_JOIN_S = 2.0
 DEMO_CHECK_S = 10.0
-# Sources fetched at once by each poll process. Its fetch threads share no interpreter lock with
-# the GUI thread, so the tray app uses the engine's usual number.
-GUI_FETCH_THREADS = 6
 LEDGER_NAME = "notified-until"
 TRIM_DELAY_MS = 1500  # after a poll result: the window has reloaded its list by then
 
@@ -79,7 +76,7 @@ class _ClickRelay(QObject):
     """Notification clicks arrive on a backend thread; this re-emits them on the GUI thread."""
 
     activated = Signal(object, object)  # Notification, Action
-    error = Signal(object)  # str (object: see controller._Bridge on queued signal arguments)
+    error = Signal(object)  # str
 
 
 @dataclass
@@ -89,11 +86,11 @@ class App:
     qt: QApplication
     paths: AppPaths
     db: Database
-    engine: ProcessEngine
+    engine: PollProcess
     tray: Tray
     notifier: Notifier
     dispatcher: Dispatcher
-    controller: Controller
+    controller: Poller
     window: KeyPointsWindow
     instance: SingleInstance
     cleanups: list[Callable[[], None]] = field(default_factory=list)
@@ -148,10 +145,10 @@ class App:
         self.window.set_polling(False)
         if not result.results and not self.statuses:
             # nothing was checked: "Last update: just now" would claim a check that never was
-            self.tray.update(polling=False, progress=(0, 0))
+            self.tray.update(polling=False, progress=(0, 0), problem="")
             self.window.set_status("No sources to check yet.")
         else:
-            self.tray.update(last_update=when, polling=False, progress=(0, 0))
+            self.tray.update(last_update=when, polling=False, progress=(0, 0), problem="")
             self.window.set_last_update(result.finished)
         if result.new_entries:
             log.info("%d new entries%s", len(result.new_entries), " (while away)" if away else "")
@@ -188,7 +185,7 @@ class App:
         self.window.set_statuses(statuses)
 
     def on_failed(self, message: str) -> None:
-        self.tray.update(polling=False)
+        self.tray.update(polling=False, problem=message)
         self.window.set_status(message)
 
     def quit(self) -> None:
@@ -366,7 +363,7 @@ def run_app(
         for cleanup in reversed(cleanups):
             cleanup()
         return _fatal("cannot start", str(exc))
-    engine = ProcessEngine(config, db, in_memory=demo, fetch_threads=GUI_FETCH_THREADS)
+    engine = PollProcess(config, db, in_memory=demo)
     log.info("4/8 engine ready (each poll runs in a child process)")
     tray = Tray()
     tray.follow_palette()
@@ -383,7 +380,7 @@ def run_app(
     )
     dispatcher = Dispatcher(notifier, settings)
     log.info("6/8 notifications ready (backends start on first use)")
-    controller = Controller(
+    controller = Poller(
         engine,
         db,
         ledger=NotifiedLedger(paths.data_dir / LEDGER_NAME),
@@ -474,5 +471,7 @@ def _wire(app: App, relay: _ClickRelay) -> None:
     ctl.failed.connect(app.on_failed)
     ctl.unread_changed.connect(lambda n: tray.update(unread=n))
     ctl.unread_changed.connect(win.set_unread)
-    ctl.recent_changed.connect(win.schedule_reload)
+    ctl.store_changed.connect(win.schedule_reload)
+    ctl.stored_elsewhere.connect(app.dispatcher.offer)
+    app.dispatcher.held_changed.connect(ctl.keep_held)
     ctl.statuses_changed.connect(app.on_statuses)
