@@ -126,7 +126,7 @@ def test_retry_in_the_window_checks_only_the_failing_source(
     finally:
         ctl.shutdown(5.0)
         for cleanup in cleanups:
-            cleanup()  # type: ignore[operator]
+            cleanup()
 
 
 def test_a_new_proxy_is_used_from_the_next_check_without_a_restart(
