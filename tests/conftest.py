@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.server import LoopbackServer
+
+# Every test server is one loopback host: tests that are not about pacing requests to one host
+# (2 s apart in the product) run them back to back. Pacing tests pass ``host_gap_s`` explicitly.
+os.environ.setdefault("LIVE_UPDATES_HOST_GAP", "0")
 
 
 @pytest.fixture

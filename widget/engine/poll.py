@@ -11,10 +11,13 @@ import logging
 import os
 import random
 import threading
+import time
 from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
+from widget.core import schedule
 from widget.core.errors import SecretsError, StorageError
 from widget.core.models import (
     AuthKind,
@@ -47,6 +50,9 @@ MAX_PARALLEL = 6
 _STOP_POLL = 0.1  # seconds between checks of a poll's cancel event while requests run
 # Test-only: a shorter total deadline per request, in seconds (the default is 30).
 DEADLINE_ENV = "LIVE_UPDATES_HTTP_DEADLINE"
+# Test-only: seconds between two requests to one host (the default is 2; tests on one loopback
+# host that are not about pacing set 0).
+HOST_GAP_ENV = "LIVE_UPDATES_HOST_GAP"
 
 
 def _utc_now() -> datetime:
@@ -65,6 +71,17 @@ def _deadline_from_env() -> float:
     return min(30.0, max(0.1, value))
 
 
+def _host_gap_from_env() -> float:
+    raw = os.environ.get(HOST_GAP_ENV)
+    if not raw:
+        return schedule.HOST_GAP_S
+    try:
+        return min(schedule.HOST_GAP_S, max(0.0, float(raw)))
+    except ValueError:
+        log.warning("ignoring %s=%r: not a number of seconds", HOST_GAP_ENV, raw)
+        return schedule.HOST_GAP_S
+
+
 class Engine:
     def __init__(
         self,
@@ -79,6 +96,8 @@ class Engine:
         process_threshold: int = PROCESS_THRESHOLD,
         process_min_bytes: int = PROCESS_MIN_BYTES,
         fetch_threads: int = MAX_PARALLEL,
+        host_gap_s: float | None = None,
+        storm_spread_s: float = schedule.STORM_SPREAD_S,
     ) -> None:
         """``parse_workers``: worker processes for a poll with at least ``process_threshold``
         changed bodies of ``process_min_bytes`` in all (None: up to two, by the CPU count;
@@ -92,7 +111,10 @@ class Engine:
         self._process_threshold = process_threshold
         self._process_min_bytes = process_min_bytes
         self._fetch_threads = max(1, fetch_threads)
-        self._recorder = Recorder(config, db, self._clock, rng or random.Random())
+        self._rng = rng or random.Random()
+        self._host_gap_s = _host_gap_from_env() if host_gap_s is None else max(0.0, host_gap_s)
+        self._storm_spread_s = max(0.0, storm_spread_s)
+        self._recorder = Recorder(config, db, self._clock, self._rng)
         self.last_poll_parsed_in_processes = 0  # bodies worker processes parsed in the last poll
         self._http_settings: tuple[str | None, int] | None = None
         if http is None:
@@ -151,6 +173,7 @@ class Engine:
         cancel: threading.Event | None = None,
         progress: Progress | None = None,
         baseline_entries: bool = True,
+        spread: bool | None = None,
     ) -> PollResult:
         """Poll due sources (``force``: every enabled source, yet never one under Retry-After,
         which is reported DEFERRED). ``only``: source ids. Each source's results are written in
@@ -161,7 +184,11 @@ class Engine:
         never notify, so the tray app needs only the count, and a cold poll of many sources then
         holds no copy of everything it stored. New entries of later polls are always listed.
 
-        Each source's body and parse are dropped as soon as its transaction is written."""
+        Each source's body and parse are dropped as soon as its transaction is written.
+
+        Requests to one host start at least ``host_gap_s`` apart, at most two at once; when
+        ``spread`` (default: a scheduled poll, not a forced one) and many sources are due at
+        once — after a sleep or an outage — their requests are spread over the first minute."""
         started = self._clock()
         config = self._config.load()
         self._db.sync_sources(config.sources)
@@ -185,7 +212,7 @@ class Engine:
                     next_due=state.retry_after_until,
                 )
                 continue
-            if force or state.next_due is None or state.next_due <= started:
+            if force or schedule.due_at(state, started) <= started:
                 due.append((source, state))
 
         total = len(due)
@@ -199,7 +226,7 @@ class Engine:
                 threshold=self._process_threshold,
                 min_bytes=self._process_min_bytes,
             )
-            outcomes = self._run_workers(due, stop, parser)
+            outcomes = self._run_workers(due, stop, parser, not force if spread is None else spread)
             try:
                 for source, state, outcome in outcomes:
                     if stop.is_set():
@@ -242,7 +269,11 @@ class Engine:
             log.info("retention removed %d old entries", removed)
 
     def _run_workers(
-        self, due: list[tuple[Source, FetchState]], stop: threading.Event, parser: Parser
+        self,
+        due: list[tuple[Source, FetchState]],
+        stop: threading.Event,
+        parser: Parser,
+        spread: bool,
     ) -> Generator[tuple[Source, FetchState, Outcome], None, None]:
         """Fetch and parse on up to ``fetch_threads`` threads; yield outcomes as they complete.
         Once ``stop`` is set (the caller cancelled, or stopped early on an exception or Ctrl-C)
@@ -252,32 +283,65 @@ class Engine:
         failed: list[tuple[Source, FetchState, Outcome]] = []
         pool = DaemonThreadPool(min(self._fetch_threads, len(due)), name="poll")
         futures: dict[Future[Outcome], tuple[Source, FetchState]] = {}
+        hosts = [_host(source.url) for source, _state in due]
+        offsets = schedule.plan_starts(
+            hosts,
+            self._rng,
+            spread_s=self._storm_spread_s if spread else 0.0,
+            host_gap_s=self._host_gap_s,
+        )
+        waiting = sorted(zip(offsets, range(len(due)), strict=True))
+        begun = time.monotonic()
+        running: dict[str, int] = {}  # host → requests in flight
         try:
-            for source, state in due:
-                try:
-                    creds = self._credentials(source)
-                except Exception as exc:
-                    if not isinstance(exc, SecretsError):
-                        log.exception("reading the secret of %s failed unexpectedly", source.name)
-                    failed.append((source, state, Outcome(error=exc)))
+            pending: set[Future[Outcome]] = set()
+            while (waiting or pending) and not stop.is_set():
+                # Start what is due and whose host has room (at most PER_HOST at once).
+                now_s = time.monotonic() - begun
+                still: list[tuple[float, int]] = []
+                for at, index in waiting:
+                    source, state = due[index]
+                    host = hosts[index]
+                    if at > now_s or running.get(host, 0) >= schedule.PER_HOST:
+                        still.append((at, index))
+                        continue
+                    try:
+                        creds = self._credentials(source)
+                    except Exception as exc:
+                        if not isinstance(exc, SecretsError):
+                            log.exception(
+                                "reading the secret of %s failed unexpectedly", source.name
+                            )
+                        failed.append((source, state, Outcome(error=exc)))
+                        continue
+                    future = pool.submit(
+                        fetch_and_parse, self._http, parser, source, state, creds, stop
+                    )
+                    futures[future] = (source, state)
+                    running[host] = running.get(host, 0) + 1
+                    pending.add(future)
+                waiting = still
+                while failed:
+                    yield failed.pop(0)
+                if not pending:
+                    if waiting:
+                        stop.wait(max(0.0, min(_STOP_POLL, waiting[0][0] - now_s)))
                     continue
-                future = pool.submit(
-                    fetch_and_parse, self._http, parser, source, state, creds, stop
-                )
-                futures[future] = (source, state)
-            while failed:
-                yield failed.pop(0)
-            pending = set(futures)
-            while pending and not stop.is_set():
                 done, pending = wait(pending, timeout=_STOP_POLL, return_when=FIRST_COMPLETED)
                 while done:
                     # Nothing here keeps a finished source's outcome (its body and parse) once
                     # the caller has recorded it: the future leaves ``futures`` as it is taken.
-                    yield _take(futures, done.pop())
+                    finished = done.pop()
+                    host = _host(futures[finished][0].url)
+                    running[host] = max(0, running.get(host, 0) - 1)
+                    yield _take(futures, finished)
             if pending:  # cancelled: requests waiting on the network end now, unwaited for
                 self._http.abort(stop)
             for future in pending:
                 source, state = futures[future]
+                yield source, state, Outcome()
+            for _at, index in waiting:  # cancelled before they started
+                source, state = due[index]
                 yield source, state, Outcome()
         except BaseException:
             stop.set()
@@ -313,6 +377,10 @@ def _take(
     return source, state, Outcome() if future.cancelled() else future.result()
 
 
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or url).lower()
+
+
 def _max_bytes(settings: Settings) -> int:
     return max(1, settings.max_response_mb) * 1024 * 1024
 
@@ -329,6 +397,7 @@ def _deferred_message(until: datetime, now: datetime) -> str:
 __all__ = [
     "DEADLINE_ENV",
     "GONE_REASON",
+    "HOST_GAP_ENV",
     "MAX_PARALLEL",
     "PERMANENT_REDIRECT_POLLS",
     "Clock",
