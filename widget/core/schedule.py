@@ -352,17 +352,35 @@ def describe(source: Source, state: FetchState, settings: Settings, now: datetim
     return pace.reason
 
 
+def current_interval(
+    source: Source, state: FetchState, settings: Settings, now: datetime
+) -> timedelta:
+    """The interval in effect for ``source`` (its pace at the last check), for display."""
+    if source.interval_minutes is not None or settings.schedule is IntervalMode.FIXED:
+        return cadence(source, settings, now, None).interval
+    checked = _aware(state.last_checked) if state.last_checked is not None else None
+    if source.kind is SourceKind.LIVE_PAGE:
+        return live_cadence(checked or _aware(now), state.last_new_entry).interval
+    if checked is not None and state.next_due is not None and state.error_count == 0:
+        return min(FEED_MAX, max(FEED_MIN, _aware(state.next_due) - checked))
+    return feed_cadence(()).interval
+
+
 def due_at(state: FetchState, now: datetime) -> datetime:
-    """When a source is due, robust to a clock that jumped backwards: a check stamped in the
-    future (the clock now reads earlier than the last check) waits the planned delay from now,
-    never the whole jump. A Retry-After end counts the same way."""
+    """When a source is due, robust to a clock that jumped backwards: a source last checked
+    "in the future" (more than a minute ahead of the clock) is due now, so a clock set back
+    never stalls the schedule; its state is rewritten by that check. A server's Retry-After
+    still holds when it ends within a day of the clock's new reading."""
     current = _aware(now)
     due = _aware(state.next_due) if state.next_due is not None else current
+    retry = _aware(state.retry_after_until) if state.retry_after_until is not None else None
     checked = _aware(state.last_checked) if state.last_checked is not None else None
-    if state.retry_after_until is not None:
-        due = max(due, _aware(state.retry_after_until))
     if checked is not None and checked > current + MIN_DELAY:
-        due = min(due, current + max(timedelta(0), due - checked))
+        due = current
+        if retry is not None and retry - current > MAX_RETRY_AFTER:
+            retry = None
+    if retry is not None:
+        due = max(due, retry)
     return due
 
 

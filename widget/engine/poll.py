@@ -203,7 +203,11 @@ class Engine:
             state = states.get(source.id) or FetchState(source.id)
             if state.disabled_reason is not None:
                 continue
-            if state.retry_after_until is not None and state.retry_after_until > started:
+            if (
+                state.retry_after_until is not None
+                and state.retry_after_until > started
+                and schedule.due_at(state, started) > started
+            ):
                 results[source.id] = SourceResult(
                     source.id,
                     source.name,
