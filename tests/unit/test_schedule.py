@@ -19,9 +19,9 @@ from widget.core.schedule import (
     next_auto_check,
     next_check,
     offline_retry,
-    plan_starts,
     parse_cache_control_max_age,
     parse_retry_after,
+    plan_starts,
     retry_after_until,
 )
 
