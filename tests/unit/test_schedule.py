@@ -290,6 +290,22 @@ def test_the_median_ignores_one_burst() -> None:
     assert cadence(FEED, AUTO, NOW, None, times).interval == timedelta(minutes=30)
 
 
+@pytest.mark.parametrize(
+    ("quiet", "expected"),
+    [
+        (timedelta(minutes=10), timedelta(minutes=5)),  # a burst going on: its pace
+        (timedelta(hours=1), timedelta(minutes=15)),  # a quiet hour: a quarter of it
+        (timedelta(hours=8), timedelta(hours=2)),
+        (timedelta(days=30), timedelta(hours=24)),
+    ],
+)
+def test_a_feed_whose_burst_ended_slows_down(quiet: timedelta, expected: timedelta) -> None:
+    newest = NOW - quiet
+    times = [newest - timedelta(minutes=2 * i) for i in range(6)]  # every 2 min, then silence
+    pace = cadence(FEED, AUTO, NOW, None, times)
+    assert pace.interval == expected
+
+
 def test_a_feed_without_dates_keeps_the_old_default() -> None:
     assert cadence(FEED, AUTO, NOW, None, [NOW]).interval == timedelta(minutes=15)
 

@@ -221,7 +221,7 @@ LIVE_STEPS: tuple[tuple[timedelta, timedelta], ...] = (
 ACTIVE_INTERVAL = timedelta(seconds=60)
 FEED_MIN = timedelta(minutes=5)
 FEED_MAX = timedelta(hours=24)
-FEED_RECENT = 10  # entries whose gaps set a feed's pace
+FEED_RECENT = 6  # entries whose gaps set a feed's pace (recent enough to follow a change)
 HOST_GAP_S = 2.0  # no two requests to one host closer than this
 PER_HOST = 2  # requests to one host at once
 STORM_SOURCES = 8  # more sources due at once than this are spread …
@@ -261,19 +261,25 @@ def live_cadence(now: datetime, last_update: datetime | None) -> Cadence:
     return Cadence(ACTIVE_INTERVAL, "active live page")
 
 
-def feed_cadence(entry_times: Sequence[datetime]) -> Cadence:
-    """A feed's pace: about half the median gap between its recent entries (newest
-    ``FEED_RECENT``), bounded to 5 min – 24 h. Fewer than two dated entries: 15 min."""
+def feed_cadence(entry_times: Sequence[datetime], now: datetime | None = None) -> Cadence:
+    """A feed's pace: about half the median gap between its recent entries (the newest
+    ``FEED_RECENT``), bounded to 5 min – 24 h; once ``now`` is given, a quiet stretch since the
+    newest entry slows it too (to a quarter of that stretch), so a burst that ended does not
+    keep a feed checked every 5 minutes. Fewer than two dated entries: 15 min."""
     times = sorted({_aware(t) for t in entry_times}, reverse=True)[:FEED_RECENT]
     if len(times) < 2:
         return Cadence(timedelta(minutes=15), "too few dated entries to follow")
-    gaps = [(a - b).total_seconds() for a, b in itertools.pairwise(times)]
-    gaps.sort()
+    gaps = sorted((a - b).total_seconds() for a, b in itertools.pairwise(times))
     middle = len(gaps) // 2
     median_s = gaps[middle] if len(gaps) % 2 else (gaps[middle - 1] + gaps[middle]) / 2
     median = timedelta(seconds=median_s)
-    interval = min(FEED_MAX, max(FEED_MIN, median / 2))
-    return Cadence(interval, f"new entries about every {duration_text(median)}")
+    interval = median / 2
+    reason = f"new entries about every {duration_text(median)}"
+    quiet = _aware(now) - times[0] if now is not None else timedelta(0)
+    if quiet / 4 > interval:
+        interval = quiet / 4
+        reason = f"quiet {duration_text(quiet)}"
+    return Cadence(min(FEED_MAX, max(FEED_MIN, interval)), reason)
 
 
 def cadence(
@@ -293,7 +299,7 @@ def cadence(
         return Cadence(timedelta(minutes=minutes), f"every {minutes} min (fixed schedule)")
     if source.kind is SourceKind.LIVE_PAGE:
         return live_cadence(now, last_update)
-    return feed_cadence(entry_times)
+    return feed_cadence(entry_times, now)
 
 
 def backoff_minutes(source: Source, settings: Settings) -> int:
@@ -309,10 +315,13 @@ def next_auto_check(
     rng: random.Random | None = None,
 ) -> tuple[datetime, str]:
     """When to poll after a success, and why. The server's caching headers win when they ask
-    for a longer wait than the pace (capped at 4 h); nothing is sooner than 60 s."""
+    for a longer wait than the pace (capped at 4 h); nothing is sooner than 60 s; jitter (up to
+    +10 %) only lengthens the wait."""
     found = headers or {}
     interval = max(MIN_DELAY, pace.interval)
-    delay = _jittered(interval, rng)
+    # Jittered upwards only: the pace is the fastest a source is checked (a quiet page at
+    # 15 min is never checked more than 4 times an hour).
+    delay = interval if rng is None else interval * rng.uniform(1.0, 1.0 + JITTER)
     reason = pace.reason
     fresh = freshness_seconds(
         now,
