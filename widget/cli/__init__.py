@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from widget import APP_SLUG, __version__
 from widget.cli import format as fmt
 from widget.cli import sources as more
+from widget.cli.sources import UsageError
 from widget.core.errors import ConfigError, SecretsError, SourceError, StorageError
 from widget.core.models import (
     MIN_INTERVAL_MINUTES,
@@ -53,10 +54,6 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_BROKEN_PIPE = 141  # as a shell reports a command ended by SIGPIPE
 DEFAULT_ENTRY_LIMIT = 50
-
-
-class UsageError(Exception):
-    """A request the user can fix: an unknown name, a duplicate, a bad value (exit 2)."""
 
 
 def _interval(text: str) -> int | None:
@@ -101,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="poll every enabled source now, print new entries")
     check.add_argument("--json", action="store_true", help="one JSON object per line")
+    check.set_defaults(func=lambda a, ctx: _check(ctx, as_json=a.json))
 
     entries = commands.add_parser("entries", help="print recent stored entries, newest first")
     entries.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -112,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"at most N entries (default {DEFAULT_ENTRY_LIMIT})",
     )
     entries.add_argument("--source", metavar="NAME", help="only this source's entries")
+    entries.set_defaults(
+        func=lambda a, ctx: _entries(ctx, as_json=a.json, limit=a.limit, source_name=a.source)
+    )
 
     sources = commands.add_parser("sources", help="add, edit, list or remove sources")
     sources_commands = sources.add_subparsers(dest="sources_command", metavar="ACTION")
@@ -127,11 +128,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listing = sources_commands.add_parser("list", help="list sources and their state")
     listing.add_argument("--json", action="store_true", help="a JSON list")
+    listing.set_defaults(func=lambda a, ctx: _sources_list(ctx, as_json=a.json))
     more.add_auth_options(add)
+    add.set_defaults(func=_sources_add_command)
     remove = sources_commands.add_parser("remove", help="remove a source and its entries")
     remove.add_argument("name", metavar="NAME")
-    more.add_edit_parser(sources_commands)
-    more.add_opml_parser(commands)
+    remove.set_defaults(func=lambda a, ctx: _sources_remove(ctx, a.name))
+    edit = more.add_edit_parser(sources_commands)
+    edit.set_defaults(func=lambda a, ctx: more.sources_edit(ctx, a, SecretStore(), sys.stdin))
+    opml_import, opml_export = more.add_opml_parser(commands)
+    opml_import.set_defaults(func=lambda a, ctx: more.opml_import(ctx, a.file, more.stdin_bytes))
+    opml_export.set_defaults(func=lambda a, ctx: more.opml_export(ctx, a.file))
     return parser
 
 
@@ -194,8 +201,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     undo_logging = _setup_logging(paths, verbose=args.verbose)
     ctx = _Context(paths, sys.stdout, sys.stderr)
     try:
-        return _dispatch(args, ctx)
-    except (UsageError, more.UsageError, ConfigError) as exc:
+        command: Callable[[argparse.Namespace, _Context], int] = args.func
+        return command(args, ctx)
+    except (UsageError, ConfigError) as exc:
         _fail(ctx, str(exc))
         return EXIT_USAGE
     except StorageError as exc:  # its message names the file and what to do
@@ -211,23 +219,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         undo_logging()
 
 
-def _dispatch(args: argparse.Namespace, ctx: _Context) -> int:
-    if args.command == "check":
-        return _check(ctx, as_json=args.json)
-    if args.command == "entries":
-        return _entries(ctx, as_json=args.json, limit=args.limit, source_name=args.source)
-    if args.command == "opml" and args.opml_command == "import":
-        return more.opml_import(ctx, args.file, more.stdin_bytes)
-    if args.command == "opml":
-        return more.opml_export(ctx, args.file)
-    if args.sources_command == "add":
-        auth = more.auth_request(args, sys.stdin)
-        return _sources_add(ctx, args.url, name=args.name, interval=args.interval, auth=auth)
-    if args.sources_command == "edit":
-        return more.sources_edit(ctx, args, SecretStore(), sys.stdin)
-    if args.sources_command == "list":
-        return _sources_list(ctx, as_json=args.json)
-    return _sources_remove(ctx, args.name)
+def _sources_add_command(args: argparse.Namespace, ctx: _Context) -> int:
+    auth = more.auth_request(args, sys.stdin)
+    return _sources_add(ctx, args.url, name=args.name, interval=args.interval, auth=auth)
 
 
 def _silence_stdout() -> None:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+from widget.core.clock import relative_time
 from widget.core.models import Entry, Settings, SourceStatus
 from widget.engine.status import interval_minutes, schedule_reason, source_due
 
@@ -80,30 +81,6 @@ def source_object(status: SourceStatus, settings: Settings, now: datetime) -> di
         "schedule_reason": schedule_reason(status, settings, now),
         "error_count": state.error_count,
     }
-
-
-def relative_time(value: datetime | None, now: datetime) -> str:
-    """ "just now", "5 min ago", "3 h ago", "2 days ago", "in 4 min" — or "never"."""
-    if value is None:
-        return "never"
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    seconds = (now - value).total_seconds()
-    future = seconds < 0
-    seconds = abs(seconds)
-    if seconds < 60:
-        return "just now"
-    minutes = int(seconds // 60)
-    if minutes < 60:
-        amount = f"{minutes} min"
-    elif minutes < 48 * 60:
-        amount = f"{minutes // 60} h"
-    elif minutes < 7 * 24 * 60:
-        amount = f"{minutes // (24 * 60)} days"
-    else:  # a week or more: the date says more than a count of days
-        local = value.astimezone()
-        return f"{local.day} {local:%b %Y}"
-    return f"in {amount}" if future else f"{amount} ago"
 
 
 def entries_text(entries: Sequence[Entry], now: datetime) -> str:

@@ -102,7 +102,9 @@ def interval_arg(text: str) -> int:
     return minutes
 
 
-def add_edit_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_edit_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
     edit = commands.add_parser("edit", help="change a source's name, URL, interval or sign-in")
     edit.add_argument("name", metavar="NAME")
     edit.add_argument("--name", dest="new_name", metavar="NEW", help="rename the source")
@@ -130,9 +132,12 @@ def add_edit_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser
         "--no-notify", dest="notify", action="store_false", help="list its entries silently"
     )
     add_auth_options(edit, edit=True)
+    return edit
 
 
-def add_opml_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_opml_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     opml = commands.add_parser("opml", help="import or export sources as OPML")
     actions = opml.add_subparsers(dest="opml_command", metavar="ACTION")
     actions.required = True
@@ -140,6 +145,7 @@ def add_opml_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser
     imp.add_argument("file", metavar="FILE")
     exp = actions.add_parser("export", help="write every source as OPML ('-': stdout)")
     exp.add_argument("file", metavar="FILE")
+    return imp, exp
 
 
 def one_line(text: str) -> str:

@@ -12,7 +12,7 @@ import logging
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from widget import APP_NAME
+from widget.core.clock import utcnow
 from widget.core.errors import ConfigError, SecretsError
 from widget.core.models import AuthKind, Config, FetchState, Settings, Source
 from widget.desktop.autostart import launch_command, set_enabled, windows_run_entry
@@ -39,10 +40,6 @@ log = logging.getLogger(__name__)
 States = Callable[[], Mapping[str, FetchState]]
 Activity = Callable[[], Mapping[str, Sequence[datetime]]]
 Autostart = Callable[[bool], None]
-
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def apply_autostart(enabled: bool) -> None:
@@ -93,7 +90,7 @@ class SettingsDialog(QDialog):
         states: States | None = None,
         activity: Activity | None = None,
         autostart: Autostart = apply_autostart,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = utcnow,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -314,8 +311,3 @@ class SettingsDialog(QDialog):
 
     def _show_message(self, text: str | None) -> None:
         set_error(self.message_label, text)
-
-
-def activity_since(now: datetime) -> datetime:
-    """The start of the sparkline's 24-hour window."""
-    return now - timedelta(hours=24)

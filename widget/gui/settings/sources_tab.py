@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -285,8 +284,3 @@ class SourcesTab(QWidget):
         self.undo_stack.clear()
         self._show_undo()
         self.message_label.clear()
-
-    def set_enabled_at(self, row: int, enabled: bool) -> None:
-        source = self.source_at(row)
-        if source is not None:
-            self.model.replace(replace(source, enabled=enabled))

@@ -12,6 +12,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
+from widget.core.clock import relative_time
 from widget.gui.window.favicons import Favicons
 from widget.gui.window.model import (
     COUNT_ROLE,
@@ -19,7 +20,6 @@ from widget.gui.window.model import (
     EntriesModel,
     Rec,
     RowKind,
-    relative_time,
 )
 from widget.gui.window.row_text import LineCache, draw_lines, is_rtl, lines_height
 

@@ -13,11 +13,12 @@ The display rows (entries, live-page groups, the divider, "Show older entries") 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
+from widget.core.clock import relative_time, utcnow
 from widget.core.urls import safe_url
 from widget.gui.window.rows import (
     PAGE_SIZE,
@@ -53,30 +54,6 @@ TIME_TEXT_ROLE = _USER + 8  # "3 min ago"
 COUNT_ROLE = _USER + 9  # MORE: how many updates are folded away
 
 
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def relative_time(then: datetime, now: datetime) -> str:
-    """A short, human time: "just now", "3 min ago", "2 h ago", "yesterday", "Mon 14:05"."""
-    seconds = (now - then).total_seconds()
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)} h ago"
-    local_then, local_now = then.astimezone(), now.astimezone()
-    days = (local_now.date() - local_then.date()).days
-    if days <= 1:
-        return f"yesterday {local_then:%H:%M}"
-    if days < 7:
-        return local_then.strftime("%a %H:%M")
-    if local_then.year == local_now.year:
-        return local_then.strftime("%d %b")
-    return local_then.strftime("%d %b %Y")
-
-
 class EntriesModel(QAbstractListModel):
     """Grouped, filtered rows over the store. Call ``reload`` when the store changed."""
 
@@ -85,7 +62,7 @@ class EntriesModel(QAbstractListModel):
         store: RowSource | None = None,
         parent: QObject | None = None,
         *,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         super().__init__(parent)
         self._store = store
@@ -225,10 +202,6 @@ class EntriesModel(QAbstractListModel):
     def toggle_expanded(self, source_id: str) -> None:
         self._expanded ^= {source_id}
         self._rebuild()
-
-    @property
-    def filtering(self) -> bool:
-        return bool(self._needle) or self._source_id is not None or self._show is Show.UNREAD
 
     @property
     def total_count(self) -> int:
@@ -411,5 +384,4 @@ __all__ = [
     "RowKind",
     "RowSource",
     "Show",
-    "relative_time",
 ]

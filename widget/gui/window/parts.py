@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from widget.gui.window.model import Show, relative_time
+from widget.core.clock import relative_time
+from widget.gui.window.model import Show
 
 MARGIN = 8  # between the window and the screen edge / tray icon
 MAX_FAILING_SHOWN = 3

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime
 
 from PySide6.QtCore import QEvent, QObject, QRect, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -29,6 +29,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QMenu, QVBoxLayout, QWidget
 
 from widget import APP_NAME
+from widget.core.clock import utcnow
 from widget.core.models import Config, SourceStatus
 from widget.gui.window.actions import EntryActions
 from widget.gui.window.delegate import EntryDelegate
@@ -45,10 +46,6 @@ TICK_MS = 60_000  # relative times are refreshed once a minute while the window 
 SEEN_DELAY_MS = 2_500  # an unread entry fully on screen this long counts as seen
 RELOAD_DELAY_MS = 150  # store changes arriving together cause one reload
 RELEASE_AFTER_MS = 5_000  # hidden this long, the window lets go of its rows (not on a quick toggle)
-
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def muted(config: Config, source_id: str) -> Config:
@@ -85,7 +82,7 @@ class KeyPointsWindow(WindowReload, EntryActions, QWidget):
         favicons: Favicons | None = None,
         settings: QSettings | None = None,
         anchor: Callable[[], QRect] | None = None,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = utcnow,
         opener: Callable[[str], None] | None = None,
         submit: Submit | None = None,
     ) -> None:
