@@ -6,8 +6,8 @@ for the tray app instead, before anything of the command line or the GUI is impo
 
 import sys
 
-if len(sys.argv) > 1 and sys.argv[1] == "--live-updates-poll-process":  # frames.SERVICE_ARG
-    from widget.engine.service import main as serve_poll
+if len(sys.argv) > 1 and sys.argv[1] == "--live-updates-poll-process":  # protocol.SERVICE_ARG
+    from widget.engine.worker import main as serve_poll
 
     sys.exit(serve_poll())
 

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import gc
-import logging
-import multiprocessing
-import os
 import random
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler
@@ -21,11 +18,9 @@ from tests.support.feeds import RSS, Post, posts, rss
 from tests.support.server import LoopbackServer
 from widget.core.errors import SecretsError, SourceError
 from widget.core.models import AuthKind, Config, ParsedSource, PollStatus, Source, SourceKind
-from widget.engine.parsing import Parser
 from widget.engine.poll import Engine
-from widget.sources import discover
-from widget.sources.http import Credentials, FetchCancelled, FetchResponse, HttpClient
-from widget.storage.config import ConfigStore
+from widget.sources.http import Credentials, FetchResponse, HttpClient
+from widget.storage.config import ConfigStore, without_source
 from widget.storage.db import Database
 from widget.storage.secrets import SecretStore
 
@@ -194,7 +189,7 @@ def test_each_sources_parse_is_let_go_once_it_is_stored(rig: Rig, server: Loopba
             held.append(_alive(ParsedSource) - before)
             turns.release()
 
-    engine = rig.new_engine(parse_workers=0)
+    engine = rig.new_engine()
     result = engine.poll(progress=progress, baseline_entries=False)
     engine.close()
     assert [r.stored_count for r in result.results] == [5] * 8
@@ -476,6 +471,117 @@ def test_a_keyring_failure_fails_only_that_source(rig: Rig, server: LoopbackServ
     assert server.requests_for("/private") == []
 
 
+class _HangingKeyring(SecretStore):
+    """A keyring that does not answer, as one waiting for an unlock prompt nobody sees (it
+    gives up after ``patience`` seconds, so a poll that waits for it ends too)."""
+
+    def __init__(self, patience: float = 10.0) -> None:
+        super().__init__("live-updates-test")
+        self.patience = patience
+        self.release = threading.Event()
+        self.answered = threading.Event()
+
+    def get(self, source_id: str) -> str | None:
+        self.release.wait(self.patience)
+        self.answered.set()
+        raise SecretsError("the keyring gave up")
+
+
+def test_a_keyring_that_does_not_answer_fails_only_private_sources_and_says_to_unlock_it(
+    rig: Rig, server: LoopbackServer
+) -> None:
+    for name in ("Members", "Staff"):
+        rig.add(
+            name,
+            server.route(f"/{name.lower()}", rss(posts(1)), content_type=RSS),
+            auth=AuthKind.BASIC,
+            username="reader",
+        )
+    rig.add("Public", server.route("/public", rss(posts(2, prefix="pub")), content_type=RSS))
+    keyring = _HangingKeyring()
+    engine = rig.new_engine(secrets=keyring, secret_timeout=1.0)
+    try:
+        result = engine.poll()
+        keyring_still_waiting = not keyring.answered.is_set()
+    finally:
+        keyring.release.set()
+        engine.close()
+    by_name = {r.source_name: r for r in result.results}
+    assert keyring_still_waiting  # the poll did not wait for the keyring to give up
+    assert by_name["Public"].status is PollStatus.OK
+    assert [e.source_id for e in rig.db.entries()] == ["id-public"] * 2
+    for name in ("Members", "Staff"):
+        assert by_name[name].status is PollStatus.ERROR
+        assert by_name[name].error and "Unlock the keyring" in by_name[name].error
+    assert server.requests_for("/members") == [] and server.requests_for("/staff") == []
+
+
+def test_a_source_removed_during_the_poll_is_not_brought_back(
+    rig: Rig, server: LoopbackServer
+) -> None:
+    """Removed (config, then store, as ``sources remove`` and the settings do) while its
+    response is on its way: the poll writes nothing of it, so it stays gone."""
+    answer = threading.Event()
+    body = rss(posts(3, prefix="gone"))
+
+    def slow(h: BaseHTTPRequestHandler) -> None:
+        answer.wait(20)
+        h.send_response(200)
+        h.send_header("Content-Type", RSS)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    doomed = rig.add("Doomed", server.route("/doomed", handler=slow))  # type: ignore[arg-type]
+    rig.add("Staying", server.route("/staying", rss(posts(1, prefix="st")), content_type=RSS))
+    results: list[object] = []
+    poll = threading.Thread(target=lambda: results.append(rig.engine.poll()))
+    poll.start()
+    try:
+        for _ in range(400):  # the request is in flight
+            if server.requests_for("/doomed"):
+                break
+            time.sleep(0.05)
+        assert server.requests_for("/doomed")
+        rig.config.update(lambda config: without_source(config, doomed.id))
+        rig.db.delete_source(doomed.id)
+    finally:
+        answer.set()
+        poll.join(30)
+    assert not poll.is_alive() and len(results) == 1
+    assert [s.id for s in rig.config.load().sources] == ["id-staying"]
+    assert "id-doomed" not in rig.db.source_ids()
+    assert "id-doomed" not in rig.db.all_states()
+    assert {e.source_id for e in rig.db.entries()} == {"id-staying"}
+
+
+def test_a_source_that_hangs_never_holds_the_poll_past_the_deadline(
+    rig: Rig, server: LoopbackServer
+) -> None:
+    release = threading.Event()
+
+    def trickle_headers(h: BaseHTTPRequestHandler) -> None:
+        for byte in b"HTTP/1.1 304 Not Modified\r\nX-Slow: " + b"a" * 30:
+            h.wfile.write(bytes([byte]))
+            h.wfile.flush()
+            if release.wait(0.2):
+                return
+        h.wfile.write(b"\r\nContent-Length: 0\r\n\r\n")
+        h.wfile.flush()
+
+    rig.add("Hung", server.route("/hung", handler=trickle_headers))  # type: ignore[arg-type]
+    rig.add("Quick", server.route("/quick", rss(posts(2, prefix="q")), content_type=RSS))
+    engine = rig.new_engine(deadline=2.0)
+    try:
+        by_name = {r.source_name: r for r in engine.poll().results}
+    finally:
+        release.set()
+        engine.close()
+    assert by_name["Quick"].status is PollStatus.OK
+    assert by_name["Hung"].status is PollStatus.ERROR
+    assert by_name["Hung"].error == "timed out after 2 s"
+
+
 def test_probe_detects_a_feed_and_its_title(rig: Rig, server: LoopbackServer) -> None:
     url = server.route("/feed", rss(posts(2), title="Lakeside Council News"), content_type=RSS)
     probe = rig.engine.probe(url)
@@ -602,202 +708,6 @@ def test_a_paused_source_is_not_polled(rig: Rig, server: LoopbackServer) -> None
     assert rig.engine.next_due_time() is None
 
 
-# --- parsing in worker processes -----------------------------------------------------------------
-
-
-def _stored(rig: Rig) -> list[tuple[object, ...]]:
-    return sorted(
-        (e.source_id, e.id, e.title, e.url, e.summary, e.key_points, e.published)
-        for e in rig.db.entries()
-    )
-
-
-def test_a_poll_with_many_changed_sources_parses_them_in_worker_processes(
-    rig: Rig, server: LoopbackServer, tmp_path: Path
-) -> None:
-    for i in range(6):
-        body = rss([Post(f"d{i}-{n}", f"Desk {i} reports ferry delay {n}", description=(
-            f"<p>Crews at pier {n} wait.</p><h3>Key points</h3><ul><li>Pier {n} shut</li>"
-            "<li>Buses replace ferries</li></ul>"
-        )) for n in range(3)])  # fmt: skip
-        rig.add(f"Desk{i}", server.route(f"/d{i}", body, content_type=RSS))
-    # Every body goes to a worker process.
-    in_workers = rig.new_engine(process_threshold=1, process_min_bytes=0)
-    result = in_workers.poll()
-    in_workers.close()
-    assert [r.status for r in result.results] == [PollStatus.OK] * 6
-    assert in_workers.last_poll_parsed_in_processes == 6
-    assert multiprocessing.active_children() == []  # the pool ended with the poll
-
-    # The same sources parsed in-thread give exactly the same stored entries.
-    (tmp_path / "in-thread").mkdir()
-    other = Rig(tmp_path / "in-thread")
-    try:
-        other.config.save(rig.config.load())
-        in_thread = other.new_engine(parse_workers=0)
-        other.engine.close()
-        other.engine = in_thread
-        in_thread.poll()
-        assert in_thread.last_poll_parsed_in_processes == 0
-        assert _stored(other) == _stored(rig)
-        assert len(_stored(rig)) == 18
-        assert ("Pier 0 shut", "Buses replace ferries") in {e[5] for e in _stored(rig)}
-    finally:
-        other.close()
-
-
-def _helper_processes() -> list[str]:
-    """Command lines of this process's children still running (Linux)."""
-    found: list[str] = []
-    for task in os.listdir("/proc/self/task"):
-        with open(f"/proc/self/task/{task}/children", encoding="ascii") as f:
-            pids = f.read().split()
-        for pid in pids:
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    found.append(f.read().replace(b"\0", b" ").decode(errors="replace"))
-            except OSError:
-                continue  # it ended meanwhile
-    return found
-
-
-@pytest.mark.skipif(
-    not os.path.exists("/proc/self/task"), reason="lists child processes through /proc"
-)
-def test_after_a_poll_parsed_in_worker_processes_no_helper_process_stays(
-    rig: Rig, server: LoopbackServer
-) -> None:
-    """Nothing of a big poll's parsing stays running, multiprocessing's resource tracker
-    included, and the next big poll parses in worker processes again."""
-    for i in range(4):
-        rig.add(f"Desk{i}", server.route(f"/d{i}", rss(posts(2, f"d{i}")), content_type=RSS))
-    engine = rig.new_engine(process_threshold=1, process_min_bytes=0)
-    try:
-        engine.poll()
-        assert engine.last_poll_parsed_in_processes == 4
-        assert not [cmd for cmd in _helper_processes() if "multiprocessing" in cmd]
-        for i in range(4):
-            more = rss([Post(f"d{i}-9", f"Desk {i}: ferries run again"), *posts(2, f"d{i}")])
-            server.route(f"/d{i}", more, content_type=RSS)
-        again = engine.poll(force=True)
-        assert engine.last_poll_parsed_in_processes == 4
-        assert len(again.new_entries) == 4
-        assert not [cmd for cmd in _helper_processes() if "multiprocessing" in cmd]
-    finally:
-        engine.close()
-
-
-def test_a_poll_with_few_or_small_changed_bodies_parses_in_thread(
-    rig: Rig, server: LoopbackServer
-) -> None:
-    for i in range(6):  # more bodies than the threshold, but little to parse
-        rig.add(f"Desk{i}", server.route(f"/d{i}", rss(posts(2, prefix=f"d{i}")), content_type=RSS))
-    result = rig.engine.poll()
-    assert [r.status for r in result.results] == [PollStatus.OK] * 6
-    assert rig.engine.last_poll_parsed_in_processes == 0
-    assert len(rig.db.entries()) == 12
-
-
-def test_a_poll_with_much_to_parse_moves_parsing_to_worker_processes(
-    rig: Rig, server: LoopbackServer
-) -> None:
-    paragraph = "<p>" + "Crews cleared the quay after the storm surge. " * 60 + "</p>"
-    for i in range(6):  # each about 120 KB: the fifth body passes 512 KB
-        body = rss([Post(f"d{i}-{n}", f"Desk {i} update {n}", description=paragraph)
-                    for n in range(40)])  # fmt: skip
-        assert 110_000 < len(body) < 128_000
-        rig.add(f"Desk{i}", server.route(f"/d{i}", body, content_type=RSS))
-    result = rig.engine.poll()
-    assert [r.status for r in result.results] == [PollStatus.OK] * 6
-    assert rig.engine.last_poll_parsed_in_processes == 2
-    assert len(rig.db.entries()) == 240
-
-
-def test_a_parse_error_in_a_worker_process_fails_only_that_source(
-    rig: Rig, server: LoopbackServer
-) -> None:
-    rig.add("Broken", server.route("/broken", "<html><body>Moved</body></html>", content_type=RSS))
-    for i in range(4):
-        rig.add(f"Desk{i}", server.route(f"/d{i}", rss(posts(1, prefix=f"d{i}")), content_type=RSS))
-    engine = rig.new_engine(process_threshold=1, process_min_bytes=0)
-    by_name = {r.source_name: r for r in engine.poll().results}
-    engine.close()
-    assert by_name["Broken"].status is PollStatus.ERROR
-    assert by_name["Broken"].error == "the server sent an HTML page where a feed was expected"
-    assert [by_name[f"Desk{i}"].status for i in range(4)] == [PollStatus.OK] * 4
-    assert engine.last_poll_parsed_in_processes == 4
-
-
-def _workers_left(patience: float = 20.0) -> list[multiprocessing.process.BaseProcess]:
-    """Worker processes still running once those ending have had ``patience`` seconds to end
-    (a stalled worker would run for a minute)."""
-    give_up = time.monotonic() + patience
-    while True:
-        running = [p for p in multiprocessing.active_children() if p.exitcode is None]
-        if not running or time.monotonic() > give_up:
-            return running
-        running[0].join(0.2)
-
-
-def _in_a_worker() -> bool:
-    return multiprocessing.parent_process() is not None
-
-
-def die_in_a_worker(
-    kind: SourceKind, body: bytes, headers: Mapping[str, str], url: str
-) -> ParsedSource:
-    """Parses like the app, except that a worker process running it dies at once."""
-    if _in_a_worker():
-        os._exit(3)
-    return discover.parse(kind, body, headers, url)
-
-
-def stall_in_a_worker(
-    kind: SourceKind, body: bytes, headers: Mapping[str, str], url: str
-) -> ParsedSource:
-    """Parses like the app, except that a worker process running it first sleeps a minute."""
-    if _in_a_worker():
-        time.sleep(60)
-    return discover.parse(kind, body, headers, url)
-
-
-def test_a_worker_process_that_dies_loses_no_source(caplog: pytest.LogCaptureFixture) -> None:
-    body = rss(posts(2, prefix="quay"))
-    with (
-        caplog.at_level(logging.WARNING),
-        Parser(workers=1, threshold=1, min_bytes=0, function=die_in_a_worker) as parser,
-    ):
-        first = parser.parse(SourceKind.FEED, body, {"content-type": RSS}, "http://127.0.0.1/a")
-        second = parser.parse(SourceKind.FEED, body, {"content-type": RSS}, "http://127.0.0.1/b")
-    expected = discover.parse(SourceKind.FEED, body, {"content-type": RSS}, "http://127.0.0.1/a")
-    assert first == expected
-    assert [i.title for i in second.items] == [i.title for i in expected.items]
-    assert parser.parsed_in_processes == 0
-    assert "parsing in-thread" in caplog.text
-    assert _workers_left() == []  # the pool ended its workers
-
-
-def test_a_cancelled_parse_does_not_wait_for_its_worker_process() -> None:
-    parser = Parser(workers=1, threshold=1, min_bytes=0, function=stall_in_a_worker)
-    cancel = threading.Event()
-    raised: list[BaseException] = []
-
-    def parse() -> None:
-        try:
-            parser.parse(SourceKind.FEED, rss(posts(1)), {}, "http://127.0.0.1/", cancel)
-        except FetchCancelled as exc:
-            raised.append(exc)
-
-    thread = threading.Thread(target=parse)
-    thread.start()
-    cancel.set()
-    thread.join(20)  # the worker would sleep for 60 s
-    alive = thread.is_alive()
-    parser.close(cancel=True)  # ends the sleeping worker instead of waiting for it
-    assert not alive and len(raised) == 1
-    assert _workers_left() == []  # the sleeping worker was ended, not waited for
-
-
 def test_a_cancelled_poll_returns_without_waiting_for_a_silent_server(
     rig: Rig, server: LoopbackServer
 ) -> None:
@@ -819,50 +729,9 @@ def test_a_cancelled_poll_returns_without_waiting_for_a_silent_server(
     try:
         result = rig.engine.poll(cancel=cancel, progress=progress)
         still_waiting = not answered.is_set()
-        threads = [t for t in threading.enumerate() if t.name.startswith("poll-")]
-        for thread in threads:
-            thread.join(20)  # the silent server would hold the request for 30 s
-        lingering = [t for t in threads if t.is_alive()]
-        answered_before_release = answered.is_set()
     finally:
         release.set()
     assert still_waiting  # the poll did not wait for the silent server
     by_name = {r.source_name: r.status for r in result.results}
     assert by_name == {"Silent": PollStatus.CANCELLED, "Quick": PollStatus.OK}
     assert rig.db.get_state("id-silent").last_checked is None
-    # The request waiting for headers was aborted: its thread ended before the server answered.
-    assert all(t.daemon for t in threads)
-    assert lingering == [] and not answered_before_release
-
-
-def test_abort_ends_a_request_waiting_for_response_headers(server: LoopbackServer) -> None:
-    release = threading.Event()
-
-    def silent(h: BaseHTTPRequestHandler) -> None:
-        release.wait(30)  # sends no response headers until released
-
-    url = server.route("/silent", handler=silent)
-    http = HttpClient()
-    cancel = threading.Event()
-    raised: list[BaseException] = []
-
-    def fetch() -> None:
-        try:
-            http.fetch(url, cancel=cancel)
-        except FetchCancelled as exc:
-            raised.append(exc)
-
-    thread = threading.Thread(target=fetch)
-    try:
-        thread.start()
-        while not server.requests_for("/silent"):  # the request reached the server
-            time.sleep(0.01)
-        cancel.set()
-        aborted = http.abort(cancel)
-        thread.join(20)  # the server would answer after 30 s
-        ended = not thread.is_alive()
-    finally:
-        release.set()
-        thread.join()
-        http.close()
-    assert aborted == 1 and ended and len(raised) == 1

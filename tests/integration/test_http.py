@@ -331,6 +331,27 @@ def test_a_trickling_server_cannot_hold_a_poll(
         client.fetch(url)
 
 
+def test_response_headers_trickled_a_byte_at_a_time_are_cut_at_the_deadline(
+    server: LoopbackServer, client: HttpClient, release: threading.Event
+) -> None:
+    """The deadline covers the headers too: each byte arriving in time is not enough. (The
+    server gives up trickling after about 6 s and ends its headers as a 304, which has no body
+    whose reading would check the deadline.)"""
+
+    def trickle_headers(h: BaseHTTPRequestHandler) -> None:
+        for byte in b"HTTP/1.1 304 Not Modified\r\nX-Slow: " + b"a" * 30:
+            h.wfile.write(bytes([byte]))
+            h.wfile.flush()
+            if release.wait(0.2):
+                return
+        h.wfile.write(b"\r\nContent-Length: 0\r\n\r\n")
+        h.wfile.flush()
+
+    url = server.route("/slow-headers", handler=trickle_headers)
+    with pytest.raises(FetchError, match=r"timed out after 2 s"):
+        client.fetch(url)
+
+
 def test_a_server_that_stops_after_the_headers(
     server: LoopbackServer, client: HttpClient, release: threading.Event
 ) -> None:

@@ -21,8 +21,8 @@ from tests.support.feeds import RSS, posts, rss
 from tests.support.server import LoopbackServer
 from widget.core.models import Config, PollStatus, Source, SourceKind
 from widget.engine.client import PollProcessError, ProcessEngine, service_command
-from widget.engine.frames import Job, PollArgs, encode
 from widget.engine.icons import cache_paths, site_key
+from widget.engine.protocol import Job, PollArgs, encode
 from widget.log import configure_logging
 from widget.paths import AppPaths
 from widget.storage.config import ConfigStore, MemoryConfigStore
@@ -189,7 +189,7 @@ def test_a_poll_process_whose_tray_app_is_gone_ends(
 
 def test_the_tray_apps_engine_module_loads_no_fetch_stack() -> None:
     code = (
-        "import sys, widget.engine.client, widget.engine.status, widget.engine.frames\n"
+        "import sys, widget.engine.client, widget.engine.status, widget.engine.protocol\n"
         "print(sorted(m for m in ('httpx', 'ssl', 'feedparser', 'widget.engine.poll',"
         " 'widget.sources.http') if m in sys.modules))\n"
     )

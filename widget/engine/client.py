@@ -24,7 +24,7 @@ from typing import IO, Protocol
 
 from widget.core.errors import LiveUpdatesError
 from widget.core.models import Config, FetchState, PollResult, Settings, SourceStatus
-from widget.engine.frames import (
+from widget.engine.protocol import (
     SERVICE_ARG,
     Cancel,
     Done,
@@ -32,11 +32,11 @@ from widget.engine.frames import (
     FrameError,
     IconsFetched,
     Job,
-    LogLine,
     PollArgs,
     Polled,
     Progress,
     encode,
+    is_record_dict,
     read_frame,
 )
 from widget.engine.status import next_due, source_statuses
@@ -73,10 +73,10 @@ class StateSource(Protocol):
 
 def service_command() -> list[str]:
     """How to start the poll process: the frozen executable with a hidden first argument, or
-    this Python running ``widget.engine.service``."""
+    this Python running ``widget.engine.worker``."""
     if getattr(sys, "frozen", False):
         return [sys.executable, SERVICE_ARG]
-    return [sys.executable, "-m", "widget.engine.service"]
+    return [sys.executable, "-m", "widget.engine.worker"]
 
 
 def _utc_now() -> datetime:
@@ -234,8 +234,8 @@ class ProcessEngine:
                 if isinstance(message, Progress):
                     if progress is not None:
                         progress(message.done, message.total)
-                elif isinstance(message, LogLine):
-                    relog(message)
+                elif is_record_dict(message):
+                    relog(message)  # type: ignore[arg-type]
                 else:
                     answers.append(message)
         finally:
@@ -250,32 +250,21 @@ class ProcessEngine:
                 late = inbox.get_nowait()
             except queue.Empty:
                 break
-            if isinstance(late, LogLine):
-                relog(late)
+            if is_record_dict(late):
+                relog(late)  # type: ignore[arg-type]
             elif late is not None and not isinstance(late, (Done, Progress)):
                 answers.append(late)
         return answers, status
 
 
-def relog(line: LogLine) -> None:
-    """A child's log record, handled here as if logged here (masked by the file's formatter)."""
-    logger = logging.getLogger(line.name)
-    if not logger.isEnabledFor(line.level):
-        return
-    record = logging.makeLogRecord(
-        {
-            "name": line.name,
-            "levelno": line.level,
-            "levelname": logging.getLevelName(line.level),
-            "msg": line.message,
-            "args": None,
-            "created": line.created,
-            "msecs": (line.created - int(line.created)) * 1000,
-            "exc_text": line.exc_text,
-            "processName": "poll-process",
-        }
-    )
-    logger.handle(record)
+def relog(data: dict[str, object]) -> None:
+    """A child's log record (``protocol.record_dict``, masked there), handled here as if logged
+    here."""
+    record = logging.makeLogRecord(data)
+    record.processName = "poll-process"
+    logger = logging.getLogger(record.name)
+    if logger.isEnabledFor(record.levelno):
+        logger.handle(record)
 
 
 def _read_all(stream: IO[bytes], inbox: queue.SimpleQueue[object]) -> None:

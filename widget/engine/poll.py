@@ -1,8 +1,11 @@
 """The poll cycle: due sources → fetch → parse → diff → store. Synchronous, clock injected.
 
-Fetching runs on a small thread pool; parsing runs on those threads, or in worker processes when
-a poll has many changed bodies (see ``parsing``); every database write happens on the calling
-thread, one transaction per source, so the store keeps a single writer.
+Fetching runs on a ``ThreadPoolExecutor`` of ``FETCH_CONCURRENCY`` threads (the HTTP client's
+connections), parsing on one thread of its own, so parses never compete with each other for the
+interpreter lock; private sources' secrets are read on a thread of their own (``credentials``);
+every database write happens on the calling thread, one transaction per source, so the store
+keeps a single writer. A cancelled poll returns at once; requests still on the network end at
+their deadline and write nothing.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ import random
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timezone
+from typing import Any
 from urllib.parse import urlsplit
 
 from widget.core import schedule
@@ -30,12 +34,15 @@ from widget.core.models import (
     SourceResult,
     SourceStatus,
 )
-from widget.engine.fetching import Outcome, fetch_and_parse
-from widget.engine.parsing import PROCESS_MIN_BYTES, PROCESS_THRESHOLD, Parser
-from widget.engine.record import GONE_REASON, PERMANENT_REDIRECT_POLLS, Recorder
+from widget.engine.credentials import (
+    SECRET_TIMEOUT_S,
+    keyring_timeout_error,
+    read_in_background,
+)
+from widget.engine.fetching import Outcome, fetch, parse
+from widget.engine.record import GONE_REASON, PERMANENT_REDIRECT_POLLS, Recorder, config_locked
 from widget.engine.status import next_due, source_statuses
-from widget.engine.threads import DaemonThreadPool
-from widget.sources.http import Credentials, HttpClient
+from widget.sources.http import FETCH_CONCURRENCY, Credentials, HttpClient
 from widget.sources.probe import Probe, probe_url
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database
@@ -46,7 +53,6 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]  # (done, total)
 
-MAX_PARALLEL = 6
 _STOP_POLL = 0.1  # seconds between checks of a poll's cancel event while requests run
 # Test-only: a shorter total deadline per request, in seconds (the default is 30).
 DEADLINE_ENV = "LIVE_UPDATES_HTTP_DEADLINE"
@@ -92,34 +98,33 @@ class Engine:
         secrets: SecretStore | None = None,
         clock: Clock | None = None,
         rng: random.Random | None = None,
-        parse_workers: int | None = None,
-        process_threshold: int = PROCESS_THRESHOLD,
-        process_min_bytes: int = PROCESS_MIN_BYTES,
-        fetch_threads: int = MAX_PARALLEL,
+        fetch_threads: int | None = None,
+        deadline: float | None = None,
+        secret_timeout: float = SECRET_TIMEOUT_S,
         host_gap_s: float | None = None,
         storm_spread_s: float = schedule.STORM_SPREAD_S,
     ) -> None:
-        """``parse_workers``: worker processes for a poll with at least ``process_threshold``
-        changed bodies of ``process_min_bytes`` in all (None: up to two, by the CPU count;
-        0: always parse in-thread). ``fetch_threads``: sources fetched at once (the tray app uses
-        fewer, so that its GUI thread waits less for the interpreter lock)."""
+        """``fetch_threads``: sources fetched at once (None: ``FETCH_CONCURRENCY``).
+        ``deadline``: seconds one request may take in all, connect to last byte (None: 30 s, or
+        the ``DEADLINE_ENV`` test setting); for a client this engine builds. ``secret_timeout``:
+        how long private sources wait for the keyring, from the start of the poll.
+        ``host_gap_s``: seconds between two requests to one host (None: 2 s, or the
+        ``HOST_GAP_ENV`` test setting); ``storm_spread_s``: how far a scheduled poll with many
+        due sources spreads their requests."""
         self._config = config
         self._db = db
         self._clock: Clock = clock or _utc_now
         self._secrets = secrets
-        self._parse_workers = parse_workers
-        self._process_threshold = process_threshold
-        self._process_min_bytes = process_min_bytes
-        self._fetch_threads = max(1, fetch_threads)
+        self._fetch_threads = max(1, fetch_threads or FETCH_CONCURRENCY)
+        self._secret_timeout = secret_timeout
         self._rng = rng or random.Random()
         self._host_gap_s = _host_gap_from_env() if host_gap_s is None else max(0.0, host_gap_s)
         self._storm_spread_s = max(0.0, storm_spread_s)
         self._recorder = Recorder(config, db, self._clock, self._rng)
-        self.last_poll_parsed_in_processes = 0  # bodies worker processes parsed in the last poll
         self._http_settings: tuple[str | None, int] | None = None
         if http is None:
             settings = config.load().settings
-            deadline = _deadline_from_env()
+            deadline = _deadline_from_env() if deadline is None else deadline
             http = HttpClient(
                 connect_timeout=min(10.0, deadline),
                 deadline=deadline,
@@ -190,8 +195,9 @@ class Engine:
         ``spread`` (default: a scheduled poll, not a forced one) and many sources are due at
         once — after a sleep or an outage — their requests are spread over the first minute."""
         started = self._clock()
-        config = self._config.load()
-        self._db.sync_sources(config.sources)
+        with config_locked(self._config):  # a source removed meanwhile is not recorded again
+            config = self._config.load()
+            self._db.sync_sources(config.sources)
         states = self._db.all_states()
         wanted = set(only) if only is not None else None
 
@@ -225,12 +231,7 @@ class Engine:
             progress(0, total)
         stop = cancel if cancel is not None else threading.Event()
         if due:
-            parser = Parser(
-                workers=self._parse_workers,
-                threshold=self._process_threshold,
-                min_bytes=self._process_min_bytes,
-            )
-            outcomes = self._run_workers(due, stop, parser, not force if spread is None else spread)
+            outcomes = self._run_workers(due, stop, not force if spread is None else spread)
             try:
                 for source, state, outcome in outcomes:
                     if stop.is_set():
@@ -247,8 +248,6 @@ class Engine:
                         progress(done, total)
             finally:
                 outcomes.close()  # on an exception: sets ``stop``, leaves running requests
-                parser.close(cancel=stop.is_set())
-                self.last_poll_parsed_in_processes = parser.parsed_in_processes
 
         if not stop.is_set():
             self._prune(config)
@@ -273,98 +272,118 @@ class Engine:
             log.info("retention removed %d old entries", removed)
 
     def _run_workers(
-        self,
-        due: list[tuple[Source, FetchState]],
-        stop: threading.Event,
-        parser: Parser,
-        spread: bool,
+        self, due: list[tuple[Source, FetchState]], stop: threading.Event, spread: bool
     ) -> Generator[tuple[Source, FetchState, Outcome], None, None]:
-        """Fetch and parse on up to ``fetch_threads`` threads; yield outcomes as they complete.
-        Once ``stop`` is set (the caller cancelled, or stopped early on an exception or Ctrl-C)
-        the poll returns at once: sources still running are yielded as cancelled, and their
-        requests are aborted (or, on a reused connection, end at the HTTP deadline) and write
-        nothing."""
-        failed: list[tuple[Source, FetchState, Outcome]] = []
-        pool = DaemonThreadPool(min(self._fetch_threads, len(due)), name="poll")
-        futures: dict[Future[Outcome], tuple[Source, FetchState]] = {}
-        hosts = [_host(source.url) for source, _state in due]
+        """Fetch on up to ``fetch_threads`` threads and parse on one; yield outcomes as they
+        complete. A private source is fetched once its secret is read (public ones do not wait
+        for the keyring). Requests start as ``schedule.plan_starts`` says, and never two to one
+        host within ``host_gap_s`` nor more than ``schedule.PER_HOST`` at once. Once ``stop`` is
+        set (the caller cancelled, or stopped early on an exception or Ctrl-C) the poll returns
+        at once: sources still running or not started are yielded as cancelled; requests still
+        on the network end at the HTTP deadline and write nothing."""
+        fetch_pool = ThreadPoolExecutor(
+            min(self._fetch_threads, len(due)), thread_name_prefix="poll-fetch"
+        )
+        parse_pool = ThreadPoolExecutor(1, thread_name_prefix="poll-parse")
+        work: dict[Future[Outcome], tuple[Source, FetchState]] = {}
+        private = [(s, st) for s, st in due if s.auth is not AuthKind.NONE]
+        secrets = read_in_background(self._secret_store, [s for s, _ in private])
+        waiting: dict[Future[Credentials | None], tuple[Source, FetchState]] = {
+            secrets[s.id]: (s, st) for s, st in private
+        }
+        secrets_until = time.monotonic() + self._secret_timeout
         offsets = schedule.plan_starts(
-            hosts,
+            [_host(s.url) for s, _ in due],
             self._rng,
             spread_s=self._storm_spread_s if spread else 0.0,
             host_gap_s=self._host_gap_s,
         )
-        waiting = sorted(zip(offsets, range(len(due)), strict=True))
+        start_at = {s.id: at for (s, _), at in zip(due, offsets, strict=True)}
         begun = time.monotonic()
-        running: dict[str, int] = {}  # host → requests in flight
-        try:
-            pending: set[Future[Outcome]] = set()
-            while (waiting or pending) and not stop.is_set():
-                # Start what is due and whose host has room (at most PER_HOST at once).
-                now_s = time.monotonic() - begun
-                still: list[tuple[float, int]] = []
-                for at, index in waiting:
-                    source, state = due[index]
-                    host = hosts[index]
-                    if at > now_s or running.get(host, 0) >= schedule.PER_HOST:
-                        still.append((at, index))
-                        continue
-                    try:
-                        creds = self._credentials(source)
-                    except Exception as exc:
-                        if not isinstance(exc, SecretsError):
-                            log.exception(
-                                "reading the secret of %s failed unexpectedly", source.name
-                            )
-                        failed.append((source, state, Outcome(error=exc)))
-                        continue
-                    future = pool.submit(
-                        fetch_and_parse, self._http, parser, source, state, creds, stop
-                    )
-                    futures[future] = (source, state)
-                    running[host] = running.get(host, 0) + 1
-                    pending.add(future)
-                waiting = still
-                while failed:
-                    yield failed.pop(0)
-                if not pending:
-                    if waiting:
-                        stop.wait(max(0.0, min(_STOP_POLL, waiting[0][0] - now_s)))
+        ready: list[tuple[float, Source, FetchState, Credentials | None]] = [
+            (start_at[s.id], s, st, None) for s, st in due if s.auth is AuthKind.NONE
+        ]
+        holding: dict[Future[Outcome], str] = {}  # fetches in flight → their host
+        in_flight: dict[str, int] = {}
+        last_start: dict[str, float] = {}
+
+        def start_ready() -> float | None:
+            """Start what may start now; the seconds until the next one may (None: nothing)."""
+            now_s = time.monotonic() - begun
+            keep: list[tuple[float, Source, FetchState, Credentials | None]] = []
+            soonest: float | None = None
+            for item in sorted(ready, key=lambda r: r[0]):
+                at, source, state, creds = item
+                host = _host(source.url)
+                earliest = max(at, last_start.get(host, -self._host_gap_s) + self._host_gap_s)
+                if earliest > now_s or in_flight.get(host, 0) >= schedule.PER_HOST:
+                    keep.append(item)
+                    if earliest > now_s:
+                        soonest = min(soonest or earliest - now_s, earliest - now_s)
                     continue
-                done, pending = wait(pending, timeout=_STOP_POLL, return_when=FIRST_COMPLETED)
+                future = fetch_pool.submit(fetch, self._http, source, state, creds, stop)
+                work[future] = (source, state)
+                holding[future] = host
+                in_flight[host] = in_flight.get(host, 0) + 1
+                last_start[host] = now_s
+            ready[:] = keep
+            return soonest
+
+        try:
+            while (work or waiting or ready) and not stop.is_set():
+                soonest = start_ready()
+                running: list[Future[Any]] = [*work, *waiting]
+                if not running:
+                    stop.wait(min(_STOP_POLL, soonest if soonest is not None else _STOP_POLL))
+                    continue
+                done, _ = wait(running, timeout=_STOP_POLL, return_when=FIRST_COMPLETED)
+                del running
                 while done:
                     # Nothing here keeps a finished source's outcome (its body and parse) once
-                    # the caller has recorded it: the future leaves ``futures`` as it is taken.
+                    # the caller has recorded it: the future is dropped as it is taken.
                     finished = done.pop()
-                    host = _host(futures[finished][0].url)
-                    running[host] = max(0, running.get(host, 0) - 1)
-                    yield _take(futures, finished)
-            if pending:  # cancelled: requests waiting on the network end now, unwaited for
-                self._http.abort(stop)
-            for future in pending:
-                source, state = futures[future]
-                yield source, state, Outcome()
-            for _at, index in waiting:  # cancelled before they started
-                source, state = due[index]
+                    if finished in waiting:
+                        source, state = waiting.pop(finished)
+                        creds = _secret(source, finished)
+                        if isinstance(creds, Outcome):
+                            yield source, state, creds
+                        else:
+                            ready.append((start_at[source.id], source, state, creds))
+                        continue
+                    source, state = work.pop(finished)
+                    host = holding.pop(finished, None)
+                    if host is not None:
+                        in_flight[host] = max(0, in_flight.get(host, 0) - 1)
+                    outcome: Outcome = finished.result()
+                    del finished
+                    if outcome.unparsed:
+                        work[parse_pool.submit(parse, source, outcome, stop)] = (source, state)
+                    else:
+                        yield source, state, outcome
+                    del outcome
+                if waiting and time.monotonic() >= secrets_until:
+                    error = keyring_timeout_error(self._secret_timeout)
+                    log.warning("%s", error)
+                    for secret, (source, state) in list(waiting.items()):
+                        secret.cancel()
+                        yield source, state, Outcome(error=error)
+                    waiting.clear()
+            cancelled = [*work.values(), *waiting.values(), *((s, st) for _a, s, st, _c in ready)]
+            for source, state in cancelled:
                 yield source, state, Outcome()
         except BaseException:
             stop.set()
-            self._http.abort(stop)
-            pool.shutdown(wait=False)
             raise
-        pool.shutdown(wait=not stop.is_set())
+        finally:
+            for secret in waiting:
+                secret.cancel()
+            fetch_pool.shutdown(wait=False, cancel_futures=True)
+            parse_pool.shutdown(wait=False, cancel_futures=True)
 
-    def _credentials(self, source: Source) -> Credentials | None:
-        if source.auth is AuthKind.NONE:
-            return None
+    def _secret_store(self) -> SecretStore:
         if self._secrets is None:
             self._secrets = SecretStore()
-        secret = self._secrets.get(source.id)
-        if secret is None:
-            raise SecretsError(f"no password or token for {source.name} is stored in the keyring")
-        if source.auth is AuthKind.BASIC:
-            return Credentials(AuthKind.BASIC, secret, username=source.username or "")
-        return Credentials(AuthKind.HEADER, secret, header=source.auth_header or "Authorization")
+        return self._secrets
 
     # --- adding a source ---
 
@@ -373,12 +392,14 @@ class Engine:
         return probe_url(self._http, url, credentials)
 
 
-def _take(
-    futures: dict[Future[Outcome], tuple[Source, FetchState]], future: Future[Outcome]
-) -> tuple[Source, FetchState, Outcome]:
-    """A finished source's outcome, the future dropped from ``futures``."""
-    source, state = futures.pop(future)
-    return source, state, Outcome() if future.cancelled() else future.result()
+def _secret(source: Source, future: Future[Credentials | None]) -> Credentials | Outcome | None:
+    """The source's credentials, or its failed outcome when the keyring could not give them."""
+    try:
+        return future.result()
+    except Exception as exc:
+        if not isinstance(exc, SecretsError):
+            log.exception("reading the secret of %s failed unexpectedly", source.name)
+        return Outcome(error=exc)
 
 
 def _host(url: str) -> str:
@@ -402,7 +423,6 @@ __all__ = [
     "DEADLINE_ENV",
     "GONE_REASON",
     "HOST_GAP_ENV",
-    "MAX_PARALLEL",
     "PERMANENT_REDIRECT_POLLS",
     "Clock",
     "Engine",

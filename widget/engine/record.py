@@ -2,11 +2,19 @@
 
 Every write for a source is one transaction, so the store keeps a single writer and a poll that
 stops half-way leaves each source either fully recorded or untouched.
+
+A source removed while the poll ran (in the settings or with ``sources remove``) is never written
+back: each source is recorded under the config's inter-process lock, and only while the config
+still lists it. Removing takes that lock to drop the source from the config, then forgets its
+entries, so either the poll's write comes first and is forgotten with the rest, or it sees the
+source gone and writes nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -28,7 +36,7 @@ from widget.core.models import (
 from widget.core.urls import same_origin
 from widget.engine.fetching import Outcome
 from widget.sources.http import FetchResponse
-from widget.storage.config import ConfigStore
+from widget.storage.config import ConfigStore, MemoryConfigStore
 from widget.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -65,6 +73,14 @@ def _filter_text(item: Item) -> str:
     return "\n".join((item.title, item.summary, *item.key_points))
 
 
+def config_locked(config: ConfigStore) -> contextlib.AbstractContextManager[None]:
+    """The config's inter-process lock; none for an in-memory config (a poll process's copy of
+    the demo's, which nothing else changes)."""
+    if isinstance(config, MemoryConfigStore):
+        return contextlib.nullcontext()
+    return config.locked()
+
+
 class Recorder:
     """Writes poll outcomes to the database (and a moved URL to the config)."""
 
@@ -79,6 +95,7 @@ class Recorder:
         self._db = db
         self._clock = clock
         self._rng = rng
+        self._listed: tuple[object, frozenset[str]] | None = None  # (file version, source ids)
 
     def record(
         self,
@@ -90,16 +107,46 @@ class Recorder:
         baseline_entries: bool = True,
     ) -> SourceResult:
         """Store one source's outcome. ``baseline_entries=False``: a baseline's new entries are
-        counted (``stored_count``), not returned."""
+        counted (``stored_count``), not returned. A source no longer in the config (removed
+        during the poll) is not written: it comes back CANCELLED."""
         try:
-            if outcome.error is not None:
-                return self._record_error(config, source, state, outcome.error)
-            if outcome.response is None:  # cancelled before the fetch started
-                return SourceResult(source.id, source.name, PollStatus.CANCELLED)
-            return self._record_success(config, source, state, outcome, baseline_entries)
+            with config_locked(self._config):
+                if not self._still_listed(source.id):
+                    log.info("%s was removed during the poll; its results are dropped", source.name)
+                    return SourceResult(source.id, source.name, PollStatus.CANCELLED)
+                return self._record(config, source, state, outcome, baseline_entries)
         except Exception as exc:
             log.exception("storing the poll of %s failed", source.name)
             return SourceResult(source.id, source.name, PollStatus.ERROR, error=error_message(exc))
+
+    def _still_listed(self, source_id: str) -> bool:
+        """The config (as saved now) still has the source. Call it holding the config's lock;
+        the file is read again only when it changed."""
+        if isinstance(self._config, MemoryConfigStore):
+            return any(s.id == source_id for s in self._config.load().sources)
+        try:
+            info = os.stat(self._config.path)
+            version: object = (info.st_ino, info.st_mtime_ns, info.st_size)
+        except OSError:
+            version = None
+        if self._listed is None or self._listed[0] != version or version is None:
+            ids = frozenset(s.id for s in self._config.load().sources)
+            self._listed = (version, ids)
+        return source_id in self._listed[1]
+
+    def _record(
+        self,
+        config: Config,
+        source: Source,
+        state: FetchState,
+        outcome: Outcome,
+        baseline_entries: bool,
+    ) -> SourceResult:
+        if outcome.error is not None:
+            return self._record_error(config, source, state, outcome.error)
+        if outcome.response is None:  # cancelled before the fetch started
+            return SourceResult(source.id, source.name, PollStatus.CANCELLED)
+        return self._record_success(config, source, state, outcome, baseline_entries)
 
     def _interval(self, config: Config, source: Source) -> int:
         return schedule.backoff_minutes(source, config.settings)
@@ -284,7 +331,7 @@ class Recorder:
             return replace(config, sources=sources)
 
         try:
-            self._config.update(move)
+            self._config.save(move(self._config.load()))  # the caller holds the config's lock
             state = self._db.get_state(source.id)
             self._db.save_state(replace(state, redirect_url=None, redirect_count=0))
         except (ConfigError, StorageError):
@@ -299,4 +346,10 @@ def _moves_secret(source: Source, target: str) -> bool:
     return source.auth is not AuthKind.NONE and not same_origin(source.url, target)
 
 
-__all__ = ["GONE_REASON", "PERMANENT_REDIRECT_POLLS", "Recorder", "error_message"]
+__all__ = [
+    "GONE_REASON",
+    "PERMANENT_REDIRECT_POLLS",
+    "Recorder",
+    "config_locked",
+    "error_message",
+]

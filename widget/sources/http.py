@@ -3,8 +3,9 @@
 - conditional GET: ETag / Last-Modified sent back verbatim; a 304 comes back with an empty body;
 - redirects followed by hand (at most ``max_redirects`` hops; a loop is an error); a 301/308 on the
   request's own URL is reported as ``permanent_redirect``;
-- a connect timeout and a total deadline per request, checked between chunks, so a server that
-  trickles bytes or stops answering cannot hold a poll;
+- a connect timeout and a total deadline per request that bounds every network wait — connect,
+  TLS, request, response headers and body — so a server that trickles its headers or body a byte
+  at a time, or stops answering, is cut off at the deadline and cannot hold a poll;
 - a size cap on the decompressed body, checked while streaming (a gzip bomb stops at the cap);
 - at most ``max_connections`` requests at once and ``max_per_host`` per origin;
 - no cookies; an honest User-Agent; gzip and deflate only;
@@ -21,26 +22,31 @@ import re
 import ssl
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from http import HTTPStatus
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from socket import EAI_AGAIN, gaierror
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from widget import USER_AGENT
 from widget.core.errors import ConfigError, FetchError
 from widget.core.models import AuthKind
 from widget.core.schedule import MAX_RETRY_AFTER, parse_retry_after
+from widget.core.urls import WEB_SCHEMES, Origin, is_web_url, origin, url_problem
 from widget.sources.decoding import ContentDecoder, OverLimit
-from widget.sources.inflight import InFlight, Trace
 
 log = logging.getLogger(__name__)
 
+# Requests at once: the HTTP client's connections, and so the poll's fetch threads (the one
+# fetch-concurrency setting).
+FETCH_CONCURRENCY = 6
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 5
 ACCEPT = (
@@ -118,28 +124,124 @@ class _NoCookies(DefaultCookiePolicy):
         return False
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port
-    except ValueError:
-        raise FetchError("the URL has an invalid port") from None
-    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
-
-
 def _check_url(url: str, what: str = "URL") -> None:
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https"):
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise FetchError(f"the {what} is not a valid URL") from None
+    if parts.scheme.lower() not in WEB_SCHEMES:
         scheme = parts.scheme or "no scheme"
         raise FetchError(f"only http and https URLs can be fetched; the {what} has {scheme}")
-    if not parts.hostname:
-        raise FetchError(f"the {what} has no host name")
+    if not is_web_url(url):
+        problem = url_problem(url) or "holds a control character"
+        raise FetchError(f"the {what} {problem}")
     if parts.username is not None or parts.password is not None:
         raise FetchError(
             f"the {what} holds a user name or password; store credentials in the keyring instead"
         )
-    _origin(url)
+
+
+# --- the deadline: every network wait of a request is bounded by what is left of it ---
+
+_deadline = threading.local()  # .at: time.monotonic() by which this thread's request must end
+
+
+@contextmanager
+def _until(at: float) -> Iterator[None]:
+    """Network waits on this thread end by ``at`` (a request runs on its caller's thread)."""
+    outer = getattr(_deadline, "at", None)
+    _deadline.at = at if outer is None else min(outer, at)
+    try:
+        yield
+    finally:
+        _deadline.at = outer
+
+
+def _bounded(timeout: float | None, expired: type[Exception]) -> float | None:
+    """``timeout`` cut to what is left of this thread's deadline (``expired`` is raised when
+    nothing is left)."""
+    at: float | None = getattr(_deadline, "at", None)
+    if at is None:
+        return timeout
+    left = at - time.monotonic()
+    if left <= 0:
+        raise expired("the request's deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read and write waits at most until the request's deadline, so
+    response headers that trickle in byte by byte end there too (httpx's timeouts are per read)."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, bounded))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """Opens connections (plain or through a proxy) as ``_DeadlineStream``s."""
+
+    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+        self._backend = backend
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        stream = self._backend.connect_tcp(host, port, bounded, local_address, socket_options)
+        return _DeadlineStream(stream)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._backend.connect_unix_socket(path, bounded, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+def _bound_by_deadline(client: httpx.Client) -> None:
+    """Route the client's connections (direct and through proxies) through ``_DeadlineBackend``.
+    httpx offers no public hook for its network backend; should its pools change shape, the
+    deadline is still checked between body chunks (and logged once here)."""
+    mounted = getattr(client, "_mounts", {}) or {}
+    transports = [getattr(client, "_transport", None), *mounted.values()]
+    for transport in transports:
+        if transport is None:
+            continue  # a mount that bypasses proxies for some hosts
+        pool = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if backend is None:
+            log.warning("the HTTP deadline covers response bodies only (unknown httpx pool)")
+            continue
+        if not isinstance(backend, _DeadlineBackend):
+            pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
 
 
 def _header_bytes(value: str) -> bytes:
@@ -249,7 +351,9 @@ def _network_reason(exc: BaseException) -> str:
 
 
 class HttpClient:
-    """Thread-safe: up to ``max_connections`` requests at once and ``max_per_host`` per host."""
+    """Thread-safe: up to ``max_connections`` requests at once and ``max_per_host`` per host.
+    Each request ends within ``deadline`` seconds, from its first connection slot to its last
+    byte, whatever the server does."""
 
     def __init__(
         self,
@@ -258,7 +362,7 @@ class HttpClient:
         connect_timeout: float = 10.0,
         deadline: float = 30.0,
         max_bytes: int = DEFAULT_MAX_BYTES,
-        max_connections: int = 6,
+        max_connections: int = FETCH_CONCURRENCY,
         max_per_host: int = 2,
         proxy: str | None = None,
         max_redirects: int = MAX_REDIRECTS,
@@ -269,17 +373,16 @@ class HttpClient:
         self._max_per_host = max_per_host
         self._max_redirects = max_redirects
         self._slots = threading.BoundedSemaphore(max_connections)
-        self._host_slots: dict[tuple[str, str, int | None], threading.BoundedSemaphore] = {}
+        self._host_slots: dict[Origin, threading.BoundedSemaphore] = {}
         self._lock = threading.Lock()
         self._closed = False
-        self._inflight = InFlight()
         self._user_agent = user_agent
         self._max_connections = max_connections
         self._client = self._new_client(proxy)
 
     def _new_client(self, proxy: str | None) -> httpx.Client:
         try:
-            return httpx.Client(
+            client = httpx.Client(
                 http1=True,
                 http2=False,
                 follow_redirects=False,
@@ -305,6 +408,8 @@ class HttpClient:
             raise ConfigError(
                 "the proxy setting is not a usable proxy URL (use http://host:port)"
             ) from exc
+        _bound_by_deadline(client)
+        return client
 
     def reconfigure(self, *, proxy: str | None, max_bytes: int) -> None:
         """Use a new proxy (None: the system's) and response-size cap from the next request on,
@@ -325,12 +430,6 @@ class HttpClient:
             self._closed = True
         self._client.close()
 
-    def abort(self, cancel: threading.Event) -> int:
-        """End the requests fetched with ``cancel`` (set) that wait on the network, e.g. for a
-        silent server's response headers: they raise FetchCancelled now, not at the deadline.
-        Returns how many connections were shut down."""
-        return self._inflight.abort(cancel)
-
     def fetch(
         self,
         url: str,
@@ -343,7 +442,7 @@ class HttpClient:
         """GET ``url`` politely. Raises FetchError (status, retry_after, permanent) on failure,
         FetchCancelled when ``cancel`` is set before the body is complete."""
         _check_url(url)
-        home = _origin(url)
+        home = origin(url)
         conditional: dict[str, str] = {}
         if etag is not None:
             conditional["If-None-Match"] = etag
@@ -357,7 +456,7 @@ class HttpClient:
         started: float | None = None
         for _ in range(self._max_redirects + 1):
             headers = dict(conditional)
-            if secret_headers and _origin(current) == home:
+            if secret_headers and origin(current) == home:
                 headers.update(secret_headers)
             with self._slot(current, cancel):
                 if started is None:  # the deadline runs from the first connection slot on
@@ -382,7 +481,7 @@ class HttpClient:
             still_permanent = still_permanent and status in _PERMANENT
             if still_permanent:
                 permanent = target
-            if _origin(target) != home:
+            if origin(target) != home:
                 secret_headers = {}  # never again, even if a later hop comes back home
             current = target
         raise FetchError(f"too many redirects (more than {self._max_redirects})")
@@ -392,7 +491,7 @@ class HttpClient:
     @contextmanager
     def _slot(self, url: str, cancel: threading.Event | None) -> Iterator[None]:
         """Hold one of the per-host and one of the global connection slots."""
-        key = _origin(url)
+        key = origin(url)
         with self._lock:
             if self._closed:
                 raise FetchError("the HTTP client is closed")
@@ -436,13 +535,8 @@ class HttpClient:
         raw_headers = [
             (name.encode("ascii"), _header_bytes(value)) for name, value in headers.items()
         ]
-        with self._inflight.tracking(cancel) as trace:
-            try:
-                return self._request(url, raw_headers, timeout, started, cancel, trace)
-            except FetchError as exc:
-                if cancel is None or not cancel.is_set() or isinstance(exc, FetchCancelled):
-                    raise
-                raise FetchCancelled() from exc  # aborted: the connection was shut down
+        with _until(started + self._deadline):
+            return self._request(url, raw_headers, timeout, started, cancel)
 
     def _request(
         self,
@@ -451,14 +545,10 @@ class HttpClient:
         timeout: httpx.Timeout,
         started: float,
         cancel: threading.Event | None,
-        trace: Trace | None,
     ) -> FetchResponse | tuple[int, str]:
         left = timeout.connect if timeout.connect is not None else self._connect_timeout
-        extensions = {"trace": trace} if trace is not None else None
         try:
-            with self._client.stream(
-                "GET", url, headers=raw_headers, timeout=timeout, extensions=extensions
-            ) as response:
+            with self._client.stream("GET", url, headers=raw_headers, timeout=timeout) as response:
                 return self._handle(response, started, cancel)
         except httpx.ConnectTimeout as exc:
             raise FetchError(

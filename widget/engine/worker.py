@@ -1,12 +1,14 @@
-"""The poll process: serves one ``frames.Job`` from the tray app — a poll of the engine with
-progress and cancel, then site icons — and exits. ``python -m widget.engine.service`` (or the
-frozen executable with ``frames.SERVICE_ARG``).
+"""The poll process: serves one ``protocol.Job`` from the tray app — a poll of the engine with
+progress and cancel, then site icons — and exits. ``python -m widget.engine.worker`` (or the
+frozen executable with ``protocol.SERVICE_ARG``).
 
-It reads the job, and later a ``Cancel``, from stdin and writes ``Progress``, ``LogLine``,
-``Polled``, ``IconsFetched``, ``Failed`` and ``Done`` frames to stdout (anything else printed
-goes to stderr). When stdin closes — the tray app died — the poll is cancelled and the process
-ends within ``ORPHAN_GRACE_S``; on Linux the kernel also sends SIGTERM when the thread that
-started it ends (PR_SET_PDEATHSIG).
+It reads the job, and later a ``Cancel``, from stdin and writes ``Progress``, ``Polled``,
+``IconsFetched``, ``Failed`` and ``Done`` frames and log records (``protocol.record_dict``,
+secrets masked) to stdout; anything else printed goes to stderr. A ``Cancel``, or stdin closing
+(the tray app died), cancels the poll; the poll returns within a fraction of a second and the
+process exits at once, without waiting for requests still on the network. Should it not get
+there within ``ORPHAN_GRACE_S`` of stdin closing, it ends itself; on Linux the kernel also sends
+SIGTERM when the thread that started it ends (PR_SET_PDEATHSIG).
 """
 
 from __future__ import annotations
@@ -17,29 +19,31 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NoReturn
 
 from widget.core.errors import poll_failure_message
-from widget.engine.frames import (
+from widget.engine.icons import fetch_favicons
+from widget.engine.protocol import (
     Cancel,
     Done,
     Failed,
     IconsFetched,
     Job,
-    LogLine,
     Polled,
     Progress,
     read_frame,
+    record_dict,
     write_frame,
 )
-from widget.engine.icons import fetch_favicons
+from widget.log import redact
 from widget.storage.config import ConfigStore, MemoryConfigStore
 from widget.storage.db import Database
 
 log = logging.getLogger(__name__)
 
 NICENESS = 10  # background work: the desktop (the tray app's GUI thread too) goes first
-ORPHAN_GRACE_S = 2.0  # after stdin closes: time for a cancelled poll to end before exiting
+ORPHAN_GRACE_S = 2.0  # after stdin closes: time for the cancelled poll to end before exiting
+ORPHAN_STATUS = 3
 PR_SET_PDEATHSIG = 1
 
 
@@ -62,7 +66,8 @@ class _Pipe:
 
 
 class _PipeHandler(logging.Handler):
-    """Log records go up the pipe; the tray app re-logs them (its log file has one writer)."""
+    """Log records go up the pipe in the standard library's pickle form, secrets masked; the
+    tray app handles them as its own (its log file has one writer)."""
 
     def __init__(self, pipe: _Pipe) -> None:
         super().__init__()
@@ -71,13 +76,9 @@ class _PipeHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            message = record.getMessage()
-        except Exception:  # a bad format string: send it as it is
-            message = str(record.msg)
-        exc_text = None
-        if record.exc_info:
-            exc_text = self._formatter.formatException(record.exc_info)
-        self._pipe.send(LogLine(record.name, record.levelno, message, record.created, exc_text))
+            self._pipe.send(record_dict(record, self._formatter, redact))
+        except Exception:
+            self.handleError(record)
 
 
 def die_with_parent() -> None:
@@ -94,24 +95,19 @@ def die_with_parent() -> None:
         log.debug("no parent-death signal (%s)", exc)
 
 
-def _watch_input(stream: BinaryIO, cancel: threading.Event) -> None:
-    """Cancel on a ``Cancel`` frame; on end of input (the tray app died) cancel too and end the
-    process if the poll has not ended by itself within ``ORPHAN_GRACE_S``."""
+def _watch_input(stream: BinaryIO, cancel: threading.Event, finished: threading.Event) -> None:
+    """Cancel on a ``Cancel`` frame or at end of input; after end of input (the tray app died),
+    end the process if the job has not finished within ``ORPHAN_GRACE_S``."""
     try:
-        while True:
-            message = read_frame(stream)
-            if message is None:
-                break
+        while (message := read_frame(stream)) is not None:
             if isinstance(message, Cancel):
                 log.info("the tray app cancelled the poll")
                 cancel.set()
     except Exception:
         log.exception("reading from the tray app failed")
-    if not cancel.is_set():
-        cancel.set()
-        timer = threading.Timer(ORPHAN_GRACE_S, os._exit, args=(3,))
-        timer.daemon = True
-        timer.start()
+    cancel.set()
+    if not finished.wait(ORPHAN_GRACE_S):
+        os._exit(ORPHAN_STATUS)
 
 
 def _setup_logging(pipe: _Pipe, level: int) -> None:
@@ -163,7 +159,8 @@ def _lower_priority() -> None:
             log.debug("could not lower the poll process's priority (%s)", exc)
 
 
-def main() -> int:
+def serve() -> int:
+    """Serve the job on stdin; the exit status (0: done, 1: the job failed, 2: no job)."""
     die_with_parent()
     _lower_priority()
     # Frames use the original stdout; stray prints (of any library) go to stderr instead.
@@ -176,9 +173,9 @@ def main() -> int:
         print("live-updates poll process: no job on stdin", file=sys.stderr)
         return 2
     _setup_logging(pipe, job.log_level)
-    cancel = threading.Event()
+    cancel, finished = threading.Event(), threading.Event()
     threading.Thread(
-        target=_watch_input, args=(stdin, cancel), name="poll-input", daemon=True
+        target=_watch_input, args=(stdin, cancel, finished), name="poll-input", daemon=True
     ).start()
     status = 0
     try:
@@ -188,9 +185,18 @@ def main() -> int:
         pipe.send(Failed(poll_failure_message(exc)))
         status = 1
     pipe.send(Done())
+    finished.set()
     logging.getLogger().handlers.clear()
     return status
 
 
+def main() -> NoReturn:
+    """``serve``, then exit at once: a request still waiting on the network (a cancelled poll)
+    is not waited for, nor is anything else the interpreter would join at exit."""
+    status = serve()
+    sys.stderr.flush()
+    os._exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

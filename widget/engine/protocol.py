@@ -3,14 +3,21 @@ and stdout, and the messages they carry (plain dataclasses; results are ``core.m
 
 Both ends are our own code, started together, so pickle is safe here and cheap. A frame is a
 4-byte big-endian length followed by that many bytes of pickle.
+
+Log records cross as the standard library's pickle form of a record (the dict
+``logging.handlers.SocketHandler.makePickle`` sends, built by ``record_dict``; the tray app turns it
+back into a record with ``logging.makeLogRecord``). The child masks secrets before the dict is
+built, so what crosses the pipe is already masked.
 """
 
 from __future__ import annotations
 
+import logging
 import pickle
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from widget.core.models import Config, PollResult
 
@@ -30,7 +37,7 @@ class PollArgs:
     only: tuple[str, ...] | None = None
     force: bool = False
     baseline_entries: bool = True
-    fetch_threads: int = 6
+    fetch_threads: int | None = None  # None: the engine's FETCH_CONCURRENCY
 
 
 @dataclass(frozen=True)
@@ -56,17 +63,6 @@ class Cancel:
 class Progress:
     done: int
     total: int
-
-
-@dataclass(frozen=True)
-class LogLine:
-    """A log record, formatted in the child; the tray app's handlers mask secrets."""
-
-    name: str
-    level: int
-    message: str
-    created: float
-    exc_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,31 +127,34 @@ def _decode(data: bytes) -> object:
         raise FrameError(f"an unreadable frame ({type(exc).__name__}: {exc})") from exc
 
 
-class FrameBuffer:
-    """Collects bytes as they arrive (non-blocking reads) and hands out whole messages."""
+def record_dict(
+    record: logging.LogRecord,
+    formatter: logging.Formatter,
+    mask: Callable[[str], str] = str,
+) -> dict[str, Any]:
+    """A record as ``SocketHandler.makePickle`` sends it (message merged with its arguments, the
+    traceback as text), with ``mask`` applied to the message and the traceback."""
+    data = dict(record.__dict__)
+    try:
+        message = record.getMessage()
+    except Exception:  # a bad format string: send it as it is
+        message = str(record.msg)
+    data["msg"] = mask(message)
+    data["args"] = None
+    data["exc_info"] = None
+    data.pop("message", None)
+    if record.exc_info and not record.exc_text:
+        data["exc_text"] = formatter.formatException(record.exc_info)
+    if data.get("exc_text"):
+        data["exc_text"] = mask(str(data["exc_text"]))
+    if data.get("stack_info"):
+        data["stack_info"] = mask(str(data["stack_info"]))
+    return data
 
-    def __init__(self) -> None:
-        self._data = bytearray()
 
-    def feed(self, chunk: bytes) -> list[object]:
-        self._data += chunk
-        messages: list[object] = []
-        while len(self._data) >= HEADER.size:
-            (size,) = HEADER.unpack_from(self._data)
-            if size > MAX_FRAME:
-                raise FrameError(f"a frame of {size} bytes is larger than the protocol allows")
-            end = HEADER.size + size
-            if len(self._data) < end:
-                break
-            data = bytes(self._data[HEADER.size : end])
-            del self._data[:end]
-            messages.append(_decode(data))
-        return messages
-
-    @property
-    def pending(self) -> int:
-        """Bytes of an unfinished frame."""
-        return len(self._data)
+def is_record_dict(message: object) -> bool:
+    """A log record frame (``record_dict``'s output)."""
+    return isinstance(message, dict) and "levelno" in message and "name" in message
 
 
 __all__ = [
@@ -163,15 +162,15 @@ __all__ = [
     "Cancel",
     "Done",
     "Failed",
-    "FrameBuffer",
     "FrameError",
     "IconsFetched",
     "Job",
-    "LogLine",
     "PollArgs",
     "Polled",
     "Progress",
     "encode",
+    "is_record_dict",
     "read_frame",
+    "record_dict",
     "write_frame",
 ]
