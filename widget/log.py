@@ -7,15 +7,18 @@ returns a function that undoes it (tests and the CLI call it on exit).
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import sys
 from collections.abc import Callable
 from logging.handlers import RotatingFileHandler
+from pathlib import Path
 from typing import TextIO
 
 from widget import APP_SLUG
 from widget.paths import AppPaths
+from widget.storage.files import private_file, private_folder
 
 LOG_MAX_BYTES = 1024 * 1024
 LOG_BACKUPS = 3
@@ -64,6 +67,32 @@ def redact(text: str) -> str:
     return text
 
 
+class _PrivateRotatingFileHandler(RotatingFileHandler):
+    """A rotating log whose files are 0600 whatever the umask: the log names the user's
+    sources and what they read (rotation renames files, keeping the mode)."""
+
+    def _open(self) -> io.TextIOWrapper:
+        path = Path(self.baseFilename)
+        private_file(path, create=True)
+        return super()._open()
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        """A log line that cannot be written (a full disk) is said once on stderr, not as a
+        traceback per line."""
+        if not self._failed:
+            self._failed = True
+            print(f"{APP_SLUG}: cannot write the log file {self.baseFilename}", file=sys.stderr)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except OSError:  # the last flush of a full disk: nothing more can be kept
+            self.stream = None
+            logging.Handler.close(self)
+
+    _failed = False
+
+
 class RedactingFormatter(logging.Formatter):
     """Formats as usual, then masks secrets in the whole output — message, arguments and
     traceback alike — so no code path can write a credential to the log."""
@@ -92,8 +121,8 @@ def configure_logging(
     app_logger = logging.getLogger("widget")
     handlers: list[logging.Handler] = []
     try:
-        paths.log_dir.mkdir(parents=True, exist_ok=True)
-        file_handler = RotatingFileHandler(
+        private_folder(paths.log_dir)
+        file_handler = _PrivateRotatingFileHandler(
             paths.log_file, maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
         )
     except OSError as exc:

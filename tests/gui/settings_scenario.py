@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from widget.gui.app import App, run_app
 
-SETTINGS_MODULES = ("widget.gui.settings.dialog", "widget.gui.settings.host", "widget.opml")
+SETTINGS_MODULES = ("widget.gui.settings.dialog", "widget.gui.settings.host", "widget.storage.opml")
 DEADLINE_MS = 30_000
 
 

@@ -21,7 +21,8 @@ from widget.core.models import FetchState, Item, Source
 from widget.gui.window.model import KIND_ROLE, READ_ROLE, RowKind
 from widget.gui.window.rows import PAGE_SIZE
 from widget.gui.window.window import RELOAD_DELAY_MS, KeyPointsWindow
-from widget.storage.db import Database, EntryPage
+from widget.storage.db import Database
+from widget.storage.search import EntryPage
 
 
 class ReadCounter:

@@ -19,7 +19,8 @@ from tests.gui.window_data import HARBOUR, NOW, SKY, SOURCES, fill
 from widget.core.models import FetchState, Item
 from widget.gui.controller import Controller
 from widget.gui.window.window import RELOAD_DELAY_MS, KeyPointsWindow
-from widget.storage.db import Database, EntryPage
+from widget.storage.db import Database
+from widget.storage.search import EntryPage
 
 
 def clock() -> datetime:

@@ -107,7 +107,7 @@ def test_unwritable_autostart_folder_is_a_clear_error(home: Path) -> None:
 
 def test_autostart_opml_and_the_cli_helpers_import_no_qt() -> None:
     code = (
-        "import sys, widget.desktop.autostart, widget.opml, widget.cli.sources\n"
+        "import sys, widget.desktop.autostart, widget.storage.opml, widget.cli.sources\n"
         "print(sorted(m for m in sys.modules if m.startswith('PySide6')))"
     )
     done = subprocess.run(

@@ -344,3 +344,44 @@ def test_source_problems_for_the_settings_dialog() -> None:
     problems = source_problems(bad, others)
     assert set(problems) == {"name", "url", "interval_minutes", "auth_header"}
     assert problems["name"] == "another source is already called 'Valley Radio live'"
+
+
+class _CountingName(str):
+    """A source name that counts how often it is compared (folded): the work a load does."""
+
+    calls = 0
+
+    def strip(self, chars: str | None = None) -> str:
+        _CountingName.calls += 1
+        return _CountingName(str.strip(self, chars))
+
+
+def test_loading_many_sources_compares_each_name_a_bounded_number_of_times() -> None:
+    # 8,000 sources once took 20 s: every source's name was compared with every earlier one.
+    from widget.storage.config_schema import config_from_json, config_to_json
+
+    count = 2_000
+    sources = tuple(feed(f"s{i}", f"Desk {i}") for i in range(count))
+    data = config_to_json(Config(sources=sources), 1)
+    for raw in data["sources"]:
+        raw["name"] = _CountingName(raw["name"])
+    _CountingName.calls = 0
+    loaded = config_from_json(data, "config.json", 1)
+    assert len(loaded.sources) == count
+    assert _CountingName.calls <= 5 * count
+
+
+def test_a_repeated_name_or_id_among_many_sources_is_named() -> None:
+    from widget.storage.config_schema import config_from_json, config_to_json
+
+    sources = [feed(f"s{i}", f"Desk {i}") for i in range(50)]
+    data = config_to_json(Config(sources=(*sources, feed("s50", " desk 7 "))), 1)
+    with pytest.raises(
+        ConfigError, match=r"sources\[50\]\.name: another source is already called 'Desk 7'"
+    ):
+        config_from_json(data, "config.json", 1)
+    data = config_to_json(Config(sources=(*sources, feed("s7", "Other"))), 1)
+    with pytest.raises(
+        ConfigError, match=r"sources\[50\]\.id: 's7' is already the id of sources\[7\]"
+    ):
+        config_from_json(data, "config.json", 1)

@@ -16,7 +16,8 @@ import pytest
 
 from widget.core.errors import StorageError
 from widget.core.models import Entry, FetchState, Item, Source, SourceKind
-from widget.storage.db import Database, fingerprint
+from widget.storage.db import Database
+from widget.storage.entries import fingerprint
 from widget.storage.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, split_statements
 
 UTC = timezone.utc
@@ -284,11 +285,54 @@ def test_prune_keeps_the_newest_per_source_and_entries_do_not_return(db: Databas
     assert poll(db, items, now=T0 + timedelta(minutes=5)) == ([], 0)
 
 
-def test_prune_by_age_counts_from_first_seen(db: Database) -> None:
-    poll(db, [item(1, published=T0 + timedelta(days=40))], now=T0)
-    poll(db, [item(2, published=T0)], now=T0 + timedelta(days=20))
+def test_prune_by_age_removes_only_entries_that_left_their_source(db: Database) -> None:
+    old = T0 - timedelta(days=40)
+    listed = [item(1, published=old), item(2, published=old), item(3), item(4)]
+    poll(db, listed, now=T0 - timedelta(days=40))
+    # Items 1 and 3 leave the feed; 2 and 4 stay however old they are.
+    poll(db, [item(2, published=old), item(4)], now=T0)
+    assert db.prune(T0 + timedelta(days=1), max_age_days=30) == 2
+    assert sorted(e.id for e in db.entries()) == ["urn:item:2", "urn:item:4"]
+
+
+def test_an_entry_that_left_is_aged_by_the_sources_own_date(db: Database) -> None:
+    poll(db, [item(1, published=T0 + timedelta(days=40)), item(2, updated=T0)], now=T0)
+    poll(db, [], now=T0 + timedelta(days=1))  # both have left
     assert db.prune(T0 + timedelta(days=31), max_age_days=30) == 1
-    assert [e.id for e in db.entries()] == ["urn:item:2"]
+    assert [e.id for e in db.entries()] == ["urn:item:1"]  # dated after the cut-off
+
+
+@pytest.mark.parametrize("jump", [timedelta(days=40), timedelta(days=-400)])
+def test_a_clock_jump_never_removes_what_the_source_still_lists(
+    db: Database, jump: timedelta
+) -> None:
+    """40 days ahead, one check once tombstoned every entry (age counted from first seen);
+    entries stored while the clock was 400 days behind were tombstoned once it was right."""
+    dated = [item(n, published=T0 - timedelta(hours=n)) for n in (1, 2)]
+    undated = [item(n) for n in (3, 4)]
+    feed = [*dated, *undated]
+    if jump > timedelta(0):
+        poll(db, feed, now=T0)
+        wrong_now = T0 + jump
+        poll(db, feed, now=wrong_now)  # the clock jumped ahead: a check
+        assert db.prune(wrong_now, max_age_days=30) == 0
+    else:
+        poll(db, feed, now=T0 + jump)  # stored while the clock was behind
+        poll(db, feed, now=T0)  # the clock is right again
+        assert db.prune(T0, max_age_days=30) == 0
+    assert len(db.entries()) == 4
+    assert poll(db, feed, now=T0 + timedelta(minutes=5)) == ([], 0)
+
+
+def test_tombstones_of_entries_still_listed_survive_a_clock_jump(db: Database) -> None:
+    feed = [item(n, published=T0 - timedelta(hours=n)) for n in (1, 2, 3)]
+    behind = T0 - timedelta(days=400)
+    poll(db, feed, now=behind)
+    assert db.prune(behind, max_per_source=1) == 2  # tombstones last seen "400 days ago"
+    # The clock is right again, and the source fails for a poll: retention runs all the same.
+    db.prune(T0, max_per_source=1)
+    # Still listed, so still known: the feed's older entries do not notify again.
+    assert poll(db, feed, now=T0 + timedelta(minutes=5)) == ([], 0)
 
 
 def test_a_live_page_entry_that_is_still_seen_is_kept(db: Database) -> None:
@@ -303,6 +347,7 @@ def test_a_live_page_entry_that_is_still_seen_is_kept(db: Database) -> None:
 
 def test_tombstones_expire_after_thirty_days_unless_seen_again(db: Database) -> None:
     poll(db, [item(1), item(2)], now=T0)
+    poll(db, [], now=T0 + timedelta(days=1))  # both leave the feed for a while
     db.prune(T0 + timedelta(days=2), max_age_days=1)
     # item 2 keeps appearing in the feed, item 1 dropped out.
     poll(db, [item(2)], now=T0 + timedelta(days=25))
@@ -419,13 +464,15 @@ def test_a_version_1_database_is_upgraded_keeping_its_entries(tmp_path: Path) ->
         conn.execute("INSERT INTO sources VALUES ('s1', 'Harbour Watch', 'https://e.test/')")
         conn.execute(
             "INSERT INTO entries (source_id, entry_id, title, fingerprint, first_seen, last_seen)"
-            " VALUES ('s1', 'urn:old', 'Pier reopened', 'f', ?, ?)",
-            ("2024-04-01T00:00:00.000000+00:00", "2024-04-01T00:00:00.000000+00:00"),
+            " VALUES ('s1', 'urn:old', 'Pier reopened', 'f', ?, ?),"
+            " ('s1', 'urn:new', 'Pier open all night', 'g', ?, ?)",
+            (*["2024-04-01T00:00:00.000000+00:00"] * 2, *["2024-04-30T00:00:00.000000+00:00"] * 2),
         )
     with Database.open(path) as db:
-        assert [e.title for e in db.entries()] == ["Pier reopened"]
-        # Retention works on the upgraded file.
+        assert [e.title for e in db.entries()] == ["Pier open all night", "Pier reopened"]
+        # Retention works on the upgraded file: the entry the last poll did not list goes.
         assert db.prune(T0, max_age_days=7) == 1
+        assert [e.title for e in db.entries()] == ["Pier open all night"]
     with closing(sqlite3.connect(path)) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 

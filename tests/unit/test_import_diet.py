@@ -51,7 +51,9 @@ TRAY_APP_MODULES = (
     "widget.storage.config_schema",
     "widget.storage.config",
     "widget.storage.schema",
-    "widget.storage.rows",
+    "widget.storage.entries",
+    "widget.storage.state",
+    "widget.storage.search",
     "widget.storage.secrets",
     "widget.notify.base",
     "widget.notify.freedesktop",
@@ -62,7 +64,7 @@ TRAY_APP_MODULES = (
     "widget.gui.single_instance",
     "widget.gui.dispatch",
     "widget.gui.settings.link",
-    "widget.opml",
+    "widget.storage.opml",
     "widget.desktop.autostart",
 )
 

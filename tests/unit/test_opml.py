@@ -11,8 +11,8 @@ import pytest
 
 from widget.core.errors import ConfigError
 from widget.core.models import AuthKind, Config, Source, SourceKind
-from widget.opml import OpmlError, export_opml, import_feeds, parse_opml
 from widget.storage.config import ConfigStore
+from widget.storage.opml import OpmlError, export_opml, import_feeds, parse_opml
 
 # A realistic reader export: OPML 1.0, two folder levels, a feed at top level, a repeated feed,
 # an outline without xmlUrl, odd attribute case and an entity-escaped title.

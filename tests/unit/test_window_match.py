@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from widget.storage.db import window_match
+from widget.storage.search import window_match
 
 
 def points(*texts: str, ascii_only: bool = False) -> str:

@@ -153,6 +153,7 @@ class _Context:
     out: TextIO
     err: TextIO
     _db: Database | None = None
+    _reader: Database | None = None
     _engine: Engine | None = None
 
     @property
@@ -164,6 +165,14 @@ class _Context:
         if self._db is None:
             self._db = Database.open(self.paths.database_file)
         return self._db
+
+    @property
+    def reader(self) -> Database:
+        """The store for commands that only read: never written, so it works on a full or
+        read-only disk and does not wait behind a poll that is writing."""
+        if self._reader is None:
+            self._reader = Database.open(self.paths.database_file, readonly=True, missing_ok=True)
+        return self._reader
 
     @property
     def engine(self) -> Engine:
@@ -178,6 +187,8 @@ class _Context:
             self._engine.close()
         if self._db is not None:
             self._db.close()
+        if self._reader is not None:
+            self._reader.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -297,7 +308,7 @@ def _entries(ctx: _Context, *, as_json: bool, limit: int, source_name: str | Non
         if source is None:
             raise UsageError(f"there is no source named {source_name!r}")
         source_id = source.id
-    entries = ctx.db.entries(limit=limit, source_id=source_id)
+    entries = ctx.reader.entries(limit=limit, source_id=source_id)
     if as_json:
         for entry in entries:
             print(fmt.entry_json_line(entry), file=ctx.out)
@@ -310,7 +321,9 @@ def _entries(ctx: _Context, *, as_json: bool, limit: int, source_name: str | Non
 
 def _sources_list(ctx: _Context, *, as_json: bool) -> int:
     settings = ctx.config.load().settings
-    statuses = ctx.engine.statuses()
+    from widget.engine.status import source_statuses  # light: no fetch stack
+
+    statuses = source_statuses(ctx.config, ctx.reader)
     if as_json:
         objects = [fmt.source_object(s, settings, _now()) for s in statuses]
         print(json.dumps(objects, ensure_ascii=False, indent=2), file=ctx.out)

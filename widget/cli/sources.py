@@ -279,7 +279,7 @@ def sources_edit(ctx: Context, args: argparse.Namespace, secrets: Secrets, stdin
 
 
 def _check(config: Config, source: Source) -> None:
-    from widget.opml import url_key
+    from widget.storage.opml import url_key
 
     problems = source_problems(source, config.sources)
     if problems:
@@ -291,7 +291,7 @@ def _check(config: Config, source: Source) -> None:
 
 
 def opml_import(ctx: Context, file: str, read_stdin: Callable[[], bytes]) -> int:
-    from widget.opml import OpmlError, import_feeds, parse_opml
+    from widget.storage.opml import OpmlError, import_feeds, parse_opml
 
     try:
         data = read_stdin() if file == "-" else Path(file).read_bytes()
@@ -318,7 +318,7 @@ def opml_import(ctx: Context, file: str, read_stdin: Callable[[], bytes]) -> int
 
 
 def opml_export(ctx: Context, file: str) -> int:
-    from widget.opml import export_opml
+    from widget.storage.opml import export_opml
 
     data = export_opml(ctx.config.load())
     if file == "-":

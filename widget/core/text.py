@@ -9,13 +9,27 @@ hostile input: every pattern below is either anchored on a literal ``<`` and bou
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+
+from widget.core.models import Item
 
 __all__ = [
+    "MAX_ID_CHARS",
+    "MAX_ITEMS_PER_DOCUMENT",
+    "MAX_KEY_POINTS",
+    "MAX_KEY_POINT_CHARS",
+    "MAX_SUMMARY_CHARS",
+    "MAX_TITLE_CHARS",
+    "MAX_URL_CHARS",
     "SENTENCE_MAX_CHARS",
+    "bounded_item",
+    "cap_id",
+    "cap_text",
     "collapse_whitespace",
     "first_sentence",
     "html_to_text",
     "stable_hash",
+    "strip_bidi",
     "truncate",
 ]
 
@@ -288,3 +302,58 @@ def stable_hash(*parts: str | None) -> str:
     joined = "\x1f".join("" if p is None else p for p in parts)
     digest = hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()
     return "sha256:" + digest[:32]
+
+
+# --- limits: how much of one entry is kept --------------------------------------------------------
+# Applied where items are built (so a hostile feed costs little to parse) and again where they
+# are stored (so nothing unbounded is ever stored, whichever parser built it).
+
+MAX_TITLE_CHARS = 500
+MAX_SUMMARY_CHARS = 2000
+MAX_KEY_POINTS = 20
+MAX_KEY_POINT_CHARS = 500
+MAX_ID_CHARS = 1024  # a longer id is kept as its start and a hash of the whole (still unique)
+MAX_URL_CHARS = 4096  # a longer link is dropped: a cut link leads nowhere
+MAX_ITEMS_PER_DOCUMENT = 1000  # entries read from one response; feeds are cut before parsing
+
+# Unicode's Bidi_Control characters: marks, embeddings, overrides (U+202E turns the text after it
+# around) and isolates. A one-line text such as a title or a name is shown without them.
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_bidi(text: str) -> str:
+    """``text`` without bidirectional control characters, for one-line texts (titles, names)."""
+    return _BIDI_CONTROLS.sub("", text) if not text.isascii() else text
+
+
+def cap_text(text: str, limit: int) -> str:
+    """At most ``limit`` characters (cut with an ellipsis, see ``truncate``)."""
+    return text if len(text) <= limit else truncate(text, limit)
+
+
+def cap_id(identity: str) -> str:
+    """An entry id of at most ``MAX_ID_CHARS``: a longer one becomes its start and a stable
+    hash of the whole, so it stays unique and the same on every poll."""
+    if len(identity) <= MAX_ID_CHARS:
+        return identity
+    digest = stable_hash(identity)
+    return identity[: MAX_ID_CHARS - len(digest) - 1] + "#" + digest
+
+
+def bounded_item(item: Item) -> Item:
+    """``item`` within the limits above, its title on one line without bidi controls. The
+    same item again is returned unchanged (it is applied twice: building and storing)."""
+    title = cap_text(strip_bidi(item.title), MAX_TITLE_CHARS)
+    summary = cap_text(item.summary, MAX_SUMMARY_CHARS)
+    points = tuple(cap_text(p, MAX_KEY_POINT_CHARS) for p in item.key_points[:MAX_KEY_POINTS])
+    identity = cap_id(item.id)
+    url = item.url if item.url is None or len(item.url) <= MAX_URL_CHARS else None
+    if (title, summary, points, identity, url) == (
+        item.title,
+        item.summary,
+        item.key_points,
+        item.id,
+        item.url,
+    ):
+        return item
+    return replace(item, id=identity, title=title, url=url, summary=summary, key_points=points)

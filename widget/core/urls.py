@@ -20,6 +20,7 @@ _URL_EDGE_JUNK = "".join(chr(c) for c in range(0x21)) + "\x7f\xa0\u200b\u2060\uf
 # … and remove anywhere inside it ("java\tscript:" must not survive as a different scheme).
 _URL_INNER_JUNK = re.compile("[\t\n\r]")
 _URL_CONTROL = re.compile("[\x00-\x1f\x7f]")
+_URL_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")  # str.isspace() is what \s matches
 
 
 def origin(url: str) -> Origin:
@@ -80,7 +81,7 @@ def url_problem(url: str) -> str | None:
         return f"is not a valid URL ({exc})"
     if parts.scheme.lower() not in WEB_SCHEMES:
         return "must start with http:// or https://"
-    if not host or any(c.isspace() or ord(c) < 0x20 for c in url):
+    if not host or _URL_SPACE_OR_CONTROL.search(url):
         return "must be a complete web address such as https://example.com/feed.xml"
     return None
 

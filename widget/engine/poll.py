@@ -265,6 +265,7 @@ class Engine:
                 max_age_days=settings.retention_days,
                 max_per_source=settings.retention_entries,
             )
+            self._db.checkpoint()  # the database file alone is then a complete backup
         except StorageError:
             log.exception("applying the retention settings failed")
             return

@@ -221,7 +221,7 @@ def build_item(
         when = published or updated
         identity = text.stable_hash(title, when.isoformat() if when else "", body_html)
     points = keypoints.extract_key_points(body_html, summary=summary_plain, title=title)
-    return Item(
+    item = Item(
         id=identity,
         title=title,
         url=urls.safe_url(link, base=base) if link else None,
@@ -231,6 +231,7 @@ def build_item(
         key_points=points,
         is_page=is_page,
     )
+    return text.bounded_item(item)
 
 
 def dedupe(items: list[Item], warnings: list[str], limit: int = MAX_ITEMS) -> tuple[Item, ...]:

@@ -20,7 +20,7 @@ import feedparser
 from widget.core import text, urls
 from widget.core.errors import ParseError
 from widget.core.models import Item, ParsedSource, SourceKind
-from widget.sources import _html
+from widget.sources import _html, decoding
 
 # An entity whose value is one character reference or a few plain characters cannot blow up.
 _SAFE_ENTITY_VALUE = re.compile(r"&#[0-9]{1,7};|&#x[0-9a-fA-F]{1,6};|[^&%<\"']{0,8}")
@@ -40,6 +40,7 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedSourc
         raise ParseError("the server sent an HTML page where a feed was expected")
     warnings: list[str] = []
     body = _defuse_entities(body, warnings)
+    body = decoding.feed_document(body, headers, text.MAX_ITEMS_PER_DOCUMENT, warnings)
     result = feedparser.parse(
         io.BytesIO(body),
         response_headers=dict(headers),

@@ -133,7 +133,7 @@ def _page_item(posting: Mapping[str, Any], scan: _html.HtmlScan, url: str) -> It
     title = text.html_to_text(_str(posting, "headline") or _str(posting, "name")) or scan.title
     summary = text.html_to_text(_str(posting, "description"))
     own_url = _str(posting, "url")
-    return Item(
+    item = Item(
         id=_str(posting, "@id") or url,
         title=title or url,
         url=(urls.safe_url(own_url, base=url) if own_url else None) or urls.safe_url(url),
@@ -145,6 +145,7 @@ def _page_item(posting: Mapping[str, Any], scan: _html.HtmlScan, url: str) -> It
         key_points=keypoints.extract_key_points(scan.body_html, summary=summary, title=title),
         is_page=True,
     )
+    return text.bounded_item(item)
 
 
 def _body(update: Mapping[str, Any]) -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 from widget.core.errors import ConfigError
 from widget.core.models import Config, Settings, Source
 from widget.storage.config_schema import config_from_json, config_to_json
+from widget.storage.files import private_file, private_folder
 
 CONFIG_VERSION = 1
 
@@ -74,8 +75,9 @@ class ConfigStore:
     def locked(self) -> Iterator[None]:
         """Hold the config's inter-process lock (a ``.lock`` file next to it)."""
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle = self.lock_path.open("a+b")
+            private_folder(self.path.parent)
+            handle = os.fdopen(os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600), "r+b")
+            private_file(self.lock_path)
         except OSError as exc:
             raise ConfigError(f"{self.lock_path}: could not be opened ({exc}).") from exc
         with handle, _file_lock(handle.fileno(), self.lock_path):
@@ -141,7 +143,8 @@ def with_settings(config: Config, settings: Settings) -> Config:
 def _write_atomic(path: Path, text: str) -> None:
     import tempfile  # only a save needs it (with random, shutil…); the tray app mostly reads
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
+    # mkstemp creates the file 0600 whatever the umask; the rename keeps that mode.
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     tmp = Path(tmp_name)
     try:

@@ -32,6 +32,7 @@ E = TypeVar("E", bound=enum.Enum)
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _CLOCK = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 _PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+_SOURCE_KEYS = frozenset(f.name for f in fields(Source))
 
 
 class _Where:
@@ -69,14 +70,19 @@ def config_from_json(data: Any, file: str, version: int) -> Config:
     if not isinstance(raw_sources, list):
         raise (root / "sources").error("must be a list")
     sources: list[Source] = []
+    index_of: dict[str, int] = {}  # source id → its position
+    names: dict[str, str] = {}  # folded name → the name of the source that has it
     for i, raw in enumerate(raw_sources):
         at = root / "sources" / i
         source = _source(_object(raw, at), at)
-        for j, earlier in enumerate(sources):
-            if earlier.id == source.id:
-                raise (at / "id").error(f"{source.id!r} is already the id of sources[{j}]")
-        for field, message in source_problems(source, sources).items():
+        if source.id in index_of:
+            raise (at / "id").error(
+                f"{source.id!r} is already the id of sources[{index_of[source.id]}]"
+            )
+        for field, message in _problems(source, names).items():
             raise (at / field).error(message)
+        index_of[source.id] = i
+        names.setdefault(_name_key(source.name), source.name)
         sources.append(source)
     return Config(settings=settings, sources=tuple(sources))
 
@@ -132,7 +138,7 @@ def _proxy(obj: dict[str, Any], at: _Where) -> str | None:
 
 
 def _source(obj: dict[str, Any], at: _Where) -> Source:
-    _note_unknown(obj, {f.name for f in fields(Source)}, at)
+    _note_unknown(obj, _SOURCE_KEYS, at)
     sid = obj.get("id")
     if not isinstance(sid, str) or not sid.strip() or sid != sid.strip():
         raise (at / "id").error("must be a non-empty text without surrounding spaces")
@@ -167,14 +173,25 @@ def _source(obj: dict[str, Any], at: _Where) -> Source:
 def source_problems(source: Source, others: Iterable[Source] = ()) -> dict[str, str]:
     """Field name → what is wrong with it, for one source among ``others`` (the configured
     sources; one with the same id is the source itself before an edit). Empty when fine."""
+    names: dict[str, str] = {}
+    for other in others:
+        if other.id != source.id:  # not the same source, as it was before an edit
+            names.setdefault(_name_key(other.name), other.name)
+    return _problems(source, names)
+
+
+def _name_key(name: str) -> str:
+    """Names compare case-insensitively, without surrounding spaces."""
+    return name.strip().casefold()
+
+
+def _problems(source: Source, names: dict[str, str]) -> dict[str, str]:
+    """``source_problems`` with the other sources' names given as folded name → name."""
     problems: dict[str, str] = {}
     if not source.name.strip():
         problems["name"] = "must not be empty"
-    for other in others:
-        if other.id == source.id:
-            continue  # the same source, as it was before an edit
-        if other.name.strip().casefold() == source.name.strip().casefold():
-            problems.setdefault("name", f"another source is already called {other.name!r}")
+    elif _name_key(source.name) in names:
+        problems["name"] = f"another source is already called {names[_name_key(source.name)]!r}"
     problem = url_problem(source.url)
     if problem:
         problems["url"] = problem
@@ -279,7 +296,7 @@ def _word_problem(word: str, *, allow_regex: bool) -> str | None:
     return None
 
 
-def _note_unknown(obj: dict[str, Any], known: set[str], at: _Where) -> None:
-    unknown = sorted(set(obj) - known)
-    if unknown:
+def _note_unknown(obj: dict[str, Any], known: frozenset[str] | set[str], at: _Where) -> None:
+    if not known.issuperset(obj):
+        unknown = sorted(set(obj) - known)
         log.info("%s: ignoring unknown keys at %s: %s", at.file, at.path or "top level", unknown)

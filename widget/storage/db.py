@@ -1,71 +1,47 @@
-"""SQLite store of entries and fetch state: WAL, numbered migrations, one writer.
+"""The entry database's connection: opening (WAL, migrations, checks), transactions, and
+storage errors as sentences. One writer per process.
 
 Safe while another process uses the same file (busy timeout, short IMMEDIATE transactions). One
 ``Database`` may be shared by threads: every use of its connection holds an internal lock. The GUI
 reads through ``Database.open(path, readonly=True)``.
 
-Times are stored as fixed-width ISO 8601 UTC text (so text order is time order) and returned as
-aware UTC datetimes.
-
-The key-points window's reads live in ``window_reads`` (``Database`` gains them as a mixin), the
-write path's diff and retention SQL in ``writes``.
+Each method is one transaction around a domain module's SQL: ``entries`` (the write path, reads,
+read marks, retention, the sources mirror), ``state`` (fetch state) and ``search`` (the
+key-points window's page); ``schema`` holds migrations and how times are stored.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+import shutil
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from widget.core.errors import StorageError
 from widget.core.models import Entry, FetchState, Item, Source
-from widget.storage.rows import (
-    E_SORT_TIME,
-    ENTRY_COLUMNS,
-    STATE_FIELDS,
-    entry_from_row,
-    fingerprint,
-    from_db_time,
-    state_from_row,
-    to_db_time,
-    utc_text,
-    write_state,
-)
+from widget.storage import entries, search
+from widget.storage.files import private_file, private_folder
 from widget.storage.schema import (
     check_file,
     check_readonly_version,
     corrupt_error,
     migrate,
+    utc_text,
 )
-from widget.storage.window_reads import EntryPage, WindowReads, entry_filters, window_match
-from widget.storage.writes import (
-    UPSERT_SOURCE,
-    doomed_rowids,
-    store_items,
-    tombstone_and_delete,
-)
+from widget.storage.state import read_all_states, read_state, write_state
 
 log = logging.getLogger(__name__)
 
-__all__ = [
-    "BUSY_TIMEOUT_S",
-    "Database",
-    "EntryPage",
-    "fingerprint",
-    "from_db_time",
-    "to_db_time",
-    "window_match",
-]
-
 BUSY_TIMEOUT_S = 5.0
-TOMBSTONE_MIN_DAYS = 30
+_FULL_BELOW_BYTES = 256 * 1024  # less free space than this, and a failed write means a full disk
 
 
-class Database(WindowReads):
+class Database:
     """Use ``Database.open``; the constructor takes an already checked connection."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path, *, readonly: bool) -> None:
@@ -73,59 +49,51 @@ class Database(WindowReads):
         self.path = path
         self.readonly = readonly
         self._lock = threading.RLock()
-        self._match_registered = False
 
     @classmethod
     def open(
-        cls, path: Path, *, readonly: bool = False, busy_timeout: float = BUSY_TIMEOUT_S
+        cls,
+        path: Path,
+        *,
+        readonly: bool = False,
+        missing_ok: bool = False,
+        busy_timeout: float = BUSY_TIMEOUT_S,
     ) -> Database:
         """Open (creating and migrating unless readonly). A corrupt file raises StorageError
-        naming the file; nothing is deleted."""
+        naming the file; nothing is deleted. ``readonly`` never writes, so it works on a full
+        or read-only filesystem and never waits for a writer; with ``missing_ok`` a file that
+        does not exist yet reads as an empty store (and is not created).
+
+        The file, its WAL and its shared-memory file are private (0600) in a private (0700)
+        folder, whatever the umask."""
         path = Path(path)
-        try:
-            if readonly:
-                if not path.is_file():
-                    raise StorageError(f"{path} does not exist: no entries have been stored yet.")
-                conn = sqlite3.connect(
-                    path.resolve().as_uri() + "?mode=ro",
-                    uri=True,
-                    timeout=busy_timeout,
-                    isolation_level=None,
-                    check_same_thread=False,
-                )
-            else:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(
-                    str(path),
-                    timeout=busy_timeout,
-                    isolation_level=None,
-                    check_same_thread=False,
-                )
-        except (sqlite3.Error, OSError) as exc:
-            raise StorageError(f"{path} could not be opened: {exc}") from exc
-        try:
-            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            check_file(conn, path)
-            conn.execute("PRAGMA foreign_keys = ON")
-            if readonly:
-                check_readonly_version(conn, path)
-            else:
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = NORMAL")
-                migrate(conn)
-        except StorageError:
-            conn.close()
-            raise
-        except sqlite3.OperationalError as exc:
-            conn.close()
-            raise _operational(path, "opening", exc) from exc
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise corrupt_error(path, exc) from exc
-        except BaseException:
-            conn.close()
-            raise
+        if not readonly:
+            conn = _prepared(path, _connect_writable, busy_timeout, readonly=False)
+        elif not path.is_file():
+            if not missing_ok:
+                raise StorageError(f"{path} does not exist: no entries have been stored yet.")
+            conn = _prepared(path, _connect_memory, busy_timeout, readonly=True)
+        else:
+            try:
+                conn = _prepared(path, _connect_readonly, busy_timeout, readonly=True)
+            except StorageError as exc:
+                if not _snapshot_is_complete(path, exc):
+                    raise
+                # A full or read-only disk: SQLite cannot create the WAL index a reader needs.
+                # With no write-ahead log to read, the file alone is the whole store.
+                log.info("%s: reading the file as it is (%s)", path, exc.__cause__)
+                conn = _prepared(path, _connect_immutable, busy_timeout, readonly=True)
         return cls(conn, path, readonly=readonly)
+
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file and empty it, so the file alone is
+        a complete copy of the store (a backup of ``entries.sqlite3`` misses nothing). The
+        engine calls it after each poll. A reader that holds an old snapshot makes it wait up
+        to the busy timeout; what it could not copy yet is copied after the next poll."""
+        with self._reading("write the log into the database file") as conn:
+            busy, _log_pages, _copied = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            log.info("%s: a reader kept part of the write-ahead log until the next poll", self.path)
 
     def close(self) -> None:
         with self._lock:
@@ -167,69 +135,53 @@ class Database(WindowReads):
 
     @contextmanager
     def _writing(self, action: str) -> Iterator[sqlite3.Connection]:
-        """One short IMMEDIATE transaction: committed on success, rolled back on any error."""
+        """One short IMMEDIATE transaction: committed on success, rolled back on any error
+        (the error itself is what is raised, never a failed rollback's)."""
         if self.readonly:
             raise StorageError(f"{self.path}: cannot {action}: the database is open read-only.")
         with self._reading(action) as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                conn.execute("COMMIT")
             except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+                _rollback(conn)
                 raise
-            conn.execute("COMMIT")
 
     # --- sources mirror (names/urls for readers that have no config) ---
     def sync_sources(self, sources: Sequence[Source], *, remove_missing: bool = False) -> None:
         """Record the sources' names and URLs; ``remove_missing`` forgets every other source
         (its entries, tombstones and fetch state)."""
         with self._writing("record sources") as conn:
-            conn.executemany(UPSERT_SOURCE, [(s.id, s.name, s.url) for s in sources])
-            if remove_missing:
-                keep = {s.id for s in sources}
-                known = {row[0] for row in conn.execute("SELECT id FROM sources")}
-                known |= {row[0] for row in conn.execute("SELECT source_id FROM fetch_state")}
-                for source_id in known - keep:
-                    _delete_source(conn, source_id)
+            entries.sync_sources(conn, sources, remove_missing=remove_missing)
 
     def delete_source(self, source_id: str) -> None:
         """Forget a source: its entries, tombstones and fetch state."""
         with self._writing("forget a source") as conn:
-            _delete_source(conn, source_id)
+            entries.delete_source(conn, source_id)
 
     def source_ids(self) -> list[str]:
         with self._reading("list sources") as conn:
-            return [row[0] for row in conn.execute("SELECT id FROM sources ORDER BY id")]
+            return entries.source_ids(conn)
 
     # --- fetch state ---
     def get_state(self, source_id: str) -> FetchState:
         with self._reading("read fetch state") as conn:
-            row = conn.execute(
-                f"SELECT {', '.join(STATE_FIELDS)} FROM fetch_state WHERE source_id = ?",
-                (source_id,),
-            ).fetchone()
-        return FetchState(source_id) if row is None else state_from_row(row)
+            return read_state(conn, source_id)
 
     def all_states(self) -> dict[str, FetchState]:
         with self._reading("read fetch state") as conn:
-            rows = conn.execute(f"SELECT {', '.join(STATE_FIELDS)} FROM fetch_state").fetchall()
-        return {row[0]: state_from_row(row) for row in rows}
+            return read_all_states(conn)
 
-    def save_state(self, state: FetchState) -> None:
+    def save_state(self, fetch_state: FetchState) -> None:
         with self._writing("save fetch state") as conn:
-            write_state(conn, state)
+            write_state(conn, fetch_state)
 
     # --- entries ---
     def known_fingerprints(self, source_id: str) -> dict[str, str]:
         """Entry id → content fingerprint for stored entries and tombstones of a source."""
         with self._reading("read entries") as conn:
-            rows = conn.execute(
-                "SELECT entry_id, fingerprint FROM tombstones WHERE source_id = ?1"
-                " UNION ALL SELECT entry_id, fingerprint FROM entries WHERE source_id = ?1",
-                (source_id,),
-            ).fetchall()
-        return dict(rows)
+            return entries.known_fingerprints(conn, source_id)
 
     def apply_items(
         self,
@@ -248,7 +200,9 @@ class Database(WindowReads):
             raise ValueError(f"fetch state of {state.source_id!r} given for source {source.id!r}")
         stamp = utc_text(now)
         with self._writing(f"store entries of {source.name}") as conn:
-            result = store_items(conn, source, items, stamp=stamp, baseline=baseline, notify=notify)
+            result = entries.store_items(
+                conn, source, items, stamp=stamp, baseline=baseline, notify=notify
+            )
             write_state(conn, state)
         return result
 
@@ -256,97 +210,214 @@ class Database(WindowReads):
         self, *, limit: int | None = None, source_id: str | None = None, unread_only: bool = False
     ) -> list[Entry]:
         """Newest first by published, else updated, else first-seen time."""
-        where, params = entry_filters(source_id, unread_only, "e.read = 0")
-        sql = f"SELECT {ENTRY_COLUMNS} FROM entries e JOIN sources s ON s.id = e.source_id"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += f" ORDER BY {E_SORT_TIME} DESC, e.rowid DESC"
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(max(0, limit))
         with self._reading("read entries") as conn:
-            rows = conn.execute(sql, params).fetchall()
-            return [entry_from_row(row) for row in rows]
+            return entries.list_entries(
+                conn, limit=limit, source_id=source_id, unread_only=unread_only
+            )
 
     def get_entry(self, source_id: str, entry_id: str) -> Entry | None:
         with self._reading("read an entry") as conn:
-            row = conn.execute(
-                f"SELECT {ENTRY_COLUMNS} FROM entries e JOIN sources s ON s.id = e.source_id"
-                " WHERE e.source_id = ? AND e.entry_id = ?",
-                (source_id, entry_id),
-            ).fetchone()
-            return None if row is None else entry_from_row(row)
+            return entries.get_entry(conn, source_id, entry_id)
 
     def set_read(self, source_id: str, entry_id: str, read: bool = True) -> None:
         with self._writing("mark an entry read") as conn:
-            conn.execute(
-                "UPDATE entries SET read = ? WHERE source_id = ? AND entry_id = ?",
-                (read, source_id, entry_id),
-            )
+            entries.set_read(conn, source_id, entry_id, read)
 
     def mark_all_read(self, source_id: str | None = None) -> None:
         with self._writing("mark entries read") as conn:
-            if source_id is None:
-                conn.execute("UPDATE entries SET read = 1 WHERE read = 0")
-            else:
-                conn.execute(
-                    "UPDATE entries SET read = 1 WHERE read = 0 AND source_id = ?", (source_id,)
-                )
+            entries.mark_all_read(conn, source_id)
 
     def unread_count(self) -> int:
         with self._reading("count unread entries") as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM entries WHERE read = 0").fetchone()[0])
+            return entries.unread_count(conn)
 
     def first_seen_since(self, since: datetime) -> dict[str, list[datetime]]:
         """Source id → first-seen times of its entries stored since ``since`` (activity)."""
         with self._reading("read activity") as conn:
-            rows = conn.execute(
-                "SELECT source_id, first_seen FROM entries WHERE first_seen >= ?"
-                " ORDER BY first_seen",
-                (to_db_time(since),),
-            ).fetchall()
-        result: dict[str, list[datetime]] = {}
-        for source_id, seen in rows:
-            stamp = from_db_time(seen)
-            assert stamp is not None
-            result.setdefault(source_id, []).append(stamp)
-        return result
+            return entries.first_seen_since(conn, since)
 
     def prune(self, now: datetime, *, max_age_days: int = 30, max_per_source: int = 500) -> int:
-        """Apply retention; removed entries leave tombstones (kept ≥ 30 days). Returns removed.
-
-        Age counts from an entry's first-seen time; a live page's own entry counts from when it
-        was last seen, so a page that is still live keeps its key points."""
-        if max_age_days < 1 or max_per_source < 1:
-            raise ValueError("retention needs at least 1 day and 1 entry per source")
-        stamp = utc_text(now)
-        cutoff = utc_text(now - timedelta(days=max_age_days))
-        tomb_cutoff = utc_text(now - timedelta(days=max(TOMBSTONE_MIN_DAYS, max_age_days)))
+        """Apply retention (see ``entries.prune``). Returns the number of entries removed."""
         with self._writing("apply retention") as conn:
-            doomed = doomed_rowids(conn, cutoff, max_per_source)
-            tombstone_and_delete(conn, doomed, stamp)
-            conn.execute("DELETE FROM tombstones WHERE last_seen < ?", (tomb_cutoff,))
-        return len(doomed)
+            return entries.prune(
+                conn, now, max_age_days=max_age_days, max_per_source=max_per_source
+            )
+
+    # --- the key-points window ---
+    def entry_page(
+        self,
+        *,
+        limit: int,
+        keep_since: str | None = None,
+        cap: int | None = None,
+        source_id: str | None = None,
+        unread_only: bool = False,
+        needle: str = "",
+    ) -> search.EntryPage:
+        """See ``search.entry_page``."""
+        with self._reading("read entries") as conn:
+            return search.entry_page(
+                conn,
+                limit=limit,
+                keep_since=keep_since,
+                cap=cap,
+                source_id=source_id,
+                unread_only=unread_only,
+                needle=needle,
+            )
 
 
-def _delete_source(conn: sqlite3.Connection, source_id: str) -> None:
-    for table, column in (
-        ("entries", "source_id"),
-        ("tombstones", "source_id"),
-        ("fetch_state", "source_id"),
-        ("sources", "id"),
-    ):
-        conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (source_id,))
+def _connect_writable(path: Path, busy_timeout: float) -> sqlite3.Connection:
+    private_folder(path.parent)
+    for existing in (path, *_companions(path)):
+        private_file(existing, create=existing == path)
+    return sqlite3.connect(
+        str(path), timeout=busy_timeout, isolation_level=None, check_same_thread=False
+    )
 
 
-def _operational(path: Path, action: str, exc: sqlite3.OperationalError) -> StorageError:
+def _connect_readonly(
+    path: Path, busy_timeout: float, query: str = "mode=ro"
+) -> sqlite3.Connection:
+    return sqlite3.connect(
+        f"{path.resolve().as_uri()}?{query}",
+        uri=True,
+        timeout=busy_timeout,
+        isolation_level=None,
+        check_same_thread=False,
+    )
+
+
+def _connect_immutable(path: Path, busy_timeout: float) -> sqlite3.Connection:
+    return _connect_readonly(path, busy_timeout, "mode=ro&immutable=1")
+
+
+def _connect_memory(path: Path, busy_timeout: float) -> sqlite3.Connection:
+    """The empty store of a file that does not exist yet (read-only commands create none)."""
+    return sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+
+
+def _prepared(
+    path: Path,
+    connect: Callable[[Path, float], sqlite3.Connection],
+    busy_timeout: float,
+    *,
+    readonly: bool,
+) -> sqlite3.Connection:
+    """A connection made by ``connect``, checked, migrated (unless ``readonly``), with the
+    window's search registered; every failure is a StorageError that says why."""
+    try:
+        conn = connect(path, busy_timeout)
+    except sqlite3.Error as exc:
+        raise _operational(path, "open it", exc) from exc
+    except OSError as exc:
+        raise StorageError(f"{path} could not be opened: {_os_reason(exc)}.") from exc
+    in_memory = connect is _connect_memory
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+        if not in_memory:
+            check_file(conn, path)
+        conn.execute("PRAGMA foreign_keys = ON")
+        if in_memory:
+            migrate(conn)
+        elif readonly:
+            check_readonly_version(conn, path)
+        else:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            migrate(conn)
+        search.register_match(conn)
+    except StorageError:
+        conn.close()
+        raise
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        raise _operational(path, "open it", exc) from exc
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise corrupt_error(path, exc) from exc
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _snapshot_is_complete(path: Path, error: StorageError) -> bool:
+    """Whether a read-only open that failed for want of a writable disk may read the file
+    alone: the failure was the disk's, and no write-ahead log holds anything not in the file."""
+    cause = error.__cause__
+    if not isinstance(cause, sqlite3.OperationalError):
+        return False
+    text = str(cause).lower()
+    if not any(word in text for word in ("i/o error", "unable to open", "readonly", "full")):
+        return False
+    wal = _companions(path)[0]
+    try:
+        return wal.stat().st_size == 0
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+
+
+def _companions(path: Path) -> tuple[Path, Path]:
+    """The database's write-ahead log and its shared-memory index."""
+    return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Roll back what is still open. SQLite has already rolled back on some errors (a full
+    disk, an I/O error); a failing rollback must not hide the error that caused it."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            log.debug("rolling back failed too: %s", exc)
+
+
+_CAUSES = (
+    ("disk is full", "the disk is full: free some space and try again"),
+    ("disk i/o error", "the disk reported an input/output error"),
+    ("readonly", "the file or its folder is read-only"),
+    ("read-only", "the file or its folder is read-only"),
+    (
+        "unable to open",
+        "the file or its folder cannot be opened (check that it exists and the permissions)",
+    ),
+)
+
+
+def _operational(path: Path, action: str, exc: sqlite3.Error) -> StorageError:
     text = str(exc)
     if "locked" in text or "busy" in text:
         return StorageError(
             f"{path} is busy: another Live Updates process kept it locked too long while "
             f"trying to {action} ({text}). Try again."
         )
+    detail = getattr(exc, "sqlite_errorname", None)  # Python ≥ 3.11, e.g. SQLITE_IOERR_WRITE
+    text = f"{text}, {detail}" if detail and detail != "SQLITE_ERROR" else text
+    lowered = text.lower()
+    if ("i/o error" in lowered or "ioerr" in lowered) and _disk_full(path):
+        lowered = "disk is full"  # SQLite calls a failed write of its index an I/O error
+    for needle, cause in _CAUSES:
+        if needle in lowered:
+            return StorageError(f"{path}: could not {action}: {cause} ({text}).")
     return StorageError(f"{path}: could not {action} ({text}).")
+
+
+def _disk_full(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path.parent).free < _FULL_BELOW_BYTES
+    except OSError:
+        return False
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "the disk is full: free some space and try again"
+    if exc.errno == errno.EROFS:
+        return "the file or its folder is read-only"
+    return exc.strerror or str(exc)
 
 
 @contextmanager

@@ -1,12 +1,18 @@
-"""The entry database's schema as numbered migrations, and the code that applies them.
+"""The entry database's schema as numbered migrations, the code that applies them, and how
+values are stored in its columns.
 
 ``MIGRATIONS[n]`` takes a database from ``PRAGMA user_version`` n to n + 1. Shipped migrations are
 never edited; a change to the schema is a new script appended to the list.
+
+Times are stored as fixed-width ISO 8601 UTC text (so text order is time order) and read back as
+aware UTC datetimes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from datetime import datetime, timezone
 from pathlib import Path
 
 from widget.core.errors import StorageError
@@ -16,6 +22,7 @@ APPLICATION_ID = 0x4C557064
 
 # Sort key of the "newest first" order; the indexes below are built on exactly this expression.
 SORT_TIME = "COALESCE(published, updated, first_seen)"
+E_SORT_TIME = "COALESCE(e.published, e.updated, e.first_seen)"  # the same, on ``entries e``
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: sources mirror, entries, tombstones, fetch state.
@@ -81,9 +88,45 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX entries_first_seen ON entries (first_seen) WHERE is_page = 0;
     CREATE INDEX entries_page_last_seen ON entries (last_seen) WHERE is_page = 1;
     """,
+    # 3: retention by listing, not by the clock: ``listed`` says whether the source's latest
+    # successful parse still had the entry (or the tombstoned entry). Every entry that parse
+    # listed was last seen at its time, so the newest last-seen time per source marks them.
+    f"""
+    ALTER TABLE entries ADD COLUMN listed INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE tombstones ADD COLUMN listed INTEGER NOT NULL DEFAULT 1;
+    UPDATE entries SET listed = last_seen >= (
+        SELECT MAX(x.last_seen) FROM entries x WHERE x.source_id = entries.source_id);
+    UPDATE tombstones SET listed = last_seen >= COALESCE(
+        (SELECT MAX(x.last_seen) FROM entries x WHERE x.source_id = tombstones.source_id),
+        last_seen);
+    DROP INDEX entries_first_seen;
+    DROP INDEX entries_page_last_seen;
+    CREATE INDEX entries_unlisted_age ON entries ({SORT_TIME}) WHERE listed = 0;
+    CREATE INDEX tombstones_unlisted ON tombstones (last_seen) WHERE listed = 0;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def to_db_time(value: datetime | None) -> str | None:
+    """Fixed-width ISO 8601 in UTC; a naive datetime is taken to be UTC already."""
+    return None if value is None else utc_text(value)
+
+
+def utc_text(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def from_db_time(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
 
 
 def split_statements(script: str) -> list[str]:
@@ -118,7 +161,10 @@ def migrate(conn: sqlite3.Connection) -> int:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite itself rolls back on a full disk or an I/O error
+            # The error that stopped the migration is the one to report.
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
         raise
     return found
 
@@ -141,7 +187,8 @@ def check_file(conn: sqlite3.Connection, path: Path) -> None:
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         tables = conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
     finally:
-        conn.execute("COMMIT")
+        if conn.in_transaction:  # not after an I/O error: its message is the one raised
+            conn.execute("COMMIT")
     if app_id not in (0, APPLICATION_ID) or (app_id == 0 and (version or tables)):
         raise corrupt_error(path, "it is an SQLite database of another application")
     if version > SCHEMA_VERSION:

@@ -41,9 +41,9 @@ from widget.gui.settings.util import (
     stacked,
     twin_text,
 )
-from widget.opml import url_key
 from widget.storage.config import new_source_id, unique_name
 from widget.storage.config_schema import source_problems
+from widget.storage.opml import url_key
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from widget.gui.settings.editor import Prober, SourceEditor
 from widget.gui.settings.model import Col, SourcesModel, SparklineDelegate
 from widget.gui.settings.probe import ProbeRunner
 from widget.gui.settings.util import SecretsLike, set_error
-from widget.opml import OpmlError, export_opml, import_feeds, parse_opml
+from widget.storage.opml import OpmlError, export_opml, import_feeds, parse_opml
 
 log = logging.getLogger(__name__)
 

@@ -36,7 +36,7 @@ from widget.gui.window.rows import (
     prepare_recs,
     read_page,
 )
-from widget.storage.rows import utc_text
+from widget.storage.schema import utc_text
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 RowSource = PageSource  # what the model reads: ``Database.entry_page`` of a read-only Database

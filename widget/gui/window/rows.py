@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
-from widget.storage.db import EntryPage
+from widget.storage.search import EntryPage
 
 LIVE_GROUP_SHOWN = 5  # a live page's group shows this many updates until expanded
 POINTS_CACHE = 512  # entries whose decoded key points are kept (a few screenfuls)
