@@ -90,7 +90,7 @@ def test_after_a_poll_the_tray_app_holds_no_fetch_stack_and_no_child(
     try:
         _wait("the first poll result", lambda: modules.exists() and modules.read_text())
         loaded = set(modules.read_text().split())
-        assert "widget.gui.app" in loaded and "widget.engine.client" in loaded
+        assert "widget.gui.app" in loaded and "widget.gui.poller" in loaded
         assert sorted(loaded & set(FETCH_STACK)) == []
         _wait("no poll process left", lambda: not _children(app.pid))
         assert app.poll() is None, "the tray app keeps running"

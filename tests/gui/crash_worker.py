@@ -1,4 +1,4 @@
-"""Runs the app's poll worker (PollLoop) once in its own process for the kill -9 test.
+"""Runs the app's poller once in its own process for the kill -9 test.
 
 ``python -m tests.gui.crash_worker FOLDER``: prints one JSON line per hand-over — entries
 recovered from an earlier run and the new entries of the poll — and exits after the poll."""
@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from datetime import datetime
 from pathlib import Path
 
-from widget.core.models import Entry, PollResult, SourceStatus
+from PySide6.QtCore import QCoreApplication
+
+from widget.core.models import Entry, PollResult
 from widget.engine.poll import Engine
-from widget.gui.controller import NotifiedLedger, PollLoop
+from widget.gui.poller import NotifiedLedger, Poller
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database
 
@@ -23,47 +24,31 @@ def _say(event: str, entries: tuple[Entry, ...] = ()) -> None:
     print(json.dumps({"event": event, "keys": keys}), flush=True)
 
 
-class Printer:
-    def __init__(self) -> None:
-        self.finished = threading.Event()
-
-    def poll_started(self, force: bool) -> None:
-        _say("started")
-
-    def progress(self, done: int, total: int) -> None:
-        pass
-
-    def polled(self, result: PollResult, away: bool) -> None:
-        _say("polled", result.new_entries)
-
-    def recovered(self, entries: tuple[Entry, ...]) -> None:
-        _say("recovered", entries)
-
-    def failed(self, message: str) -> None:
-        print(json.dumps({"event": "failed", "message": message}), flush=True)
-
-    def scheduled(self, due: datetime | None) -> None:
-        self.finished.set()
-
-    def unread(self, count: int) -> None:
-        pass
-
-    def recent(self, entries: list[Entry]) -> None:
-        pass
-
-    def statuses(self, statuses: list[SourceStatus]) -> None:
-        pass
-
-
 def main(folder: Path) -> int:
+    qt = QCoreApplication([sys.argv[0]])
     db = Database.open(folder / "entries.sqlite3")
     engine = Engine(ConfigStore(folder / "config.json"), db)
-    printer = Printer()
-    loop = PollLoop(engine, db, printer, ledger=NotifiedLedger(folder / "notified-until"))
-    loop.start()
-    loop.poll(force=True)
-    printer.finished.wait(60)
-    loop.stop()
+    poller = Poller(
+        engine, db, ledger=NotifiedLedger(folder / "notified-until"), watch_network=False
+    )
+
+    def polled(result: PollResult, _away: bool) -> None:
+        _say("polled", result.new_entries)
+
+    def scheduled(_due: datetime | None) -> None:
+        qt.exit(0)
+
+    poller.poll_started.connect(lambda _force: _say("started"))
+    poller.recovered.connect(lambda entries: _say("recovered", entries))
+    poller.stored_elsewhere.connect(lambda entries: _say("elsewhere", entries))
+    poller.polled.connect(polled)
+    poller.failed.connect(
+        lambda message: print(json.dumps({"event": "failed", "message": message}), flush=True)
+    )
+    poller.next_poll_changed.connect(scheduled)
+    poller.start()
+    qt.exec()
+    poller.shutdown()
     engine.close()
     db.close()
     return 0

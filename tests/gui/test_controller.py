@@ -15,7 +15,7 @@ from tests.gui.rig import Rig, trickle_handler
 from tests.support.feeds import RSS, Post, posts, rss
 from tests.support.server import LoopbackServer
 from widget.core.models import PollResult, PollStatus
-from widget.gui.controller import Controller, NotifiedLedger, clock_jumped
+from widget.gui.poller import NotifiedLedger, Poller, clock_jumped
 
 WAIT = 20_000
 
@@ -35,9 +35,9 @@ class Walls:
         self.mono = 500.0
 
 
-def make_controller(rig: Rig, walls: Walls | None = None) -> Controller:
+def make_controller(rig: Rig, walls: Walls | None = None) -> Poller:
     w = walls or Walls()
-    return Controller(
+    return Poller(
         rig.engine,
         rig.db,
         ledger=NotifiedLedger(rig.folder / "notified-until"),

@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QImage
 from pytestqt.qtbot import QtBot
 
 from tests.support.server import LoopbackServer
-from widget.engine.client import ProcessEngine
+from widget.gui.poller import PollProcess
 from widget.gui.window.favicons import Favicons, letter_badge
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database
@@ -32,7 +32,7 @@ def test_icons_of_new_sources_come_from_one_child_and_replace_the_badges(
 ) -> None:
     server.route("/favicon.ico", _png("#00ff00"), content_type="image/png")
     db = Database.open(tmp_path / "entries.sqlite3")
-    engine = ProcessEngine(ConfigStore(tmp_path / "config.json"), db)
+    engine = PollProcess(ConfigStore(tmp_path / "config.json"), db)
     batches: list[list[str]] = []
     jobs: list[Callable[[], None]] = []
 

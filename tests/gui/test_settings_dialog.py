@@ -24,10 +24,10 @@ from tests.support.notify_session import RecordingBackend
 from tests.support.server import LoopbackServer
 from tests.support.session import SessionBus, private_session_bus, unlocked_keyring
 from widget import APP_ID
-from widget.core.models import AuthKind, Entry, Settings, Source, SourceKind
+from widget.core.models import AuthKind, Settings, Source, SourceKind
 from widget.desktop.autostart import set_enabled
-from widget.gui.controller import Controller
 from widget.gui.dispatch import Dispatcher
+from widget.gui.poller import Poller
 from widget.gui.settings.dialog import SettingsDialog
 from widget.gui.settings.editor import SourceEditor
 from widget.gui.settings.host import SettingsHost
@@ -642,13 +642,12 @@ def test_applied_changes_take_effect_without_a_restart(
     qtbot: QtBot, rig: Rig, server: LoopbackServer
 ) -> None:
     a = rig.add("Harbour", server.route("/a.xml", harbour_feed(), content_type=RSS))
-    controller = Controller(rig.engine, rig.db, clock=rig.clock, watch_network=False)
+    controller = Poller(rig.engine, rig.db, clock=rig.clock, watch_network=False)
     backend = RecordingBackend()
     notifier = Notifier([backend])
     dispatcher = Dispatcher(notifier, rig.config.load().settings)
     host = SettingsHost(
         rig.config,
-        engine=rig.engine,
         database=rig.db,
         controller=controller,
         dispatcher=dispatcher,
@@ -690,12 +689,12 @@ def test_applied_changes_take_effect_without_a_restart(
         dialog.sources_tab.editor.reject()
         dialog.sources_tab.remove_button.click()
 
-        def without_harbour(entries: list[Entry]) -> bool:
-            return all(e.source_id != a.id for e in entries)
-
-        # (the earlier poll's own recent list may still be on its way: wait for the one after)
+        # (the earlier poll's own store change may still be on its way: wait for the one
+        # that leaves the removed source's entries gone)
         with qtbot.waitSignal(
-            controller.recent_changed, timeout=WAIT, check_params_cb=without_harbour
+            controller.store_changed,
+            timeout=WAIT,
+            check_params_cb=lambda: rig.db.entries(source_id=a.id) == [],
         ):
             dialog.ok_button.click()  # entries of the removed source go, on the worker
         assert rig.db.entries(source_id=a.id) == []
@@ -711,10 +710,9 @@ class _WindowSignals(QObject):
 
 
 def test_the_tray_menu_opens_the_settings(qtbot: QtBot, rig: Rig) -> None:
-    controller = Controller(rig.engine, rig.db, clock=rig.clock, watch_network=False)
+    controller = Poller(rig.engine, rig.db, clock=rig.clock, watch_network=False)
     notifier = Notifier([RecordingBackend()])
     app = SimpleNamespace(
-        engine=rig.engine,
         db=rig.db,
         controller=controller,
         dispatcher=Dispatcher(notifier, Settings()),

@@ -18,8 +18,8 @@ from tests.support.notify_session import RecordingBackend
 from tests.support.server import LoopbackServer, Response
 from widget.core.models import PollResult, SourceResult
 from widget.gui.app import _build_window
-from widget.gui.controller import Controller
 from widget.gui.dispatch import Dispatcher
+from widget.gui.poller import Poller, PollProcess
 from widget.gui.settings.dialog import SettingsDialog
 from widget.gui.settings.host import SettingsHost
 from widget.gui.tray import Tray
@@ -42,11 +42,10 @@ def rig(tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     r.close()
 
 
-def open_settings(qtbot: QtBot, rig: Rig, controller: Controller) -> SettingsDialog:
+def open_settings(qtbot: QtBot, rig: Rig, controller: Poller) -> SettingsDialog:
     notifier = Notifier([RecordingBackend()])
     host = SettingsHost(
         rig.config,
-        engine=rig.engine,
         database=rig.db,
         controller=controller,
         dispatcher=Dispatcher(notifier, rig.config.load().settings),
@@ -79,7 +78,7 @@ def test_check_now_in_the_settings_checks_only_the_selected_source_even_while_pa
     rig.add(
         "Valley", server.route("/v.xml", feed("Valley", "v-1", "Road reopens"), content_type=RSS)
     )
-    ctl = Controller(rig.engine, rig.db, clock=rig.clock, watch_network=False)
+    ctl = Poller(rig.engine, rig.db, clock=rig.clock, watch_network=False)
     try:
         with qtbot.waitSignal(ctl.polled, timeout=WAIT):
             ctl.start()
@@ -104,10 +103,12 @@ def test_retry_in_the_window_checks_only_the_failing_source(
         server.route("/h.xml", feed("Harbour", "h-1", "Ferries resume"), content_type=RSS),
     )
     rig.add("Valley", server.route("/v.xml", b"overloaded", status=503))
-    ctl = Controller(rig.engine, rig.db, clock=rig.clock, watch_network=False)
+    ctl = Poller(rig.engine, rig.db, clock=rig.clock, watch_network=False)
     paths = AppPaths(tmp_path / "c", tmp_path / "d", tmp_path / "k", tmp_path / "l")
     cleanups: list[object] = []
-    window = _build_window(paths, rig.db, rig.engine, ctl, Tray(), cleanups, rig.config)  # type: ignore[arg-type]
+    window = _build_window(
+        paths, rig.db, PollProcess(rig.config, rig.db), ctl, Tray(), cleanups, rig.config
+    )
     qtbot.addWidget(window)
     ctl.statuses_changed.connect(window.set_statuses)
     try:
@@ -137,7 +138,8 @@ def test_a_new_proxy_is_used_from_the_next_check_without_a_restart(
         proxy.routes[url] = Response(
             feed("Harbour", "h-1", "Ferries resume"), headers={"Content-Type": RSS}
         )
-        ctl = Controller(rig.engine, rig.db, clock=rig.clock, watch_network=False)
+        # the tray app's own engine: each poll process reads the settings afresh
+        ctl = Poller(PollProcess(rig.config, rig.db), rig.db, watch_network=False)
         try:
             with qtbot.waitSignal(ctl.polled, timeout=WAIT) as polled:
                 ctl.start()
@@ -166,7 +168,7 @@ def test_a_lower_download_limit_is_used_from_the_next_check(
         b"<channel>", padding.encode() + b"<channel>", 1
     )
     source = rig.add("Harbour", server.route("/h.xml", body, content_type=RSS))
-    ctl = Controller(rig.engine, rig.db, clock=rig.clock, watch_network=False)
+    ctl = Poller(PollProcess(rig.config, rig.db), rig.db, watch_network=False)
     try:
         with qtbot.waitSignal(ctl.polled, timeout=WAIT) as polled:
             ctl.start()

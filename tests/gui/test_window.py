@@ -502,17 +502,19 @@ def test_the_apps_window_writes_through_the_worker_and_the_config(
     "Mute this source" turns the source's notifications off in the config file."""
     from tests.gui.rig import Rig
     from widget.gui.app import _build_window
-    from widget.gui.controller import Controller
+    from widget.gui.poller import Poller, PollProcess
     from widget.gui.tray import Tray
     from widget.paths import AppPaths
 
     rig = Rig(tmp_path)
     rig.set_sources(*(replace(s, enabled=False) for s in SOURCES))  # no polling: no network
     fill(rig.db, now=datetime.now().astimezone())
-    ctl = Controller(rig.engine, rig.db, watch_network=False)
+    ctl = Poller(rig.engine, rig.db, watch_network=False)
     cleanups: list[Callable[[], None]] = []
     paths = AppPaths(tmp_path / "c", tmp_path / "d", tmp_path / "cache", tmp_path / "log")
-    window = _build_window(paths, rig.db, rig.engine, ctl, Tray(), cleanups, rig.config)
+    window = _build_window(
+        paths, rig.db, PollProcess(rig.config, rig.db), ctl, Tray(), cleanups, rig.config
+    )
     qtbot.addWidget(window)
     unread: list[object] = []
     ctl.unread_changed.connect(unread.append)

@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 from tests.gui.rig import Rig
 from tests.gui.window_data import HARBOUR, NOW, SKY, SOURCES, fill
 from widget.core.models import FetchState, Item
-from widget.gui.controller import Controller
+from widget.gui.poller import Poller
 from widget.gui.window.window import RELOAD_DELAY_MS, KeyPointsWindow
 from widget.storage.db import Database
 from widget.storage.search import EntryPage
@@ -116,7 +116,7 @@ def test_after_a_poll_the_store_is_read_on_the_worker_keeping_the_selection(
     qtbot: QtBot, rig: Rig, reader: Database, settings: QSettings
 ) -> None:
     recorder = ThreadRecorder(reader)
-    ctl = Controller(rig.engine, rig.db, watch_network=False)
+    ctl = Poller(rig.engine, rig.db, watch_network=False)
     window = KeyPointsWindow(recorder, settings=settings, clock=clock, submit=ctl.run_in_worker)
     qtbot.addWidget(window)
     try:

@@ -20,9 +20,9 @@ from tests.gui.rig import trickle_handler
 from tests.support.feeds import RSS, posts, rss
 from tests.support.server import LoopbackServer
 from widget.core.models import Config, PollStatus, Source, SourceKind
-from widget.engine.client import PollProcessError, ProcessEngine, service_command
 from widget.engine.icons import cache_paths, site_key
 from widget.engine.protocol import Job, PollArgs, encode
+from widget.gui.poller import Cancellation, PollProcess, PollProcessError, service_command
 from widget.log import configure_logging
 from widget.paths import AppPaths
 from widget.storage.config import ConfigStore, MemoryConfigStore
@@ -54,7 +54,7 @@ def test_a_poll_in_a_child_stores_entries_reports_progress_and_leaves_no_process
     config = ConfigStore(tmp_path / "config.json")
     feed = server.route("/feed", rss(posts(3, "h")), content_type=RSS)
     config.save(Config(sources=(_source("Harbour", feed), _source("Gone", server.url("/nope")))))
-    engine = ProcessEngine(config, db)
+    engine = PollProcess(config, db)
     before = _children()
     seen: list[tuple[int, int]] = []
 
@@ -82,7 +82,7 @@ def test_the_childs_log_lines_reach_the_log_file_with_secrets_masked(
         config = ConfigStore(tmp_path / "config.json")
         url = server.url("/private?token=s3cr3t-value")
         config.save(Config(sources=(_source("Private", url),)))
-        ProcessEngine(config, db).poll(force=True)
+        PollProcess(config, db).poll(force=True)
     finally:
         undo()
     text = paths.log_file.read_text(encoding="utf-8")
@@ -97,8 +97,8 @@ def test_cancel_stops_the_poll_and_keeps_no_child(
     slow = server.route("/slow", handler=trickle_handler(stop))  # type: ignore[arg-type]
     config = ConfigStore(tmp_path / "config.json")
     config.save(Config(sources=(_source("Slow", slow),)))
-    engine = ProcessEngine(config, db)
-    cancel = threading.Event()
+    engine = PollProcess(config, db)
+    cancel = Cancellation()
     timer = threading.Timer(1.5, cancel.set)  # the request is running by then
     timer.start()
     try:
@@ -117,10 +117,10 @@ def test_a_killed_child_is_a_clear_failure_and_the_next_poll_works(
     feed = server.route("/feed", handler=trickle_handler(stop))  # type: ignore[arg-type]
     config = ConfigStore(tmp_path / "config.json")
     config.save(Config(sources=(_source("Harbour", feed),)))
-    engine = ProcessEngine(config, db)
+    engine = PollProcess(config, db)
 
     def kill_child(done: int, total: int) -> None:
-        child = engine._child
+        child = engine.child
         assert child is not None
         os.kill(child.pid, signal.SIGKILL)
 
@@ -140,7 +140,7 @@ def test_the_demos_in_memory_config_is_polled_and_no_config_file_is_written(
 ) -> None:
     feed = server.route("/feed", rss(posts(2, "d")), content_type=RSS)
     config = MemoryConfigStore(tmp_path / "config.json", Config(sources=(_source("Demo", feed),)))
-    result = ProcessEngine(config, db, in_memory=True).poll(force=True)
+    result = PollProcess(config, db, in_memory=True).poll(force=True)
     assert [r.source_name for r in result.results] == ["Demo"]
     assert result.stored_count == 2
     assert not (tmp_path / "config.json").exists()
@@ -151,7 +151,7 @@ def test_site_icons_are_fetched_by_a_child_into_the_cache(
 ) -> None:
     server.route("/favicon.ico", b"\x89PNG fake icon bytes", content_type="image/png")
     feed = server.url("/feed")
-    engine = ProcessEngine(ConfigStore(tmp_path / "config.json"), db)
+    engine = PollProcess(ConfigStore(tmp_path / "config.json"), db)
     keys = engine.fetch_icons([feed, feed], tmp_path / "cache")
     key = site_key(feed)
     assert key is not None and keys == [key]
@@ -189,7 +189,7 @@ def test_a_poll_process_whose_tray_app_is_gone_ends(
 
 def test_the_tray_apps_engine_module_loads_no_fetch_stack() -> None:
     code = (
-        "import sys, widget.engine.client, widget.engine.status, widget.engine.protocol\n"
+        "import sys, widget.gui.poller, widget.engine.status, widget.engine.protocol\n"
         "print(sorted(m for m in ('httpx', 'ssl', 'feedparser', 'widget.engine.poll',"
         " 'widget.sources.http') if m in sys.modules))\n"
     )
@@ -204,6 +204,6 @@ def test_child_log_records_below_the_apps_level_stay_out(
     config = ConfigStore(tmp_path / "config.json")
     config.save(Config(sources=(_source("Gone", server.url("/nope")),)))
     with caplog.at_level(logging.WARNING):
-        ProcessEngine(config, db).poll(force=True)
+        PollProcess(config, db).poll(force=True)
     relayed = [r for r in caplog.records if r.processName == "poll-process"]
     assert [r.getMessage() for r in relayed] == ["Gone: HTTP 404 Not Found"]

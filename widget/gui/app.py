@@ -24,12 +24,11 @@ from widget.core.errors import ConfigError, StorageError
 from widget.core.models import Entry, PollResult, SourceKind, SourceStatus
 from widget.core.urls import is_web_url
 from widget.desktop.appid import integrate_at_startup
-from widget.engine.client import ProcessEngine
 from widget.gui.app_window import build_window as _build_window
-from widget.gui.controller import Controller, NotifiedLedger
 from widget.gui.dispatch import Dispatcher
 from widget.gui.icons import app_icon
 from widget.gui.memory import forget_source_lines, trim
+from widget.gui.poller import NotifiedLedger, Poller, PollProcess
 from widget.gui.settings.link import connect_settings_lazily
 from widget.gui.single_instance import SingleInstance, server_name
 from widget.gui.tray import DndChoice, Tray, dnd_until
@@ -48,9 +47,6 @@ TRAY_WAIT_S = 30.0
 TRAY_POLL_MS = 500
 QUIT_JOIN_S = 2.0
 DEMO_CHECK_S = 10.0
-# Sources fetched at once by each poll process. Its fetch threads share no interpreter lock with
-# the GUI thread, so the tray app uses the engine's usual number.
-GUI_FETCH_THREADS = 6
 URL_LOG_ENV = "LIVE_UPDATES_TEST_URL_LOG"  # tests: append opened URLs here, launch no browser
 # Tests: after each poll result, write the names of the tray app's imported modules here.
 MODULES_LOG_ENV = "LIVE_UPDATES_TEST_MODULES_LOG"
@@ -80,7 +76,7 @@ class _ClickRelay(QObject):
     """Notification clicks arrive on a backend thread; this re-emits them on the GUI thread."""
 
     activated = Signal(object, object)  # Notification, Action
-    error = Signal(object)  # str (object: see controller._Bridge on queued signal arguments)
+    error = Signal(object)  # str
 
 
 @dataclass
@@ -90,11 +86,11 @@ class App:
     qt: QApplication
     paths: AppPaths
     db: Database
-    engine: ProcessEngine
+    engine: PollProcess
     tray: Tray
     notifier: Notifier
     dispatcher: Dispatcher
-    controller: Controller
+    controller: Poller
     window: KeyPointsWindow
     instance: SingleInstance
     cleanups: list[Callable[[], None]] = field(default_factory=list)
@@ -137,7 +133,7 @@ class App:
     # --- worker results ---
     def on_polled(self, result: PollResult, away: bool) -> None:
         when = result.finished.astimezone()
-        self.tray.update(last_update=when, polling=False, progress=(0, 0))
+        self.tray.update(last_update=when, polling=False, progress=(0, 0), problem="")
         self.window.set_last_update(result.finished)
         self.window.set_polling(False)
         if result.new_entries:
@@ -175,7 +171,7 @@ class App:
         self.window.set_statuses(statuses)
 
     def on_failed(self, message: str) -> None:
-        self.tray.update(polling=False)
+        self.tray.update(polling=False, problem=message)
         self.window.set_status(message)
 
     def quit(self) -> None:
@@ -309,7 +305,7 @@ def run_app(
         for cleanup in reversed(cleanups):
             cleanup()
         return _fatal("cannot start", str(exc))
-    engine = ProcessEngine(config, db, in_memory=demo, fetch_threads=GUI_FETCH_THREADS)
+    engine = PollProcess(config, db, in_memory=demo)
     log.info("4/8 engine ready (each poll runs in a child process)")
     tray = Tray()
     tray.follow_palette()
@@ -323,7 +319,7 @@ def run_app(
     )
     dispatcher = Dispatcher(notifier, settings)
     log.info("6/8 notifications ready (backends start on first use)")
-    controller = Controller(
+    controller = Poller(
         engine,
         db,
         ledger=NotifiedLedger(paths.data_dir / LEDGER_NAME),
@@ -411,5 +407,7 @@ def _wire(app: App, relay: _ClickRelay) -> None:
     ctl.recovered.connect(app.on_recovered)
     ctl.failed.connect(app.on_failed)
     ctl.unread_changed.connect(lambda n: tray.update(unread=n))
-    ctl.recent_changed.connect(win.set_entries)
+    ctl.store_changed.connect(win.set_entries)
+    ctl.stored_elsewhere.connect(app.dispatcher.offer)
+    app.dispatcher.held_changed.connect(ctl.keep_held)
     ctl.statuses_changed.connect(app.on_statuses)

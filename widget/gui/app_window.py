@@ -1,19 +1,17 @@
-"""The tray app's key-points window, built and wired to the worker: reads through its own
-read-only connection, writes (read marks) on the worker, site icons from a poll process, muting
-through the config file. Part of the composition root (``gui.app``)."""
+"""The tray app's key-points window, built and wired to the poller: reads through its own
+read-only connection and writes (read marks) on the store worker, site icons from a poll
+process, muting through the config file. Part of the composition root (``gui.app``)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
 
 from widget.core.errors import ConfigError
-from widget.engine.client import ProcessEngine
-from widget.gui.controller import Controller, run_aside
+from widget.gui.poller import Poller, PollProcess, run_aside
 from widget.gui.tray import Tray
 from widget.gui.window.favicons import Favicons
 from widget.gui.window.window import KeyPointsWindow, muted
@@ -21,33 +19,31 @@ from widget.paths import AppPaths
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database
 
-if TYPE_CHECKING:
-    from widget.engine.poll import Engine
-
 log = logging.getLogger(__name__)
 
 
 def build_window(
     paths: AppPaths,
     db: Database,
-    engine: ProcessEngine | Engine,
-    ctl: Controller,
+    engine: PollProcess,
+    ctl: Poller,
     tray: Tray,
     cleanups: list[Callable[[], None]],
     config: ConfigStore,
 ) -> KeyPointsWindow:
-    """The key-points window reads through its own read-only connection; its writes (read
-    marks) and icon downloads run on the worker; muting a source edits the config file."""
+    """The key-points window reads through its own read-only connection on the store worker,
+    which also makes its writes (read marks); site icons come from a poll process; muting a
+    source edits the config file."""
     reader = Database.open(db.path, readonly=True)
     cleanups.append(reader.close)
-    icons = favicons_for(paths.cache_dir, engine, ctl)
+    icons = favicons_for(paths.cache_dir, engine)
     settings = QSettings(str(paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
     win = KeyPointsWindow(
         reader,
         favicons=icons,
         settings=settings,
         anchor=tray.icon.geometry,
-        submit=ctl.run_in_worker,  # reads after polls run on the worker, not the GUI thread
+        submit=ctl.run_in_worker,  # store reads off the GUI thread, beside a running poll
     )
 
     def mark(keys: list[tuple[str, str]], read: bool) -> None:
@@ -75,15 +71,12 @@ def build_window(
     return win
 
 
-def favicons_for(cache_dir: Path, engine: ProcessEngine | Engine, ctl: Controller) -> Favicons:
-    """Site icons fetched by a poll process (on a thread of their own: the worker's queue
-    stays free for read marks), or through an in-process engine on the worker."""
-    if isinstance(engine, ProcessEngine):
-        process = engine
-        return Favicons(
-            cache_dir, fetch=lambda urls: process.fetch_icons(urls, cache_dir), submit=run_aside
-        )
-    return Favicons(cache_dir, http=engine.http, submit=ctl.run_in_worker)
+def favicons_for(cache_dir: Path, engine: PollProcess) -> Favicons:
+    """Site icons fetched by a poll process, on a thread of their own (neither a poll nor a
+    read mark waits for them)."""
+    return Favicons(
+        cache_dir, fetch=lambda urls: engine.fetch_icons(urls, cache_dir), submit=run_aside
+    )
 
 
 __all__ = ["build_window", "favicons_for"]

@@ -26,7 +26,9 @@ class Dispatcher(QObject):
     """Policy state between polls: held entries, the rate limit, pause and do-not-disturb."""
 
     sent = Signal(object)  # Notification
-    held_changed = Signal(int)  # how many entries wait (paused, do not disturb, quiet hours)
+    # tuple[Entry, ...]: what waits (rate limit, pause, do not disturb, quiet hours); the poller
+    # keeps it across a restart
+    held_changed = Signal(object)
 
     def __init__(
         self,
@@ -85,7 +87,7 @@ class Dispatcher(QObject):
     def _apply(self, decision: Decision) -> None:
         self._last_sent = decision.last_sent_at
         self._held, self._held_away = decision.held, decision.held_away
-        self.held_changed.emit(len(self._held))
+        self.held_changed.emit(self._held)
         if decision.reason:
             log.info("notifications: %s (%d waiting)", decision.reason, len(self._held))
         for plan in decision.send:

@@ -44,6 +44,7 @@ class TrayStatus:
     dnd_until: datetime | None = None  # local time
     polling: bool = False
     progress: tuple[int, int] = (0, 0)
+    problem: str = ""  # why the last check failed as a whole (a broken store), until one works
 
     def dnd_active(self, now: datetime) -> bool:
         return self.dnd_until is not None and now < self.dnd_until
@@ -51,7 +52,7 @@ class TrayStatus:
     def state(self, now: datetime) -> TrayState:
         if self.paused or self.dnd_active(now):
             return TrayState.PAUSED
-        if self.failing:
+        if self.failing or self.problem:
             return TrayState.ERROR
         if self.unread > 0:
             return TrayState.UNREAD
@@ -67,6 +68,8 @@ class TrayStatus:
         else:
             lines.append(f"Last update: {_clock_text(self.last_update, now)}")
         lines.append(f"{self.unread} unread" if self.unread else "Nothing unread")
+        if self.problem:
+            lines.append(self.problem)
         if self.failing:
             shown = ", ".join(self.failing[:3])
             more = f" and {len(self.failing) - 3} more" if len(self.failing) > 3 else ""

@@ -20,8 +20,8 @@ from PySide6.QtCore import QObject
 from widget import APP_NAME
 from widget.core.errors import StorageError
 from widget.core.models import Config, FetchState, Settings, SourceStatus
-from widget.gui.controller import Controller
 from widget.gui.dispatch import Dispatcher
+from widget.gui.poller import Poller
 from widget.gui.settings.dialog import Autostart, SettingsDialog, apply_autostart
 from widget.gui.settings.util import SecretsLike
 from widget.notify.base import Notification, Notifier
@@ -37,12 +37,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class HostEngine(Protocol):
-    """The tray app's engine as the settings need it (``Engine`` or ``ProcessEngine``)."""
-
-    def apply_settings(self, settings: Settings) -> bool: ...
-
-
 def test_notification(settings: Settings) -> Notification:
     body = "Notifications from Live Updates look like this."
     if settings.show_key_point:
@@ -55,9 +49,8 @@ class SettingsHost(QObject):
         self,
         config: ConfigStore,
         *,
-        engine: HostEngine,
         database: Database,
-        controller: Controller,
+        controller: Poller,
         dispatcher: Dispatcher,
         notifier: Notifier,
         statuses: Callable[[], Sequence[SourceStatus]],
@@ -67,7 +60,6 @@ class SettingsHost(QObject):
     ) -> None:
         super().__init__(parent)
         self.config = config
-        self.engine = engine
         self.database = database
         self.controller = controller
         self.dispatcher = dispatcher
@@ -123,13 +115,8 @@ class SettingsHost(QObject):
 
     # --- data for the dialog ---
     def probe(self, url: str, credentials: Credentials | None = None) -> Probe:
-        """Fetch ``url`` once and detect its kind, on a probe thread: through the engine when
-        it probes in this process, else through an ``Engine`` built on first use, with the
-        saved proxy and size cap."""
-        own = getattr(self.engine, "probe", None)
-        if callable(own):
-            found: Probe = own(url, credentials)
-            return found
+        """Fetch ``url`` once and detect its kind, on a probe thread, through an ``Engine``
+        built on first use, with the saved proxy and size cap."""
         with self._prober_lock:
             if self._prober is None:
                 from widget.engine.poll import Engine
@@ -170,19 +157,11 @@ class SettingsHost(QObject):
 
     # --- applying ---
     def _applied(self, config: Config) -> None:
-        """Takes effect now: notification settings at once; the worker takes a new proxy or
-        download limit into use, polls what is due (new sources are due at once) and schedules
-        from the new intervals."""
+        """Takes effect now: notification settings at once; the poller polls what is due (new
+        sources are due at once) and schedules from the new intervals; each poll process reads
+        the proxy and download limit afresh."""
         self.dispatcher.settings = config.settings
         self.dispatcher.source_notify = {s.id: s.notify for s in config.sources}
-        engine, settings = self.engine, config.settings
-
-        def use_http_settings() -> None:  # a new proxy or download limit, between polls
-            engine.apply_settings(settings)
-
-        self.controller.run_in_worker(
-            "applying the proxy and download-size settings", use_http_settings
-        )
         if not self.controller.paused:
             self.controller.set_paused(False)  # asks the worker for a due-only poll
         log.info("settings applied; the worker reschedules")
@@ -211,11 +190,8 @@ class SettingsHost(QObject):
 class _AppLike(Protocol):
     """What ``host_for`` uses of the tray app (``gui.app.App``)."""
 
-    @property
-    def engine(self) -> HostEngine: ...
-
     db: Database
-    controller: Controller
+    controller: Poller
     dispatcher: Dispatcher
     notifier: Notifier
     statuses: list[SourceStatus]
@@ -225,7 +201,6 @@ def host_for(app: _AppLike, config: ConfigStore, parent: QObject) -> SettingsHos
     """The settings host of the running app (``gui.settings_link`` builds it on first use)."""
     return SettingsHost(
         config,
-        engine=app.engine,
         database=app.db,
         controller=app.controller,
         dispatcher=app.dispatcher,

@@ -1,0 +1,986 @@
+"""Runs each poll in its own process and schedules the next one: ``Poller``, on the GUI thread.
+
+One poll runs at a time, on one short-lived thread per poll, which starts the poll process
+(``PollProcess``: ``engine/worker.py`` in a child), reads its answers as they come (progress,
+log records, the result) and then reads what the tray app shows next from the store: the unread
+count, the sources' statuses, when the next source is due, and entries that another process (a
+``live-updates check``) stored meanwhile. Everything it finds goes back to the GUI thread as one
+closure signal; there ``Poller`` emits one signal per event.
+
+The store work of the tray app itself — read marks, the window's reads, the notification ledger
+— runs on ``gui/store_worker.py``'s thread. Between polls, a change of the store's files makes
+the poller look for entries other processes stored, so they notify as its own would.
+
+``NotifiedLedger`` remembers how far entries have been handed over for notification and which of
+them the notification policy still holds back, so that a start after a crash or a quit hands
+over what was stored or held but never shown.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import IO, Protocol
+
+from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
+
+from widget.core.errors import LiveUpdatesError, poll_failure_message
+from widget.core.models import Config, Entry, FetchState, PollResult, SourceStatus
+from widget.engine.protocol import (
+    SERVICE_ARG,
+    Cancel,
+    Done,
+    Failed,
+    FrameError,
+    IconsFetched,
+    Job,
+    PollArgs,
+    Polled,
+    Progress,
+    encode,
+    is_record_dict,
+    read_frame,
+)
+from widget.engine.status import next_due, source_statuses
+from widget.gui.store_worker import StoreWorker
+
+log = logging.getLogger(__name__)
+
+Key = tuple[str, str]
+ProgressCallback = Callable[[int, int], None]
+
+# After a cancel: time for the child to finish its poll before it is ended; then up to
+# END_WAIT_S after SIGTERM and again after SIGKILL. In all, well under quit's 2-s promise.
+CANCEL_GRACE_S = 0.8
+END_WAIT_S = 0.4
+MIN_GAP_S = 5.0  # never poll again sooner than this after a poll, whatever the engine says
+MAX_TIMER_S = 3600.0  # re-ask the engine at least hourly (timers cannot span weeks)
+WAKE_CHECK_MS = 60_000
+WAKE_JUMP_S = 30.0
+# A failed poll (a broken store, a poll process that cannot start) is retried after 1 minute,
+# then 2, 4, … up to 30 — as failed sources back off — instead of whenever sources are due.
+RETRY_AFTER_FAILURE = timedelta(minutes=1)
+MAX_RETRY_AFTER_FAILURE = timedelta(minutes=30)
+STORE_SETTLE_MS = 500  # after another process wrote the store: let it finish, then look
+
+
+class PollProcessError(LiveUpdatesError):
+    """The poll process failed or ended before it answered."""
+
+
+class ConfigLike(Protocol):
+    @property
+    def path(self) -> Path: ...
+
+    def load(self) -> Config: ...
+
+    def save(self, config: Config) -> None: ...
+
+
+class StateSource(Protocol):
+    @property
+    def path(self) -> Path: ...
+
+    def all_states(self) -> dict[str, FetchState]: ...
+
+
+class Cancellation(threading.Event):
+    """Quit's cancel of the running poll. An in-process engine looks at it between steps; a
+    poll process is asked to stop when it is set and ended by ``end`` if it does not."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._hooks: list[tuple[Callable[[], None], Callable[[], None]]] = []
+
+    def attach(self, ask: Callable[[], None], end: Callable[[], None]) -> Callable[[], None]:
+        """Call ``ask`` when cancelled (now, if it already is) and ``end`` from ``end``; returns
+        the detach function."""
+        hook = (ask, end)
+        with self._lock:
+            self._hooks.append(hook)
+        if self.is_set():
+            ask()
+
+        def detach() -> None:
+            with self._lock, contextlib.suppress(ValueError):
+                self._hooks.remove(hook)
+
+        return detach
+
+    def set(self) -> None:
+        super().set()
+        with self._lock:
+            hooks = list(self._hooks)
+        for ask, _end in hooks:
+            ask()
+
+    def end(self) -> None:
+        with self._lock:
+            hooks = list(self._hooks)
+        for _ask, end in hooks:
+            end()
+
+
+class EngineLike(Protocol):
+    def poll(
+        self,
+        *,
+        only: Iterable[str] | None = None,
+        force: bool = False,
+        cancel: Cancellation | None = None,
+        progress: ProgressCallback | None = None,
+        baseline_entries: bool = True,
+    ) -> PollResult: ...
+
+    def next_due_time(self) -> datetime | None: ...
+
+    def statuses(self) -> list[SourceStatus]: ...
+
+
+class StoreLike(Protocol):
+    @property
+    def path(self) -> Path: ...
+
+    def set_read(self, source_id: str, entry_id: str, read: bool = True) -> None: ...
+
+    def entries(
+        self, *, limit: int | None = None, source_id: str | None = None, unread_only: bool = False
+    ) -> list[Entry]: ...
+
+    def unread_count(self) -> int: ...
+
+    def first_seen_since(self, since: datetime) -> dict[str, list[datetime]]: ...
+
+
+def service_command() -> list[str]:
+    """How to start the poll process: the frozen executable with a hidden first argument, or
+    this Python running ``widget.engine.worker``."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, SERVICE_ARG]
+    return [sys.executable, "-m", "widget.engine.worker"]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# --- the poll process ---------------------------------------------------------------------------
+
+
+class PollProcess:
+    """The tray app's engine: each poll runs in a child process, read on the calling thread (the
+    poll's thread); schedules and statuses are read here, from the config and the store."""
+
+    def __init__(
+        self,
+        config: ConfigLike,
+        db: StateSource,
+        *,
+        in_memory: bool = False,
+        clock: Callable[[], datetime] = _utcnow,
+        command: Sequence[str] | None = None,
+    ) -> None:
+        """``in_memory``: the config lives only in this process (the demo); each poll process
+        gets a copy, and a URL it moved comes back. ``command``: how to start the child
+        (default ``service_command()``)."""
+        self._config = config
+        self._db = db
+        self._in_memory = in_memory
+        self._clock = clock
+        self._command = list(command) if command is not None else service_command()
+        self._lock = threading.Lock()
+        self.child: subprocess.Popen[bytes] | None = None  # the latest one started
+        self._live: set[subprocess.Popen[bytes]] = set()  # a poll's and an icon fetch's
+
+    # --- reading (in this process) ---
+    def statuses(self) -> list[SourceStatus]:
+        return source_statuses(self._config, self._db)
+
+    def next_due_time(self) -> datetime | None:
+        return next_due(self.statuses(), self._clock())
+
+    # --- work in a child ---
+    def poll(
+        self,
+        *,
+        only: Iterable[str] | None = None,
+        force: bool = False,
+        cancel: Cancellation | None = None,
+        progress: ProgressCallback | None = None,
+        baseline_entries: bool = True,
+    ) -> PollResult:
+        """``Engine.poll`` in a child process. A cancelled poll whose child does not finish is
+        ended (``Cancellation.end``) and reported as an empty result. Raises PollProcessError
+        when the child fails or dies."""
+        started = self._clock()
+        args = PollArgs(
+            only=None if only is None else tuple(only),
+            force=force,
+            baseline_entries=baseline_entries,
+        )
+        answers, status = self._run(self._job(poll=args), cancel, progress)
+        for answer in answers:
+            if isinstance(answer, Polled):
+                if answer.config is not None and self._in_memory:
+                    self._config.save(answer.config)
+                return answer.result
+        if cancel is not None and cancel.is_set():
+            return PollResult(started=started, finished=self._clock())
+        raise PollProcessError(_failure(answers, status))
+
+    def fetch_icons(self, source_urls: Sequence[str], cache_dir: Path) -> list[str]:
+        """Fetch the sites' icons into ``cache_dir`` in a child; the site keys now cached."""
+        job = self._job(icon_urls=tuple(source_urls), cache_dir=str(cache_dir))
+        answers, status = self._run(job, None, None)
+        for answer in answers:
+            if isinstance(answer, IconsFetched):
+                return list(answer.keys)
+        raise PollProcessError(_failure(answers, status, what="Fetching site icons"))
+
+    @property
+    def running(self) -> bool:
+        """A poll process is alive now."""
+        with self._lock:
+            return any(child.poll() is None for child in self._live)
+
+    def close(self) -> None:
+        """End poll processes that are still running (quit)."""
+        with self._lock:
+            children = list(self._live)
+        for child in children:
+            if child.poll() is None:
+                _end(child)
+
+    def _job(
+        self,
+        *,
+        poll: PollArgs | None = None,
+        icon_urls: tuple[str, ...] = (),
+        cache_dir: str | None = None,
+    ) -> Job:
+        return Job(
+            config_path=str(self._config.path),
+            db_path=str(self._db.path),
+            config=self._config.load() if self._in_memory else None,
+            poll=poll,
+            icon_urls=icon_urls,
+            cache_dir=cache_dir,
+            log_level=logging.getLogger("widget").getEffectiveLevel(),
+        )
+
+    def _run(
+        self,
+        job: Job,
+        cancel: Cancellation | None,
+        progress: ProgressCallback | None,
+    ) -> tuple[list[object], int | None]:
+        """Start a child for ``job`` and read its answers on this thread until it is done:
+        progress and log records are handed on as they come, the rest is returned with the
+        child's exit status. A cancel is forwarded to the child."""
+        with self._lock:
+            child = subprocess.Popen(
+                self._command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True
+            )
+            self.child = child
+            self._live.add(child)
+        assert child.stdin is not None and child.stdout is not None
+        stdin, stdout = child.stdin, child.stdout
+        send_lock = threading.Lock()
+
+        def ask() -> None:
+            with send_lock:
+                _send(stdin, Cancel())
+
+        detach = cancel.attach(ask, lambda: _end(child)) if cancel is not None else None
+        answers: list[object] = []
+        try:
+            with send_lock:
+                _send(stdin, job)
+            while True:
+                try:
+                    message = read_frame(stdout)  # type: ignore[arg-type]
+                except (FrameError, OSError, ValueError) as exc:
+                    answers.append(
+                        Failed(
+                            "Checking sources failed: the poll process's answer was "
+                            f"unreadable ({exc})"
+                        )
+                    )
+                    break
+                if message is None or isinstance(message, Done):
+                    break
+                if isinstance(message, Progress):
+                    if progress is not None:
+                        progress(message.done, message.total)
+                elif is_record_dict(message):
+                    relog(message)  # type: ignore[arg-type]
+                else:
+                    answers.append(message)
+        finally:
+            if detach is not None:
+                detach()
+            with send_lock:
+                _close(stdin)
+            status = _reap(child)
+            _close(stdout)
+            with self._lock:
+                self._live.discard(child)
+        return answers, status
+
+
+def relog(data: dict[str, object]) -> None:
+    """A child's log record (``protocol.record_dict``, masked there), handled here as if logged
+    here."""
+    record = logging.makeLogRecord(data)
+    record.processName = "poll-process"
+    logger = logging.getLogger(record.name)
+    if logger.isEnabledFor(record.levelno):
+        logger.handle(record)
+
+
+def _send(stream: IO[bytes], message: object) -> None:
+    try:
+        stream.write(encode(message))
+        stream.flush()
+    except (BrokenPipeError, ValueError, OSError):
+        pass  # the child is gone; its end shows in the exit status
+
+
+def _close(stream: IO[bytes]) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        stream.close()
+
+
+def _end(child: subprocess.Popen[bytes]) -> None:
+    if child.poll() is not None:
+        return
+    child.terminate()
+    try:
+        child.wait(END_WAIT_S)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        try:
+            child.wait(END_WAIT_S)
+        except subprocess.TimeoutExpired:
+            log.error("the poll process %d did not end after SIGKILL", child.pid)
+
+
+def _reap(child: subprocess.Popen[bytes]) -> int | None:
+    """Wait for the child to exit (ending it if it lingers); its exit status."""
+    try:
+        return child.wait(2 * END_WAIT_S)
+    except subprocess.TimeoutExpired:
+        _end(child)
+        return child.poll()
+
+
+def _failure(answers: list[object], status: int | None, what: str = "Checking sources") -> str:
+    for answer in answers:
+        if isinstance(answer, Failed):
+            return answer.message
+    if status is not None and status < 0:
+        how = f"was ended by signal {-status}"
+    else:
+        how = f"ended unexpectedly (exit status {status})"
+    return f"{what} failed: the poll process {how}. The next check starts a new one."
+
+
+# --- what was handed over for notification ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerState:
+    """Entries first seen up to ``until`` have been handed over for notification; of them,
+    ``held`` (source id, entry id) are still held back by the notification policy."""
+
+    until: datetime
+    held: tuple[Key, ...] = ()
+
+
+class NotifiedLedger:
+    """``LedgerState`` kept in a small file, so that the next start hands over what was stored
+    but never handed over (a crash), and what the policy held back (a quit, quiet hours)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> LedgerState | None:
+        try:
+            text = self.path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        held: tuple[Key, ...] = ()
+        until_text = text
+        if text.startswith("{"):
+            try:
+                data = json.loads(text)
+                until_text = str(data["until"])
+                held = tuple((str(s), str(e)) for s, e in data.get("held", ()))
+            except (ValueError, KeyError, TypeError) as exc:
+                log.warning("%s is unreadable (%s); starting a fresh ledger", self.path, exc)
+                return None
+        try:
+            value = datetime.fromisoformat(until_text)
+        except ValueError:
+            log.warning(
+                "%s holds no time (%r); starting a fresh notification ledger", self.path, text
+            )
+            return None
+        until = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return LedgerState(until, held)
+
+    def save(self, state: LedgerState) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        data = {"until": state.until.isoformat(), "held": [list(k) for k in state.held]}
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(json.dumps(data))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)
+
+
+def _notifies(entry: Entry) -> bool:
+    return entry.notify and not entry.baseline and not entry.read
+
+
+def _newest(times: dict[str, list[datetime]], after: datetime) -> tuple[int, datetime]:
+    """How many first-seen times are later than ``after``, and the latest of them."""
+    later = [t for stamps in times.values() for t in stamps if t > after]
+    return len(later), max(later, default=after)
+
+
+def stored_elsewhere(
+    store: StoreLike, mark: datetime, own: Iterable[Key] = (), own_count: int = 0
+) -> tuple[tuple[Entry, ...], datetime]:
+    """Entries to notify that were first seen after ``mark`` and are not ``own`` (what this
+    app's poll stored: ``own_count`` entries, baselines included), oldest first; and the new
+    mark. Cheap when nothing else was stored: the first-seen times alone tell."""
+    count, newest = _newest(store.first_seen_since(mark), mark)
+    if count <= own_count:
+        return (), newest
+    mine = set(own)
+    found = tuple(
+        e
+        for e in reversed(store.entries(unread_only=True))
+        if _notifies(e) and e.first_seen > mark and (e.source_id, e.id) not in mine
+    )
+    return found, newest
+
+
+def recover(store: StoreLike, state: LedgerState) -> tuple[tuple[Entry, ...], datetime]:
+    """At start: entries stored after the ledger's mark but never handed over, and those the
+    policy still held, oldest first; and the new mark."""
+    held = set(state.held)
+    count, newest = _newest(store.first_seen_since(state.until), state.until)
+    if not count and not held:
+        return (), newest
+    found = tuple(
+        e
+        for e in reversed(store.entries(unread_only=True))
+        if _notifies(e) and (e.first_seen > state.until or (e.source_id, e.id) in held)
+    )
+    return found, newest
+
+
+# --- the GUI side -------------------------------------------------------------------------------
+
+
+def run_aside(what: str, action: Callable[[], None]) -> None:
+    """Run ``action`` on a short-lived thread of its own: for slow work that touches neither
+    the store nor Qt objects (site icons fetched by a poll process), so that it never holds up
+    a poll or a read mark. A failure is logged."""
+
+    def run() -> None:
+        try:
+            action()
+        except Exception:  # a nicety failed (the letter badges stay); logged, nothing to show
+            log.exception("error while %s", what)
+
+    threading.Thread(target=run, name="live-updates-aside", daemon=True).start()
+
+
+def clock_jumped(offset_before: float, offset_now: float, mono_elapsed: float) -> bool:
+    """True after a suspend/resume or a wall-clock change: the wall−monotonic offset moved, or a
+    60-s tick arrived far too late (clocks that keep counting during sleep)."""
+    return (
+        abs(offset_now - offset_before) > WAKE_JUMP_S
+        or mono_elapsed > WAKE_CHECK_MS / 1000 + WAKE_JUMP_S
+    )
+
+
+def retry_delay(failures: int) -> timedelta:
+    """How long to wait after ``failures`` failed polls in a row (1, 2, 4, … 30 minutes)."""
+    exponent = min(max(failures, 1) - 1, 16)
+    return min(RETRY_AFTER_FAILURE * (1 << exponent), MAX_RETRY_AFTER_FAILURE)
+
+
+@dataclass(frozen=True)
+class _Poll:
+    force: bool = False
+    away: bool = False
+    only: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class _Polled:
+    """What a poll's thread found, for the GUI thread."""
+
+    job: _Poll
+    result: PollResult | None = None
+    error: str | None = None
+    elsewhere: tuple[Entry, ...] = ()
+    mark: datetime | None = None
+    statuses: list[SourceStatus] | None = None
+    due: datetime | None = None
+
+
+class Poller(QObject):
+    """Schedules polls, runs each in its process, and reports on the GUI thread. Signals carry
+    plain dataclasses from ``widget.core``."""
+
+    poll_started = Signal(bool)  # force
+    progress = Signal(int, int)  # done, total
+    polled = Signal(object, bool)  # PollResult, away (arrived while asleep/offline)
+    recovered = Signal(object)  # tuple[Entry, ...] stored or held by a run that ended before
+    stored_elsewhere = Signal(object)  # tuple[Entry, ...] another process stored meanwhile
+    failed = Signal(str)  # a sentence for the user
+    unread_changed = Signal(int)
+    store_changed = Signal()  # the window's entries may have changed: it reloads
+    statuses_changed = Signal(object)  # list[SourceStatus]
+    next_poll_changed = Signal(object)  # datetime | None (UTC)
+    _call = Signal(object)  # a closure from a poll's thread, run on the GUI thread
+
+    def __init__(
+        self,
+        engine: EngineLike,
+        store: StoreLike,
+        parent: QObject | None = None,
+        *,
+        ledger: NotifiedLedger | None = None,
+        store_worker: StoreWorker | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+        wall: Callable[[], float] = time.time,
+        mono: Callable[[], float] = time.monotonic,
+        watch_network: bool = True,
+        fixed_interval_s: float | None = None,
+    ) -> None:
+        """``fixed_interval_s``: check every source at this period instead of when the engine
+        says they are due (the demo watches its page every 10 s)."""
+        super().__init__(parent)
+        self.engine = engine
+        self.store = store
+        self.ledger = ledger
+        self.store_worker = store_worker if store_worker is not None else StoreWorker(self)
+        self._fixed = fixed_interval_s
+        self._clock, self._wall, self._mono = clock, wall, mono
+        self.paused = False
+        self.busy = False
+        self._stopped = False
+        self._thread: threading.Thread | None = None
+        self._cancel = Cancellation()
+        self._waiting: list[_Poll] = []  # asked for while a poll runs
+        self._away_pending = False
+        self._last_poll_end: float | None = None
+        self._failures = 0  # failed polls in a row
+        self._mark = clock()  # entries first seen up to here were handed over
+        self._held: tuple[Key, ...] = ()
+        self._scan_generation = 0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._due)
+        self._wake_timer = QTimer(self)
+        self._wake_timer.setInterval(WAKE_CHECK_MS)
+        self._wake_timer.timeout.connect(self.check_wake)
+        self._store_timer = QTimer(self)
+        self._store_timer.setSingleShot(True)
+        self._store_timer.setInterval(STORE_SETTLE_MS)
+        self._store_timer.timeout.connect(self._look_for_others)
+        self._watcher: QFileSystemWatcher | None = None
+        self._offset = wall() - mono()
+        self._last_tick = mono()
+        self._watch_network = watch_network
+        self._online: bool | None = None
+        self._call.connect(self._on_call)
+        self.store_worker.failed.connect(self.failed)
+
+    # --- lifecycle ---
+    def start(self) -> None:
+        """Start the store worker and check every source once (Retry-After is still honoured);
+        before that poll, what an earlier run left unnotified is handed over."""
+        state = self.ledger.load() if self.ledger is not None else None
+        self.store_worker.start()
+        if state is None:
+            self._save_ledger()  # from now on
+        else:
+            self._mark, self._held = state.until, state.held
+        self._wake_timer.start()
+        if self._watch_network:
+            self._watch_reachability()
+        self._watch_store()
+        self._queue(_Poll(force=True, away=self._take_away()), state)
+
+    def shutdown(self, timeout: float = 2.0) -> bool:
+        """Stop timers, cancel a running poll (its process is ended if it does not stop within
+        ``CANCEL_GRACE_S``), let queued store work finish; True if all ended in time."""
+        self._stopped = True
+        self._timer.stop()
+        self._wake_timer.stop()
+        self._store_timer.stop()
+        end = time.monotonic() + timeout
+        self._cancel.set()
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            thread.join(min(CANCEL_GRACE_S, timeout))
+            if thread.is_alive():
+                log.warning("the poll did not stop when asked; ending its process")
+                self._cancel.end()
+                thread.join(max(0.0, end - time.monotonic()))
+        ended = self.store_worker.stop(max(0.0, end - time.monotonic()))
+        ended = ended and not (thread is not None and thread.is_alive())
+        if ended:
+            log.info("poll and store work ended")
+        else:
+            log.warning(
+                "the poll or store work did not stop within %.1f s; leaving it to exit with us",
+                timeout,
+            )
+        return ended
+
+    @property
+    def worker_running(self) -> bool:
+        thread = self._thread
+        return self.store_worker.running or (thread is not None and thread.is_alive())
+
+    # --- user requests ---
+    def refresh_now(self) -> None:
+        """Check every enabled source now (even while paused: the user asked)."""
+        self._request(force=True)
+
+    def check_sources(self, source_ids: Iterable[str]) -> None:
+        """Check only these sources now (Check now in the settings, Retry in the window), even
+        while paused; sources under Retry-After stay deferred. No ids: nothing to do."""
+        ids = tuple(dict.fromkeys(source_ids))
+        if not ids:
+            return
+        self._timer.stop()
+        self._queue(_Poll(force=True, away=self._take_away(), only=ids))
+
+    def set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        if paused:
+            self._timer.stop()
+        else:
+            self._request(force=False)
+
+    def mark_read(self, source_id: str, entry_id: str, read: bool = True) -> None:
+        store = self.store
+        self.run_in_worker(
+            "marking an entry read",
+            functools.partial(store.set_read, source_id, entry_id, read),
+            refresh_lists=True,
+        )
+
+    def run_in_worker(
+        self, what: str, action: Callable[[], None], *, refresh_lists: bool = False
+    ) -> None:
+        """Run ``action`` on the store worker after the jobs already queued; a failure is
+        logged and reported through ``failed``. ``refresh_lists``: the unread count and the
+        window follow."""
+        if not refresh_lists:
+            self.store_worker.submit(what, action)
+            return
+        store = self.store
+
+        def job() -> int:
+            action()
+            return store.unread_count()
+
+        self.store_worker.submit(what, job, self._lists_changed)
+
+    def keep_held(self, entries: Iterable[Entry]) -> None:
+        """The notification policy holds these back now: remember them across a restart."""
+        held = tuple((e.source_id, e.id) for e in entries)
+        if held != self._held:
+            self._held = held
+            self._save_ledger()
+
+    def time_to_next_poll_ms(self) -> int | None:
+        return self._timer.remainingTime() if self._timer.isActive() else None
+
+    # --- wake, network, other writers ---
+    def check_wake(self) -> None:
+        """Called every 60 s: after a suspend or clock jump, poll what is due now."""
+        offset, now_mono = self._wall() - self._mono(), self._mono()
+        jumped = clock_jumped(self._offset, offset, now_mono - self._last_tick)
+        self._offset, self._last_tick = offset, now_mono
+        if jumped:
+            log.info("woke up or the clock moved; checking due sources")
+            self._request(force=False, away=True)
+
+    def on_reachability(self, online: bool) -> None:
+        was = self._online
+        self._online = online
+        if online and was is False:
+            log.info("network is back; checking due sources")
+            self._request(force=False, away=True)
+        elif not online and was is not False:
+            log.info("network lost")
+
+    def _watch_reachability(self) -> None:
+        from widget.gui.netwatch import watch_network
+
+        self._online = watch_network(self, self.on_reachability)
+
+    def _watch_store(self) -> None:
+        """Another process (``live-updates check``) writing the store shows as a change of its
+        files; the poller then looks for entries to notify."""
+        path = Path(self.store.path)
+        self._watcher = QFileSystemWatcher(self)
+        self._watcher.fileChanged.connect(self._store_touched)
+        self._watcher.directoryChanged.connect(self._store_touched)
+        self._watcher.addPath(str(path.parent))
+        self._rewatch()
+
+    def _rewatch(self) -> None:
+        if self._watcher is None:
+            return
+        path = Path(self.store.path)
+        watched = set(self._watcher.files())
+        for name in (path, path.with_name(path.name + "-wal")):
+            if str(name) not in watched and name.exists():
+                self._watcher.addPath(str(name))
+
+    def _store_touched(self, _path: str) -> None:
+        if self.busy or self._stopped:
+            return  # the poll looks when it ends
+        self._rewatch()
+        self._store_timer.start()
+
+    def _look_for_others(self) -> None:
+        if self.busy or self._stopped:
+            return  # the poll looks when it ends
+        self._scan_generation += 1
+        generation, store, mark = self._scan_generation, self.store, self._mark
+
+        def found(answer: tuple[tuple[Entry, ...], datetime]) -> None:
+            if generation != self._scan_generation or self._stopped:
+                return  # a poll started meanwhile: it looks itself when it ends
+            self._found_elsewhere(*answer)
+
+        self.store_worker.submit(
+            "looking for entries stored by another process",
+            functools.partial(stored_elsewhere, store, mark),
+            found,
+        )
+
+    # --- scheduling ---
+    def _request(self, *, force: bool, away: bool = False) -> None:
+        self._away_pending = self._away_pending or away
+        if self.busy:
+            if force:  # a running ordinary poll would not check everything
+                self._queue(_Poll(force=True, away=self._take_away()))
+            return
+        if self.paused and not force:
+            return
+        if not force and self._failures:  # after a failed poll, the retry timer decides
+            if not self._timer.isActive():
+                self._timer.start(int(retry_delay(self._failures).total_seconds() * 1000))
+            return
+        self._timer.stop()
+        self._queue(_Poll(force=force, away=self._take_away()))
+
+    def _take_away(self) -> bool:
+        away, self._away_pending = self._away_pending, False
+        return away
+
+    def _due(self) -> None:
+        if self._failures:
+            self._timer.stop()
+            self._queue(_Poll(force=self._fixed is not None, away=self._take_away()))
+            return
+        self._request(force=self._fixed is not None)
+
+    def _queue(self, job: _Poll, state: LedgerState | None = None) -> None:
+        if self._stopped:
+            return
+        if self.busy:
+            self._waiting.append(job)
+            return
+        self.busy = True
+        self._scan_generation += 1  # a store scan on its way is this poll's to make
+        args = (job, self._mark, state)
+        self._thread = threading.Thread(
+            target=self._work, args=args, name="live-updates-poll", daemon=True
+        )
+        self._thread.start()
+        self.poll_started.emit(job.force)
+
+    def _work(self, job: _Poll, mark: datetime, state: LedgerState | None) -> None:
+        """On the poll's thread: what an earlier run left (at start), the poll, then what the
+        GUI shows next."""
+        store, engine = self.store, self.engine
+        if state is not None:
+            try:
+                recovered, mark = recover(store, state)
+            except Exception as exc:
+                log.exception("error while recovering unshown entries")
+                self._call.emit(functools.partial(self.failed.emit, poll_failure_message(exc)))
+            else:
+                if recovered:
+                    log.info("%d entries were never shown; handing them over", len(recovered))
+                self._call.emit(functools.partial(self._recovered, recovered, mark))
+        found = _Polled(job, mark=mark)
+        try:
+            # A baseline never notifies, so its entries come as counts only: a cold poll of
+            # many sources then hands the GUI thread no copy of all it stored (the window reads
+            # the store itself).
+            result = engine.poll(
+                only=job.only,
+                force=job.force,
+                cancel=self._cancel,
+                progress=self._post_progress,
+                baseline_entries=False,
+            )
+            found = replace(found, result=result)
+            if not self._cancel.is_set():
+                own = [(e.source_id, e.id) for e in result.new_entries]
+                elsewhere, mark = stored_elsewhere(store, mark, own, result.stored_count)
+                found = replace(
+                    found,
+                    elsewhere=elsewhere,
+                    mark=mark,
+                    statuses=engine.statuses(),
+                )
+        except Exception as exc:  # every failure is logged and shown, none is swallowed
+            log.exception("error while checking sources")
+            found = replace(found, error=poll_failure_message(exc))
+        if not self._cancel.is_set():
+            try:
+                found = replace(found, due=engine.next_due_time())
+            except Exception:
+                log.exception("cannot tell when sources are due; trying again later")
+                found = replace(found, due=self._clock() + RETRY_AFTER_FAILURE)
+        self._call.emit(functools.partial(self._finished, found))
+
+    def _post_progress(self, done: int, total: int) -> None:
+        self._call.emit(functools.partial(self.progress.emit, done, total))
+
+    def _on_call(self, call: Callable[[], None]) -> None:
+        call()
+
+    def _recovered(self, entries: tuple[Entry, ...], mark: datetime) -> None:
+        if self._stopped:
+            return
+        if entries:
+            self.recovered.emit(entries)
+        self._advance(mark)
+
+    def _finished(self, found: _Polled) -> None:
+        """On the GUI thread: a poll ended (successful or not)."""
+        self.busy = False
+        if self._stopped:
+            return
+        self._rewatch()
+        if found.result is not None:
+            self._last_poll_end = self._mono()
+            self.polled.emit(found.result, found.job.away)
+        if found.error is not None:
+            self._failures += 1
+            self.failed.emit(found.error)
+        else:
+            self._failures = 0
+            self._found_elsewhere(found.elsewhere, found.mark)
+        if found.result is not None and found.error is None:
+            self._count_unread()  # on the store worker, in order with the read marks
+        if found.statuses is not None:
+            self.statuses_changed.emit(found.statuses)
+        self._schedule(found.due)
+
+    def _found_elsewhere(self, entries: tuple[Entry, ...], mark: datetime | None) -> None:
+        """Hand over what another process stored (not what a look before already did), and
+        move the mark past everything looked at."""
+        fresh = tuple(e for e in entries if e.first_seen > self._mark)
+        if fresh:
+            log.info("%d new entries stored by another process", len(fresh))
+            self.stored_elsewhere.emit(fresh)
+            self.store_changed.emit()
+        if mark is not None:
+            self._advance(mark)
+
+    def _advance(self, mark: datetime) -> None:
+        if mark > self._mark:
+            self._mark = mark
+            self._save_ledger()
+
+    def _save_ledger(self) -> None:
+        if self.ledger is None:
+            return
+        ledger, state = self.ledger, LedgerState(self._mark, self._held)
+        self.store_worker.submit("saving what was notified", functools.partial(ledger.save, state))
+
+    def _count_unread(self) -> None:
+        self.store_worker.submit(
+            "counting unread entries", self.store.unread_count, self._lists_changed
+        )
+
+    def _lists_changed(self, unread: int) -> None:
+        self.unread_changed.emit(unread)
+        self.store_changed.emit()
+
+    def _schedule(self, due: datetime | None) -> None:
+        self.next_poll_changed.emit(due)
+        self._timer.stop()
+        if self._waiting:
+            job = self._waiting.pop(0)
+            self._queue(replace(job, away=job.away or self._take_away()))
+            return
+        if self.paused:
+            return
+        if self._failures:
+            wait = retry_delay(self._failures).total_seconds()
+            log.info("the poll failed; trying again in %d s", wait)
+            self._timer.start(int(wait * 1000))
+            return
+        if due is None:
+            return
+        if self._fixed is not None:
+            self._timer.start(int(self._fixed * 1000))
+            return
+        wait = (due - self._clock()).total_seconds()
+        if self._last_poll_end is not None:
+            wait = max(wait, MIN_GAP_S - (self._mono() - self._last_poll_end))
+        wait = min(max(wait, 0.0), MAX_TIMER_S)
+        self._timer.start(int(wait * 1000))
+
+
+__all__ = [
+    "CANCEL_GRACE_S",
+    "Cancellation",
+    "EngineLike",
+    "LedgerState",
+    "NotifiedLedger",
+    "PollProcess",
+    "PollProcessError",
+    "Poller",
+    "StoreLike",
+    "clock_jumped",
+    "recover",
+    "relog",
+    "retry_delay",
+    "run_aside",
+    "service_command",
+    "stored_elsewhere",
+]
