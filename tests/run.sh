@@ -64,8 +64,12 @@ fi
 apt_get() { "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "$@"; }
 
 # The package lists are fetched once, only when something is missing (or no list exists yet).
+# The output is captured before it is matched: `apt-cache policy … | grep -q` under pipefail
+# returns 141 whenever grep exits before apt-cache has written everything.
 sni_candidate() {
-    apt-cache policy "$SNI_PACKAGE" 2>/dev/null | grep -q 'Candidate: [0-9]'
+    local policy
+    policy=$(apt-cache policy "$SNI_PACKAGE" 2>/dev/null) || return 1
+    [[ $policy =~ Candidate:\ [0-9] ]]
 }
 no_lists() { ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; }
 if [ ${#missing[@]} -gt 0 ] || { [ "$want_sni" = 1 ] && no_lists; }; then
@@ -78,13 +82,16 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
     note "all ${#APT_PACKAGES[@]} packages present"
 fi
+# A skipped StatusNotifierWatcher pass fails the run unless the package really has no candidate.
+sni_unavailable=0
 if [ "$want_sni" = 1 ]; then
     if sni_candidate; then
         note "installing: $SNI_PACKAGE"
         apt_get install -y -qq --no-install-recommends "$SNI_PACKAGE" ||
-            note "could not install $SNI_PACKAGE; the StatusNotifierWatcher run will be skipped"
+            note "could not install $SNI_PACKAGE although apt has a candidate: the run will fail"
     else
-        note "$SNI_PACKAGE is not in the apt repositories; the StatusNotifierWatcher run will be skipped"
+        sni_unavailable=1
+        note "$SNI_PACKAGE has no candidate in the apt repositories; the StatusNotifierWatcher run will be skipped"
     fi
 fi
 
@@ -186,8 +193,11 @@ if command -v status-notifier-watcher >/dev/null; then
         sni_rc=0
     fi
     explain "$sni_rc"
+elif [ "$sni_unavailable" = 1 ]; then
+    note "skipped: $SNI_PACKAGE has no candidate in this system's apt repositories"
 else
-    note "skipped: status-notifier-watcher ($SNI_PACKAGE) is not installed"
+    note "FAILED: status-notifier-watcher ($SNI_PACKAGE) is not installed although apt offers it"
+    sni_rc=1
 fi
 
 # ---- result ------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 #
 #   bash tests/session.sh xembed -- pytest -q        # Xvfb + bus + keyring + trayer + dunst
 #   bash tests/session.sh sni -- pytest -q tests/gui # same, StatusNotifierWatcher instead of trayer
+#   bash tests/session.sh notray -- pytest -q tests/e2e/test_window_mode.py  # no tray host at all
 #
 # Order follows the recipe in TESTING-NOTES: Xvfb first (DISPLAY must exist before the bus), XDG
 # dirs in a temp folder, then everything else inside `dbus-run-session --`: an unlocked
@@ -30,13 +31,21 @@ wait_for() {
     done
 }
 
+# Output is captured before it is matched: under pipefail, `cmd | grep -q` fails with 141 when
+# grep exits before cmd has written everything.
 has_owner() {
-    dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
-        org.freedesktop.DBus.NameHasOwner "string:$1" 2>/dev/null | grep -q 'boolean true'
+    local out
+    out=$(dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+        org.freedesktop.DBus.NameHasOwner "string:$1" 2>/dev/null) || return 1
+    [[ $out == *"boolean true"* ]]
 }
 
 # The XEmbed tray is up once trayer has mapped its panel window.
-xembed_tray_up() { xdotool search --classname '^trayer$' | grep -q .; }
+xembed_tray_up() {
+    local out
+    out=$(xdotool search --classname '^trayer$' 2>/dev/null) || return 1
+    [ -n "$out" ]
+}
 
 PIDS=()
 stop_all() {
@@ -68,7 +77,7 @@ inner() {
     if [ "$mode" = sni ]; then
         status-notifier-watcher >"$logs/tray.log" 2>&1 &
         PIDS+=($!)
-    else
+    elif [ "$mode" = xembed ]; then
         trayer --edge top --align right --widthtype request --height 32 \
             --SetDockType false >"$logs/tray.log" 2>&1 &
         PIDS+=($!)
@@ -84,7 +93,7 @@ inner() {
     if [ "$mode" = sni ]; then
         wait_for 20 has_owner org.kde.StatusNotifierWatcher ||
             die "no StatusNotifierWatcher on the bus (see $logs/tray.log)"
-    else
+    elif [ "$mode" = xembed ]; then
         wait_for 20 xembed_tray_up || die "trayer did not map its window (see $logs/tray.log)"
     fi
     say "ready: DISPLAY=$DISPLAY, tray=$mode, keyring and dunst on $DBUS_SESSION_BUS_ADDRESS"
@@ -99,8 +108,8 @@ outer() {
     local mode=$1
     shift
     case "$mode" in
-    xembed | sni) ;;
-    *) die "unknown tray mode '$mode' (xembed or sni)" ;;
+    xembed | sni | notray) ;;
+    *) die "unknown tray mode '$mode' (xembed, sni or notray)" ;;
     esac
 
     SESSION_DIR=$(mktemp -d "${TMPDIR:-/tmp}/live-updates-session.XXXXXX")
@@ -169,7 +178,7 @@ if [ "${1:-}" = --inner ]; then
     [ "${1:-}" = -- ] && shift
     inner "$mode" "$@"
 else
-    [ $# -ge 1 ] || die "usage: bash tests/session.sh xembed|sni -- COMMAND [ARGS...]"
+    [ $# -ge 1 ] || die "usage: bash tests/session.sh xembed|sni|notray -- COMMAND [ARGS...]"
     mode=$1
     shift
     [ "${1:-}" = -- ] && shift

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
+from PySide6.QtGui import QImage
 
+from tests.support.app_env import ROOT
 from tests.support.notify_session import NotifySession, RecordingBackend
 from widget import APP_ID
 from widget.core.models import Entry, Settings
 from widget.core.policy import plan_single
+from widget.gui.icons import notification_icon_file
 from widget.notify.base import (
     Action,
     CloseReason,
@@ -219,3 +224,78 @@ def test_when_no_backend_works_notify_returns_false_and_says_so() -> None:
     n = Notification(summary="Ferries run again", body="Harbour Live")
     assert notifier.notify(n) is False
     assert errors[-1] == "No notification backend works; notifications are not shown."
+
+
+def test_dunst_gets_an_icon_file_it_can_load(
+    notify_session: NotifySession, tmp_path: Path, qapp: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The icon is installed in ~/.local/share/icons, which dunst does not search: the absolute
+    path of the installed PNG goes with every notification."""
+    data_home = tmp_path / "data-home"
+    installed = data_home / "icons" / "hicolor" / "128x128" / "apps" / f"{APP_ID}.png"
+    installed.parent.mkdir(parents=True)
+    shutil.copy(ROOT / "resources" / "icons" / "live-updates-128.png", installed)
+    monkeypatch.setenv("XDG_DATA_HOME", str(data_home))
+    monkeypatch.setenv("XDG_DATA_DIRS", str(tmp_path / "no-system-icons"))
+    path = notification_icon_file(tmp_path / "cache", APP_ID)
+    assert path == installed
+    b = FreedesktopBackend(bus=notify_session.bus_address, app_icon=APP_ID, image_path=str(path))
+    b.start()
+    try:
+        b.send(Notification("With an icon", "Ferries run again"))
+        shown = notify_session.wait_shown("With an icon")["With an icon"]
+    finally:
+        b.close()
+    assert shown["DUNST_ICON_PATH"] == str(installed), shown
+    assert QImage(shown["DUNST_ICON_PATH"]).width() == 128, "a PNG dunst (and Qt) can load"
+
+
+def test_without_an_installed_icon_one_is_drawn_into_the_cache(
+    tmp_path: Path, qapp: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "empty-home"))
+    monkeypatch.setenv("XDG_DATA_DIRS", str(tmp_path / "no-system-icons"))
+    path = notification_icon_file(tmp_path / "cache", APP_ID)
+    assert path is not None and path.parent == tmp_path / "cache"
+    assert not QImage(str(path)).isNull()
+
+
+@pytest.fixture
+def restartable_session(tmp_path: Path) -> Iterator[NotifySession]:
+    session = NotifySession(tmp_path, activation=False)
+    try:
+        session.start()
+        yield session
+    finally:
+        session.stop()
+
+
+def test_after_the_daemon_restarts_notifications_go_back_to_it(
+    restartable_session: NotifySession,
+) -> None:
+    """A dunst that is killed and started again: the notification sent meanwhile goes to the
+    next backend, and the one after goes to the new dunst — not to balloons until a restart."""
+    session = restartable_session
+    balloons = RecordingBackend("tray balloon")
+    errors: list[str] = []
+    notifier = Notifier(
+        [FreedesktopBackend(bus=session.bus_address), balloons], on_error=errors.append
+    )
+    try:
+        assert notifier.notify(Notification("Before", "the daemon is up"))
+        assert "Before" in session.wait_shown("Before")
+        session.kill_dunst()
+        assert notifier.notify(Notification("Meanwhile", "no daemon"))
+        assert [n.summary for n in balloons.sent] == ["Meanwhile"]
+        session.restart_dunst()
+        for n in range(3):
+            assert notifier.notify(Notification(f"After {n}", "the daemon is back"))
+        shown = session.wait_shown("After 0", "After 1", "After 2")
+        assert {"After 0", "After 1", "After 2"} <= set(shown)
+        assert [n.summary for n in balloons.sent] == ["Meanwhile"]
+        assert notifier.describe().startswith(
+            "Notifications are shown by the desktop's notification service (dunst 1."
+        )
+        assert len(errors) == 1, errors
+    finally:
+        notifier.close()

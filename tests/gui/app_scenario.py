@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from widget.core.models import PollResult
 from widget.gui.app import App, run_app
 from widget.notify.base import Action, Notification
 
-DEADLINE_MS = 30_000
+DEADLINE_MS = 45_000
 QUIT_AFTER_SHOW_MS = 500  # the window is mapped and painted by then
 Seen = dict[str, Any]
 
@@ -90,20 +91,81 @@ def clicks(app: App, seen: Seen) -> None:
 
 
 def no_tray(app: App, seen: Seen) -> None:
-    """No system tray ever appears (Qt offscreen): the app says so and shows its window."""
+    """No system tray ever appears (Qt offscreen): the app runs in its window, says so there
+    (no dialog), and every tray action is in the window's menu."""
+    started = time.monotonic()
 
     def look() -> None:
-        boxes = [
-            w
+        if not app.window.isVisible():
+            QTimer.singleShot(50, look)
+            return
+        seen["window_shown_after_s"] = time.monotonic() - started
+        seen["notice"] = app.window.notice.text() if app.window.notice.isVisible() else ""
+        seen["dialogs"] = [
+            w.text()
             for w in QApplication.topLevelWidgets()
             if isinstance(w, QMessageBox) and w.isVisible()
         ]
-        if not boxes:
+        seen["tray_visible"] = app.tray.icon.isVisible()
+        seen["title"] = app.window.windowTitle()
+        seen["menu"] = [a.text() for a in app.window.menu.actions()]
+        settings = app.window.menu_action("Settings…")
+        assert settings is not None
+        settings.trigger()
+        QTimer.singleShot(500, after_settings)
+
+    def after_settings() -> None:
+        seen["settings_open"] = [
+            w.windowTitle()
+            for w in QApplication.topLevelWidgets()
+            if w.isVisible() and w is not app.window
+        ]
+        pause = app.window.menu_action("Pause updates")
+        assert pause is not None
+        pause.trigger()
+        seen["paused_in_tray"] = app.tray.status.paused
+        app.quit()
+
+    look()
+
+
+def window_mode(app: App, seen: Seen) -> None:
+    """A real display without a tray host: when the window shows, what it says, a screenshot;
+    then the test starts a tray host and the app moves to it."""
+    started = time.monotonic()
+    out = Path(sys.argv[2])
+
+    def look() -> None:
+        if not app.window.isVisible():
             QTimer.singleShot(50, look)
             return
-        seen["dialog"] = boxes[0].text()
-        seen["window_visible"] = app.window.isVisible()
-        seen["tray_visible"] = app.tray.icon.isVisible()
+        seen["window_shown_after_s"] = time.monotonic() - started
+        seen["notice"] = app.window.notice.text()
+        QTimer.singleShot(700, shoot)
+
+    def shoot() -> None:
+        screen = QApplication.primaryScreen()
+        screen.grabWindow(0).save(str(out) + ".window-mode.png")
+        menu = app.window.menu
+        menu.popup(app.window.menu_button.mapToGlobal(app.window.menu_button.rect().bottomLeft()))
+        QTimer.singleShot(400, shoot_menu)
+
+    def shoot_menu() -> None:
+        QApplication.primaryScreen().grabWindow(0).save(str(out) + ".window-menu.png")
+        app.window.menu.hide()
+        Path(str(out) + ".ready").write_text("ready", encoding="utf-8")
+        wait_tray()
+
+    def wait_tray() -> None:
+        if app.window_mode or not app.tray.icon.isVisible():
+            QTimer.singleShot(100, wait_tray)
+            return
+        seen["moved_to_tray"] = True
+        seen["notice_after"] = app.window.notice.text() if app.window.notice.isVisible() else ""
+        QTimer.singleShot(1000, finish)
+
+    def finish() -> None:
+        QApplication.primaryScreen().grabWindow(0).save(str(out) + ".tray-later.png")
         app.quit()
 
     look()
@@ -119,6 +181,7 @@ def single_instance(app: App, seen: Seen) -> None:
 
     def finish() -> None:
         seen["window_visible_after_second_launch"] = app.window.isVisible()
+        seen["notice"] = app.window.notice.text() if app.window.notice.isVisible() else ""
         app.quit()
 
     app.instance.show_requested.connect(shown)
@@ -141,6 +204,7 @@ SCENARIOS: dict[str, Callable[[App, Seen], None]] = {
     "quit-with-window-open": quit_with_window_open,
     "clicks": clicks,
     "no-tray": no_tray,
+    "window-mode": window_mode,
     "single-instance": single_instance,
     "demo": demo,
 }
@@ -149,7 +213,8 @@ SCENARIOS: dict[str, Callable[[App, Seen], None]] = {
 def main(argv: list[str]) -> int:
     name, out = argv[0], Path(argv[1])
     seen: Seen = {}
-    app_module.TRAY_WAIT_S = 1.0  # the no-tray dialog after 1 s, not 30
+    if name == "no-tray":
+        app_module.TRAY_WAIT_S = 1.0  # window mode after 1 s
 
     def ready(app: App) -> None:
         def stuck() -> None:

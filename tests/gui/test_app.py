@@ -130,22 +130,35 @@ def test_a_click_opens_only_web_links_and_every_handled_entry_is_marked_read(
     }
 
 
-def test_without_a_system_tray_the_app_says_so_and_shows_its_window(
+def test_without_a_system_tray_the_app_lives_in_its_window(
     env: dict[str, str], tmp_path: Path
 ) -> None:
     seen = _run(env, "no-tray", tmp_path)
-    assert "No system tray appeared" in seen["dialog"]
-    assert "Notifications still work" in seen["dialog"]
-    assert seen["window_visible"] is True
+    assert seen["dialogs"] == [], "no modal dialog"
     assert seen["tray_visible"] is False
-    assert "no system tray:" in _log(env)
+    assert "no system tray here" in seen["notice"].lower()
+    assert "start Live Updates again (from the launcher)" in seen["notice"]
+    assert "Quit" in seen["notice"]
+    # no session bus and no tray: the note says that no notification backend works, and why
+    assert "No notification backend works here" in seen["notice"], seen["notice"]
+    assert "no session bus" in seen["notice"]
+    assert "Notifications still work" not in seen["notice"]
+    for item in ("Refresh now", "Pause updates", "Do not disturb", "Settings…", "Quit"):
+        assert item in seen["menu"], f"{item} missing from the window's menu: {seen['menu']}"
+    assert seen["settings_open"], "Settings opened from the window's menu"
+    assert seen["paused_in_tray"] is True, "Pause in the window pauses the app"
+    assert "Live Updates" not in seen["title"], "Qt adds the app name once"
+    assert "window mode" in _log(env)
 
 
+@pytest.mark.parametrize("first_args", [(), ("--demo",)], ids=["app", "demo"])
 def test_a_second_launch_shows_the_running_window_and_exits_zero(
-    env: dict[str, str], tmp_path: Path
+    env: dict[str, str], tmp_path: Path, first_args: tuple[str, ...]
 ) -> None:
+    """A plain launch while the app runs shows its window; while the demo runs, the demo counts
+    as the running instance: its window shows and says that it is the demo."""
     out = tmp_path / "single.json"
-    first = _start(env, "single-instance", out)
+    first = _start(env, "single-instance", out, *first_args)
     ready = Path(str(out) + ".ready")
     deadline = time.monotonic() + RUN_TIMEOUT_S
     while not ready.exists() and first.poll() is None and time.monotonic() < deadline:
@@ -163,6 +176,12 @@ def test_a_second_launch_shows_the_running_window_and_exits_zero(
     seen = _finish(first, out)
     assert seen["window_visible_at_start"] is False
     assert seen["window_visible_after_second_launch"] is True
+    if first_args:
+        assert "demo (--demo) is running" in second.stderr
+        assert "This is the Live Updates demo" in seen["notice"]
+    else:
+        assert "already running; its window is shown" in second.stderr
+        assert seen["notice"] == ""
 
 
 def test_demo_watches_its_own_page_and_writes_nothing_to_the_users_config(

@@ -6,7 +6,9 @@ from PySide6.QtCore import QRect
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
+from widget.gui.window.delegate import header_text
 from widget.gui.window.row_text import ELLIPSIS, LineCache, draw_lines, is_rtl, wrap_lines
+from widget.gui.window.window import KeyPointsWindow
 
 LONG = (
     "Harbour board approves a plan to rebuild the old fish market, the boathouse, the quay "
@@ -79,3 +81,45 @@ def test_right_to_left_lines_are_painted_on_the_right(qapp: QApplication) -> Non
     assert left > 200 and right > 380
     left, right = _ink("Music on the quay", rtl=False)
     assert left < 20 and right < 200
+
+
+def test_a_long_source_name_gives_way_to_the_rows_time(qapp: QApplication) -> None:
+    fm = QFontMetrics(QFont())
+    name = "The Harbour Gazette and Coastal Weekly Live Coverage Desk"
+    width = fm.horizontalAdvance("The Harbour Gazette  ·  3 min ago")
+    text = header_text(fm, name, "3 min ago", width)
+    assert text.endswith("  ·  3 min ago"), text
+    assert fm.horizontalAdvance(text) <= width
+    assert header_text(fm, "Desk", "3 min ago", 400) == "Desk  ·  3 min ago"
+
+
+def test_the_window_title_says_the_unread_count_and_not_the_app_name_twice(
+    qapp: QApplication,
+) -> None:
+    window = KeyPointsWindow(None)
+    try:
+        assert window.windowTitle() == "Key points"
+        window.set_unread(4)
+        assert window.windowTitle() == "Key points · 4 unread"
+        window.set_unread(0)
+        assert window.windowTitle() == "Key points"
+    finally:
+        window.deleteLater()
+
+
+def test_the_windows_menu_has_every_tray_action(qapp: QApplication) -> None:
+    window = KeyPointsWindow(None)
+    try:
+        texts = [a.text() for a in window.menu.actions()]
+        for item in ("Refresh now", "Pause updates", "Do not disturb", "Settings…", "Quit"):
+            assert item in texts, texts
+        paused: list[bool] = []
+        window.pause_toggled.connect(paused.append)
+        pause = window.menu_action("Pause updates")
+        assert pause is not None
+        pause.trigger()
+        assert paused == [True]
+        window.set_paused(False)
+        assert not pause.isChecked() and paused == [True], "set_paused does not echo back"
+    finally:
+        window.deleteLater()

@@ -161,6 +161,9 @@ def test_sources_add_rejects_a_bad_interval(home: Path, capsys: Capsys) -> None:
         ("http:/example.org/feed", "not a complete web address: write http://"),
         ("mailto:desk@example.org", "only http and https URLs can be added, not mailto:"),
         ("https:///feed", "it names no host"),
+        ("not a url", "'not a url' is not a web address"),
+        ("notaurl", "'notaurl' is not a web address"),
+        ("https://not a url/feed", "is not a web address"),
     ],
 )
 def test_sources_add_of_something_that_is_not_a_web_address_says_so(

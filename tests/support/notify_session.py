@@ -82,11 +82,32 @@ def missing_tools() -> list[str]:
     return [t for t in needed if shutil.which(t) is None]
 
 
+BUS_CONF_NO_ACTIVATION = """\
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
+
 class NotifySession:
     """Start with ``start()``, stop with ``stop()``; ``env`` is the environment for tools."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, *, activation: bool = True, daemon: bool = True) -> None:
+        """``activation=False``: the bus starts no service on demand, so a killed dunst stays
+        gone until ``restart_dunst`` (the system's dunst.service would bring one back)."""
         self.workdir = workdir
+        self.activation = activation
+        self.daemon = daemon  # False: a bus without any notification daemon
+        self._dunst: subprocess.Popen[bytes] | None = None
         self.env: dict[str, str] = dict(os.environ)
         self.bus_address = ""
         self._procs: list[subprocess.Popen[bytes]] = []
@@ -104,7 +125,8 @@ class NotifySession:
         if not self.env.get("DISPLAY"):
             self._start_xvfb()
         self._start_bus()
-        self._start_dunst()
+        if self.daemon:
+            self._start_dunst()
         return self
 
     def stop(self) -> None:
@@ -149,8 +171,13 @@ class NotifySession:
         self.env["DISPLAY"] = f":{display}"
 
     def _start_bus(self) -> None:
+        config = ["--session"]
+        if not self.activation:
+            conf = self.workdir / "bus.conf"
+            conf.write_text(BUS_CONF_NO_ACTIVATION, encoding="utf-8")
+            config = [f"--config-file={conf}"]
         out = subprocess.run(
-            ["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
+            ["dbus-daemon", *config, "--fork", "--print-address=1", "--print-pid=1"],
             env=self.env,
             capture_output=True,
             text=True,
@@ -174,6 +201,7 @@ class NotifySession:
         )
         log.close()
         self._procs.append(proc)
+        self._dunst = proc
         for _ in range(500):
             if self._name_has_owner("org.freedesktop.Notifications"):
                 return
@@ -184,6 +212,22 @@ class NotifySession:
             "dunst did not take org.freedesktop.Notifications: "
             + (self.workdir / "dunst.log").read_text(errors="replace")
         )
+
+    def kill_dunst(self) -> None:
+        """The daemon dies (``kill -9``) and its bus name goes with it."""
+        proc = self._dunst
+        assert proc is not None
+        proc.kill()
+        proc.wait()
+        self._procs.remove(proc)
+        self._dunst = None
+        end = time.monotonic() + 10
+        while self._name_has_owner("org.freedesktop.Notifications"):
+            assert time.monotonic() < end, "the bus still names a notification daemon"
+            time.sleep(0.02)
+
+    def restart_dunst(self) -> None:
+        self._start_dunst()
 
     def _name_has_owner(self, name: str) -> bool:
         out = subprocess.run(
@@ -202,6 +246,16 @@ class NotifySession:
             timeout=10,
         )
         return out.returncode == 0 and "true" in out.stdout
+
+    def start_sni_watcher(self) -> None:
+        """A StatusNotifierWatcher (D-Bus tray) on the session's bus."""
+        proc = subprocess.Popen(
+            ["status-notifier-watcher"],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self._procs.append(proc)
 
     def start_tray(self) -> None:
         """An XEmbed tray host (trayer) on the session's display, for tray-balloon tests."""

@@ -55,6 +55,40 @@ def test_no_working_backend_never_raises_and_reports_once() -> None:
     assert notifier.capabilities.server == ""
 
 
+def test_a_failed_backend_gets_the_next_notification_again_and_is_used_once_it_answers() -> None:
+    daemon = RecordingBackend("daemon")
+    balloons = RecordingBackend("balloons")
+    errors: list[str] = []
+    notifier = Notifier([daemon, balloons], on_error=errors.append)
+    second = Notification(summary="Second", body="b")
+    third = Notification(summary="Third", body="c")
+    fourth = Notification(summary="Fourth", body="d")
+    assert notifier.notify(N) and daemon.sent == [N]
+    daemon.fail_send = True  # the daemon restarts, or one reply comes too late
+    assert notifier.notify(second) and balloons.sent == [second]
+    assert notifier.notify(third) and balloons.sent == [second, third]
+    daemon.fail_send = False  # it answers again
+    assert notifier.notify(fourth)
+    assert daemon.sent == [N, fourth], "the daemon is back in use at once"
+    assert balloons.sent == [second, third]
+    assert notifier.capabilities.server == "daemon"
+    assert errors == [
+        "The daemon notification backend failed to show a notification: daemon lost its server"
+    ], "one report per outage"
+
+
+def test_a_backend_that_could_not_start_is_started_again_for_the_next_notification() -> None:
+    daemon = RecordingBackend("daemon", fail_start=True)
+    notifier = Notifier([daemon])
+    assert not notifier.notify(N)
+    assert "daemon cannot start here" in notifier.describe()
+    daemon.fail_start = False  # the daemon came up later
+    assert notifier.notify(N) and daemon.sent == [N]
+    assert notifier.describe() == (
+        "Notifications are shown by the desktop's notification service (daemon)."
+    )
+
+
 def test_clicks_and_closes_reach_the_callbacks() -> None:
     backend = RecordingBackend()
     activated: list[tuple[Notification, Action]] = []

@@ -32,6 +32,7 @@ from widget.core.models import (
     PollStatus,
     Source,
 )
+from widget.core.urls import url_problem
 from widget.log import configure_logging, redact
 from widget.paths import AppPaths
 from widget.storage.config import (
@@ -355,6 +356,8 @@ def _source_url(text: str) -> str:
     url = text.strip()
     if not url:
         raise UsageError("the URL is empty")
+    if any(c.isspace() for c in url):
+        raise UsageError(f"{url!r} is not a web address (for example https://example.org/feed)")
     if "://" not in url:
         # "htp:/x", "http:/example.org", "mailto:x": a scheme without "//" (but "host:8080/feed"
         # is a host and port, to which https:// is added)
@@ -373,6 +376,8 @@ def _source_url(text: str) -> str:
                 f"{url} is not a web address: only http and https URLs can be added, "
                 f"not {scheme}: URLs (for example https://example.org/feed)"
             )
+        if not _looks_like_host(url):
+            raise UsageError(f"{url!r} is not a web address (for example https://example.org/feed)")
         url = "https://" + url
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -380,7 +385,27 @@ def _source_url(text: str) -> str:
         raise UsageError(f"only http and https URLs can be added, not {scheme}: URLs")
     if not parts.hostname:
         raise UsageError(f"{text.strip()} is not a web address: it names no host")
+    problem = url_problem(url)
+    if problem is not None:
+        raise UsageError(f"{text.strip()} is not a web address: the URL {problem}")
     return url
+
+
+def _looks_like_host(text: str) -> bool:
+    """Typed without a scheme, the text must start with a host name: a dotted name, an IP
+    address, ``[IPv6]`` or ``localhost`` (with an optional port), not just a word."""
+    host = text.split("/", 1)[0].rsplit("@", 1)[-1]
+    if host.startswith("["):
+        return host.find("]") > 1
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    if name.lower() == "localhost":
+        return True
+    labels = name.split(".")
+    return (
+        len(labels) >= 2
+        and all(labels)
+        and all(label.replace("-", "").isalnum() for label in labels)
+    )
 
 
 def _sources_add(

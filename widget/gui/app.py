@@ -10,6 +10,7 @@ import signal
 import socket
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,11 +27,11 @@ from widget.core.urls import is_web_url
 from widget.desktop.appid import integrate_at_startup
 from widget.gui.app_window import build_window as _build_window
 from widget.gui.dispatch import Dispatcher
-from widget.gui.icons import app_icon
+from widget.gui.icons import app_icon, notification_icon_file
 from widget.gui.memory import forget_source_lines, trim
 from widget.gui.poller import NotifiedLedger, Poller, PollProcess
 from widget.gui.settings.link import connect_settings_lazily
-from widget.gui.single_instance import SingleInstance, server_name
+from widget.gui.single_instance import SingleInstance
 from widget.gui.tray import DndChoice, Tray, dnd_until
 from widget.gui.window.window import KeyPointsWindow
 from widget.log import configure_logging
@@ -43,8 +44,9 @@ from widget.storage.db import Database
 
 log = logging.getLogger(__name__)
 
-TRAY_WAIT_S = 30.0
-TRAY_POLL_MS = 500
+TRAY_WAIT_S = 3.0  # no tray host by then: window mode
+TRAY_POLL_MS = 250
+TRAY_WATCH_MS = 2000  # in window mode: is there a tray host now?
 QUIT_JOIN_S = 2.0
 DEMO_CHECK_S = 10.0
 URL_LOG_ENV = "LIVE_UPDATES_TEST_URL_LOG"  # tests: append opened URLs here, launch no browser
@@ -96,6 +98,7 @@ class App:
     cleanups: list[Callable[[], None]] = field(default_factory=list)
     open_url: Callable[[str], None] = open_in_browser
     statuses: list[SourceStatus] = field(default_factory=list)
+    window_mode: bool = False  # no system tray: the window is the app's home
 
     # --- clicks and menu ---
     def on_activated(self, notification: Notification, action: Action) -> None:
@@ -121,6 +124,7 @@ class App:
         until = dnd_until(choice, datetime.now().astimezone())
         self.dispatcher.set_dnd(until)
         self.tray.update(dnd_until=until)
+        self.window.set_dnd_until(None if until is None else until.strftime("%H:%M"))
         if until is not None:
             ms = int((until - datetime.now().astimezone()).total_seconds() * 1000) + 500
             QTimer.singleShot(max(0, ms), self.tray.refresh)
@@ -129,13 +133,25 @@ class App:
         self.controller.set_paused(paused)
         self.dispatcher.set_paused(paused)
         self.tray.update(paused=paused)
+        self.window.set_paused(paused)
+
+    def show_window(self) -> None:
+        """A second launch asked for the window."""
+        if self.instance.role == "demo":
+            self.window.set_notice(DEMO_NOTE.format(app=APP_NAME))
+        self.window.show_and_raise()
 
     # --- worker results ---
     def on_polled(self, result: PollResult, away: bool) -> None:
         when = result.finished.astimezone()
-        self.tray.update(last_update=when, polling=False, progress=(0, 0), problem="")
-        self.window.set_last_update(result.finished)
         self.window.set_polling(False)
+        if not result.results and not self.statuses:
+            # nothing was checked: "Last update: just now" would claim a check that never was
+            self.tray.update(polling=False, progress=(0, 0), problem="")
+            self.window.set_status("No sources to check yet.")
+        else:
+            self.tray.update(last_update=when, polling=False, progress=(0, 0), problem="")
+            self.window.set_last_update(result.finished)
         if result.new_entries:
             log.info("%d new entries%s", len(result.new_entries), " (while away)" if away else "")
         self.dispatcher.offer(result.new_entries, away=away)
@@ -209,6 +225,33 @@ def _fatal(title: str, message: str) -> int:
     return 2
 
 
+def _already_running(role: str | None) -> int:
+    """A second launch: the running instance was asked to show its window (0), or it holds the
+    guard but does not answer (1)."""
+    if role is None:
+        print(f"{APP_SLUG}: {APP_NAME} is already running but does not answer.", file=sys.stderr)
+        return 1
+    if role == "demo":
+        print(
+            f"{APP_SLUG}: the {APP_NAME} demo (--demo) is running; its window is shown. "
+            "Quit it to start with your own sources.",
+            file=sys.stderr,
+        )
+    else:
+        print(f"{APP_SLUG}: {APP_NAME} is already running; its window is shown.", file=sys.stderr)
+    return 0
+
+
+def _notification_icon(paths: AppPaths) -> str:
+    """The icon file for daemons that cannot find the icon by name ("" when they can)."""
+    try:
+        found = notification_icon_file(paths.cache_dir, APP_ID)
+    except OSError as exc:
+        log.warning("no icon file for notifications: %s", exc)
+        return ""
+    return str(found) if found is not None else ""
+
+
 def _write_modules(path: Path) -> None:
     path.write_text("\n".join(sorted(sys.modules)) + "\n", encoding="utf-8")
 
@@ -221,42 +264,60 @@ def release_memory() -> None:
     log.debug("released memory: %d cached source files dropped, heap trimmed: %s", files, trimmed)
 
 
+WINDOW_MODE_NOTE = (
+    "There is no system tray here, so {app} lives in this window. Closing it keeps {app} "
+    "running in the background: start {app} again (from the launcher) to bring the window "
+    "back, or choose ⋯ → Quit to stop it. {notifications}"
+)
+DEMO_NOTE = (
+    "This is the {app} demo (--demo), with its own source and nothing saved. Quit it to start "
+    "{app} with your own sources."
+)
+
+
 def wait_for_tray(app: App, timeout_s: float | None = None) -> None:
     """Show the tray icon once a system tray exists (desktops start it late). If none appears
-    within ``timeout_s`` (default ``TRAY_WAIT_S``), say so in a dialog and the log, and show the
-    window instead."""
+    within ``timeout_s`` (default ``TRAY_WAIT_S``), run in window mode: the window shows at
+    once, with every tray action in its menu and a note saying how to get it back after
+    closing, and how notifications are shown. A tray host that appears later — an XEmbed tray
+    taking the ``_NET_SYSTEM_TRAY_S<n>`` selection or a StatusNotifierWatcher on the bus, both of
+    which Qt's ``isSystemTrayAvailable`` asks about afresh — gets the icon then."""
     limit = TRAY_WAIT_S if timeout_s is None else timeout_s
-    waited = [0.0]
+    started = time.monotonic()
     timer = QTimer(app.tray)
     timer.setInterval(TRAY_POLL_MS)
 
     def check() -> None:
         if QSystemTrayIcon.isSystemTrayAvailable():
             timer.stop()
+            app.tray.renew()  # the first icon was made before this tray existed
             app.tray.show()
-            log.info("tray icon shown after %.1f s", waited[0])
+            if app.window_mode:
+                app.window_mode = False
+                app.window.set_notice("")
+                log.info("a system tray appeared: the app moves to it")
+            else:
+                log.info("tray icon shown after %.1f s", time.monotonic() - started)
             return
-        waited[0] += TRAY_POLL_MS / 1000
-        if waited[0] >= limit:
-            timer.stop()
-            message = (
-                f"No system tray appeared within {limit:g} seconds, so {APP_NAME} has "
-                "no tray icon. Notifications still work, and the window stays open; closing "
-                "it hides it — use the Quit button to stop."
-            )
-            log.warning("no system tray: %s", message)
-            app.window.show_and_raise()
-            from PySide6.QtWidgets import QMessageBox
-
-            box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, message, parent=app.window)
-            box.open()
+        if not app.window_mode and time.monotonic() - started >= limit:
+            enter_window_mode(app, limit)
+            timer.setInterval(TRAY_WATCH_MS)
 
     timer.timeout.connect(check)
     if QSystemTrayIcon.isSystemTrayAvailable():
-        check()
+        app.tray.show()
+        log.info("tray icon shown")
     else:
-        log.info("waiting up to %d s for a system tray", int(limit))
+        log.info("waiting up to %g s for a system tray", limit)
         timer.start()
+
+
+def enter_window_mode(app: App, waited_s: float) -> None:
+    app.window_mode = True
+    note = WINDOW_MODE_NOTE.format(app=APP_NAME, notifications=app.notifier.describe())
+    log.warning("no system tray within %g s: window mode. %s", waited_s, note)
+    app.window.set_notice(note)
+    app.window.show_and_raise()
 
 
 def run_app(
@@ -277,11 +338,13 @@ def run_app(
     qt.setQuitOnLastWindowClosed(False)
     qt.setWindowIcon(app_icon())
 
-    instance = SingleInstance(server_name() + ("-demo" if demo else ""))
-    if not instance.acquire():
-        return 0
     cleanups: list[Callable[[], None]] = []
     paths = AppPaths.default()
+    # Keyed by the user's config folder even for the demo: a plain launch during the demo
+    # finds the demo and shows it, instead of starting a second app on the same log.
+    instance = SingleInstance(paths.config_dir, role="demo" if demo else "app")
+    if not instance.acquire():
+        return _already_running(instance.running)
     if demo:
         from widget.demo import DemoServer, demo_config_store
 
@@ -311,7 +374,10 @@ def run_app(
     tray.follow_palette()
     log.info("5/8 tray icon built")
     relay = _ClickRelay()
-    backends = (FreedesktopBackend(app_icon=APP_ID), SystrayBackend(tray.icon))
+    backends = (
+        FreedesktopBackend(app_icon=APP_ID, image_path=_notification_icon(paths)),
+        SystrayBackend(lambda: tray.icon),
+    )
     notifier = Notifier(
         backends,
         on_activated=lambda n, a: relay.activated.emit(n, a),
@@ -394,10 +460,12 @@ def _wire(app: App, relay: _ClickRelay) -> None:
     tray.pause_toggled.connect(app.set_paused)
     tray.dnd_requested.connect(app.set_dnd)
     tray.quit_requested.connect(app.quit)
-    app.instance.show_requested.connect(win.show_and_raise)
+    app.instance.show_requested.connect(app.show_window)
     win.opener = lambda url: app.open_url(url)  # test mode swaps app.open_url
     win.opened.connect(lambda key, url: log.info("opened %s (%s)", url, key[1]))
     win.refresh_requested.connect(ctl.refresh_now)
+    win.pause_toggled.connect(app.set_paused)
+    win.dnd_requested.connect(app.set_dnd)
     win.quit_requested.connect(app.quit)
     win.released.connect(app.release_memory)
     ctl.poll_started.connect(lambda _force: tray.update(polling=True))
@@ -407,6 +475,7 @@ def _wire(app: App, relay: _ClickRelay) -> None:
     ctl.recovered.connect(app.on_recovered)
     ctl.failed.connect(app.on_failed)
     ctl.unread_changed.connect(lambda n: tray.update(unread=n))
+    ctl.unread_changed.connect(win.set_unread)
     ctl.store_changed.connect(win.set_entries)
     ctl.stored_elsewhere.connect(app.dispatcher.offer)
     app.dispatcher.held_changed.connect(ctl.keep_held)

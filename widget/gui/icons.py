@@ -4,6 +4,7 @@ for light panels and one for dark panels, with an unread-count badge painted on 
 from __future__ import annotations
 
 import enum
+import os
 from importlib.resources import files
 from pathlib import Path
 
@@ -117,3 +118,47 @@ def app_icon() -> QIcon:
     for size in (*ICON_SIZES, 64, 128, 256):
         icon.addPixmap(render_svg(data, size))
     return icon
+
+
+NOTIFICATION_ICON_SIZES = (256, 128, 64, 48)  # the largest installed PNG wins
+NOTIFICATION_ICON_FILE = "notification-icon-128.png"
+
+
+def _data_dirs() -> tuple[Path, list[Path]]:
+    home = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
+    system = os.environ.get("XDG_DATA_DIRS") or "/usr/local/share:/usr/share"
+    return Path(home), [Path(d) for d in system.split(":") if d]
+
+
+def _installed_pngs(data_dir: Path, name: str) -> list[Path]:
+    return [
+        data_dir / "icons" / "hicolor" / f"{size}x{size}" / "apps" / f"{name}.png"
+        for size in NOTIFICATION_ICON_SIZES
+    ]
+
+
+def notification_icon_file(cache_dir: Path, name: str) -> Path | None:
+    """An absolute PNG path for notification daemons that cannot find the icon ``name``
+    themselves (dunst searches the system's icon folders, not ``~/.local/share/icons``): None
+    when a system icon folder holds it; else the installed PNG in the user's data folder, else
+    one rendered from the app's SVG into ``cache_dir``."""
+    home, system = _data_dirs()
+    for data_dir in system:
+        hicolor = data_dir / "icons" / "hicolor"
+        if (
+            any(p.is_file() for p in _installed_pngs(data_dir, name))
+            or (hicolor / "scalable" / "apps" / f"{name}.svg").is_file()
+        ):
+            return None
+    for png in _installed_pngs(home, name):
+        if png.is_file():
+            return png.absolute()
+    target = cache_dir / NOTIFICATION_ICON_FILE
+    if not target.is_file():
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        pixmap = render_svg(resource_bytes(APP_ICON), 128)
+        partial = target.with_suffix(".tmp.png")
+        if not pixmap.save(str(partial), "PNG"):
+            return None
+        partial.replace(target)
+    return target.absolute()

@@ -1,11 +1,28 @@
-"""One running app per user: a QLocalServer guard. A second launch asks the first to show itself."""
+"""One running app per desktop session and config folder; a second launch asks the first to show
+itself and exits.
+
+The guard lives in a private folder: ``$XDG_RUNTIME_DIR/live-updates`` (the user's own, mode
+0700), else ``live-updates-<uid>`` in the temp folder when this user owns it with mode 0700, so
+no other local user can take or block the name. Inside it, the name is keyed by the config folder
+and the session (the display): ``<name>.lock`` is held with ``flock`` for the process's life —
+taken atomically, so of two launches at once exactly one wins — and only its holder listens on
+``<name>.sock`` (a ``QLocalServer``), removing whatever a crashed run left there first. A launch
+that finds the lock taken connects to the socket, sends ``show`` and reads back the running
+instance's role (``app`` or ``demo``).
+"""
 
 from __future__ import annotations
 
 import logging
 import os
-import re
+import stat
+import sys
+import tempfile
+import time
 import zlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
@@ -18,83 +35,205 @@ SHOW = "show"
 CONNECT_TIMEOUT_MS = 500
 WRITE_TIMEOUT_MS = 1000
 READ_LIMIT = 1024
+# A launch that loses the lock race waits this long for the winner to listen.
+ANSWER_WAIT_S = 10.0
+RETRY_S = 0.05
+# Unix socket paths hold at most 107 bytes (Linux; 103 on macOS).
+MAX_SOCKET_PATH = 100
 
 
-def current_user() -> str:
-    """The login name, found as ``getpass.getuser`` finds it (LOGNAME, USER, LNAME, USERNAME,
-    then the password database) without importing getpass, which loads termios for prompts
-    the tray app never shows. Raises KeyError or OSError when there is no name to be had."""
-    for variable in ("LOGNAME", "USER", "LNAME", "USERNAME"):
-        user = os.environ.get(variable)
-        if user:
-            return user
-    import pwd  # not on Windows, where USERNAME is always set
-
-    return pwd.getpwuid(os.getuid())[0]
+def session_key(env: Mapping[str, str] | None = None) -> str:
+    """The desktop session a launch belongs to: its Wayland or X display (empty elsewhere)."""
+    env = os.environ if env is None else env
+    wayland = env.get("WAYLAND_DISPLAY", "")
+    x11 = env.get("DISPLAY", "")
+    return f"wayland={wayland};x11={x11}"
 
 
-def server_name(user: str | None = None) -> str:
-    """The per-user socket name: short (Unix socket paths are limited to ~100 bytes, and the
-    name is placed in the temp folder) and made of safe characters only. The checksum keeps
-    users whose shortened names look alike apart; it is no secret, so zlib's CRC-32 serves (a
-    cryptographic hash would keep libcrypto, ~4 MB, resident in the tray app)."""
+def instance_name(config_dir: Path, session: str) -> str:
+    """Short and made of safe characters (it names a socket file). The checksum is no secret, so
+    zlib's CRC-32 serves (a cryptographic hash would keep libcrypto, ~4 MB, resident)."""
+    where = os.path.abspath(config_dir)
+    digest = zlib.crc32(f"{APP_ID}\0{where}\0{session}".encode("utf-8", "surrogatepass"))
+    return f"{APP_SLUG}-{digest:08x}"
+
+
+def _is_private(path: Path) -> bool:
+    """A real folder (no symlink) of this user that nobody else may enter."""
     try:
-        who = user if user is not None else current_user()
-    except (KeyError, OSError):  # no passwd entry and no LOGNAME/USER: still one per uid
-        who = str(os.getuid()) if hasattr(os, "getuid") else "user"
-    digest = zlib.crc32(f"{APP_ID}\0{who}".encode("utf-8", "surrogatepass"))
-    return f"{APP_SLUG}-{re.sub(r'[^A-Za-z0-9_.-]', '_', who)[:16]}-{digest:08x}"
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not (st.st_mode & 0o077)
 
 
-def send_message(name: str, message: str = SHOW) -> bool:
-    """Deliver ``message`` to a running instance; False when none is listening."""
+def _private_folder(path: Path) -> Path | None:
+    """``path`` created (mode 0700) or made private when it is this user's; None when it
+    belongs to someone else, is not a folder, or cannot be made."""
+    try:
+        path.mkdir(mode=0o700, exist_ok=True)
+        st = os.lstat(path)
+        if stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and st.st_mode & 0o077:
+            os.chmod(path, 0o700)
+    except OSError as exc:
+        log.debug("%s cannot hold the instance guard: %s", path, exc)
+        return None
+    return path if _is_private(path) else None
+
+
+def private_runtime_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Where the guard lives: inside ``$XDG_RUNTIME_DIR`` when that is private, else a
+    per-user folder in the temp directory; a fresh private temp folder as the last resort (a
+    name squatted by another user never stops the app from starting)."""
+    env = os.environ if env is None else env
+    candidates: list[Path] = []
+    runtime = env.get("XDG_RUNTIME_DIR", "")
+    if runtime and _is_private(Path(runtime)):
+        candidates.append(Path(runtime) / APP_SLUG)
+    elif runtime:
+        log.warning("XDG_RUNTIME_DIR %s is not a private folder of this user: not used", runtime)
+    candidates.append(Path(tempfile.gettempdir()) / f"{APP_SLUG}-{os.getuid()}")
+    for candidate in candidates:
+        if len(str(candidate)) > MAX_SOCKET_PATH - 30:
+            continue
+        found = _private_folder(candidate)
+        if found is not None:
+            return found
+    fresh = Path(tempfile.mkdtemp(prefix=f"{APP_SLUG}-"))
+    log.warning(
+        "no private folder for the single-instance guard (%s taken by another user?); "
+        "using %s, so another launch will not find this one",
+        ", ".join(map(str, candidates)),
+        fresh,
+    )
+    return fresh
+
+
+def send_message(name: str, message: str = SHOW) -> str | None:
+    """Deliver ``message`` to the instance listening on ``name``; its answer (its role, "" when
+    it sent none), or None when none is listening."""
     socket = QLocalSocket()
     socket.connectToServer(name)
     if not socket.waitForConnected(CONNECT_TIMEOUT_MS):
-        return False
+        return None
     socket.write((message + "\n").encode("utf-8"))
-    ok = socket.waitForBytesWritten(WRITE_TIMEOUT_MS)
+    if not socket.waitForBytesWritten(WRITE_TIMEOUT_MS):
+        socket.abort()
+        return None
+    answer = bytearray()
+    while b"\n" not in answer and len(answer) < READ_LIMIT:
+        if not socket.bytesAvailable() and not socket.waitForReadyRead(WRITE_TIMEOUT_MS):
+            break
+        answer.extend(bytes(socket.readAll().data()))
     socket.disconnectFromServer()
     if socket.state() != QLocalSocket.LocalSocketState.UnconnectedState:
         socket.waitForDisconnected(WRITE_TIMEOUT_MS)
-    return ok
+    return bytes(answer).partition(b"\n")[0].decode("utf-8", "replace").strip()
+
+
+def _take_lock(path: Path) -> IO[bytes] | None:
+    """The lock file, held (``flock``, released when the process ends however it ends); None
+    when another process holds it."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    handle = os.fdopen(fd, "r+b")
+    if sys.platform == "win32":
+        return handle
+    import fcntl
+
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    except OSError:
+        handle.close()
+        raise
+    handle.truncate(0)
+    handle.write(f"{os.getpid()}\n".encode())
+    handle.flush()
+    return handle
 
 
 class SingleInstance(QObject):
-    """Owns the per-user local server while the app runs.
+    """Owns the lock and the local server while the app runs.
 
-    ``acquire()`` returns True when this process is the only instance (it then listens);
-    False when another instance answered — it has been sent ``show`` and this one should exit.
+    ``acquire()`` returns True when this process is the instance (it then holds the lock and
+    listens); False when another one runs — it has been sent ``show``, and ``running`` holds its
+    answer (``"app"``, ``"demo"``; None when it did not answer).
     """
 
     message_received = Signal(str)
     show_requested = Signal()
 
-    def __init__(self, name: str | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        config_dir: Path,
+        *,
+        role: str = "app",
+        folder: Path | None = None,
+        session: str | None = None,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
-        self.name = name or server_name()
+        self.role = role
+        self.name = instance_name(config_dir, session if session is not None else session_key())
+        self._folder = folder
+        self.running: str | None = None
+        self.lock_path: Path | None = None
+        self.socket_path = self.name
+        self._lock: IO[bytes] | None = None
         self._server: QLocalServer | None = None
         self._buffers: dict[QLocalSocket, bytearray] = {}
 
     def acquire(self) -> bool:
-        if send_message(self.name, SHOW):
-            log.info("another instance is running; asked it to show its window")
+        if sys.platform == "win32":  # named pipes: per session already, no file to lock
+            return self._ask_or_listen()
+        folder = self._folder if self._folder is not None else private_runtime_dir()
+        self.lock_path = folder / f"{self.name}.lock"
+        self.socket_path = str(folder / f"{self.name}.sock")
+        deadline = time.monotonic() + ANSWER_WAIT_S
+        while True:
+            try:
+                self._lock = _take_lock(self.lock_path)
+            except OSError as exc:
+                log.warning("cannot lock %s (%s); starting without the guard", self.lock_path, exc)
+                return True
+            if self._lock is not None:
+                self._listen(replace_stale=True)
+                return True
+            answer = send_message(self.socket_path, SHOW)
+            if answer is not None:
+                self.running = answer or "app"
+                log.info("another instance (%s) is running; asked it to show its window", answer)
+                return False
+            if time.monotonic() >= deadline:
+                log.warning("another instance holds %s but does not answer", self.lock_path)
+                return False
+            time.sleep(RETRY_S)  # it took the lock and is about to listen (or just quit)
+
+    def _ask_or_listen(self) -> bool:
+        answer = send_message(self.socket_path, SHOW)
+        if answer is not None:
+            self.running = answer or "app"
             return False
+        self._listen(replace_stale=False)
+        return True
+
+    def _listen(self, *, replace_stale: bool) -> None:
         server = QLocalServer(self)
         server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
-        if not server.listen(self.name):
-            # A stale socket from a crashed run: nobody answered above, so remove and retry.
-            QLocalServer.removeServer(self.name)
-            if not server.listen(self.name):
-                log.warning(
-                    "single-instance guard unavailable (%s); continuing without it",
-                    server.errorString(),
-                )
-                return True
+        if replace_stale:
+            # Only the lock's holder gets here, so a socket file there is a crashed run's.
+            QLocalServer.removeServer(self.socket_path)
+        if not server.listen(self.socket_path):
+            log.warning(
+                "single-instance socket unavailable (%s); a second launch will not find this one",
+                server.errorString(),
+            )
+            return
         server.newConnection.connect(self._on_connection)
         self._server = server
-        log.info("single-instance guard listening as %s", self.name)
-        return True
+        log.info("single-instance guard listening at %s", self.socket_path)
 
     def release(self) -> None:
         for socket in list(self._buffers):
@@ -102,8 +241,11 @@ class SingleInstance(QObject):
             socket.deleteLater()
         self._buffers.clear()
         if self._server is not None:
-            self._server.close()
+            self._server.close()  # removes the socket file
             self._server = None
+        if self._lock is not None:
+            self._lock.close()  # the lock goes with it
+            self._lock = None
 
     def _on_connection(self) -> None:
         server = self._server
@@ -137,6 +279,9 @@ class SingleInstance(QObject):
         while b"\n" in buf:
             line, _, rest = bytes(buf).partition(b"\n")
             buf[:] = rest
+            if socket.state() == QLocalSocket.LocalSocketState.ConnectedState:
+                socket.write(f"{self.role}\n".encode())
+                socket.flush()
             self._handle(line.decode("utf-8", "replace").strip())
 
     def _handle(self, message: str) -> None:

@@ -106,14 +106,30 @@ class Tray(QObject):
         self.status = TrayStatus()
         self._dark_panel = dark_panel
         self._icon_key: tuple[TrayState, int, bool | None] | None = None
-        self.icon = QSystemTrayIcon(self)
         self.menu = QMenu()
         self.menu.setTitle(APP_NAME)
         self.menu.aboutToShow.connect(self.rebuild_menu)
-        self.icon.setContextMenu(self.menu)
-        self.icon.activated.connect(self._on_activated)
+        self.icon = self._new_icon()
         self.rebuild_menu()
         self.refresh()
+
+    def _new_icon(self) -> QSystemTrayIcon:
+        icon = QSystemTrayIcon(self)
+        icon.setContextMenu(self.menu)
+        icon.activated.connect(self._on_activated)
+        return icon
+
+    def renew(self) -> None:
+        """A fresh icon for a tray host that appeared after this one was made: Qt picks the
+        D-Bus (StatusNotifierItem) or XEmbed way when an icon is created, so an icon made
+        while there was no tray never reaches one that comes later."""
+        old = self.icon
+        old.hide()
+        old.setContextMenu(None)  # type: ignore[arg-type]
+        self.icon = self._new_icon()
+        self._icon_key = None
+        self.refresh()
+        old.deleteLater()
 
     # --- state in ---
     def update(self, **changes: object) -> None:

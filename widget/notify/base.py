@@ -1,8 +1,9 @@
 """One small interface for notification backends, and the presenter that drives them.
 
 A ``Notification`` is an immutable value; a ``Backend`` shows it; the ``Notifier`` starts backends
-lazily in order, drops one that fails (falling back to the next), never raises to its caller and
-reports clicks through callbacks. No Qt here.
+lazily in order, falls back to the next for a notification one cannot show (and tries the first
+again for the next one), never raises to its caller and reports clicks through callbacks. No Qt
+here.
 """
 
 from __future__ import annotations
@@ -114,13 +115,16 @@ class Backend(Protocol):
 
 
 class Notifier:
-    """Shows notifications through the first backend that works.
+    """Shows notifications through the first backend that works, asked afresh for each one.
 
-    Backends start lazily on the first ``notify``; a backend that fails to start or to send is
-    closed and dropped, and the same notification goes to the next one. Every failure is logged
-    and passed to ``on_error`` with a readable sentence; ``notify`` itself never raises.
-    ``on_activated`` / ``on_closed`` are called from whatever thread the backend reports on
-    (the freedesktop backend: its receiver thread) — the GUI marshals them to its own thread.
+    Backends start lazily on the first ``notify``. Each notification tries the backends in order:
+    one that fails to start or to send is closed, the same notification goes to the next one, and
+    the next notification tries the first again — so after a notification daemon restarts, or
+    answers one call too slowly, notifications go back to it as soon as it answers. A failure is
+    logged and passed to ``on_error`` with a readable sentence once per outage (and its end once
+    it works again); ``notify`` itself never raises. ``on_activated`` / ``on_closed`` are called
+    from whatever thread the backend reports on (the freedesktop backend: its receiver thread)
+    — the GUI marshals them to its own thread.
     """
 
     def __init__(
@@ -135,26 +139,21 @@ class Notifier:
         self.on_activated = on_activated
         self.on_closed = on_closed
         self.on_error = on_error
-        self.failures: list[str] = []  # every failure sentence, oldest first
-        self._index = 0
-        self._started = False
+        self.failures: list[str] = []  # every reported failure sentence, oldest first
+        self._started = [False] * len(self.backends)
+        self._problems: dict[int, str] = {}  # backend index → why it failed last (until it works)
+        self._in_use: int | None = None  # the backend that showed the last notification
         self._exhausted_reported = False
 
     @property
     def active(self) -> Backend | None:
-        """The backend in use (starting it if needed), or None when none works."""
-        while self._index < len(self.backends):
-            backend = self.backends[self._index]
-            if self._started:
+        """The backend that showed the last notification, else the first that starts now, or
+        None when none does."""
+        if self._in_use is not None and self._started[self._in_use]:
+            return self.backends[self._in_use]
+        for index, backend in enumerate(self.backends):
+            if self._start(index):
                 return backend
-            try:
-                backend.start(self._activated, self._closed)
-            except Exception as exc:
-                self._drop(backend, f"could not start: {exc}")
-                continue
-            self._started = True
-            log.info("notifications go through %s", backend.name)
-            return backend
         return None
 
     @property
@@ -162,14 +161,28 @@ class Notifier:
         backend = self.active
         return backend.capabilities if backend is not None else Capabilities()
 
+    def describe(self) -> str:
+        """One true sentence about how notifications are shown here (it starts a backend)."""
+        backend = self.active
+        if backend is not None:
+            server = backend.capabilities.server
+            if server:
+                return f"Notifications are shown by the desktop's notification service ({server})."
+            return f"Notifications are shown as {backend.name} messages."
+        reasons = "; ".join(self._problems.values()) or "no notification backend is available"
+        return f"No notification backend works here, so notifications are not shown ({reasons})."
+
     def notify(self, notification: Notification) -> bool:
         """Show it; True when some backend took it, False (logged, reported) when none could."""
-        while (backend := self.active) is not None:
+        for index, backend in enumerate(self.backends):
+            if not self._start(index):
+                continue
             try:
                 backend.send(notification)
             except Exception as exc:
-                self._drop(backend, f"failed to show a notification: {exc}")
+                self._fail(index, f"failed to show a notification: {exc}")
                 continue
+            self._worked(index)
             return True
         if not self._exhausted_reported:
             self._exhausted_reported = True
@@ -177,25 +190,55 @@ class Notifier:
         return False
 
     def close(self) -> None:
-        """Close the active backend (if started). Errors are logged, not raised."""
-        if self._started and self._index < len(self.backends):
-            backend = self.backends[self._index]
-            try:
-                backend.close()
-            except Exception as exc:
-                log.warning("closing the %s notification backend failed: %s", backend.name, exc)
-        self._started = False
+        """Close every started backend. Errors are logged, not raised."""
+        for index, backend in enumerate(self.backends):
+            if self._started[index]:
+                self._close(backend)
+                self._started[index] = False
+        self._in_use = None
 
-    def _drop(self, backend: Backend, what: str) -> None:
+    def _start(self, index: int) -> bool:
+        if self._started[index]:
+            return True
+        backend = self.backends[index]
+        try:
+            backend.start(self._activated, self._closed)
+        except Exception as exc:
+            self._fail(index, f"could not start: {exc}")
+            return False
+        self._started[index] = True
+        return True
+
+    def _worked(self, index: int) -> None:
+        backend = self.backends[index]
+        if index != self._in_use:
+            log.info("notifications go through %s", backend.name)
+            self._in_use = index
+        self._exhausted_reported = False
+        if self._problems.pop(index, None) is not None:
+            log.info("the %s notification backend works again", backend.name)
+
+    def _fail(self, index: int, what: str) -> None:
+        backend = self.backends[index]
+        if self._started[index]:
+            self._close(backend)
+            self._started[index] = False
+        if self._in_use == index:
+            self._in_use = None
         message = f"The {backend.name} notification backend {what}"
-        self.failures.append(message)
+        first = index not in self._problems
+        self._problems[index] = message
+        if first:  # once per outage: the next notifications retry it quietly
+            self.failures.append(message)
+            self._report(message)
+        else:
+            log.debug("%s", message)
+
+    def _close(self, backend: Backend) -> None:
         try:
             backend.close()
         except Exception as exc:
-            log.warning("closing the failed %s backend failed too: %s", backend.name, exc)
-        self._index += 1
-        self._started = False
-        self._report(message)
+            log.warning("closing the %s notification backend failed: %s", backend.name, exc)
 
     def _report(self, message: str) -> None:
         log.warning("%s", message)

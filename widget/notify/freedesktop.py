@@ -43,7 +43,9 @@ def escape_markup(text: str) -> str:
 
 class FreedesktopBackend:
     """``org.freedesktop.Notifications`` via jeepney. Callbacks run on the backend's dispatcher
-    thread; keep them short and hand work to the GUI thread (e.g. by emitting a Qt signal)."""
+    thread; keep them short and hand work to the GUI thread (e.g. by emitting a Qt signal).
+    ``app_icon`` is the icon's name; ``image_path`` an absolute PNG path sent as the
+    ``image-path`` hint, for servers that do not search the folder the icon is installed in."""
 
     name = "freedesktop"
 
@@ -53,6 +55,7 @@ class FreedesktopBackend:
         bus: str = "SESSION",
         app_name: str = APP_NAME,
         app_icon: str = "",
+        image_path: str = "",
         timeout_ms: int = -1,
         call_timeout: float = 5.0,
         max_tracked: int = 256,
@@ -60,6 +63,7 @@ class FreedesktopBackend:
         self._bus = bus  # "SESSION" or a D-Bus address
         self._app_name = app_name
         self._app_icon = app_icon
+        self._image_path = image_path  # an absolute PNG path, for servers that cannot find the icon
         self._timeout_ms = timeout_ms
         self._call_timeout = call_timeout
         self._max_tracked = max_tracked
@@ -141,6 +145,8 @@ class FreedesktopBackend:
             "urgency": ("y", URGENCY_CRITICAL if notification.urgent else URGENCY_NORMAL),
             "category": ("s", CATEGORY),
         }
+        if self._image_path:
+            hints["image-path"] = ("s", self._image_path)
         with self._lock:
             replaces = self._ids.get(notification.replaces_key or "", 0)
             args = (

@@ -5,6 +5,8 @@ click always means the most recent message. No buttons, no replacing, no close r
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from widget.notify.base import (
@@ -18,17 +20,29 @@ from widget.notify.base import (
 
 
 class SystrayBackend:
-    """Shows messages through a tray icon the GUI created (and shows). Lives on the GUI thread;
-    callbacks are called on the GUI thread."""
+    """Shows messages through a tray icon the GUI created (and shows): the icon itself, or a
+    callable returning the current one (the GUI builds a new icon when a tray host appears
+    later). Lives on the GUI thread; callbacks are called on the GUI thread."""
 
     name = "tray balloon"
 
-    def __init__(self, tray: QSystemTrayIcon, *, timeout_ms: int = 10_000) -> None:
-        self._tray = tray
+    def __init__(
+        self,
+        tray: QSystemTrayIcon | Callable[[], QSystemTrayIcon],
+        *,
+        timeout_ms: int = 10_000,
+    ) -> None:
+        self._icon: Callable[[], QSystemTrayIcon] = (
+            (lambda: tray) if isinstance(tray, QSystemTrayIcon) else tray
+        )
         self._timeout_ms = timeout_ms
         self._last: Notification | None = None
         self._on_activated: ActivatedCallback | None = None
-        self._connected = False
+        self._connected: QSystemTrayIcon | None = None
+
+    @property
+    def _tray(self) -> QSystemTrayIcon:
+        return self._icon()
 
     @property
     def capabilities(self) -> Capabilities:
@@ -50,13 +64,24 @@ class SystrayBackend:
         if not self._tray.supportsMessages():
             raise NotifyError("the system tray cannot show messages")
         self._on_activated = on_activated
-        if not self._connected:
-            self._tray.messageClicked.connect(self._clicked)
-            self._connected = True
+        self._connect()
+
+    def _connect(self) -> None:
+        tray = self._tray
+        if self._connected is not tray:
+            self._disconnect()
+            tray.messageClicked.connect(self._clicked)
+            self._connected = tray
+
+    def _disconnect(self) -> None:
+        if self._connected is not None:
+            self._connected.messageClicked.disconnect(self._clicked)
+            self._connected = None
 
     def send(self, notification: Notification) -> None:
-        if not self._connected:
+        if self._connected is None:
             raise NotifyError("the tray balloon backend is not started")
+        self._connect()  # the icon may have been rebuilt since
         icon = (
             QSystemTrayIcon.MessageIcon.Warning
             if notification.urgent
@@ -66,9 +91,7 @@ class SystrayBackend:
         self._tray.showMessage(notification.summary, notification.body, icon, self._timeout_ms)
 
     def close(self) -> None:
-        if self._connected:
-            self._tray.messageClicked.disconnect(self._clicked)
-            self._connected = False
+        self._disconnect()
         self._last = None
 
     def _clicked(self) -> None:

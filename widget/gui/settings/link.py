@@ -9,15 +9,26 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 
 if TYPE_CHECKING:
-    from widget.gui.app import App
-    from widget.gui.settings.host import SettingsHost
+    from typing import Protocol
+
+    from widget.gui.settings.host import SettingsHost, _AppLike
+    from widget.gui.tray import Tray
+    from widget.gui.window.window import KeyPointsWindow
     from widget.storage.config import ConfigStore
+
+    class _LinkApp(_AppLike, Protocol):
+        """The running app as seen from here: what the settings host uses, and the tray and
+        window they are opened from (the app passes itself; this module never imports
+        ``gui.app``, which imports this one)."""
+
+        tray: Tray
+        window: KeyPointsWindow
 
 
 class LazySettings(QObject):
     """Builds the ``SettingsHost`` (and imports the settings modules) on first use."""
 
-    def __init__(self, app: App, config: ConfigStore) -> None:
+    def __init__(self, app: _AppLike, config: ConfigStore) -> None:
         super().__init__(app.controller)
         self._app = app
         self._config = config
@@ -45,10 +56,11 @@ class LazySettings(QObject):
         self.host.add_source()
 
 
-def connect_settings_lazily(app: App, config: ConfigStore) -> LazySettings:
+def connect_settings_lazily(app: _LinkApp, config: ConfigStore) -> LazySettings:
     """Wire the settings entry points of the tray and the window; nothing is imported yet."""
     link = LazySettings(app, config)
     app.tray.settings_requested.connect(link.open)
+    app.window.settings_requested.connect(link.open)
     app.tray.settings_available = True
     app.window.source_settings_requested.connect(link.open_source)
     app.window.add_source_requested.connect(link.add_source)

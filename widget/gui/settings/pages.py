@@ -165,12 +165,23 @@ class GeneralPage(QWidget):
 
         intervals = QGroupBox("Check sources every (unless a source says otherwise)")
         iform = QFormLayout(intervals)
-        iform.addRow("Feeds", self.feed_interval_spin)
-        iform.addRow("Live pages", self.live_interval_spin)
         keep = QGroupBox("Keep entries")
         kform = QFormLayout(keep)
-        kform.addRow("For at most", self.retention_days_spin)
-        kform.addRow("At most per source", self.retention_entries_spin)
+        # Two forms in two boxes: the same label width and field width line their fields up.
+        rows = (
+            (iform, "Feeds", self.feed_interval_spin),
+            (iform, "Live pages", self.live_interval_spin),
+            (kform, "For at most", self.retention_days_spin),
+            (kform, "At most per source", self.retention_entries_spin),
+        )
+        labels = [QLabel(text) for _, text, _ in rows]
+        label_width = max(label.sizeHint().width() for label in labels)
+        field_width = max(spin.sizeHint().width() for _, _, spin in rows)
+        for label, (form, _, spin) in zip(labels, rows, strict=True):
+            label.setMinimumWidth(label_width)
+            spin.setMinimumWidth(field_width)
+            label.setBuddy(spin)
+            form.addRow(label, spin)
         proxy = QGroupBox("Proxy")
         pl = QVBoxLayout(proxy)
         pl.addWidget(self.system_proxy_radio)

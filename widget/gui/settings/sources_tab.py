@@ -71,9 +71,10 @@ class SourcesTab(QWidget):
         self.table.doubleClicked.connect(lambda index: self.edit_source(index.row()))
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
+        # Names and kinds are shown whole; the URL and the status give way when room is short.
         for col in Col:
             mode = QHeaderView.ResizeMode.ResizeToContents
-            if col in (Col.NAME, Col.URL, Col.STATUS):
+            if col in (Col.URL, Col.STATUS):
                 mode = QHeaderView.ResizeMode.Stretch
             header.setSectionResizeMode(col, mode)
 

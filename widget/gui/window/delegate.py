@@ -215,14 +215,18 @@ class EntryDelegate(QStyledItemDelegate):
             when = ""
         if kind is RowKind.PAGE:
             x = self._pill(painter, small, accent, x, y, meta_h, "LIVE")
-        meta = when if kind is RowKind.UPDATE else f"{rec.source_name}  ·  {when}"
         painter.setFont(small)
         painter.setPen(muted)
         meta_rect = QRect(x, y, r.right() - PAD_X - x, meta_h)
         painter.drawText(
             meta_rect,
             int(Qt.AlignmentFlag.AlignVCenter),
-            small_fm.elidedText(meta, Qt.TextElideMode.ElideRight, meta_rect.width()),
+            header_text(
+                small_fm,
+                None if kind is RowKind.UPDATE else rec.source_name,
+                when,
+                meta_rect.width(),
+            ),
         )
         y += meta_h + GAP
         title_fm = QFontMetrics(title_font)
@@ -272,3 +276,15 @@ class EntryDelegate(QStyledItemDelegate):
         painter.setPen(QColor("white"))
         painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), label)
         return x + w + 6
+
+
+def header_text(fm: QFontMetrics, source: str | None, when: str, width: int) -> str:
+    """A row's header, "Source  ·  3 min ago": the source name gives way (elided) before
+    the time does, which is cut only when it alone does not fit."""
+    if source is None:
+        return fm.elidedText(when, Qt.TextElideMode.ElideRight, width)
+    tail = f"  ·  {when}"
+    room = width - fm.horizontalAdvance(tail)
+    if room < fm.horizontalAdvance("M…"):
+        return fm.elidedText(when, Qt.TextElideMode.ElideRight, width)
+    return fm.elidedText(source, Qt.TextElideMode.ElideRight, room) + tail

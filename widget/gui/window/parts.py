@@ -352,6 +352,8 @@ class FilterBar:
         self.menu_button.setAccessibleName("More actions")
         self.menu_button.setToolTip("More actions")
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        # The style's menu arrow would be drawn over the dots: the dots say "menu" already.
+        self.menu_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0; }")
         self.menu_button.setMenu(menu)
 
     def rows(self) -> tuple[QHBoxLayout, QHBoxLayout]:

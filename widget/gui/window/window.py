@@ -26,11 +26,11 @@ from PySide6.QtGui import (
     QShortcut,
     QShowEvent,
 )
-from PySide6.QtWidgets import QMenu, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
 
-from widget import APP_NAME
 from widget.core.clock import utcnow
 from widget.core.models import Config, SourceStatus
+from widget.gui.tray import DndChoice
 from widget.gui.window.actions import EntryActions
 from widget.gui.window.delegate import EntryDelegate
 from widget.gui.window.favicons import Favicons
@@ -69,6 +69,9 @@ class KeyPointsWindow(WindowReload, EntryActions, QWidget):
     add_source_requested = Signal()
     retry_requested = Signal(object)  # tuple[str, ...]: ids of the failing sources
     refresh_requested = Signal()
+    settings_requested = Signal()
+    pause_toggled = Signal(bool)
+    dnd_requested = Signal(object)  # DndChoice
     quit_requested = Signal()
     released = Signal()  # let go of its rows while hidden: a moment to hand memory back
 
@@ -91,7 +94,8 @@ class KeyPointsWindow(WindowReload, EntryActions, QWidget):
         after polls (the GUI thread only regroups), and not at all while the window is hidden."""
         super().__init__(parent)
         self.opener = opener
-        self.setWindowTitle(f"{APP_NAME}: key points")
+        self._unread = 0
+        self._update_title()  # Qt adds " — Live Updates" (the application's display name)
         self.setObjectName("keyPointsWindow")
         self.memory = WindowMemory(settings if settings is not None else QSettings(), anchor)
         self._clock = clock
@@ -151,12 +155,21 @@ class KeyPointsWindow(WindowReload, EntryActions, QWidget):
         self.empty = EmptyState(self)
         self.empty.add_source.connect(self.add_source_requested)
         self.empty.show_all.connect(lambda: self.show_box.setCurrentIndex(0))
+        self.notice = QLabel(self)
+        self.notice.setObjectName("windowNotice")
+        self.notice.setWordWrap(True)
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice.setFrameShape(QLabel.Shape.StyledPanel)
+        self.notice.setMargin(6)
+        self.notice.setAccessibleName("Notice")
+        self.notice.hide()
         self.footer = Footer(self)
         self.footer.retry.clicked.connect(self._retry)
         top, filters = self.bar.rows()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 6)
         layout.setSpacing(6)
+        layout.addWidget(self.notice)
         layout.addLayout(top)
         layout.addLayout(filters)
         layout.addWidget(self.view, 1)
@@ -171,6 +184,8 @@ class KeyPointsWindow(WindowReload, EntryActions, QWidget):
         find.activated.connect(self.focus_search)
 
     def _build_menu(self) -> QMenu:
+        """Everything the tray menu offers, so the window alone is enough where there is no
+        tray: refresh, pause, do-not-disturb, settings and quit, plus the window's own."""
         menu = QMenu(self)
         self.mark_all_read_action = QAction("Mark all read", menu)
         self.mark_all_read_action.triggered.connect(self.mark_all_read)
@@ -179,15 +194,70 @@ class KeyPointsWindow(WindowReload, EntryActions, QWidget):
         self.on_top_action.toggled.connect(self.set_always_on_top)
         refresh = QAction("Refresh now", menu)
         refresh.triggered.connect(self.refresh_requested)
+        self.pause_action = QAction("Pause updates", menu)
+        self.pause_action.setCheckable(True)
+        self.pause_action.toggled.connect(self.pause_toggled)
+        self.dnd_menu = QMenu("Do not disturb", menu)
+        for choice, label in (
+            (DndChoice.ONE_HOUR, "For 1 hour"),
+            (DndChoice.TOMORROW, "Until tomorrow"),
+            (DndChoice.OFF, "Off"),
+        ):
+            action = self.dnd_menu.addAction(label)
+            action.triggered.connect(lambda _=False, c=choice: self.dnd_requested.emit(c))
         add = QAction("Add a source…", menu)
         add.triggered.connect(self.add_source_requested)
+        settings = QAction("Settings…", menu)
+        settings.triggered.connect(self.settings_requested)
         quit_action = QAction("Quit", menu)
         quit_action.triggered.connect(self.quit_requested)
-        for action in (self.mark_all_read_action, self.on_top_action, refresh, add):
+        for action in (self.mark_all_read_action, self.on_top_action):
             menu.addAction(action)
         menu.addSeparator()
+        menu.addAction(refresh)
+        menu.addAction(self.pause_action)
+        menu.addMenu(self.dnd_menu)
+        menu.addSeparator()
+        menu.addAction(add)
+        menu.addAction(settings)
+        menu.addSeparator()
         menu.addAction(quit_action)
+        self.menu = menu
         return menu
+
+    def menu_action(self, text: str) -> QAction | None:
+        """The "⋯" menu's item with this text (in a submenu too)."""
+        for action in self.menu.actions():
+            if action.text() == text:
+                return action
+            sub = action.menu()
+            if isinstance(sub, QMenu):
+                for inner in sub.actions():
+                    if inner.text() == text:
+                        return inner
+        return None
+
+    def set_paused(self, paused: bool) -> None:
+        if self.pause_action.isChecked() != paused:
+            self.pause_action.blockSignals(True)
+            self.pause_action.setChecked(paused)
+            self.pause_action.blockSignals(False)
+
+    def set_dnd_until(self, text: str | None) -> None:
+        """The do-not-disturb submenu's title says until when (None: off)."""
+        self.dnd_menu.setTitle(f"Do not disturb (until {text})" if text else "Do not disturb")
+
+    def set_unread(self, count: int) -> None:
+        self._unread = count
+        self._update_title()
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"Key points · {self._unread} unread" if self._unread else "Key points")
+
+    def set_notice(self, text: str) -> None:
+        """A note at the top of the window (empty: none)."""
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
 
     # --- status (the store itself is read in window_reload) ---
     def set_statuses(self, statuses: Sequence[SourceStatus]) -> None:
