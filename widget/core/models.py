@@ -153,6 +153,20 @@ class PollStatus(str, enum.Enum):
 
 
 @dataclass(frozen=True)
+class KeyPointsChange:
+    """A live page's own "What to know" list gained or lost points in a poll."""
+
+    source_id: str
+    source_name: str
+    entry_id: str  # the page's own entry
+    title: str
+    url: str | None
+    points: tuple[str, ...]  # the list now
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class SourceResult:
     source_id: str
     source_name: str
@@ -165,6 +179,9 @@ class SourceResult:
     # New entries stored by this poll, listed in ``new_entries`` or not: a poll asked for counts
     # only of a baseline (``Engine.poll(baseline_entries=False)``) leaves ``new_entries`` empty.
     stored_count: int = 0
+    # The page's key-points list changed (not on a baseline; only when the source notifies and
+    # its "What to know" switch is on).
+    key_points_changes: tuple[KeyPointsChange, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -176,6 +193,10 @@ class PollResult:
     @property
     def new_entries(self) -> tuple[Entry, ...]:
         return tuple(e for r in self.results for e in r.new_entries)
+
+    @property
+    def key_points_changes(self) -> tuple[KeyPointsChange, ...]:
+        return tuple(c for r in self.results for c in r.key_points_changes)
 
     @property
     def stored_count(self) -> int:

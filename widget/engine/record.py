@@ -28,6 +28,7 @@ from widget.core.models import (
     FetchState,
     IntervalMode,
     Item,
+    KeyPointsChange,
     PollStatus,
     Source,
     SourceKind,
@@ -277,6 +278,7 @@ class Recorder:
                 source.include, source.exclude, _filter_text(item)
             )
 
+        changes = () if baseline else self._key_points_changes(source, items)
         new_entries, updated = self._db.apply_items(
             source, items, now=now, baseline=baseline, notify=notify, state=new_state
         )
@@ -290,7 +292,39 @@ class Recorder:
             baseline=baseline,
             next_due=next_due,
             stored_count=len(new_entries),
+            key_points_changes=changes,
         )
+
+    def _key_points_changes(
+        self, source: Source, items: Iterable[Item]
+    ) -> tuple[KeyPointsChange, ...]:
+        """The page's own key points compared with what is stored: points gained or lost are
+        news ("What to know — updated"); edits of ordinary entries stay silent."""
+        if not (source.notify and source.notify_key_points):
+            return ()
+        changes: list[KeyPointsChange] = []
+        for item in items:
+            if not item.is_page:
+                continue
+            stored = self._db.get_entry(source.id, item.id)
+            if stored is None:
+                continue
+            added = tuple(p for p in item.key_points if p not in stored.key_points)
+            removed = tuple(p for p in stored.key_points if p not in item.key_points)
+            if added or removed:
+                changes.append(
+                    KeyPointsChange(
+                        source.id,
+                        source.name,
+                        item.id,
+                        item.title,
+                        item.url,
+                        item.key_points,
+                        added,
+                        removed,
+                    )
+                )
+        return tuple(changes)
 
     def _track_redirect(
         self, source: Source, state: FetchState, response: FetchResponse

@@ -155,6 +155,7 @@ class App:
         if result.new_entries:
             log.info("%d new entries%s", len(result.new_entries), " (while away)" if away else "")
         self.dispatcher.offer(result.new_entries, away=away)
+        self.dispatcher.offer_key_points(result.key_points_changes)
         if result.stored_count or any(r.updated_count for r in result.results):
             QTimer.singleShot(TRIM_DELAY_MS, self.release_memory)
 
