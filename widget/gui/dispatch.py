@@ -97,6 +97,15 @@ class Dispatcher(QObject):
                 shown += 1
         return shown
 
+    def entries_read(self, keys: Collection[tuple[str, str]] | None) -> None:
+        """Entries were read (in the window, from a button or a menu; None: all of them): their
+        notifications still on screen are closed."""
+        if keys is not None and not keys:
+            return
+        closed = self.notifier.close_entries(keys)
+        if closed:
+            log.info("closed %d notification(s) of entries read", closed)
+
     def set_paused(self, paused: bool) -> None:
         self.paused = paused
         if not paused:
