@@ -1,7 +1,7 @@
 """Notifications follow what you read, in a real desktop session (tests/session.sh): the whole
 app runs with dunst; an entry read in the window has its notification closed
 (``NotificationClosed`` with reason 3, seen by a bus monitor), and a notification the user
-dismisses counts as seen."""
+dismisses counts as seen; the server's activation token goes to the browser launch."""
 
 from __future__ import annotations
 
@@ -18,7 +18,10 @@ import pytest
 
 from tests.support.app_env import run_cli
 from tests.support.feeds import RSS, Post, posts, rss
+from tests.support.notify_session import NotifySession
 from tests.support.server import LoopbackServer
+from widget.notify.base import Notification
+from widget.notify.freedesktop import ACTIVATION_ENV, FreedesktopBackend, activation_environment
 from widget.storage.db import Database
 
 pytestmark = pytest.mark.e2e
@@ -129,3 +132,40 @@ def test_reading_in_the_window_closes_the_notification_and_a_dismissed_one_count
     finally:
         db.close()
     assert read == {"A: Night ferry added": True, "B: Lighthouse tours resume": True}
+
+
+def test_the_servers_activation_token_reaches_the_browser_launch(
+    notify_session: NotifySession,
+) -> None:
+    from jeepney import DBusAddress, new_signal
+    from jeepney.io.blocking import open_dbus_connection
+
+    clicked: list[Notification] = []
+    backend = FreedesktopBackend(bus=notify_session.bus_address)
+    backend.start(lambda n, _action: clicked.append(n))
+    try:
+        n = Notification(summary="Ferries run again", body="Harbour", key=("harbour", "1"))
+        backend.send(n)
+        [record] = notify_session.wait_records(1)
+        server_id = int(record["DUNST_ID"])
+        # The server hands over a token just before the ActionInvoked of a click.
+        emitter = open_dbus_connection(bus=notify_session.bus_address)
+        try:
+            where = DBusAddress(
+                "/org/freedesktop/Notifications", interface="org.freedesktop.Notifications"
+            )
+            # As a server does on a click: the token, then the action (one connection keeps
+            # them in order).
+            emitter.send(new_signal(where, "ActivationToken", "us", (server_id, "token-4e2c")))
+            emitter.send(new_signal(where, "ActionInvoked", "us", (server_id, "default")))
+            _wait("the click", lambda: bool(clicked), deadline=10)
+        finally:
+            emitter.close()
+    finally:
+        backend.close()
+    assert clicked[0] == n and clicked[0].activation_token == "token-4e2c"
+    before = os.environ.get(ACTIVATION_ENV)
+    seen: list[str | None] = []
+    with activation_environment(clicked[0].activation_token):
+        seen.append(os.environ.get(ACTIVATION_ENV))  # what a browser started here inherits
+    assert seen == ["token-4e2c"] and os.environ.get(ACTIVATION_ENV) == before
