@@ -161,7 +161,7 @@ import json, logging, os, stat
 from datetime import datetime, timezone
 from pathlib import Path
 from widget.core.models import Config, FetchState, Item, Source, SourceKind
-from widget.logging_setup import configure_logging
+from widget.log import configure_logging
 from widget.paths import AppPaths
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database
@@ -217,7 +217,7 @@ def test_an_older_world_readable_store_becomes_private(home: Path) -> None:
 def test_after_a_poll_the_database_file_alone_is_a_complete_backup(
     tmp_path: Path, server: LoopbackServer
 ) -> None:
-    from widget.engine import Engine
+    from widget.engine.poll import Engine
 
     config = ConfigStore(tmp_path / "config.json")
     url = server.route("/feed", rss(posts(5)), content_type=RSS)

@@ -179,8 +179,8 @@ class SourceResult:
     # New entries stored by this poll, listed in ``new_entries`` or not: a poll asked for counts
     # only of a baseline (``Engine.poll(baseline_entries=False)``) leaves ``new_entries`` empty.
     stored_count: int = 0
-    # The page's key-points list changed (not on a baseline; only when the source notifies and
-    # its "What to know" switch is on).
+    # The page's key-points list changed (not on a baseline; only when the source's "What to
+    # know" switch is on; a muted source's changes are marked in the window, not notified).
     key_points_changes: tuple[KeyPointsChange, ...] = ()
 
 

@@ -300,7 +300,7 @@ class Recorder:
     ) -> tuple[KeyPointsChange, ...]:
         """The page's own key points compared with what is stored: points gained or lost are
         news ("What to know — updated"); edits of ordinary entries stay silent."""
-        if not (source.notify and source.notify_key_points):
+        if not source.notify_key_points:
             return ()
         changes: list[KeyPointsChange] = []
         for item in items:

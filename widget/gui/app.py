@@ -167,6 +167,8 @@ class App:
             log.info("%d new entries%s", len(result.new_entries), " (while away)" if away else "")
         self.dispatcher.offer(result.new_entries, away=away)
         self.dispatcher.offer_key_points(result.key_points_changes)
+        for change in result.key_points_changes:
+            self.window.mark_new_points(change.source_id, change.added)
         if result.stored_count or any(r.updated_count for r in result.results):
             QTimer.singleShot(TRIM_DELAY_MS, self.release_memory)
 
@@ -222,7 +224,7 @@ class App:
 
 
 def _setup_logging(paths: AppPaths, verbose: bool) -> None:
-    """The rotating log file in the platform log folder, secrets masked (logging_setup)."""
+    """The rotating log file in the platform log folder, secrets masked (widget/log.py)."""
     configure_logging(paths, verbose=verbose)
 
 
