@@ -21,7 +21,8 @@ import pytest
 from tests.support.feeds import RSS
 from tests.support.server import LoopbackServer
 from widget.core.errors import FetchError
-from widget.core.models import IntervalMode, PollStatus, Source, SourceKind
+from widget.core.models import IntervalMode, PollStatus, Settings, Source, SourceKind
+from widget.core.policy import decide, group_by_source
 from widget.engine.fetching import Outcome
 from widget.engine.poll import Engine
 from widget.engine.status import schedule_reason
@@ -259,10 +260,14 @@ class Watch:
         self.times: list[tuple[str, float]] = []
         self.running = 0
         self.most = 0
+        self.moved_on = False
         self.lock = threading.Lock()
 
-    def handler(self, host: str, body: bytes) -> object:
+    def handler(self, host: str, body: bytes, later: bytes | None = None) -> object:
+        """Serves ``body``, or ``later`` once ``self.moved_on`` is set."""
+
         def handle(h: BaseHTTPRequestHandler) -> None:
+            sent = later if later is not None and self.moved_on else body
             with self.lock:
                 self.times.append((host, time.monotonic()))
                 self.running += 1
@@ -271,9 +276,9 @@ class Watch:
                 time.sleep(self.delay_s)
                 h.send_response(200)
                 h.send_header("Content-Type", RSS)
-                h.send_header("Content-Length", str(len(body)))
+                h.send_header("Content-Length", str(len(sent)))
                 h.end_headers()
-                h.wfile.write(body)
+                h.wfile.write(sent)
             finally:
                 with self.lock:
                     self.running -= 1
@@ -281,9 +286,10 @@ class Watch:
         return handle
 
 
-def _feed(i: int) -> bytes:
+def _feed(i: int, fresh: bool = False) -> bytes:
+    item = f"<item><guid>n{i}</guid><title>Overnight notice {i}</title></item>" if fresh else ""
     return (
-        f'<?xml version="1.0"?><rss version="2.0"><channel><title>F{i}</title>'
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>F{i}</title>{item}'
         f"<item><guid>g{i}</guid><title>Notice {i}</title></item></channel></rss>"
     ).encode()
 
@@ -317,13 +323,25 @@ def test_after_a_wake_up_fifty_due_sources_are_spread_over_half_a_minute(
     try:
         for i in range(50):
             server = servers[i % 5]
-            url = server.route(f"/f{i}", handler=watch.handler(server.host, _feed(i)))  # type: ignore[arg-type]
+            handle = watch.handler(server.host, _feed(i), _feed(i, fresh=True))
+            url = server.route(f"/f{i}", handler=handle)  # type: ignore[arg-type]
             rig.add(f"f{i}", url, SourceKind.FEED)
         rig.engine.poll(force=True)  # the baseline; then the machine sleeps for a day
         watch.times.clear()
+        watch.moved_on = True  # every feed published meanwhile
         rig.clock.now += timedelta(days=1)
         result = rig.engine.poll()  # the scheduled poll after the wake-up: all 50 due
         assert len(result.results) == 50
+        # However spread its requests, the poll is one result: one "while you were away".
+        decision = decide(
+            group_by_source(result.new_entries),
+            settings=Settings(),
+            now=rig.clock.now,
+            away=True,
+        )
+        assert len(result.new_entries) == 50
+        [summary] = decision.send
+        assert summary.body.startswith("While you were away")
         starts = sorted(t for _h, t in watch.times)
         assert len(starts) == 50
         assert starts[-1] - starts[0] >= 30
