@@ -707,6 +707,7 @@ class _WindowSignals(QObject):
 
     source_settings_requested = Signal(str)
     add_source_requested = Signal()
+    settings_requested = Signal()
 
 
 def test_the_tray_menu_opens_the_settings(qtbot: QtBot, rig: Rig) -> None:
