@@ -62,7 +62,9 @@ def _env(home: Path) -> dict[str, str]:
     env["XDG_RUNTIME_DIR"] = str(runtime)
     env["QT_QPA_PLATFORM"] = "offscreen"
     env["DBUS_SESSION_BUS_ADDRESS"] = "disabled:"  # no session bus: nothing outside the run
-    env.update(Unattended(url_log=home / "opened-urls").as_environment())  # no dialogs
+    env.update(
+        Unattended(url_log=home / "opened-urls", host_gap_s=0).as_environment()
+    )  # no dialogs
     return env
 
 

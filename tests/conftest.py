@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.server import LoopbackServer
+from widget.unattended import ENV, Unattended
+
+# Every test server is one loopback host: tests that are not about pacing requests to one host
+# (2 s apart in the product) run them back to back. Pacing tests pass ``host_gap_s`` explicitly.
+os.environ.setdefault(ENV, Unattended(host_gap_s=0).as_environment()[ENV])
 
 
 @pytest.fixture

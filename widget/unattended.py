@@ -7,7 +7,9 @@ down explicitly. Nothing here is read at import. Keys:
 - ``url_log``: a file that gets every URL the tray app would open, instead of a browser (and no
   modal error box waits for a click);
 - ``modules_log``: a file that gets the tray app's imported module names after each poll;
-- ``http_deadline``: seconds one request may take in all (0.1–30; the default is 30).
+- ``http_deadline``: seconds one request may take in all (0.1–30; the default is 30);
+- ``host_gap_s``: seconds between two requests to one host (0–2; the default is 2) — benchmarks
+  and tests that serve many sources from one loopback host set 0.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class Unattended:
     url_log: Path | None = None
     modules_log: Path | None = None
     http_deadline: float = DEFAULT_HTTP_DEADLINE
+    host_gap_s: float | None = None  # None: the schedule's own (2 s)
 
     @property
     def active(self) -> bool:
@@ -46,6 +49,8 @@ class Unattended:
             if not isinstance(data, dict):
                 raise ValueError("not a JSON object")
             deadline = float(data.get("http_deadline", DEFAULT_HTTP_DEADLINE))
+            gap = data.get("host_gap_s")
+            host_gap = None if gap is None else min(2.0, max(0.0, float(gap)))
         except (ValueError, TypeError) as exc:
             log.warning("ignoring %s: %s", ENV, exc)
             return cls()
@@ -53,6 +58,7 @@ class Unattended:
             url_log=_path(data.get("url_log")),
             modules_log=_path(data.get("modules_log")),
             http_deadline=min(DEFAULT_HTTP_DEADLINE, max(0.1, deadline)),
+            host_gap_s=host_gap,
         )
 
     def as_environment(self) -> dict[str, str]:
@@ -62,6 +68,8 @@ class Unattended:
             data["url_log"] = str(self.url_log)
         if self.modules_log is not None:
             data["modules_log"] = str(self.modules_log)
+        if self.host_gap_s is not None:
+            data["host_gap_s"] = self.host_gap_s
         return {ENV: json.dumps(data)}
 
 

@@ -61,7 +61,9 @@ def env(tmp_path: Path) -> Iterator[dict[str, str]]:
     if os.environ.get("XDG_RUNTIME_DIR"):
         values["XDG_RUNTIME_DIR"] = os.environ["XDG_RUNTIME_DIR"]
     values["TMPDIR"] = str(short_tmp)
-    unattended = Unattended(url_log=tmp_path / "opened-urls.txt", modules_log=tmp_path / "m.txt")
+    unattended = Unattended(
+        url_log=tmp_path / "opened-urls.txt", modules_log=tmp_path / "m.txt", host_gap_s=0
+    )
     values.update(unattended.as_environment())
     if values.get("QT_QPA_PLATFORM") == "offscreen":
         del values["QT_QPA_PLATFORM"]

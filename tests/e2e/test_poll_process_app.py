@@ -31,7 +31,9 @@ FETCH_STACK = ("httpx", "feedparser", "ssl", "_ssl", "widget.engine.poll", "widg
 def env(tmp_path: Path) -> Iterator[dict[str, str]]:
     short_tmp = Path(tempfile.mkdtemp(prefix="lu-", dir="/tmp"))  # local socket paths are short
     values = offscreen_env(tmp_path, short_tmp)
-    unattended = Unattended(url_log=tmp_path / "opened-urls.txt", modules_log=tmp_path / "m.txt")
+    unattended = Unattended(
+        url_log=tmp_path / "opened-urls.txt", modules_log=tmp_path / "m.txt", host_gap_s=0
+    )
     values.update(unattended.as_environment())
     yield values
     shutil.rmtree(short_tmp, ignore_errors=True)

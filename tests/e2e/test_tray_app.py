@@ -84,7 +84,7 @@ def app_env(tmp_path: Path) -> Iterator[dict[str, str]]:
         (tmp_path / sub).mkdir()
         env[var] = str(tmp_path / sub)
     env["TMPDIR"] = str(short_tmp)
-    env.update(Unattended(url_log=tmp_path / "opened-urls.txt").as_environment())
+    env.update(Unattended(url_log=tmp_path / "opened-urls.txt", host_gap_s=0).as_environment())
     env.pop("QT_QPA_PLATFORM", None) if env.get("QT_QPA_PLATFORM") == "offscreen" else None
     yield env
     shutil.rmtree(short_tmp, ignore_errors=True)

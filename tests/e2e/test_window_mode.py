@@ -65,7 +65,9 @@ def _launch(session: NotifySession, tmp_path: Path) -> tuple[subprocess.Popen[st
     env["XDG_RUNTIME_DIR"] = session.env["XDG_RUNTIME_DIR"]
     env["QT_QPA_PLATFORM"] = "xcb"
     env["PYTHONPATH"] = str(ROOT)
-    env.update(Unattended(url_log=tmp_path / "urls.log").as_environment())  # no modal dialogs
+    env.update(
+        Unattended(url_log=tmp_path / "urls.log", host_gap_s=0).as_environment()
+    )  # no modal dialogs
     out = tmp_path / "seen.json"
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.gui.app_scenario", "window-mode", str(out)],

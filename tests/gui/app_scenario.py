@@ -231,6 +231,33 @@ def broken_store(app: App, seen: Seen) -> None:
         seen["failures"] = failures
         app.quit()
 
+
+def read_in_window(app: App, seen: Seen) -> None:
+    """Two new entries notify; the first is read in the window (as a click on its row or its
+    menu's "Mark read" reads it), then the test dismisses the second's notification on screen."""
+    ready = Path(sys.argv[2] + ".ready")
+
+    def go(result: PollResult) -> None:
+        entries = sorted(result.new_entries, key=lambda e: e.title)
+        seen["new"] = [e.title for e in entries]
+        app.window.show_and_raise()
+        wait_row((entries[0].source_id, entries[0].id))
+
+    def wait_row(key: tuple[str, str]) -> None:
+        if app.window.model.row_of(key) < 0:
+            QTimer.singleShot(50, lambda: wait_row(key))
+            return
+        app.window.set_read([key], True)
+        seen["read"] = list(key)
+        ready.write_text("ready", encoding="utf-8")
+        wait_dismissed()
+
+    def wait_dismissed() -> None:
+        if not Path(sys.argv[2] + ".dismissed").exists():
+            QTimer.singleShot(50, wait_dismissed)
+            return
+        QTimer.singleShot(1000, app.quit)  # the dismissal's read mark is written meanwhile
+
     _after_first_poll(app, go)
 
 
@@ -242,6 +269,7 @@ SCENARIOS: dict[str, Callable[[App, Seen], None]] = {
     "window-mode": window_mode,
     "single-instance": single_instance,
     "demo": demo,
+    "read-in-window": read_in_window,
 }
 
 

@@ -28,7 +28,7 @@ def _say(event: str, entries: tuple[Entry, ...] = ()) -> None:
 def main(folder: Path) -> int:
     qt = QCoreApplication([sys.argv[0]])
     db = Database.open(folder / "entries.sqlite3")
-    engine = Engine(ConfigStore(folder / "config.json"), db)
+    engine = Engine(ConfigStore(folder / "config.json"), db, host_gap_s=0)
     poller = Poller(
         engine, db, ledger=NotifiedLedger(folder / "notified-until"), watch_network=False
     )

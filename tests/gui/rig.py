@@ -31,7 +31,7 @@ class Rig:
         self.clock = Clock()
         self.config = ConfigStore(folder / "config.json")
         self.db = Database.open(folder / "entries.sqlite3")
-        self.engine = Engine(self.config, self.db, clock=self.clock)
+        self.engine = Engine(self.config, self.db, clock=self.clock, host_gap_s=0)
 
     def add(self, name: str, url: str, **fields: object) -> Source:
         source = Source(id=f"id-{name.lower()}", name=name, url=url, kind=SourceKind.FEED)

@@ -29,7 +29,9 @@ def env(tmp_path: Path) -> dict[str, str]:
     values["XDG_RUNTIME_DIR"] = str(runtime)
     values["QT_QPA_PLATFORM"] = "offscreen"
     values["DBUS_SESSION_BUS_ADDRESS"] = "disabled:"
-    values.update(Unattended(url_log=tmp_path / "urls.log").as_environment())  # no modal box
+    values.update(
+        Unattended(url_log=tmp_path / "urls.log", host_gap_s=0).as_environment()
+    )  # no modal box
     return values
 
 

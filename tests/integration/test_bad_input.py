@@ -63,7 +63,7 @@ def release() -> Iterator[threading.Event]:
 
 @pytest.fixture
 def short_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in Unattended(http_deadline=1).as_environment().items():
+    for name, value in Unattended(http_deadline=1, host_gap_s=0).as_environment().items():
         monkeypatch.setenv(name, value)
 
 

@@ -49,6 +49,7 @@ class Rig:
         self.engine = self.new_engine()
 
     def new_engine(self, **kwargs: object) -> Engine:
+        kwargs.setdefault("host_gap_s", 0)  # one loopback host, not a pacing test
         return Engine(
             self.config,
             self.db,

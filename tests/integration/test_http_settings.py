@@ -23,7 +23,7 @@ def test_an_unusable_proxy_is_refused_and_checks_go_on_as_before(
     config = ConfigStore(tmp_path / "config.json")
     config.save(Config(sources=(Source(id="h", name="Harbour", url=url, kind=SourceKind.FEED),)))
     db = Database.open(tmp_path / "entries.sqlite3")
-    engine = Engine(config, db)
+    engine = Engine(config, db, host_gap_s=0)
     try:
         assert not engine.apply_settings(Settings())  # nothing changed: the client stays
         with pytest.raises(ConfigError, match="SOCKS proxies are not supported"):

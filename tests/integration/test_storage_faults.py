@@ -224,7 +224,7 @@ def test_after_a_poll_the_database_file_alone_is_a_complete_backup(
     config.save(Config(sources=(Source(id="h", name="Harbour", url=url, kind=SourceKind.FEED),)))
     db = Database.open(tmp_path / "entries.sqlite3")
     reader = Database.open(tmp_path / "entries.sqlite3", readonly=True)  # the tray app's window
-    engine = Engine(config, db)
+    engine = Engine(config, db, host_gap_s=0)
     try:
         assert len(engine.poll().new_entries) == 5
         backup = tmp_path / "backup" / "entries.sqlite3"

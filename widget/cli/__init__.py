@@ -59,11 +59,16 @@ EXIT_BROKEN_PIPE = 141  # as a shell reports a command ended by SIGPIPE
 DEFAULT_ENTRY_LIMIT = 50
 
 
-def _interval(text: str) -> int:
+def _interval(text: str) -> int | None:
+    """``sources add --interval auto|MINUTES``: None is auto (the adaptive schedule)."""
+    if text.strip().lower() == "auto":
+        return None
     try:
         minutes = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of minutes") from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is neither 'auto' nor a whole number of minutes"
+        ) from None
     if minutes < MIN_INTERVAL_MINUTES:
         raise argparse.ArgumentTypeError(f"the interval is at least {MIN_INTERVAL_MINUTES} minute")
     return minutes
@@ -121,8 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument(
         "--interval",
         type=_interval,
-        metavar="MINUTES",
-        help="check every MINUTES (default: 5 for live pages, 15 for feeds)",
+        metavar="auto|MINUTES",
+        help="auto (the default): follow the source's own pace; MINUTES: a fixed interval",
     )
     listing = sources_commands.add_parser("list", help="list sources and their state")
     listing.add_argument("--json", action="store_true", help="a JSON list")
@@ -177,8 +182,10 @@ class _Context:
         if self._engine is None:
             from widget.engine.poll import Engine
 
-            deadline = Unattended.from_environment().http_deadline
-            self._engine = Engine(self.config, self.db, deadline=deadline)
+            seam = Unattended.from_environment()
+            self._engine = Engine(
+                self.config, self.db, deadline=seam.http_deadline, host_gap_s=seam.host_gap_s
+            )
         return self._engine
 
     def close(self) -> None:
@@ -322,12 +329,11 @@ def _sources_list(ctx: _Context, *, as_json: bool) -> int:
     from widget.engine.status import source_statuses  # light: no fetch stack
 
     statuses = source_statuses(ctx.config, ctx.reader)
-    defaults = [settings.default_interval(s.source.kind) for s in statuses]
     if as_json:
-        objects = [fmt.source_object(s, d) for s, d in zip(statuses, defaults, strict=True)]
+        objects = [fmt.source_object(s, settings, _now()) for s in statuses]
         print(json.dumps(objects, ensure_ascii=False, indent=2), file=ctx.out)
     elif statuses:
-        print(fmt.sources_text(statuses, defaults, _now()), file=ctx.out)
+        print(fmt.sources_text(statuses, settings, _now()), file=ctx.out)
     else:
         print(f"No sources yet. Add one with: {APP_SLUG} sources add URL", file=ctx.out)
     return EXIT_OK
@@ -457,10 +463,8 @@ def _sources_add(
         raise
     source = added[-1]
     minutes = source.effective_interval_minutes(config.settings.default_interval(source.kind))
-    print(
-        f"Added {source.name!r} ({source.kind.value}, every {minutes} min): {source.url}",
-        file=ctx.out,
-    )
+    every = f"every {minutes} min" if source.interval_minutes is not None else "auto schedule"
+    print(f"Added {source.name!r} ({source.kind.value}, {every}): {source.url}", file=ctx.out)
     return EXIT_OK
 
 

@@ -9,7 +9,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from widget.core.clock import relative_time
-from widget.core.models import Entry, SourceStatus
+from widget.core.models import Entry, Settings, SourceStatus
+from widget.engine.status import interval_minutes, schedule_reason, source_due
 
 BULLET = "  • "
 
@@ -61,20 +62,23 @@ def entry_json_line(entry: Entry) -> str:
     return json.dumps(entry_object(entry), ensure_ascii=False)
 
 
-def source_object(status: SourceStatus, default_interval: int) -> dict[str, Any]:
+def source_object(status: SourceStatus, settings: Settings, now: datetime) -> dict[str, Any]:
     source, state = status.source, status.state
+    due = source_due(status, now) if state.next_due is not None else None
     return {
         "id": source.id,
         "name": source.name,
         "url": source.url,
         "kind": source.kind.value,
-        "interval_minutes": source.effective_interval_minutes(default_interval),
+        "interval_minutes": interval_minutes(status, settings, now),
+        "interval_mode": source.interval_mode.value,
         "enabled": status.enabled,
         "notify": source.notify,
         "disabled_reason": state.disabled_reason,
         "last_error": state.last_error,
         "last_checked": iso(state.last_checked),
-        "next_due": iso(state.next_due),
+        "next_due": iso(due),
+        "schedule_reason": schedule_reason(status, settings, now),
         "error_count": state.error_count,
     }
 
@@ -98,11 +102,11 @@ def entries_text(entries: Sequence[Entry], now: datetime) -> str:
     return "\n".join(lines)
 
 
-def sources_text(statuses: Sequence[SourceStatus], defaults: Sequence[int], now: datetime) -> str:
+def sources_text(statuses: Sequence[SourceStatus], settings: Settings, now: datetime) -> str:
     """An aligned table: name, kind, interval, state, last check, URL."""
     header = ("NAME", "KIND", "EVERY", "STATE", "CHECKED", "URL")
     rows: list[tuple[str, ...]] = [header]
-    for status, default in zip(statuses, defaults, strict=True):
+    for status in statuses:
         source, state = status.source, status.state
         if state.disabled_reason:
             condition = _short(f"disabled: {state.disabled_reason}")
@@ -118,7 +122,7 @@ def sources_text(statuses: Sequence[SourceStatus], defaults: Sequence[int], now:
             (
                 source.name,
                 source.kind.value,
-                f"{source.effective_interval_minutes(default)} min",
+                _every(status, settings, now),
                 condition,
                 relative_time(state.last_checked, now),
                 source.url,
@@ -130,6 +134,11 @@ def sources_text(statuses: Sequence[SourceStatus], defaults: Sequence[int], now:
         cells = [pad(cell, w) for cell, w in zip(row[:-1], widths, strict=True)]
         out.append("  ".join([*cells, row[-1]]))
     return "\n".join(out)
+
+
+def _every(status: SourceStatus, settings: Settings, now: datetime) -> str:
+    minutes = f"{interval_minutes(status, settings, now)} min"
+    return f"auto ({minutes})" if status.source.interval_mode.value == "auto" else minutes
 
 
 def clock_time(value: datetime, now: datetime) -> str:

@@ -86,6 +86,22 @@ def add_auth_options(parser: argparse.ArgumentParser, *, edit: bool = False) -> 
         )
 
 
+def interval_arg(text: str) -> int:
+    """``--interval auto|MINUTES``: "auto" (or 0) is 0, the adaptive schedule; else whole
+    minutes ≥ 1, a fixed interval kept as set."""
+    if text.strip().lower() == "auto":
+        return 0
+    try:
+        minutes = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is neither 'auto' nor a whole number of minutes"
+        ) from None
+    if minutes < 0:
+        raise argparse.ArgumentTypeError("the interval is 'auto' or a whole number of minutes ≥ 1")
+    return minutes
+
+
 def add_edit_parser(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> argparse.ArgumentParser:
@@ -93,7 +109,12 @@ def add_edit_parser(
     edit.add_argument("name", metavar="NAME")
     edit.add_argument("--name", dest="new_name", metavar="NEW", help="rename the source")
     edit.add_argument("--url", help="a new URL (fetched once to check it)")
-    edit.add_argument("--interval", type=int, metavar="MINUTES", help="0: the default")
+    edit.add_argument(
+        "--interval",
+        type=interval_arg,
+        metavar="auto|MINUTES",
+        help="auto: follow the source's own pace (0 too); MINUTES: a fixed interval",
+    )
     edit.add_argument("--include", metavar="WORDS", help="comma-separated; '' clears")
     edit.add_argument("--exclude", metavar="WORDS", help="comma-separated; '' clears")
     on_off = edit.add_mutually_exclusive_group()

@@ -21,8 +21,10 @@ class FetchError(SourceError):
         status: int | None = None,
         retry_after: float | None = None,
         permanent: bool = False,
+        network_down: bool = False,
     ) -> None:
         super().__init__(message)
+        self.network_down = network_down  # no route, no network, DNS unreachable: not the source
         self.status = status
         self.retry_after = retry_after  # seconds the server asked us to wait, if it did
         self.permanent = permanent  # e.g. 410 Gone: stop polling this source

@@ -34,6 +34,13 @@ class AuthKind(str, enum.Enum):
 MIN_INTERVAL_MINUTES = 1
 
 
+class IntervalMode(str, enum.Enum):
+    """How a source's checks are timed. The value is what config files and the CLI show."""
+
+    AUTO = "auto"  # the adaptive schedule (core/schedule.py): follows the source's own pace
+    FIXED = "fixed"  # a fixed interval: set by hand, or the kind's default
+
+
 @dataclass(frozen=True)
 class Source:
     """A source as the user configured it (the config file is the truth for these fields)."""
@@ -42,7 +49,7 @@ class Source:
     name: str
     url: str
     kind: SourceKind
-    interval_minutes: int | None = None  # None: the kind's default (or the user's default)
+    interval_minutes: int | None = None  # set by hand (fixed); None: "Every: Auto"
     enabled: bool = True
     notify: bool = True
     include: tuple[str, ...] = ()  # keyword filters: words or /regex/
@@ -52,6 +59,12 @@ class Source:
     auth_header: str | None = None  # for HEADER, e.g. "Authorization" or "X-Api-Key"
     folder: str | None = None  # from OPML nesting
     html_url: str | None = None  # the site's own page (OPML htmlUrl), kept for export
+    notify_key_points: bool = True  # a live page's "What to know" list changing notifies
+
+    @property
+    def interval_mode(self) -> IntervalMode:
+        """A source's own interval is kept as set; without one it follows the schedule."""
+        return IntervalMode.AUTO if self.interval_minutes is None else IntervalMode.FIXED
 
     def effective_interval_minutes(self, default: int | None = None) -> int:
         minutes = self.interval_minutes or default or self.kind.default_interval_minutes
@@ -140,6 +153,20 @@ class PollStatus(str, enum.Enum):
 
 
 @dataclass(frozen=True)
+class KeyPointsChange:
+    """A live page's own "What to know" list gained or lost points in a poll."""
+
+    source_id: str
+    source_name: str
+    entry_id: str  # the page's own entry
+    title: str
+    url: str | None
+    points: tuple[str, ...]  # the list now
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class SourceResult:
     source_id: str
     source_name: str
@@ -152,6 +179,9 @@ class SourceResult:
     # New entries stored by this poll, listed in ``new_entries`` or not: a poll asked for counts
     # only of a baseline (``Engine.poll(baseline_entries=False)``) leaves ``new_entries`` empty.
     stored_count: int = 0
+    # The page's key-points list changed (not on a baseline; only when the source's "What to
+    # know" switch is on; a muted source's changes are marked in the window, not notified).
+    key_points_changes: tuple[KeyPointsChange, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,6 +193,10 @@ class PollResult:
     @property
     def new_entries(self) -> tuple[Entry, ...]:
         return tuple(e for r in self.results for e in r.new_entries)
+
+    @property
+    def key_points_changes(self) -> tuple[KeyPointsChange, ...]:
+        return tuple(c for r in self.results for c in r.key_points_changes)
 
     @property
     def stored_count(self) -> int:
@@ -211,6 +245,9 @@ class Settings:
     highlight_words: tuple[str, ...] = ()
     start_at_login: bool = False
     proxy: str | None = None  # None: the system proxy
+    # AUTO: sources without their own interval follow the adaptive schedule; FIXED: they are
+    # checked every default_interval_* minutes (the behaviour before the adaptive schedule).
+    schedule: IntervalMode = IntervalMode.AUTO
 
     def default_interval(self, kind: SourceKind) -> int:
         if kind is SourceKind.LIVE_PAGE:

@@ -32,7 +32,7 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from widget.core.errors import ConfigError
-from widget.core.models import Entry, QuietHours, Settings
+from widget.core.models import Entry, KeyPointsChange, QuietHours, Settings
 from widget.core.text import truncate
 
 if TYPE_CHECKING:
@@ -49,6 +49,8 @@ SUMMARY_REPLACES_KEY = "live-updates:summary"  # a newer summary replaces the pr
 # the GUI thread or a poll at most this much once.
 MATCH_TIMEOUT_S = 0.05
 _REGEX_FLAGS = {"i": "IGNORECASE", "m": "MULTILINE", "s": "DOTALL", "x": "VERBOSE"}
+KEY_POINTS_SUMMARY = "What to know — updated"
+KEY_POINTS_REPLACES = "live-updates:what-to-know:"  # + source id: one per page on screen
 _SLASHED = re.compile(r"^/(?P<body>.*)/(?P<flags>[a-z]*)$", re.DOTALL)
 _too_slow: dict[str, str] = {}  # pattern → why it was turned off (process-wide)
 
@@ -290,6 +292,29 @@ def plan_batch(
         entries=tuple((e.source_id, e.id) for e in entries),
         urgent=any(is_highlighted(settings.highlight_words, e) for e in entries),
         replaces_key=replaces_key,
+    )
+
+
+def plan_key_points(change: KeyPointsChange) -> PlannedNotification:
+    """A page's "What to know" list changed: the page's name and its new point(s) as the body
+    (or, when points were only dropped, the list as it is now), replacing the previous one of
+    that page on screen."""
+    shown = change.added or change.points
+    lines = [change.source_name]
+    if not change.added:
+        lines.append(f"{len(change.removed)} dropped; what to know now:")
+    lines += [f"• {_clip(p, BODY_LIMIT)}" for p in shown[:4]]
+    if len(shown) > 4:
+        lines.append(f"and {len(shown) - 4} more")
+    key = (change.source_id, change.entry_id)
+    return PlannedNotification(
+        summary=KEY_POINTS_SUMMARY,
+        body="\n".join(lines),
+        source_name=change.source_name,
+        entries=(),
+        key=key,
+        url=change.url,
+        replaces_key=KEY_POINTS_REPLACES + change.source_id,
     )
 
 

@@ -13,14 +13,29 @@ Rules:
   interval itself when that is longer), jittered;
 - a server's Retry-After (on 429/503) is always honoured, capped at 24 hours.
 Nothing is ever scheduled less than 1 minute ahead.
+
+The adaptive ("auto") schedule, for sources without an interval set by hand:
+- a live page that published an update in the last 30 minutes is *active*: checked every 60 s;
+  quiet for 30 min → every 2 min, 1 h → 5 min, 2 h → 15 min, 6 h → 60 min; 24 h without an update
+  → every 3 h until it wakes up (a new update makes it active again at once);
+- a feed is checked at about half the median gap between its recent entries, bounded to
+  5 min – 24 h;
+- the server's caching headers still win when they ask for a longer wait, and errors back off from
+  the kind's usual interval exactly as a fixed schedule does.
+``due_at`` keeps a clock that jumped backwards from stalling the schedule; ``plan_starts`` spreads a
+poll's requests (per host at least 2 s apart; a storm of due sources over the first minute).
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+
+from widget.core.models import FetchState, IntervalMode, Settings, Source, SourceKind
 
 MIN_DELAY = timedelta(minutes=1)
 JITTER = 0.10  # ±10% of the interval
@@ -170,9 +185,239 @@ def backoff(
     return _aware(now) + max(MIN_DELAY, min(_jittered(delay, rng), cap))
 
 
+OFFLINE_RETRY = timedelta(minutes=1)
+
+
+def offline_retry(
+    now: datetime, interval_minutes: int, rng: random.Random | None = None
+) -> datetime:
+    """When to try again after a failure caused by the network being down: soon (1 minute, or
+    the interval when shorter), with no backoff — the source did nothing wrong."""
+    delay = min(OFFLINE_RETRY, max(MIN_DELAY, timedelta(minutes=interval_minutes)))
+    if rng is not None:  # spread upwards only: never sooner than a minute
+        delay *= rng.uniform(1.0, 1.0 + JITTER)
+    return _aware(now) + delay
+
+
 def retry_after_until(now: datetime, retry_after_seconds: float) -> datetime:
     """The earliest time a source may be polled after a server's Retry-After (always honoured,
     at least 1 minute, at most 24 hours)."""
     seconds = retry_after_seconds if retry_after_seconds == retry_after_seconds else 0.0  # NaN
     delay = timedelta(seconds=min(max(seconds, 0.0), MAX_RETRY_AFTER.total_seconds()))
     return _aware(now) + max(MIN_DELAY, delay)
+
+
+# --- the adaptive schedule ---
+
+ACTIVE_FOR = timedelta(minutes=30)  # a live page that updated this recently is active
+# (quiet at least this long, check this often); below the first step the page is active.
+LIVE_STEPS: tuple[tuple[timedelta, timedelta], ...] = (
+    (timedelta(hours=24), timedelta(hours=3)),
+    (timedelta(hours=6), timedelta(minutes=60)),
+    (timedelta(hours=2), timedelta(minutes=15)),
+    (timedelta(hours=1), timedelta(minutes=5)),
+    (ACTIVE_FOR, timedelta(minutes=2)),
+)
+ACTIVE_INTERVAL = timedelta(seconds=60)
+FEED_MIN = timedelta(minutes=5)
+FEED_MAX = timedelta(hours=24)
+FEED_RECENT = 6  # entries whose gaps set a feed's pace (recent enough to follow a change)
+HOST_GAP_S = 2.0  # no two requests to one host closer than this
+PER_HOST = 2  # requests to one host at once
+STORM_SOURCES = 8  # more sources due at once than this are spread …
+STORM_SPREAD_S = 60.0  # … over this many seconds
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """How often a source is checked while nothing else (headers, errors) says otherwise."""
+
+    interval: timedelta
+    reason: str  # e.g. "active live page", "quiet 2 h", "every 15 min (set by hand)"
+
+
+def duration_text(delay: timedelta) -> str:
+    """A wait as people say it: "45 s", "10 min", "3 h", "2 days"."""
+    seconds = max(0.0, delay.total_seconds())
+    if seconds < 90:
+        return f"{round(seconds)} s"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} min"
+    if seconds < 36 * 3600:
+        return f"{round(seconds / 3600)} h"
+    return f"{round(seconds / 86400)} days"
+
+
+def live_cadence(now: datetime, last_update: datetime | None) -> Cadence:
+    """A live page's pace from the time of its latest update (None: none seen yet)."""
+    if last_update is None:
+        return Cadence(timedelta(minutes=5), "no update seen yet")
+    quiet = _aware(now) - _aware(last_update)
+    for at_least, interval in LIVE_STEPS:
+        if quiet >= at_least:
+            if at_least >= timedelta(hours=24):
+                return Cadence(interval, f"dormant: no update for {duration_text(quiet)}")
+            return Cadence(interval, f"quiet {duration_text(quiet)}")
+    return Cadence(ACTIVE_INTERVAL, "active live page")
+
+
+def feed_cadence(entry_times: Sequence[datetime], now: datetime | None = None) -> Cadence:
+    """A feed's pace: about half the median gap between its recent entries (the newest
+    ``FEED_RECENT``), bounded to 5 min – 24 h; once ``now`` is given, a quiet stretch since the
+    newest entry slows it too (to a quarter of that stretch), so a burst that ended does not
+    keep a feed checked every 5 minutes. Fewer than two dated entries: 15 min."""
+    times = sorted({_aware(t) for t in entry_times}, reverse=True)[:FEED_RECENT]
+    if len(times) < 2:
+        return Cadence(timedelta(minutes=15), "too few dated entries to follow")
+    gaps = sorted((a - b).total_seconds() for a, b in itertools.pairwise(times))
+    middle = len(gaps) // 2
+    median_s = gaps[middle] if len(gaps) % 2 else (gaps[middle - 1] + gaps[middle]) / 2
+    median = timedelta(seconds=median_s)
+    interval = median / 2
+    reason = f"new entries about every {duration_text(median)}"
+    quiet = _aware(now) - times[0] if now is not None else timedelta(0)
+    if quiet / 4 > interval:
+        interval = quiet / 4
+        reason = f"quiet {duration_text(quiet)}"
+    return Cadence(min(FEED_MAX, max(FEED_MIN, interval)), reason)
+
+
+def cadence(
+    source: Source,
+    settings: Settings,
+    now: datetime,
+    last_update: datetime | None,
+    entry_times: Sequence[datetime] = (),
+) -> Cadence:
+    """The pace for ``source``: its own interval when set by hand, the kind's default under the
+    fixed schedule setting, else the adaptive pace."""
+    if source.interval_minutes is not None:
+        minutes = source.effective_interval_minutes()
+        return Cadence(timedelta(minutes=minutes), f"every {minutes} min (set by hand)")
+    if settings.schedule is IntervalMode.FIXED:
+        minutes = source.effective_interval_minutes(settings.default_interval(source.kind))
+        return Cadence(timedelta(minutes=minutes), f"every {minutes} min (fixed schedule)")
+    if source.kind is SourceKind.LIVE_PAGE:
+        return live_cadence(now, last_update)
+    return feed_cadence(entry_times, now)
+
+
+def backoff_minutes(source: Source, settings: Settings) -> int:
+    """The interval errors back off from: the one a fixed schedule would use, so that backoff
+    behaves as it always did."""
+    return source.effective_interval_minutes(settings.default_interval(source.kind))
+
+
+def next_auto_check(
+    now: datetime,
+    pace: Cadence,
+    headers: Mapping[str, str] | None = None,
+    rng: random.Random | None = None,
+) -> tuple[datetime, str]:
+    """When to poll after a success, and why. The server's caching headers win when they ask
+    for a longer wait than the pace (capped at 4 h); nothing is sooner than 60 s; jitter (up to
+    +10 %) only lengthens the wait."""
+    found = headers or {}
+    interval = max(MIN_DELAY, pace.interval)
+    # Jittered upwards only: the pace is the fastest a source is checked (a quiet page at
+    # 15 min is never checked more than 4 times an hour).
+    delay = interval if rng is None else interval * rng.uniform(1.0, 1.0 + JITTER)
+    reason = pace.reason
+    fresh = freshness_seconds(
+        now,
+        cache_control=found.get("cache-control"),
+        expires=found.get("expires"),
+        date=found.get("date"),
+        age=found.get("age"),
+    )
+    if fresh is not None and timedelta(seconds=fresh) > interval:
+        asked = min(timedelta(seconds=fresh), MAX_FRESHNESS)
+        delay = min(asked if rng is None else asked * rng.uniform(1.0, 1.0 + JITTER), MAX_FRESHNESS)
+        reason = f"server asks {duration_text(asked)}"
+    return _aware(now) + max(MIN_DELAY, delay), reason
+
+
+def describe(source: Source, state: FetchState, settings: Settings, now: datetime) -> str:
+    """Why ``source`` is next checked when its state says, for the sources table and
+    ``sources list`` (re-derived from the stored state, so nothing extra is stored)."""
+    if not source.enabled:
+        return "disabled"
+    if state.disabled_reason is not None:
+        return state.disabled_reason
+    if state.retry_after_until is not None and state.retry_after_until > _aware(now):
+        return "server asks to wait (Retry-After)"
+    if state.error_count > 0:
+        n = state.error_count
+        return f"retrying after {n} error{'s' if n != 1 else ''} (backoff)"
+    if state.next_due is None or state.last_checked is None:
+        return "due now"
+    checked = _aware(state.last_checked)
+    pace = cadence(source, settings, checked, state.last_new_entry)
+    gap = _aware(state.next_due) - checked
+    if gap > pace.interval * (1 + JITTER) + timedelta(seconds=1):
+        return f"server asks {duration_text(gap)}"
+    if source.kind is not SourceKind.LIVE_PAGE and "every" not in pace.reason:
+        return f"follows the feed: every {duration_text(gap)}"
+    return pace.reason
+
+
+def current_interval(
+    source: Source, state: FetchState, settings: Settings, now: datetime
+) -> timedelta:
+    """The interval in effect for ``source`` (its pace at the last check), for display."""
+    if source.interval_minutes is not None or settings.schedule is IntervalMode.FIXED:
+        return cadence(source, settings, now, None).interval
+    checked = _aware(state.last_checked) if state.last_checked is not None else None
+    if source.kind is SourceKind.LIVE_PAGE:
+        return live_cadence(checked or _aware(now), state.last_new_entry).interval
+    if checked is not None and state.next_due is not None and state.error_count == 0:
+        return min(FEED_MAX, max(FEED_MIN, _aware(state.next_due) - checked))
+    return feed_cadence(()).interval
+
+
+def due_at(state: FetchState, now: datetime) -> datetime:
+    """When a source is due, robust to a clock that jumped backwards: a source last checked
+    "in the future" (more than a minute ahead of the clock) is due now, so a clock set back
+    never stalls the schedule; its state is rewritten by that check. A server's Retry-After
+    still holds when it ends within a day of the clock's new reading."""
+    current = _aware(now)
+    due = _aware(state.next_due) if state.next_due is not None else current
+    retry = _aware(state.retry_after_until) if state.retry_after_until is not None else None
+    checked = _aware(state.last_checked) if state.last_checked is not None else None
+    if checked is not None and checked > current + MIN_DELAY:
+        due = current
+        if retry is not None and retry - current > MAX_RETRY_AFTER:
+            retry = None
+    if retry is not None:
+        due = max(due, retry)
+    return due
+
+
+def plan_starts(
+    hosts: Sequence[str],
+    rng: random.Random | None = None,
+    *,
+    storm: int = STORM_SOURCES,
+    spread_s: float = STORM_SPREAD_S,
+    host_gap_s: float = HOST_GAP_S,
+) -> list[float]:
+    """Start offsets in seconds, one per request in ``hosts`` order: requests to one host at
+    least ``host_gap_s`` apart; more than ``storm`` requests are spread evenly (jittered) over
+    ``spread_s`` instead of fired at once."""
+    count = len(hosts)
+    if count > storm:
+        step = spread_s / count
+        wanted = [
+            i * step + (rng.uniform(0.0, step) if rng is not None else 0.0) for i in range(count)
+        ]
+    else:
+        wanted = [0.0] * count
+    last: dict[str, float] = {}
+    starts: list[float] = []
+    for host, at in zip(hosts, wanted, strict=True):
+        key = host.lower()
+        if key in last:
+            at = max(at, last[key] + host_gap_s)
+        last[key] = at
+        starts.append(at)
+    return starts

@@ -18,7 +18,9 @@ from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
+from widget.core import schedule
 from widget.core.errors import SecretsError, StorageError
 from widget.core.models import (
     AuthKind,
@@ -70,18 +72,25 @@ class Engine:
         fetch_threads: int | None = None,
         deadline: float | None = None,
         secret_timeout: float = SECRET_TIMEOUT_S,
+        host_gap_s: float | None = None,
+        storm_spread_s: float = schedule.STORM_SPREAD_S,
     ) -> None:
         """``fetch_threads``: sources fetched at once (None: ``FETCH_CONCURRENCY``).
         ``deadline``: seconds one request may take in all, connect to last byte (None: 30 s);
-        for a client this engine builds. ``secret_timeout``:
-        how long private sources wait for the keyring, from the start of the poll."""
+        for a client this engine builds. ``secret_timeout``: how long private sources wait for
+        the keyring, from the start of the poll. ``host_gap_s``: seconds between two requests to
+        one host (None: 2 s); ``storm_spread_s``: how far a scheduled poll with many due sources
+        spreads their requests."""
         self._config = config
         self._db = db
         self._clock: Clock = clock or _utc_now
         self._secrets = secrets
         self._fetch_threads = max(1, fetch_threads or FETCH_CONCURRENCY)
         self._secret_timeout = secret_timeout
-        self._recorder = Recorder(config, db, self._clock, rng or random.Random())
+        self._rng = rng or random.Random()
+        self._host_gap_s = schedule.HOST_GAP_S if host_gap_s is None else max(0.0, host_gap_s)
+        self._storm_spread_s = max(0.0, storm_spread_s)
+        self._recorder = Recorder(config, db, self._clock, self._rng)
         self._http_settings: tuple[str | None, int] | None = None
         if http is None:
             settings = config.load().settings
@@ -139,6 +148,7 @@ class Engine:
         cancel: threading.Event | None = None,
         progress: Progress | None = None,
         baseline_entries: bool = True,
+        spread: bool | None = None,
     ) -> PollResult:
         """Poll due sources (``force``: every enabled source, yet never one under Retry-After,
         which is reported DEFERRED). ``only``: source ids. Each source's results are written in
@@ -149,7 +159,11 @@ class Engine:
         never notify, so the tray app needs only the count, and a cold poll of many sources then
         holds no copy of everything it stored. New entries of later polls are always listed.
 
-        Each source's body and parse are dropped as soon as its transaction is written."""
+        Each source's body and parse are dropped as soon as its transaction is written.
+
+        Requests to one host start at least ``host_gap_s`` apart, at most two at once; when
+        ``spread`` (default: a scheduled poll, not a forced one) and many sources are due at
+        once — after a sleep or an outage — their requests are spread over the first minute."""
         started = self._clock()
         with config_locked(self._config):  # a source removed meanwhile is not recorded again
             config = self._config.load()
@@ -165,7 +179,11 @@ class Engine:
             state = states.get(source.id) or FetchState(source.id)
             if state.disabled_reason is not None:
                 continue
-            if state.retry_after_until is not None and state.retry_after_until > started:
+            if (
+                state.retry_after_until is not None
+                and state.retry_after_until > started
+                and schedule.due_at(state, started) > started
+            ):
                 results[source.id] = SourceResult(
                     source.id,
                     source.name,
@@ -174,7 +192,7 @@ class Engine:
                     next_due=state.retry_after_until,
                 )
                 continue
-            if force or state.next_due is None or state.next_due <= started:
+            if force or schedule.due_at(state, started) <= started:
                 due.append((source, state))
 
         total = len(due)
@@ -183,7 +201,7 @@ class Engine:
             progress(0, total)
         stop = cancel if cancel is not None else threading.Event()
         if due:
-            outcomes = self._run_workers(due, stop)
+            outcomes = self._run_workers(due, stop, not force if spread is None else spread)
             try:
                 for source, state, outcome in outcomes:
                     if stop.is_set():
@@ -225,13 +243,15 @@ class Engine:
             log.info("retention removed %d old entries", removed)
 
     def _run_workers(
-        self, due: list[tuple[Source, FetchState]], stop: threading.Event
+        self, due: list[tuple[Source, FetchState]], stop: threading.Event, spread: bool
     ) -> Generator[tuple[Source, FetchState, Outcome], None, None]:
         """Fetch on up to ``fetch_threads`` threads and parse on one; yield outcomes as they
         complete. A private source is fetched once its secret is read (public ones do not wait
-        for the keyring). Once ``stop`` is set (the caller cancelled, or stopped early on an
-        exception or Ctrl-C) the poll returns at once: sources still running are yielded as
-        cancelled; their requests end at the HTTP deadline and write nothing."""
+        for the keyring). Requests start as ``schedule.plan_starts`` says, and never two to one
+        host within ``host_gap_s`` nor more than ``schedule.PER_HOST`` at once. Once ``stop`` is
+        set (the caller cancelled, or stopped early on an exception or Ctrl-C) the poll returns
+        at once: sources still running or not started are yielded as cancelled; requests still
+        on the network end at the HTTP deadline and write nothing."""
         fetch_pool = ThreadPoolExecutor(
             min(self._fetch_threads, len(due)), thread_name_prefix="poll-fetch"
         )
@@ -243,13 +263,50 @@ class Engine:
             secrets[s.id]: (s, st) for s, st in private
         }
         secrets_until = time.monotonic() + self._secret_timeout
+        offsets = schedule.plan_starts(
+            [_host(s.url) for s, _ in due],
+            self._rng,
+            spread_s=self._storm_spread_s if spread else 0.0,
+            host_gap_s=self._host_gap_s,
+        )
+        start_at = {s.id: at for (s, _), at in zip(due, offsets, strict=True)}
+        begun = time.monotonic()
+        ready: list[tuple[float, Source, FetchState, Credentials | None]] = [
+            (start_at[s.id], s, st, None) for s, st in due if s.auth is AuthKind.NONE
+        ]
+        holding: dict[Future[Outcome], str] = {}  # fetches in flight → their host
+        in_flight: dict[str, int] = {}
+        last_start: dict[str, float] = {}
+
+        def start_ready() -> float | None:
+            """Start what may start now; the seconds until the next one may (None: nothing)."""
+            now_s = time.monotonic() - begun
+            keep: list[tuple[float, Source, FetchState, Credentials | None]] = []
+            soonest: float | None = None
+            for item in sorted(ready, key=lambda r: r[0]):
+                at, source, state, creds = item
+                host = _host(source.url)
+                earliest = max(at, last_start.get(host, -self._host_gap_s) + self._host_gap_s)
+                if earliest > now_s or in_flight.get(host, 0) >= schedule.PER_HOST:
+                    keep.append(item)
+                    if earliest > now_s:
+                        soonest = min(soonest or earliest - now_s, earliest - now_s)
+                    continue
+                future = fetch_pool.submit(fetch, self._http, source, state, creds, stop)
+                work[future] = (source, state)
+                holding[future] = host
+                in_flight[host] = in_flight.get(host, 0) + 1
+                last_start[host] = now_s
+            ready[:] = keep
+            return soonest
+
         try:
-            for source, state in due:
-                if source.auth is AuthKind.NONE:
-                    future = fetch_pool.submit(fetch, self._http, source, state, None, stop)
-                    work[future] = (source, state)
-            while (work or waiting) and not stop.is_set():
+            while (work or waiting or ready) and not stop.is_set():
+                soonest = start_ready()
                 running: list[Future[Any]] = [*work, *waiting]
+                if not running:
+                    stop.wait(min(_STOP_POLL, soonest if soonest is not None else _STOP_POLL))
+                    continue
                 done, _ = wait(running, timeout=_STOP_POLL, return_when=FIRST_COMPLETED)
                 del running
                 while done:
@@ -262,12 +319,12 @@ class Engine:
                         if isinstance(creds, Outcome):
                             yield source, state, creds
                         else:
-                            future = fetch_pool.submit(
-                                fetch, self._http, source, state, creds, stop
-                            )
-                            work[future] = (source, state)
+                            ready.append((start_at[source.id], source, state, creds))
                         continue
                     source, state = work.pop(finished)
+                    host = holding.pop(finished, None)
+                    if host is not None:
+                        in_flight[host] = max(0, in_flight.get(host, 0) - 1)
                     outcome: Outcome = finished.result()
                     del finished
                     if outcome.unparsed:
@@ -282,7 +339,8 @@ class Engine:
                         secret.cancel()
                         yield source, state, Outcome(error=error)
                     waiting.clear()
-            for source, state in [*work.values(), *waiting.values()]:  # cancelled
+            cancelled = [*work.values(), *waiting.values(), *((s, st) for _a, s, st, _c in ready)]
+            for source, state in cancelled:
                 yield source, state, Outcome()
         except BaseException:
             stop.set()
@@ -313,6 +371,10 @@ def _secret(source: Source, future: Future[Credentials | None]) -> Credentials |
         if not isinstance(exc, SecretsError):
             log.exception("reading the secret of %s failed unexpectedly", source.name)
         return Outcome(error=exc)
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or url).lower()
 
 
 def _max_bytes(settings: Settings) -> int:

@@ -26,9 +26,12 @@ from widget.core.models import (
     AuthKind,
     Config,
     FetchState,
+    IntervalMode,
     Item,
+    KeyPointsChange,
     PollStatus,
     Source,
+    SourceKind,
     SourceResult,
 )
 from widget.core.urls import same_origin
@@ -147,6 +150,34 @@ class Recorder:
         return self._record_success(config, source, state, outcome, baseline_entries)
 
     def _interval(self, config: Config, source: Source) -> int:
+        return schedule.backoff_minutes(source, config.settings)
+
+    def _next_check(
+        self,
+        config: Config,
+        source: Source,
+        now: datetime,
+        response: FetchResponse,
+        last_update: datetime | None,
+        items: Iterable[Item] = (),
+    ) -> datetime:
+        """When to poll after a success: a fixed interval as it always was, else the adaptive
+        schedule (the source's own pace, the server's caching headers when longer)."""
+        if source.interval_mode is IntervalMode.FIXED or (
+            config.settings.schedule is IntervalMode.FIXED
+        ):
+            return schedule.next_check(
+                now, self._interval_fixed(config, source), response.headers, self._rng
+            )
+        times = [t for t in (item.published or item.updated for item in items) if t is not None]
+        if source.kind is not SourceKind.LIVE_PAGE and len(times) < 2:
+            times += [e.sort_time for e in self._db.entries(source_id=source.id, limit=20)]
+        pace = schedule.cadence(source, config.settings, now, last_update, times)
+        due, _reason = schedule.next_auto_check(now, pace, response.headers, self._rng)
+        return due
+
+    @staticmethod
+    def _interval_fixed(config: Config, source: Source) -> int:
         return source.effective_interval_minutes(config.settings.default_interval(source.kind))
 
     def _record_error(
@@ -155,7 +186,10 @@ class Recorder:
         now = self._clock()
         message = error_message(error)
         log.warning("%s: %s", source.name, message)
-        errors = state.error_count + 1
+        offline = isinstance(error, FetchError) and error.network_down
+        # The network being down says nothing about the source: it does not count towards
+        # its backoff, and it is tried again soon (at once when the network comes back).
+        errors = state.error_count if offline else state.error_count + 1
         status = PollStatus.ERROR
         retry_until: datetime | None = None
         disabled: str | None = None
@@ -164,6 +198,8 @@ class Recorder:
             message = disabled
             status = PollStatus.DISABLED
             next_due = None
+        elif offline:
+            next_due = schedule.offline_retry(now, self._interval(config, source), self._rng)
         else:
             next_due = schedule.backoff(now, self._interval(config, source), errors, self._rng)
             if isinstance(error, FetchError) and error.retry_after is not None:
@@ -192,9 +228,18 @@ class Recorder:
         response = outcome.response
         assert response is not None
         now = self._clock()
-        next_due = schedule.next_check(
-            now, self._interval(config, source), response.headers, self._rng
-        )
+        parsed = outcome.parsed
+        baseline = not state.baseline_done
+        items = _unique_items(parsed.items) if parsed is not None else []
+        last_update = state.last_new_entry
+        if parsed is not None:
+            known = self._db.known_fingerprints(source.id)
+            if baseline:  # a first look: the page's own dates tell how lively it is
+                dates = [d for i in items if (d := i.published or i.updated) and d <= now]
+                last_update = max(dates, default=None)
+            elif any(item.id not in known for item in items):
+                last_update = now
+        next_due = self._next_check(config, source, now, response, last_update, items)
         redirect_url, redirect_count = self._track_redirect(source, state, response)
         kept_note = self._kept_private_url(source, redirect_url, redirect_count)
         new_state = replace(
@@ -219,7 +264,6 @@ class Recorder:
         if response.status == 200 and response.etag is None and response.last_modified is None:
             # The server stopped sending validators: do not send stale ones back.
             new_state = replace(new_state, etag=None, last_modified=None)
-        parsed = outcome.parsed
         if parsed is None:
             self._db.save_state(new_state)
             self._move_if_redirected(source, redirect_url, redirect_count)
@@ -227,18 +271,14 @@ class Recorder:
 
         for warning in parsed.warnings:
             log.warning("%s: %s", source.name, warning)
-        items = _unique_items(parsed.items)
-        baseline = not state.baseline_done
-        known = self._db.known_fingerprints(source.id)
-        if any(item.id not in known for item in items):
-            new_state = replace(new_state, last_new_entry=now)
-        new_state = replace(new_state, baseline_done=True)
+        new_state = replace(new_state, last_new_entry=last_update, baseline_done=True)
 
         def notify(item: Item) -> bool:
             return source.notify and policy.passes_filters(
                 source.include, source.exclude, _filter_text(item)
             )
 
+        changes = () if baseline else self._key_points_changes(source, items)
         new_entries, updated = self._db.apply_items(
             source, items, now=now, baseline=baseline, notify=notify, state=new_state
         )
@@ -252,7 +292,39 @@ class Recorder:
             baseline=baseline,
             next_due=next_due,
             stored_count=len(new_entries),
+            key_points_changes=changes,
         )
+
+    def _key_points_changes(
+        self, source: Source, items: Iterable[Item]
+    ) -> tuple[KeyPointsChange, ...]:
+        """The page's own key points compared with what is stored: points gained or lost are
+        news ("What to know — updated"); edits of ordinary entries stay silent."""
+        if not source.notify_key_points:
+            return ()
+        changes: list[KeyPointsChange] = []
+        for item in items:
+            if not item.is_page:
+                continue
+            stored = self._db.get_entry(source.id, item.id)
+            if stored is None:
+                continue
+            added = tuple(p for p in item.key_points if p not in stored.key_points)
+            removed = tuple(p for p in stored.key_points if p not in item.key_points)
+            if added or removed:
+                changes.append(
+                    KeyPointsChange(
+                        source.id,
+                        source.name,
+                        item.id,
+                        item.title,
+                        item.url,
+                        item.key_points,
+                        added,
+                        removed,
+                    )
+                )
+        return tuple(changes)
 
     def _track_redirect(
         self, source: Source, state: FetchState, response: FetchResponse

@@ -121,10 +121,9 @@ def _setup_logging(pipe: _Pipe, level: int) -> None:
 
 
 def run_job(
-    job: Job, pipe: _Pipe, cancel: threading.Event, *, deadline: float | None = None
+    job: Job, pipe: _Pipe, cancel: threading.Event, unattended: Unattended | None = None
 ) -> None:
-    """Poll (when asked), then fetch the wanted site icons, sending results as they come.
-    ``deadline``: seconds one request may take in all (None: the HTTP client's default)."""
+    """Poll (when asked), then fetch the wanted site icons, sending results as they come."""
     from widget.engine.poll import Engine  # the fetch stack: only ever in this process
 
     path = Path(job.config_path)
@@ -134,7 +133,14 @@ def run_job(
     db = Database.open(Path(job.db_path))
     try:
         threads = job.poll.fetch_threads if job.poll is not None else 1
-        engine = Engine(config, db, fetch_threads=threads, deadline=deadline)
+        seam = unattended or Unattended()
+        engine = Engine(
+            config,
+            db,
+            fetch_threads=threads,
+            deadline=seam.http_deadline,
+            host_gap_s=seam.host_gap_s,
+        )
         try:
             if job.poll is not None:
                 result = engine.poll(
@@ -183,7 +189,7 @@ def serve() -> int:
     ).start()
     status = 0
     try:
-        run_job(job, pipe, cancel, deadline=Unattended.from_environment().http_deadline)
+        run_job(job, pipe, cancel, Unattended.from_environment())
     except Exception as exc:  # every failure reaches the tray app as a sentence and a log line
         log.exception("the poll process failed")
         pipe.send(Failed(poll_failure_message(exc)))

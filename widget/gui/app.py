@@ -35,8 +35,8 @@ from widget.gui.single_instance import SingleInstance
 from widget.gui.tray import DndChoice, Tray, dnd_until
 from widget.gui.window.window import KeyPointsWindow
 from widget.log import configure_logging
-from widget.notify.base import Action, Notification, Notifier
-from widget.notify.freedesktop import FreedesktopBackend
+from widget.notify.base import Action, CloseReason, Notification, Notifier
+from widget.notify.freedesktop import FreedesktopBackend, activation_environment
 from widget.notify.systray import SystrayBackend
 from widget.paths import AppPaths
 from widget.storage.config import ConfigStore
@@ -76,6 +76,7 @@ class _ClickRelay(QObject):
     """Notification clicks arrive on a backend thread; this re-emits them on the GUI thread."""
 
     activated = Signal(object, object)  # Notification, Action
+    closed = Signal(object, object)  # Notification, CloseReason
     error = Signal(object)  # str
 
 
@@ -104,11 +105,21 @@ class App:
         if action is Action.MARK_READ:
             for source_id, entry_id in notification.entries:
                 self.controller.mark_read(source_id, entry_id)
+            self.dispatcher.entries_read(notification.entries)
             return
         if notification.opens_window or notification.key is None:
             self.window.show_and_raise()
             return
-        self.open_entry(notification.key, notification.url)
+        with activation_environment(notification.activation_token):
+            self.open_entry(notification.key, notification.url)
+
+    def on_closed(self, notification: Notification, reason: CloseReason) -> None:
+        """A notification the user dismissed counts as seen: its entries are marked read."""
+        if reason is not CloseReason.DISMISSED:
+            return
+        keys = notification.entries or ((notification.key,) if notification.key else ())
+        for source_id, entry_id in keys:
+            self.controller.mark_read(source_id, entry_id)
 
     def open_entry(self, key: tuple[str, str], url: str | None) -> None:
         if url is not None and is_web_url(url):
@@ -153,6 +164,9 @@ class App:
         if result.new_entries:
             log.info("%d new entries%s", len(result.new_entries), " (while away)" if away else "")
         self.dispatcher.offer(result.new_entries, away=away)
+        self.dispatcher.offer_key_points(result.key_points_changes)
+        for change in result.key_points_changes:
+            self.window.mark_new_points(change.source_id, change.added)
         if result.stored_count or any(r.updated_count for r in result.results):
             QTimer.singleShot(TRIM_DELAY_MS, self.release_memory)
 
@@ -376,6 +390,7 @@ def run_app(
     notifier = Notifier(
         backends,
         on_activated=lambda n, a: relay.activated.emit(n, a),
+        on_closed=lambda n, r: relay.closed.emit(n, r),
         on_error=lambda message: relay.error.emit(message),
     )
     dispatcher = Dispatcher(notifier, settings)
@@ -448,6 +463,11 @@ def _quit_on_signals(qt: QApplication) -> None:
 def _wire(app: App, relay: _ClickRelay) -> None:
     tray, ctl, win = app.tray, app.controller, app.window
     relay.activated.connect(app.on_activated)
+    relay.closed.connect(app.on_closed)
+    win.mark_read_requested.connect(
+        lambda keys, read: app.dispatcher.entries_read(keys if read else ())
+    )
+    win.mark_all_read_requested.connect(lambda: app.dispatcher.entries_read(None))
     relay.error.connect(lambda m: log.warning("notifications: %s", m))
     tray.show_window_requested.connect(win.show_and_raise)
     tray.toggle_window_requested.connect(win.toggle)

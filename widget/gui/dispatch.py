@@ -9,8 +9,8 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from widget.core.models import Entry, Settings
-from widget.core.policy import Decision, decide, group_by_source
+from widget.core.models import Entry, KeyPointsChange, Settings
+from widget.core.policy import Decision, decide, group_by_source, hold_until, plan_key_points
 from widget.notify.base import Notification, Notifier
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,37 @@ class Dispatcher(QObject):
         )
         self._apply(decision)
         return decision
+
+    def offer_key_points(self, changes: Sequence[KeyPointsChange]) -> int:
+        """A page's "What to know" list changed: one notification per page, replacing the
+        previous one of that page. Not while notifications are off, held (pause, do not
+        disturb, quiet hours: the window shows the list) or the source is muted. Returns how
+        many were shown."""
+        if not changes or not self.settings.notifications_enabled:
+            return 0
+        held, _until, why = hold_until(
+            self.settings, self.clock(), dnd_until=self.dnd_until, paused=self.paused
+        )
+        if held:
+            log.info('notifications: "What to know" changes not shown (%s)', why)
+            return 0
+        shown = 0
+        latest = {c.source_id: c for c in changes if self.source_notify.get(c.source_id, True)}
+        for change in latest.values():
+            notification = Notification.from_plan(plan_key_points(change))
+            if self.notifier.notify(notification):
+                self.sent.emit(notification)
+                shown += 1
+        return shown
+
+    def entries_read(self, keys: Collection[tuple[str, str]] | None) -> None:
+        """Entries were read (in the window, from a button or a menu; None: all of them): their
+        notifications still on screen are closed."""
+        if keys is not None and not keys:
+            return
+        closed = self.notifier.close_entries(keys)
+        if closed:
+            log.info("closed %d notification(s) of entries read", closed)
 
     def set_paused(self, paused: bool) -> None:
         self.paused = paused

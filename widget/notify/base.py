@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from widget.core.errors import LiveUpdatesError
@@ -58,6 +58,9 @@ class Notification:
     urgent: bool = False
     replaces_key: str | None = None
     entries: tuple[EntryKey, ...] = ()
+    # From the server's ActivationToken, for the launch the click causes (XDG_ACTIVATION_TOKEN,
+    # so that the browser comes to the front on Wayland); never compared.
+    activation_token: str | None = field(default=None, compare=False)
 
     @property
     def opens_window(self) -> bool:
@@ -188,6 +191,21 @@ class Notifier:
             self._exhausted_reported = True
             self._report("No notification backend works; notifications are not shown.")
         return False
+
+    def close_entries(self, keys: Collection[EntryKey] | None) -> int:
+        """Take the notifications of these entries (None: every one of ours) off the screen
+        where a started backend can (freedesktop ``CloseNotification``); how many it closed.
+        Never raises."""
+        closed = 0
+        for index, backend in enumerate(self.backends):
+            closer = getattr(backend, "close_entries", None)
+            if not self._started[index] or closer is None:
+                continue
+            try:
+                closed += int(closer(keys))
+            except Exception as exc:
+                log.warning("%s could not close notifications: %s", backend.name, exc)
+        return closed
 
     def close(self) -> None:
         """Close every started backend. Errors are logged, not raised."""

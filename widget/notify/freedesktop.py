@@ -9,10 +9,14 @@ dispatcher thread of ours maps each signal back through the notification id to t
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import queue
 import threading
 from collections import OrderedDict
+from collections.abc import Collection, Iterator
+from dataclasses import replace
 from typing import Any
 
 from widget import APP_ID, APP_NAME
@@ -22,6 +26,7 @@ from widget.notify.base import (
     Capabilities,
     ClosedCallback,
     CloseReason,
+    EntryKey,
     Notification,
     NotifyError,
 )
@@ -34,6 +39,25 @@ INTERFACE = "org.freedesktop.Notifications"
 CATEGORY = "x-live-updates.update"
 URGENCY_NORMAL, URGENCY_CRITICAL = 1, 2
 BUTTONS = ((Action.OPEN, "Open"), (Action.MARK_READ, "Mark read"))
+ACTIVATION_ENV = "XDG_ACTIVATION_TOKEN"
+
+
+@contextlib.contextmanager
+def activation_environment(token: str | None) -> Iterator[None]:
+    """``XDG_ACTIVATION_TOKEN`` set for a launch made inside (the browser a click opens gets
+    the token the server handed over, so it may come to the front on Wayland); restored after."""
+    if not token:
+        yield
+        return
+    before = os.environ.get(ACTIVATION_ENV)
+    os.environ[ACTIVATION_ENV] = token
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(ACTIVATION_ENV, None)
+        else:
+            os.environ[ACTIVATION_ENV] = before
 
 
 def escape_markup(text: str) -> str:
@@ -72,6 +96,7 @@ class FreedesktopBackend:
         self._lock = threading.Lock()  # guards the maps below and orders Notify vs. signals
         self._shown: OrderedDict[int, Notification] = OrderedDict()  # server id → notification
         self._ids: dict[str, int] = {}  # replaces_key → server id
+        self._tokens: dict[int, str] = {}  # server id → its latest ActivationToken
         self._on_activated: ActivatedCallback | None = None
         self._on_closed: ClosedCallback | None = None
         self._conn: Any = None
@@ -172,6 +197,31 @@ class FreedesktopBackend:
             if notification.replaces_key:
                 self._ids[notification.replaces_key] = server_id
 
+    def close_entries(self, keys: Collection[EntryKey] | None) -> int:
+        """``CloseNotification`` for every shown notification of these entries (None: all of
+        ours): an entry read in the window or marked read leaves no stale notification. The
+        server answers with ``NotificationClosed`` (reason 3), reported as usual."""
+        from jeepney import new_method_call
+
+        if self._router is None:
+            return 0
+        wanted = None if keys is None else set(keys)
+        with self._lock:
+            ids = [
+                server_id
+                for server_id, n in self._shown.items()
+                if wanted is None or n.key in wanted or not wanted.isdisjoint(n.entries)
+            ]
+        for server_id in ids:
+            msg = new_method_call(self._address, "CloseNotification", "u", (server_id,))
+            try:
+                self._call(msg)
+            except Exception as exc:
+                raise NotifyError(
+                    f"the notification server refused CloseNotification ({exc})"
+                ) from exc
+        return len(ids)
+
     def close(self) -> None:
         """Stop listening and close the connection. Safe to call more than once."""
         if self._filter is not None:
@@ -213,12 +263,21 @@ class FreedesktopBackend:
         from jeepney import HeaderFields
 
         member = fields.get(HeaderFields.member)
+        if member == "ActivationToken":  # sent just before the ActionInvoked it belongs to
+            server_id, token = body
+            with self._lock:
+                if server_id in self._shown and isinstance(token, str) and token:
+                    self._tokens[server_id] = token
+            return
         if member == "ActionInvoked":
             server_id, key = body
             with self._lock:
                 notification = self._shown.get(server_id)
+                token = self._tokens.pop(server_id, None)
             if notification is None:
                 return  # not ours (another app's) or evicted long ago
+            if token is not None:
+                notification = replace(notification, activation_token=token)
             try:
                 action = Action(key)
             except ValueError:
@@ -230,6 +289,7 @@ class FreedesktopBackend:
             server_id, reason = body
             with self._lock:
                 notification = self._shown.pop(server_id, None)
+                self._tokens.pop(server_id, None)
                 if notification is not None:
                     self._forget_key(notification, server_id)
             if notification is None:

@@ -16,6 +16,7 @@ Error messages are sentences a user can read; they never hold a secret.
 from __future__ import annotations
 
 import base64
+import errno
 import logging
 import re
 import ssl
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from http import HTTPStatus
 from http.cookiejar import CookieJar, DefaultCookiePolicy
-from socket import gaierror
+from socket import EAI_AGAIN, gaierror
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -295,13 +296,38 @@ def _status_error(response: httpx.Response, now: datetime) -> FetchError:
             f"{text}: the server says this source is gone", status=410, permanent=True
         )
     if code in (429, 503):
-        retry = parse_retry_after(response.headers.get("retry-after"), now)
+        raw = response.headers.get("retry-after")
+        retry = parse_retry_after(raw, now)
+        if retry is None and raw is not None:
+            log.warning(
+                "%s: ignoring an invalid Retry-After value %r (neither seconds nor a date); "
+                "backing off as usual",
+                urlsplit(str(response.url)).hostname or "the server",
+                raw[:80],
+            )
         if retry is not None:
             text = f"{text} (the server asks to wait {_wait_text(retry)})"
         return FetchError(text, status=code, retry_after=retry)
     if code in _REDIRECTS:
         return FetchError(f"{text} without a Location to follow", status=code)
     return FetchError(text, status=code)
+
+
+_NETWORK_DOWN = {errno.ENETUNREACH, errno.ENETDOWN, errno.EHOSTUNREACH}
+
+
+def _network_down(exc: BaseException) -> bool:
+    """The failure says this machine has no network (no route, interface down, the resolver
+    unreachable), not that the source is broken."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, gaierror):
+            return seen.errno == EAI_AGAIN
+        if isinstance(seen, OSError) and seen.errno in _NETWORK_DOWN:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    text = str(exc).lower()
+    return "network is unreachable" in text or "temporary failure in name resolution" in text
 
 
 def _network_reason(exc: BaseException) -> str:
@@ -532,7 +558,7 @@ class HttpClient:
         except httpx.TimeoutException as exc:
             raise FetchError(f"timed out after {_seconds_text(self._deadline)}") from exc
         except httpx.ConnectError as exc:
-            raise FetchError(_network_reason(exc)) from exc
+            raise FetchError(_network_reason(exc), network_down=_network_down(exc)) from exc
         except httpx.RemoteProtocolError as exc:
             raise FetchError(f"the server broke the HTTP protocol ({exc})") from exc
         except httpx.LocalProtocolError as exc:  # its message may quote a header value

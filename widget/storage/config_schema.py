@@ -14,7 +14,15 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from widget.core.errors import ConfigError
-from widget.core.models import AuthKind, Config, QuietHours, Settings, Source, SourceKind
+from widget.core.models import (
+    AuthKind,
+    Config,
+    IntervalMode,
+    QuietHours,
+    Settings,
+    Source,
+    SourceKind,
+)
 from widget.core.policy import pattern_error
 from widget.core.urls import url_problem
 
@@ -96,6 +104,7 @@ def _settings(obj: dict[str, Any], at: _Where) -> Settings:
         highlight_words=_words(obj, "highlight_words", at, allow_regex=True),
         start_at_login=_bool(obj, "start_at_login", at, d.start_at_login),
         proxy=_proxy(obj, at),
+        schedule=_enum(obj, "schedule", at, IntervalMode, d.schedule),
     )
 
 
@@ -158,6 +167,7 @@ def _source(obj: dict[str, Any], at: _Where) -> Source:
         auth_header=_opt_str(obj, "auth_header", at),
         folder=_opt_str(obj, "folder", at),
         html_url=_opt_str(obj, "html_url", at),
+        notify_key_points=_bool(obj, "notify_key_points", at, True),
     )
 
 

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from widget.core.errors import SecretsError
-from widget.core.models import AuthKind, Config, Settings, Source, SourceKind
+from widget.core.models import AuthKind, Config, IntervalMode, Settings, Source, SourceKind
 from widget.core.urls import same_origin, url_problem
 from widget.gui.settings.model import KIND_TEXT
 from widget.gui.settings.probe import ProbeRunner
@@ -112,6 +112,7 @@ class SourceEditor(QDialog):
         self.interval_spin.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.interval_spin.setMinimumWidth(160)
         self.notify_check = QCheckBox("Notify about new entries")
+        self.key_points_check = QCheckBox('Notify when its "What to know" list changes')
         self.include_edit = QLineEdit()
         self.include_edit.setPlaceholderText("only entries with these words or /regex/, commas")
         self.exclude_edit = QLineEdit()
@@ -142,6 +143,7 @@ class SourceEditor(QDialog):
         form.addRow("Name", stacked(self.name_edit, self.errors["name"]))
         form.addRow("Check every", stacked(self.interval_spin, self.errors["interval"]))
         form.addRow("", self.notify_check)
+        form.addRow("", self.key_points_check)
         form.addRow("Include", stacked(self.include_edit, self.errors["include"]))
         form.addRow("Exclude", stacked(self.exclude_edit, self.errors["exclude"]))
         form.addRow("Sign-in", self.auth_combo)
@@ -175,12 +177,14 @@ class SourceEditor(QDialog):
         self._set_default_text(kind)
         if source is None:
             self.notify_check.setChecked(True)
+            self.key_points_check.setChecked(True)
             self._auth_changed()
             return
         self.url_edit.setText(source.url)
         self.name_edit.setText(source.name)
         self.interval_spin.setValue(source.interval_minutes or 0)
         self.notify_check.setChecked(source.notify)
+        self.key_points_check.setChecked(source.notify_key_points)
         self.include_edit.setText(", ".join(source.include))
         self.exclude_edit.setText(", ".join(source.exclude))
         self.set_auth_kind(source.auth)
@@ -192,7 +196,11 @@ class SourceEditor(QDialog):
 
     def _set_default_text(self, kind: SourceKind) -> None:
         minutes = self.settings.default_interval(kind)
-        self.interval_spin.setSpecialValueText(f"Default ({minutes} min)")
+        if self.settings.schedule is IntervalMode.AUTO:
+            # 0 is "Every: Auto": the source's own pace (see core/schedule.py)
+            self.interval_spin.setSpecialValueText("Auto")
+        else:
+            self.interval_spin.setSpecialValueText(f"Default ({minutes} min)")
 
     def _auth_changed(self) -> None:
         kind = self.auth_kind
@@ -341,6 +349,7 @@ class SourceEditor(QDialog):
             kind=kind,
             interval_minutes=self.interval_spin.value() or None,
             notify=self.notify_check.isChecked(),
+            notify_key_points=self.key_points_check.isChecked(),
             include=split_words(self.include_edit.text()),
             exclude=split_words(self.exclude_edit.text()),
             auth=auth,

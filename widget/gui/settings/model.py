@@ -23,6 +23,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from widget.core import schedule
 from widget.core.models import FetchState, Settings, Source, SourceKind
 
 MIME_ROWS = "application/x-live-updates-source-rows"
@@ -77,8 +78,14 @@ def _clock(t: datetime, now: datetime) -> str:
     return f"{local:%d %b %H:%M}"
 
 
-def status_text(state: FetchState | None, now: datetime) -> tuple[str, str]:
-    """(short status, tooltip) for a source's fetch state."""
+def status_text(
+    state: FetchState | None,
+    now: datetime,
+    source: Source | None = None,
+    settings: Settings | None = None,
+) -> tuple[str, str]:
+    """(short status, tooltip) for a source's fetch state; with its source and settings, the
+    next check and why ("next 12:03 — active live page")."""
     if state is None:
         return "New — saved on Apply", "This source is checked once the settings are applied."
     if state.disabled_reason:
@@ -95,6 +102,10 @@ def status_text(state: FetchState | None, now: datetime) -> tuple[str, str]:
         return short, "; ".join([short, *parts])
     if not parts:
         return "Not checked yet", "Waiting for the first check."
+    if source is not None and settings is not None and source.enabled and state.next_due:
+        due = schedule.due_at(state, now)
+        reason = schedule.describe(source, state, settings, now)
+        parts.append(f"next {_clock(due, now)} — {reason}")
     text = ", ".join(parts)
     return text[0].upper() + text[1:], text
 
@@ -267,12 +278,15 @@ class SourcesModel(QAbstractTableModel):
         if col is Col.URL:
             return source.url
         if col is Col.INTERVAL:
-            default = self.settings.default_interval(source.kind)
-            minutes = source.effective_interval_minutes(default)
-            suffix = " (default)" if source.interval_minutes is None and tooltip else ""
-            return f"{minutes} min{suffix}"
+            state = self.states.get(source.id) or FetchState(source.id)
+            pace = schedule.current_interval(source, state, self.settings, self.now)
+            minutes = max(1, round(pace.total_seconds() / 60))
+            if source.interval_mode.value == "fixed" or self.settings.schedule.value == "fixed":
+                suffix = " (default)" if source.interval_minutes is None and tooltip else ""
+                return f"{minutes} min{suffix}"
+            return f"Auto (now {minutes} min)" if tooltip else f"Auto · {minutes} min"
         if col is Col.STATUS:
-            short, full = status_text(self.states.get(source.id), self.now)
+            short, full = status_text(self.states.get(source.id), self.now, source, self.settings)
             return full if tooltip else short
         if col is Col.ACTIVITY and tooltip:
             total = sum(self.activity.get(source.id, ()))

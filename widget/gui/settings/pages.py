@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from widget.core.models import QuietHours, Settings
+from widget.core.models import IntervalMode, QuietHours, Settings
 from widget.gui.settings.util import error_label, set_error, split_words
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -149,6 +149,10 @@ class GeneralPage(QWidget):
         super().__init__(parent)
         self.autostart_check = QCheckBox("Start Live Updates when I log in")
         self.autostart_label = error_label()
+        self.auto_check = QCheckBox(
+            "Auto: follow each source's own pace (a busy live page every minute, a quiet one "
+            "less often)"
+        )
         self.feed_interval_spin = _spin(1, 24 * 60, " min")
         self.live_interval_spin = _spin(1, 24 * 60, " min")
         self.retention_days_spin = _spin(1, 3650, " days")
@@ -165,6 +169,7 @@ class GeneralPage(QWidget):
 
         intervals = QGroupBox("Check sources every (unless a source says otherwise)")
         iform = QFormLayout(intervals)
+        iform.addRow(self.auto_check)
         keep = QGroupBox("Keep entries")
         kform = QFormLayout(keep)
         # Two forms in two boxes: the same label width and field width line their fields up.
@@ -203,6 +208,7 @@ class GeneralPage(QWidget):
 
     def load(self, settings: Settings) -> None:
         self.autostart_check.setChecked(settings.start_at_login)
+        self.auto_check.setChecked(settings.schedule is IntervalMode.AUTO)
         self.feed_interval_spin.setValue(settings.default_interval_feed)
         self.live_interval_spin.setValue(settings.default_interval_live)
         self.retention_days_spin.setValue(settings.retention_days)
@@ -220,6 +226,7 @@ class GeneralPage(QWidget):
         return replace(
             base,
             start_at_login=self.autostart_check.isChecked(),
+            schedule=IntervalMode.AUTO if self.auto_check.isChecked() else IntervalMode.FIXED,
             default_interval_feed=self.feed_interval_spin.value(),
             default_interval_live=self.live_interval_spin.value(),
             retention_days=self.retention_days_spin.value(),

@@ -31,6 +31,9 @@ HEIGHT_MASK = (1 << HEIGHT_BITS) - 1
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
+NEW_POINT = "★"  # marks a page's key point that is new since its list last changed
+
+
 class EntryDelegate(QStyledItemDelegate):
     def __init__(self, favicons: Favicons | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -39,6 +42,9 @@ class EntryDelegate(QStyledItemDelegate):
         self._fonts: tuple[QFont, QFont, QFont] | None = None
         self._base_key: str = ""
         self.wrapped = LineCache()
+        # A live page's "What to know" points added by the latest change, per source: drawn
+        # with a filled star instead of a bullet, until that page's list changes again.
+        self.new_points: dict[str, frozenset[str]] = {}
 
     def forget_sizes(self) -> None:
         """Measure again (the font changed)."""
@@ -246,7 +252,9 @@ class EntryDelegate(QStyledItemDelegate):
             text_x = left if rtl else left + BULLET_INDENT
             painter.setFont(body)
             painter.setPen(accent if kind is RowKind.PAGE else muted)
-            painter.drawText(QRect(bullet_x, y, BULLET_INDENT, body_fm.height()), 0, "•")
+            fresh = kind is RowKind.PAGE and point in self.new_points.get(rec.source_id, ())
+            mark = NEW_POINT if fresh else "•"
+            painter.drawText(QRect(bullet_x, y, BULLET_INDENT, body_fm.height()), 0, mark)
             painter.setPen(text)
             rect = QRect(text_x, y, width - BULLET_INDENT, 0)
             y += draw_lines(painter, body, rect, lines, rtl)

@@ -296,6 +296,12 @@ class KeyPointsWindow(QWidget):
     def set_status(self, text: str) -> None:
         self.footer.set_message(text)
 
+    def mark_new_points(self, source_id: str, points: Sequence[str]) -> None:
+        """A live page's "What to know" list changed: its new points are marked in the page's
+        row (the row shows the page's current points) until the list changes again."""
+        self.delegate.new_points[source_id] = frozenset(points)
+        self.view.viewport().update()
+
     def set_last_update(self, when: datetime | None) -> None:
         self.footer.set_last_update(when, self._clock())
 
