@@ -20,7 +20,7 @@ from tests.support.app_env import run_cli
 from tests.support.feeds import RSS, Post, posts, rss
 from tests.support.notify_session import NotifySession
 from tests.support.server import LoopbackServer
-from widget.notify.base import Notification
+from widget.core.policy import Notification
 from widget.notify.freedesktop import ACTIVATION_ENV, FreedesktopBackend, activation_environment
 from widget.storage.db import Database
 

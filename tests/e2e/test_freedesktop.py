@@ -15,14 +15,9 @@ from tests.support.app_env import ROOT
 from tests.support.notify_session import NotifySession, RecordingBackend
 from widget import APP_ID
 from widget.core.models import Entry, Settings
-from widget.core.policy import plan_single
+from widget.core.policy import Notification, plan_single
 from widget.gui.icons import notification_icon_file
-from widget.notify.base import (
-    Action,
-    CloseReason,
-    Notification,
-    Notifier,
-)
+from widget.notify.base import Action, CloseReason, Notifier
 from widget.notify.freedesktop import FreedesktopBackend
 
 pytestmark = pytest.mark.e2e
@@ -93,8 +88,8 @@ def test_daemon_receives_title_key_point_hints_and_buttons(
     urgent = plan_single(
         make_entry(2, "Flood warning for the quay", "Tide < 2 m & rising"), settings
     )
-    backend.send(Notification.from_plan(calm))
-    backend.send(Notification.from_plan(urgent))
+    backend.send(calm)
+    backend.send(urgent)
 
     # dunst runs its per-notification script asynchronously: look records up by summary
     records = notify_session.wait_shown("Ferries run again", "Flood warning for the quay")
@@ -118,7 +113,7 @@ def test_daemon_receives_title_key_point_hints_and_buttons(
 def test_click_reports_the_clicked_notification(
     notify_session: NotifySession, backend: FreedesktopBackend, events: Events
 ) -> None:
-    n = Notification.from_plan(plan_single(make_entry(1, "Ferries run again"), Settings()))
+    n = plan_single(make_entry(1, "Ferries run again"), Settings())
     backend.send(n)
     notify_session.wait_records(1)
     notify_session.dunstctl("action", "0")
@@ -130,8 +125,8 @@ def test_click_reports_the_clicked_notification(
 def test_every_notification_stays_clickable_not_only_the_last(
     notify_session: NotifySession, backend: FreedesktopBackend, events: Events
 ) -> None:
-    older = Notification.from_plan(plan_single(make_entry(1, "Older update"), Settings()))
-    newer = Notification.from_plan(plan_single(make_entry(2, "Newer update"), Settings()))
+    older = plan_single(make_entry(1, "Older update"), Settings())
+    newer = plan_single(make_entry(2, "Newer update"), Settings())
     backend.send(older)
     backend.send(newer)
     notify_session.wait_records(2)
@@ -145,12 +140,8 @@ def test_every_notification_stays_clickable_not_only_the_last(
 def test_newer_update_of_a_live_page_replaces_the_previous_notification(
     notify_session: NotifySession, backend: FreedesktopBackend, events: Events
 ) -> None:
-    first = Notification.from_plan(
-        plan_single(make_entry(1, "Bridge closed"), Settings(), replaces_key="harbour")
-    )
-    second = Notification.from_plan(
-        plan_single(make_entry(2, "Bridge reopened"), Settings(), replaces_key="harbour")
-    )
+    first = plan_single(make_entry(1, "Bridge closed"), Settings(), replaces_key="harbour")
+    second = plan_single(make_entry(2, "Bridge reopened"), Settings(), replaces_key="harbour")
     other = Notification(summary="Unrelated feed item", body="Other Feed", key=("other", "1"))
     backend.send(first)
     backend.send(second)

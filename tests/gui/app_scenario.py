@@ -20,8 +20,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 import widget.gui.app as app_module
 from widget.core.models import PollResult
+from widget.core.policy import Notification
 from widget.gui.app import App, run_app
-from widget.notify.base import Action, Notification
+from widget.notify.base import Action
 
 DEADLINE_MS = 45_000
 QUIT_AFTER_SHOW_MS = 500  # the window is mapped and painted by then

@@ -17,13 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from widget.notify.base import (
-    ActivatedCallback,
-    Capabilities,
-    ClosedCallback,
-    Notification,
-    NotifyError,
-)
+from widget.core.policy import Notification
+from widget.notify.base import ActivatedCallback, Capabilities, ClosedCallback, NotifyError
 
 DUNSTRC = """\
 [global]

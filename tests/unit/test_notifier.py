@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 from tests.support.notify_session import RecordingBackend
 from widget.core.models import Entry, Settings
-from widget.core.policy import plan_batch
-from widget.notify.base import Action, CloseReason, Notification, Notifier
+from widget.core.policy import Notification, plan_batch
+from widget.notify.base import Action, CloseReason, Notifier
 
 N = Notification(summary="Ferries run again", body="Harbour Live", key=("harbour", "1"))
 
@@ -131,7 +131,7 @@ def test_a_batch_notification_opens_the_window_and_covers_its_entries() -> None:
         )
         for i in range(5)
     ]
-    n = Notification.from_plan(plan_batch(entries, Settings()))
+    n = plan_batch(entries, Settings())
     assert n.opens_window and n.key is None
     assert n.entries == tuple(("harbour", f"h-{i}") for i in range(5))
     assert n.summary == "5 new updates — latest: Update 4"

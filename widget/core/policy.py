@@ -27,7 +27,7 @@ import functools
 import logging
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -227,20 +227,32 @@ def quiet_until(quiet: QuietHours | None, now: datetime) -> datetime | None:
 # --- planned notifications ---------------------------------------------------------------------
 
 
+EntryKey = tuple[str, str]  # (source_id, entry_id)
+
+
 @dataclass(frozen=True)
-class PlannedNotification:
-    """What to show. ``key`` is (source_id, entry_id) for a single entry; None for a batch or a
-    summary, whose click opens the window. ``entries`` lists every entry it covers (for
-    "Mark read"). ``replaces_key`` names the notification this one replaces, if still shown."""
+class Notification:
+    """What to show: the one notification value, planned here and shown by a backend. ``key``
+    is the entry (source_id, entry_id), or None for a batch or summary whose click opens the
+    window. ``entries`` lists every entry it covers ("Mark read" marks them all).
+    ``replaces_key``: a newer notification with the same key replaces this one on screen (the
+    source id for live pages). Text is plain text."""
 
     summary: str
     body: str
-    source_name: str
-    entries: tuple[tuple[str, str], ...]
-    key: tuple[str, str] | None = None
+    key: EntryKey | None = None
+    source_name: str = ""
     url: str | None = None
     urgent: bool = False
     replaces_key: str | None = None
+    entries: tuple[EntryKey, ...] = ()
+    # From the server's ActivationToken, for the launch the click causes (XDG_ACTIVATION_TOKEN,
+    # so that the browser comes to the front on Wayland); never compared.
+    activation_token: str | None = field(default=None, compare=False)
+
+    @property
+    def opens_window(self) -> bool:
+        return self.key is None
 
 
 def _clip(text: str, limit: int) -> str:
@@ -265,10 +277,10 @@ def _latest(entries: Sequence[Entry]) -> Entry:
 
 def plan_single(
     entry: Entry, settings: Settings, *, replaces_key: str | None = None
-) -> PlannedNotification:
+) -> Notification:
     """One entry: its title, its source name and first key point; click opens its URL."""
     key = (entry.source_id, entry.id)
-    return PlannedNotification(
+    return Notification(
         summary=_clip(entry.title, SUMMARY_LIMIT) or "New update",
         body=_body(entry.source_name, _detail(entry, settings)),
         source_name=entry.source_name,
@@ -282,10 +294,10 @@ def plan_single(
 
 def plan_batch(
     entries: Sequence[Entry], settings: Settings, *, replaces_key: str | None = None
-) -> PlannedNotification:
+) -> Notification:
     """Many entries of one source: "N new updates — latest: <title>"; click opens the window."""
     latest = _latest(entries)
-    return PlannedNotification(
+    return Notification(
         summary=_clip(f"{len(entries)} new updates — latest: {latest.title}", SUMMARY_LIMIT),
         body=_body(latest.source_name, _detail(latest, settings)),
         source_name=latest.source_name,
@@ -295,7 +307,7 @@ def plan_batch(
     )
 
 
-def plan_key_points(change: KeyPointsChange) -> PlannedNotification:
+def plan_key_points(change: KeyPointsChange) -> Notification:
     """A page's "What to know" list changed: the page's name and its new point(s) as the body
     (or, when points were only dropped, the list as it is now), replacing the previous one of
     that page on screen."""
@@ -307,7 +319,7 @@ def plan_key_points(change: KeyPointsChange) -> PlannedNotification:
     if len(shown) > 4:
         lines.append(f"and {len(shown) - 4} more")
     key = (change.source_id, change.entry_id)
-    return PlannedNotification(
+    return Notification(
         summary=KEY_POINTS_SUMMARY,
         body="\n".join(lines),
         source_name=change.source_name,
@@ -320,7 +332,7 @@ def plan_key_points(change: KeyPointsChange) -> PlannedNotification:
 
 def summarize(
     entries: Sequence[Entry], settings: Settings, *, away: bool = True
-) -> PlannedNotification | None:
+) -> Notification | None:
     """Many new entries across sources as ONE notification (after quiet hours, do-not-disturb,
     sleep or a network loss, or a coalesced burst). None for no entries; a single entry keeps
     its own notification. Summary: "N new updates — latest: <title>"; body: "While you were
@@ -335,7 +347,7 @@ def summarize(
         counts[e.source_name] = counts.get(e.source_name, 0) + 1
     sources = ", ".join(f"{name} ({n})" for name, n in counts.items())
     body = _clip(sources, BODY_LIMIT)
-    return PlannedNotification(
+    return Notification(
         summary=_clip(f"{len(entries)} new updates — latest: {latest.title}", SUMMARY_LIMIT),
         body=_body("While you were away", body) if away else body,
         source_name=latest.source_name if len(counts) == 1 else "",
@@ -347,14 +359,14 @@ def summarize(
 
 def plan(
     entries: Sequence[Entry], settings: Settings, *, live_sources: Collection[str] = ()
-) -> list[PlannedNotification]:
+) -> list[Notification]:
     """Notifications for entries, oldest first: per source, more than ``batch_threshold`` entries
     become one batch, fewer stay single. Live-page sources (``live_sources``) replace their
     previous notification (``replaces_key`` = source id)."""
     by_source: dict[str, list[Entry]] = {}
     for e in entries:
         by_source.setdefault(e.source_id, []).append(e)
-    timed: list[tuple[datetime, PlannedNotification]] = []
+    timed: list[tuple[datetime, Notification]] = []
     for source_id, group in by_source.items():
         replaces = source_id if source_id in live_sources else None
         if len(group) > settings.batch_threshold:
@@ -378,7 +390,7 @@ class Decision:
     ``decide`` call; call it again at ``next_allowed_at`` (None: only when something changes —
     new entries, the end of a pause or an open-ended do-not-disturb)."""
 
-    send: tuple[PlannedNotification, ...] = ()
+    send: tuple[Notification, ...] = ()
     held: tuple[Entry, ...] = ()  # still to notify; stored and unread meanwhile
     held_away: bool = False  # held by pause / do-not-disturb / quiet hours: release as a summary
     next_allowed_at: datetime | None = None

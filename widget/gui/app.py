@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from widget import APP_ID, APP_NAME, APP_SLUG
 from widget.core.errors import ConfigError, StorageError
 from widget.core.models import Entry, PollResult, SourceKind, SourceStatus
+from widget.core.policy import Notification
 from widget.core.urls import is_web_url
 from widget.desktop.appid import integrate_at_startup
 from widget.gui.app_window import build_window as _build_window
@@ -35,7 +36,7 @@ from widget.gui.single_instance import SingleInstance
 from widget.gui.tray import DndChoice, Tray, dnd_until
 from widget.gui.window.window import KeyPointsWindow
 from widget.log import configure_logging
-from widget.notify.base import Action, CloseReason, Notification, Notifier
+from widget.notify.base import Action, CloseReason, Notifier
 from widget.notify.freedesktop import FreedesktopBackend, activation_environment
 from widget.notify.systray import SystrayBackend
 from widget.paths import AppPaths

@@ -10,8 +10,14 @@ from datetime import datetime
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from widget.core.models import Entry, KeyPointsChange, Settings
-from widget.core.policy import Decision, decide, group_by_source, hold_until, plan_key_points
-from widget.notify.base import Notification, Notifier
+from widget.core.policy import (
+    Decision,
+    decide,
+    group_by_source,
+    hold_until,
+    plan_key_points,
+)
+from widget.notify.base import Notifier
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +93,7 @@ class Dispatcher(QObject):
         shown = 0
         latest = {c.source_id: c for c in changes if self.source_notify.get(c.source_id, True)}
         for change in latest.values():
-            notification = Notification.from_plan(plan_key_points(change))
+            notification = plan_key_points(change)
             if self.notifier.notify(notification):
                 self.sent.emit(notification)
                 shown += 1
@@ -118,7 +124,7 @@ class Dispatcher(QObject):
         if decision.reason:
             log.info("notifications: %s (%d waiting)", decision.reason, len(self._held))
         for plan in decision.send:
-            notification = Notification.from_plan(plan)
+            notification = plan
             if self.notifier.notify(notification):
                 self.sent.emit(notification)
         self._timer.stop()

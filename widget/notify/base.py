@@ -11,15 +11,13 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from widget.core.errors import LiveUpdatesError
-from widget.core.policy import PlannedNotification
+from widget.core.policy import EntryKey, Notification
 
 log = logging.getLogger(__name__)
-
-EntryKey = tuple[str, str]  # (source_id, entry_id)
 
 
 class NotifyError(LiveUpdatesError):
@@ -41,43 +39,6 @@ class CloseReason(enum.IntEnum):
     DISMISSED = 2  # by the user
     CLOSED = 3  # by a CloseNotification call
     UNDEFINED = 4
-
-
-@dataclass(frozen=True)
-class Notification:
-    """What to show. ``key`` is the entry (source_id, entry_id), or None for a batch or summary
-    whose click opens the window. ``entries`` lists every entry it covers ("Mark read" marks them
-    all). ``replaces_key``: a newer notification with the same key replaces this one on screen
-    (the source id for live pages). Text is plain text."""
-
-    summary: str
-    body: str
-    key: EntryKey | None = None
-    source_name: str = ""
-    url: str | None = None
-    urgent: bool = False
-    replaces_key: str | None = None
-    entries: tuple[EntryKey, ...] = ()
-    # From the server's ActivationToken, for the launch the click causes (XDG_ACTIVATION_TOKEN,
-    # so that the browser comes to the front on Wayland); never compared.
-    activation_token: str | None = field(default=None, compare=False)
-
-    @property
-    def opens_window(self) -> bool:
-        return self.key is None
-
-    @classmethod
-    def from_plan(cls, plan: PlannedNotification) -> Notification:
-        return cls(
-            summary=plan.summary,
-            body=plan.body,
-            key=plan.key,
-            source_name=plan.source_name,
-            url=plan.url,
-            urgent=plan.urgent,
-            replaces_key=plan.replaces_key,
-            entries=plan.entries,
-        )
 
 
 @dataclass(frozen=True)

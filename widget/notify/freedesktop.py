@@ -20,14 +20,13 @@ from dataclasses import replace
 from typing import Any
 
 from widget import APP_ID, APP_NAME
+from widget.core.policy import EntryKey, Notification
 from widget.notify.base import (
     Action,
     ActivatedCallback,
     Capabilities,
     ClosedCallback,
     CloseReason,
-    EntryKey,
-    Notification,
     NotifyError,
 )
 

@@ -9,14 +9,8 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QSystemTrayIcon
 
-from widget.notify.base import (
-    Action,
-    ActivatedCallback,
-    Capabilities,
-    ClosedCallback,
-    Notification,
-    NotifyError,
-)
+from widget.core.policy import Notification
+from widget.notify.base import Action, ActivatedCallback, Capabilities, ClosedCallback, NotifyError
 
 
 class SystrayBackend:

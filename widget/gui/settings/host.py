@@ -20,11 +20,12 @@ from PySide6.QtCore import QObject
 from widget import APP_NAME
 from widget.core.errors import StorageError
 from widget.core.models import Config, FetchState, Settings, SourceStatus
+from widget.core.policy import Notification
 from widget.gui.dispatch import Dispatcher
 from widget.gui.poller import Poller
 from widget.gui.settings.dialog import Autostart, SettingsDialog, apply_autostart
 from widget.gui.settings.util import SecretsLike
-from widget.notify.base import Notification, Notifier
+from widget.notify.base import Notifier
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database
 from widget.storage.secrets import SecretStore
