@@ -17,7 +17,6 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
 
@@ -25,6 +24,7 @@ from widget import APP_SLUG, __version__
 from widget.cli import format as fmt
 from widget.cli import sources as more
 from widget.cli.sources import UsageError
+from widget.core.clock import utcnow
 from widget.core.errors import ConfigError, SecretsError, SourceError, StorageError
 from widget.core.models import (
     MIN_INTERVAL_MINUTES,
@@ -280,10 +280,6 @@ def _setup_logging(paths: AppPaths, *, verbose: bool) -> Callable[[], None]:
 # --- commands ------------------------------------------------------------------------------
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def _check(ctx: _Context, *, as_json: bool) -> int:
     result = ctx.engine.poll(force=True)
     new = result.new_entries
@@ -291,7 +287,7 @@ def _check(ctx: _Context, *, as_json: bool) -> int:
         for entry in new:
             print(fmt.entry_json_line(entry), file=ctx.out)
     elif new:
-        print(fmt.entries_text(new, _now()), file=ctx.out)
+        print(fmt.entries_text(new, utcnow()), file=ctx.out)
     elif not result.results and not ctx.config.load().sources:
         print(f"No sources yet. Add one with: {APP_SLUG} sources add URL", file=ctx.out)
     else:
@@ -318,7 +314,7 @@ def _entries(ctx: _Context, *, as_json: bool, limit: int, source_name: str | Non
         for entry in entries:
             print(fmt.entry_json_line(entry), file=ctx.out)
     elif entries:
-        print(fmt.entries_text(entries, _now()), file=ctx.out)
+        print(fmt.entries_text(entries, utcnow()), file=ctx.out)
     else:
         print("No entries yet.", file=ctx.out)
     return EXIT_OK
@@ -330,10 +326,10 @@ def _sources_list(ctx: _Context, *, as_json: bool) -> int:
 
     statuses = source_statuses(ctx.config, ctx.reader)
     if as_json:
-        objects = [fmt.source_object(s, settings, _now()) for s in statuses]
+        objects = [fmt.source_object(s, settings, utcnow()) for s in statuses]
         print(json.dumps(objects, ensure_ascii=False, indent=2), file=ctx.out)
     elif statuses:
-        print(fmt.sources_text(statuses, settings, _now()), file=ctx.out)
+        print(fmt.sources_text(statuses, settings, utcnow()), file=ctx.out)
     else:
         print(f"No sources yet. Add one with: {APP_SLUG} sources add URL", file=ctx.out)
     return EXIT_OK

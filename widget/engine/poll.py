@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from widget.core import schedule
+from widget.core.clock import utcnow
 from widget.core.errors import SecretsError, StorageError
 from widget.core.models import (
     AuthKind,
@@ -55,10 +56,6 @@ Progress = Callable[[int, int], None]  # (done, total)
 _STOP_POLL = 0.1  # seconds between checks of a poll's cancel event while requests run
 
 
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class Engine:
     def __init__(
         self,
@@ -83,7 +80,7 @@ class Engine:
         spreads their requests."""
         self._config = config
         self._db = db
-        self._clock: Clock = clock or _utc_now
+        self._clock: Clock = clock or utcnow
         self._secrets = secrets
         self._fetch_threads = max(1, fetch_threads or FETCH_CONCURRENCY)
         self._secret_timeout = secret_timeout

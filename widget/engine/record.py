@@ -37,6 +37,7 @@ from widget.core.models import (
 from widget.core.urls import same_origin
 from widget.engine.fetching import Outcome
 from widget.sources.http import FetchResponse
+from widget.sources.items import dedupe, readable
 from widget.storage.config import ConfigStore, MemoryConfigStore
 from widget.storage.db import Database
 
@@ -51,23 +52,6 @@ def error_message(exc: BaseException) -> str:
     if isinstance(exc, SourceError | SecretsError) and text:
         return text
     return f"unexpected error ({type(exc).__name__}: {text})" if text else type(exc).__name__
-
-
-def _unique_items(items: Iterable[Item]) -> list[Item]:
-    """The first item of each identity (a feed that repeats an id still yields one entry),
-    leaving out items with nothing a person could read or open (e.g. a cut-off last item)."""
-    seen: set[str] = set()
-    unique: list[Item] = []
-    for item in items:
-        if not (item.title.strip() or item.summary.strip() or item.url or item.key_points):
-            log.info("skipping an entry with no title, text or link (id %r)", item.id)
-            continue
-        if item.id in seen:
-            log.info("skipping a repeated entry id %r", item.id)
-            continue
-        seen.add(item.id)
-        unique.append(item)
-    return unique
 
 
 def _filter_text(item: Item) -> str:
@@ -230,7 +214,13 @@ class Recorder:
         now = self._clock()
         parsed = outcome.parsed
         baseline = not state.baseline_done
-        items = _unique_items(parsed.items) if parsed is not None else []
+        dropped: list[str] = []
+        items = list(dedupe(parsed.items, dropped)) if parsed is not None else []
+        for note in dropped:
+            log.info("%s: %s", source.name, note)
+        if any(not readable(i) for i in items):
+            log.info("%s: skipping entries with no title, text or link", source.name)
+            items = [i for i in items if readable(i)]
         last_update = state.last_new_entry
         if parsed is not None:
             known = self._db.known_fingerprints(source.id)

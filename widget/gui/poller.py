@@ -27,12 +27,13 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Protocol
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
+from widget.core.clock import utcnow
 from widget.core.errors import LiveUpdatesError, poll_failure_message
 from widget.core.models import Config, Entry, FetchState, PollResult, SourceStatus
 from widget.engine.protocol import (
@@ -170,10 +171,6 @@ def service_command() -> list[str]:
     return [sys.executable, "-m", "widget.engine.worker"]
 
 
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 # --- the poll process ---------------------------------------------------------------------------
 
 
@@ -187,7 +184,7 @@ class PollProcess:
         db: StateSource,
         *,
         in_memory: bool = False,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = utcnow,
         command: Sequence[str] | None = None,
     ) -> None:
         """``in_memory``: the config lives only in this process (the demo); each poll process
@@ -471,7 +468,7 @@ class Poller(QObject):
         *,
         ledger: NotifiedLedger | None = None,
         store_worker: StoreWorker | None = None,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = utcnow,
         wall: Callable[[], float] = time.time,
         mono: Callable[[], float] = time.monotonic,
         watch_network: bool = True,

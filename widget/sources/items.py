@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone, tzinfo
 
 from selectolax.lexbor import LexborNode
@@ -173,7 +174,12 @@ def build_item(
     return text.bounded_item(item)
 
 
-def dedupe(items: list[Item], warnings: list[str], limit: int = MAX_ITEMS) -> tuple[Item, ...]:
+def readable(item: Item) -> bool:
+    """Something a person could read or open (not, e.g., a cut-off last item)."""
+    return bool(item.title.strip() or item.summary.strip() or item.url or item.key_points)
+
+
+def dedupe(items: Iterable[Item], warnings: list[str], limit: int = MAX_ITEMS) -> tuple[Item, ...]:
     """Items with each identity once (the first wins), at most ``limit``; notes what it drops."""
     seen: set[str] = set()
     kept: list[Item] = []
