@@ -401,7 +401,10 @@ def _ticker_raws(posts: list[ticker.Post], doc: html.Document, zone: tzinfo) -> 
     raws: list[_Raw] = []
     for post in posts:
         published = items.parse_date(post.when, zone) if post.when else None
-        if published is None and day is not None:
+        written = post.day(day) if published is None else None
+        if written is not None:  # the post writes its own date next to its time
+            published = ticker.clock_time(post.clock, written, zone)
+        elif published is None and day is not None:
             published = ticker.clock_time(post.clock, day, zone)
             if published is not None and latest is not None and published > latest + _HOUR:
                 published -= timedelta(days=1)  # posted before midnight, page dated after it
