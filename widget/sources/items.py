@@ -88,8 +88,6 @@ def make_title(headline: str, heading: str, body_text: str, page_headline: str =
             return text.truncate(candidate, TITLE_LIMIT)
     sentence = text.first_sentence(keypoints.strip_leading_time(body_text)) if body_text else ""
     sentence = sentence.rstrip(" :;,–—-")  # a sentence that announces a list ends with ":"
-    if sentence.endswith(".") and not sentence.endswith(".."):
-        sentence = sentence[:-1]  # a title carries no full stop
     if sentence:
         return text.truncate(sentence, TITLE_LIMIT)
     return text.truncate(keypoints.strip_leading_time(text.collapse_whitespace(headline)), 300)

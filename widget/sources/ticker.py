@@ -142,14 +142,17 @@ def _clean(text: str) -> str:
     return _CLOSING_DECOR.sub("", text).strip()
 
 
-def find_posts(container: LexborNode | None, *, by_text: bool = True) -> list[Post]:
+def find_posts(
+    container: LexborNode | None, *, by_text: bool = True, alone: bool = True
+) -> list[Post]:
     """The ticker posts in ``container``: the largest run of same-shaped siblings that each open
     with a time (at least ``MIN_POSTS``), in page order; [] when there is none. Without
     ``by_text`` only ``<time>`` elements mark posts (no walk over the text).
 
     Not a ticker: a run of links to other pages each with its time (a "latest news" list),
-    comments, and a short run of timed items that holds little of the content's text (a
-    timeline box in an article)."""
+    comments, and (when the posts ``alone`` make the page a live page, without structured
+    data) a short run of timed items that holds little of the content's text (a timeline box
+    in an article)."""
     if container is None:
         return []
     groups: dict[tuple[int, str], dict[int, tuple[LexborNode, LexborNode]]] = {}
@@ -178,9 +181,9 @@ def find_posts(container: LexborNode | None, *, by_text: bool = True) -> list[Po
     total = 0
     for _score, found in runs[:MAX_RUNS]:
         posts = _posts(found[:MAX_POSTS])
-        if not total:
+        if not total and alone:
             total = len(container.text(deep=True) or "")
-        if _is_ticker(posts, found, total):
+        if _is_ticker(posts, found, total if alone else 0):
             return posts
     return []
 
