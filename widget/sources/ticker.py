@@ -10,7 +10,7 @@ link of their own point at their element.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 from selectolax.lexbor import LexborNode
@@ -111,11 +111,15 @@ class Post:
     when: str  # a <time datetime> value, verbatim ("" when none)
     opening: str = ""  # the post's text up to and with its time (a date there dates the post)
 
+    _text: str | None = field(default=None, repr=False, compare=False)
+
     def text(self) -> str:
         """The post's text without its times (and the decorations around an opening time)."""
-        return " ".join(
-            filter(None, (_clean(html.node_text(m, html.POINT_SKIP)) for m in self.members))
-        )
+        if self._text is None:
+            self._text = " ".join(
+                filter(None, (_clean(html.node_text(m, html.POINT_SKIP)) for m in self.members))
+            )
+        return self._text
 
     def heading(self) -> str:
         for member in self.members:
@@ -136,7 +140,7 @@ class Post:
 def _clean(text: str) -> str:
     """A post's text without the time (and its decorations) it opens with and without the
     decorations closing a flat ticker's heading ("+++ 14:47 Titel +++")."""
-    found = _OPENING.match(text)
+    found = _OPENING.match(text) if _CLOCK.search(text, 0, _MARKER_CHARS) else None
     if found is not None and found.end() < len(text):
         text = text[found.end() :]
     return _CLOSING_DECOR.sub("", text).strip()
