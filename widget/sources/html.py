@@ -635,8 +635,8 @@ def strip_chrome(container: LexborNode) -> None:
     for node in container.css(CHROME_SELECTOR):
         if node.mem_id == container.mem_id:
             continue
-        if node.tag == "aside" and _holds_announced_list(node):
-            continue  # a "Key points" box beside the posts is part of the story
+        if node.tag == "aside" and (_holds_announced_list(node) or _post_meta(node, container)):
+            continue  # a "Key points" box beside the posts, or a post's own time, is the story
         node.decompose()
     total = 0
     for node in container.css(_CHROME_HINT_SELECTOR):
@@ -653,6 +653,21 @@ def strip_chrome(container: LexborNode) -> None:
         node.decompose()
     for node in container.css("header[role=banner], body > header"):
         node.decompose()
+
+
+_META_CLOCK = re.compile(r"\d\s?[:.h]\s?[0-5]\d|\d\s?(?:h|Uhr|[ap]\.?m)\b", re.IGNORECASE)
+
+
+def _post_meta(node: LexborNode, container: LexborNode) -> bool:
+    """Whether an element is a post's own metadata (its time, permalink, byline): short, inside
+    an element of the story (not beside it), holding a ``<time>`` or a clock time."""
+    parent = node.parent
+    if parent is None or parent.mem_id == container.mem_id:
+        return False
+    words = node.text(deep=True) or ""
+    if len(words) > 160 or len(words.strip()) > 120:
+        return False
+    return node.css_first("time") is not None or _META_CLOCK.search(words) is not None
 
 
 def _holds_announced_list(node: LexborNode) -> bool:

@@ -79,7 +79,7 @@ def live_page_from_document(doc: html.Document, url: str) -> ParsedSource | None
     page_headline = _page_headline(posting, scope, doc)
     # Posts are found by their text (not only by <time>) only where structured data gave no
     # updates, or updates that need their post in the HTML for a link or a title.
-    posts = ticker.find_posts(main, by_text=_need_posts(raws, page_headline))
+    posts = ticker.find_posts(main, by_text=_need_posts(raws, page_headline), alone=not raws)
     if not raws and posts:
         raws = _ticker_raws(posts, doc, zone)
     if posting is None and scope is None and not raws:
@@ -401,7 +401,10 @@ def _ticker_raws(posts: list[ticker.Post], doc: html.Document, zone: tzinfo) -> 
     raws: list[_Raw] = []
     for post in posts:
         published = items.parse_date(post.when, zone) if post.when else None
-        if published is None and day is not None:
+        written = post.day(day) if published is None else None
+        if written is not None:  # the post writes its own date next to its time
+            published = ticker.clock_time(post.clock, written, zone)
+        elif published is None and day is not None:
             published = ticker.clock_time(post.clock, day, zone)
             if published is not None and latest is not None and published > latest + _HOUR:
                 published -= timedelta(days=1)  # posted before midnight, page dated after it
@@ -565,6 +568,9 @@ def _update_item(raw: _Raw, page_url: str, page_headline: str, page_base: str = 
             body = body[len(heading) :].strip()
     lead = _lead(body_tree, body) if body_tree is not None else body
     title = items.make_title(headline, heading, lead, page_headline)
+    ticker_sentence = raw.post is not None and not (raw.headline or raw.body or heading)
+    if ticker_sentence and title.endswith(".") and not title.endswith(".."):
+        title = title[:-1]  # an HTML ticker post's opening sentence is its headline
     ident = raw.ident or raw.url if raw.identity is None else raw.identity
     if not ident:  # the content hash of earlier versions: same inputs, same identity
         old_title = headline or text.truncate(text.first_sentence(body), items.TITLE_LIMIT)

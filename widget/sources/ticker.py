@@ -10,7 +10,7 @@ link of their own point at their element.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 from selectolax.lexbor import LexborNode
@@ -20,20 +20,84 @@ from widget.sources import html
 MIN_POSTS = 3
 MAX_MARKERS = 5000  # times looked at in one page
 MAX_POSTS = 2000  # posts read from one run (the entries are capped later)
+MAX_RUNS = 6  # candidate runs checked, largest first
 _LEVELS = 8  # how far above a time its post may start
 _OPENING_CHARS = 40  # a post's text before its time, at most
+_MARKER_CHARS = 160  # the start of a text node looked at for a time
+_MIN_SHARE = 0.3  # a run of few posts holds at least this share of the content's text
+_MANY_POSTS = 8  # a run this long is a ticker whatever else the page holds
 
+_ZONE_NAMES = (
+    "IST|GMT|UTC|BST|CET|CEST|MEZ|MESZ|EST|EDT|CST|CDT|MST|MDT|PST|PDT|ET|CT|MT|PT|WET|WEST|EET|"
+    "EEST|MSK|BRT|ART|SAST|JST|KST|HKT|SGT|PKT|WIB|AEST|AEDT|NZST|NZDT"
+)
+# A clock time: "14:47", "14.47", "14h47", "14h", "14 Uhr", "2:47 pm", "2 pm", with a suffix
+# ("Uhr", "h", "godz.") and a named zone ("IST", "(CET)"). Never part of a date ("05.03.2026").
 _CLOCK = re.compile(
-    r"(?<![\d.:])([01]?\d|2[0-3])\s?[:.h]\s?([0-5]\d)(?![\d])"
-    r"(?:\s*([aApP])\.?\s?[mM]\.?)?(?:\s*(?:Uhr|uur|h|godz\.?))?"
-    r"(?:\s*(IST|GMT|UTC|BST|CET|CEST|MEZ|MESZ|EST|EDT|PST|PDT|WET|WEST|EET|EEST|BRT|SAST|JST))?"
+    r"(?<![\d.:,/])([01]?\d|2[0-3])(?:\s?[:.hH]\s?([0-5]\d)(?![.:]?\d)"
+    r"|(?=\s?(?:h|Uhr|uur|[aApP]\.?\s?[mM]\.?)(?![^\W\d_])))"
+    r"(?:\s*([aApP])\.?\s?[mM]\.?(?![^\W\d_]))?"
+    r"(?:\s*(?:Uhr|uur|hrs|h|godz\.?)(?![^\W\d_]))?"
+    rf"(?:\s*\(?\b({_ZONE_NAMES})\b\)?)?"
 )
 _ZONES = {
     "IST": 5.5, "GMT": 0, "UTC": 0, "BST": 1, "CET": 1, "MEZ": 1, "CEST": 2, "MESZ": 2,
-    "EST": -5, "EDT": -4, "PST": -8, "PDT": -7, "WET": 0, "WEST": 1, "EET": 2, "EEST": 3,
-    "BRT": -3, "SAST": 2, "JST": 9,
+    "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+    "WET": 0, "WEST": 1, "EET": 2, "EEST": 3, "MSK": 3, "BRT": -3, "ART": -3, "SAST": 2,
+    "JST": 9, "KST": 9, "HKT": 8, "SGT": 8, "PKT": 5, "WIB": 7, "AEST": 10, "AEDT": 11,
+    "NZST": 12, "NZDT": 13,
 }  # fmt: skip
-_TEXT_MARKER = re.compile(r"^\W{0,3}(?:\d{1,2}\.\d{1,2}\.(?:\d{2,4})?,?\s*)?" + _CLOCK.pattern)
+_US_ZONES = {"ET": -5, "CT": -6, "MT": -7, "PT": -8}  # standard offsets; daylight time adds one
+
+# Month names and their usual abbreviations, per language (en, de, fr, es, it, pt, nl, pl).
+_MONTH_WORDS = (
+    "january jan|february feb|march mar|april apr|may|june jun|july jul|august aug|"
+    "september sep sept|october oct|november nov|december dec",
+    "januar jänner|februar|märz mär mrz|april|mai|juni|juli|august|september|oktober okt|"
+    "november|dezember dez",
+    "janvier janv|février févr fév|mars|avril avr|mai|juin|juillet juil|août|septembre|"
+    "octobre|novembre|décembre déc",
+    "enero ene|febrero|marzo|abril abr|mayo|junio|julio|agosto|septiembre setiembre|octubre|"
+    "noviembre|diciembre dic",
+    "gennaio gen|febbraio|marzo|aprile|maggio mag|giugno giu|luglio lug|agosto|settembre|"
+    "ottobre ott|novembre|dicembre",
+    "janeiro|fevereiro fev|março|abril|maio|junho|julho|agosto|setembro|outubro|novembro|dezembro",
+    "januari|februari|maart mrt|april|mei|juni|juli|augustus|september|oktober|november|december",
+    "stycznia styczeń sty|lutego luty lut|marca marzec|kwietnia kwiecień kwi|maja maj|"
+    "czerwca czerwiec cze|lipca lipiec lip|sierpnia sierpień sie|września wrzesień wrz|"
+    "października październik paź|listopada listopad lis|grudnia grudzień gru",
+)
+_MONTHS: dict[str, int] = {}
+for _line in _MONTH_WORDS:
+    for _number, _names in enumerate(_line.split("|"), start=1):
+        for _name in _names.split():
+            _MONTHS.setdefault(_name, _number)
+_MONTH = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_YEAR = r"(?:,?\s*(?:de\s+)?(\d{4})(?!\d|\s?[:.hH]\d))?"
+# Dates: "05.03.2026", "2026-03-05", "5 March", "5. März 2026", "5 de marzo", "Mar 5, 2026".
+_DATE = (
+    r"(?:(\d{4})-(\d{2})-(\d{2})"
+    r"|(\d{1,2})[./](\d{1,2})[./](\d{4}|\d{2})?(?![\d:])"
+    rf"|(\d{{1,2}})(?:st|nd|rd|th|er|º)?\.?\s*(?:de\s+)?{_MONTH}(?![^\W\d_]){_YEAR}"
+    rf"|{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?(?!\d){_YEAR})"
+)
+_DATE_RE = re.compile(_DATE, re.IGNORECASE)
+_DECOR = r"[\s+•·|—–*#►▶■●▪︎:>~-]*"
+# "2 hours ago", "vor 2 Stunden", "il y a 5 min", "hace 3 horas" before the absolute time.
+_AGO = (
+    r"(?:\d{1,3}\s*[^\W\d_]{1,10}\.?\s+ago|(?:vor|il y a|hace|há|fa|temu)\s+\d{1,3}\s*"
+    r"[^\W\d_]{1,10}\.?(?:\s+(?:fa|temu))?)"
+)
+_WORDS = r"(?:[^\W\d_]{1,12}\.?,?\s+){0,2}"  # "ore", "às", "godz.", "a las", "Thursday,"
+# A text that opens with a time: decorations, a relative time, a weekday or "ore"/"um", a
+# date, then the clock.
+_TEXT_MARKER = re.compile(
+    rf"^{_DECOR}(?:{_AGO}{_DECOR})?{_WORDS}(?:{_DATE}[\s,|/–—·•-]*{_WORDS})?{_CLOCK.pattern}",
+    re.IGNORECASE,
+)
+_OPENING = re.compile(_TEXT_MARKER.pattern + _DECOR, re.IGNORECASE)
+_CLOSING_DECOR = re.compile(r"(?:\s+(?:\+{2,}|[•|—–*#]+))+\s*$")
+_NOT_POSTS = re.compile(r"(?:^|[\s_-])(?:comments?|replies|reply|reviews?)", re.IGNORECASE)
 
 
 @dataclass
@@ -45,25 +109,54 @@ class Post:
     element_id: str
     clock: str  # the clock text that opens the post ("" for an empty <time>)
     when: str  # a <time datetime> value, verbatim ("" when none)
+    opening: str = ""  # the post's text up to and with its time (a date there dates the post)
+
+    _text: str | None = field(default=None, repr=False, compare=False)
 
     def text(self) -> str:
-        """The post's text without its times."""
-        return " ".join(html.node_text(m, html.POINT_SKIP) for m in self.members).strip()
+        """The post's text without its times (and the decorations around an opening time)."""
+        if self._text is None:
+            self._text = " ".join(
+                filter(None, (_clean(html.node_text(m, html.POINT_SKIP)) for m in self.members))
+            )
+        return self._text
 
     def heading(self) -> str:
         for member in self.members:
             if member.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-                return html.node_text(member, html.POINT_SKIP)
+                return _clean(html.node_text(member, html.POINT_SKIP))
             found = html.first_heading(member)
             if found:
-                return found
+                return _clean(found)
         return ""
 
+    def day(self, near: date | None = None) -> date | None:
+        """The date the post's opening writes next to its time ("Mar 5, 2026", "05.03.",
+        "5 mars"), None when it gives none; a date without a year takes the year that puts it
+        closest to ``near`` (the page's date)."""
+        return written_date(self.opening, near)
 
-def find_posts(container: LexborNode | None, *, by_text: bool = True) -> list[Post]:
+
+def _clean(text: str) -> str:
+    """A post's text without the time (and its decorations) it opens with and without the
+    decorations closing a flat ticker's heading ("+++ 14:47 Titel +++")."""
+    found = _OPENING.match(text) if _CLOCK.search(text, 0, _MARKER_CHARS) else None
+    if found is not None and found.end() < len(text):
+        text = text[found.end() :]
+    return _CLOSING_DECOR.sub("", text).strip()
+
+
+def find_posts(
+    container: LexborNode | None, *, by_text: bool = True, alone: bool = True
+) -> list[Post]:
     """The ticker posts in ``container``: the largest run of same-shaped siblings that each open
     with a time (at least ``MIN_POSTS``), in page order; [] when there is none. Without
-    ``by_text`` only ``<time>`` elements mark posts (no walk over the text)."""
+    ``by_text`` only ``<time>`` elements mark posts (no walk over the text).
+
+    Not a ticker: a run of links to other pages each with its time (a "latest news" list),
+    comments, and (when the posts ``alone`` make the page a live page, without structured
+    data) a short run of timed items that holds little of the content's text (a timeline box
+    in an article)."""
     if container is None:
         return []
     groups: dict[tuple[int, str], dict[int, tuple[LexborNode, LexborNode]]] = {}
@@ -79,8 +172,7 @@ def find_posts(container: LexborNode | None, *, by_text: bool = True) -> list[Po
             if parent.mem_id == container.mem_id:
                 break
             node = parent
-    best: list[tuple[LexborNode, LexborNode]] = []
-    best_score = 0
+    runs: list[tuple[int, list[tuple[LexborNode, LexborNode]]]] = []
     for members in groups.values():
         if len(members) < MIN_POSTS:
             continue
@@ -88,9 +180,47 @@ def find_posts(container: LexborNode | None, *, by_text: bool = True) -> list[Po
         if len(found) < MIN_POSTS:
             continue
         score = sum(len(n.text(deep=True) or "") for n, _ in found[:200]) + len(found)
-        if score > best_score:
-            best, best_score = found, score
-    return _posts(best[:MAX_POSTS])
+        runs.append((score, found))
+    runs.sort(key=lambda run: run[0], reverse=True)
+    total = 0
+    for _score, found in runs[:MAX_RUNS]:
+        posts = _posts(found[:MAX_POSTS])
+        if not total and alone:
+            total = len(container.text(deep=True) or "")
+        if _is_ticker(posts, found, total if alone else 0):
+            return posts
+    return []
+
+
+def _is_ticker(posts: list[Post], found: list[tuple[LexborNode, LexborNode]], total: int) -> bool:
+    sample = posts[:50]
+    node = found[0][0]
+    parent = node.parent
+    words = [html.attr(node, "class"), html.attr(node, "id")]
+    if parent is not None:
+        words += [html.attr(parent, "class"), html.attr(parent, "id")]
+    if _NOT_POSTS.search(" ".join(words)):
+        return False  # comments or replies, each with its time
+    texts = [p.text() for p in sample]
+    links = sum(1 for p, t in zip(sample, texts, strict=True) if _is_link(p, t))
+    if links * 2 > len(sample):
+        return False  # links to other pages, each with its time
+    if len(posts) >= _MANY_POSTS or total <= 0:
+        return True
+    chars = sum(len(t) for t in texts)
+    return chars >= _MIN_SHARE * total
+
+
+def _is_link(post: Post, text: str) -> bool:
+    """A post that is (almost) only a link to another page (an item of a "latest" list)."""
+    if not text:
+        return True
+    linked = 0
+    for member in post.members:
+        for anchor in member.css("a[href]"):
+            if not html.attr(anchor, "href").strip().startswith("#"):
+                linked += len(html.node_text(anchor, html.POINT_SKIP))
+    return linked >= 0.8 * len(text)
 
 
 def _markers(container: LexborNode, by_text: bool) -> list[LexborNode]:
@@ -102,14 +232,14 @@ def _markers(container: LexborNode, by_text: bool) -> list[LexborNode]:
             return found
     if not by_text:
         return found
-    raw = container.text(deep=True) or ""
+    raw = container.text(deep=True, separator="\n") or ""
     if len(_CLOCK.findall(raw[:2_000_000])) < MIN_POSTS:
         return found
     for node in container.traverse(include_text=True):
         if node.tag != "-text":
             continue
         content = node.text_content or ""
-        if len(content) < 4 or not _TEXT_MARKER.match(content.lstrip()):
+        if len(content) < 2 or not _TEXT_MARKER.match(content.lstrip()[:_MARKER_CHARS]):
             continue
         parent = node.parent
         if parent is not None and parent.tag != "time":
@@ -162,13 +292,18 @@ def _posts(found: list[tuple[LexborNode, LexborNode]]) -> list[Post]:
                 sibling = sibling.next
         clock = ""
         when = ""
+        own = html.node_text(marker)[:_MARKER_CHARS]
         if marker.tag == "time":
-            when = html.attr(marker, "datetime")
-            clock = html.node_text(marker)
+            when = html.attr(marker, "datetime").strip()
+            clock = own
+            if len(when) <= 10 and ":" not in when:  # a date only: the clock in the text
+                own, when = when + " " + own, ""
         else:
-            match = _TEXT_MARKER.match(html.node_text(marker))
+            match = _TEXT_MARKER.match(own)
             clock = match.group(0) if match else ""
-        posts.append(Post(node, members, _element_id(node), clock, when))
+        before = "" if marker.mem_id == node.mem_id else " ".join(_text_before(node, marker))
+        opening = (before[-4 * _OPENING_CHARS :] + " " + own).strip()
+        posts.append(Post(node, members, _element_id(node), clock, when, opening))
     return posts
 
 
@@ -194,18 +329,69 @@ def _element_id(node: LexborNode) -> str:
 
 
 def clock_time(clock: str, day: date, zone: tzinfo) -> datetime | None:
-    """The instant a clock text ("12.31 Uhr", "7:02 pm", "19:02 IST") means on ``day``, in
-    ``zone`` unless the text names its own zone; UTC."""
-    match = _CLOCK.search(clock)
+    """The instant a clock text ("12.31 Uhr", "7:02 pm", "19:02 IST", "Mar 5, 2026 14:05")
+    means on ``day``, in ``zone`` unless the text names its own zone; UTC."""
+    match = None
+    dated = _DATE_RE.search(clock)
+    for found in _CLOCK.finditer(clock):
+        if dated is None or not (dated.start() <= found.start() < dated.end()):
+            match = found
+            break
     if match is None:
         return None
-    hour, minute = int(match.group(1)), int(match.group(2))
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
     meridiem = (match.group(3) or "").lower()
     if meridiem == "p" and hour < 12:
         hour += 12
     elif meridiem == "a" and hour == 12:
         hour = 0
-    named = match.group(4)
-    if named:
+    named = (match.group(4) or "").upper()
+    if named in _ZONES:
         zone = timezone(timedelta(hours=_ZONES[named]))
+    elif named in _US_ZONES:
+        zone = timezone(timedelta(hours=_US_ZONES[named] + _us_daylight(day)))
     return datetime.combine(day, time(hour, minute), tzinfo=zone).astimezone(timezone.utc)
+
+
+def _us_daylight(day: date) -> int:
+    """1 in US daylight-saving time (second Sunday of March to first Sunday of November)."""
+    march = date(day.year, 3, 8)
+    start = march + timedelta(days=(6 - march.weekday()) % 7)
+    november = date(day.year, 11, 1)
+    end = november + timedelta(days=(6 - november.weekday()) % 7)
+    return 1 if start <= day < end else 0
+
+
+def written_date(text: str, near: date | None = None) -> date | None:
+    """The first date written in ``text`` ("2026-03-05", "05.03.2026", "5 March", "5. März
+    2026", "5 de marzo", "Mar 5, 2026"), None when there is none. Without a year: the year that
+    puts it closest to ``near`` (else this year)."""
+    for found in _DATE_RE.finditer(text[:400]):
+        groups = found.groups()
+        if groups[0]:
+            year, month, day = int(groups[0]), int(groups[1]), int(groups[2])
+        elif groups[3]:
+            day, month = int(groups[3]), int(groups[4])
+            if month > 12 >= day:  # "3/25": month first
+                day, month = month, day
+            year = _year(groups[5])
+        elif groups[6]:
+            day, month, year = int(groups[6]), _MONTHS[groups[7].lower()], _year(groups[8])
+        else:
+            month, day, year = _MONTHS[groups[9].lower()], int(groups[10]), _year(groups[11])
+        try:
+            if year:
+                return date(year, month, day)
+            base = near or date.today()
+            candidates = [date(base.year + shift, month, day) for shift in (-1, 0, 1)]
+        except ValueError:
+            continue
+        return min(candidates, key=lambda c: abs((c - base).days))
+    return None
+
+
+def _year(text: str | None) -> int:
+    if not text:
+        return 0
+    year = int(text)
+    return year + 2000 if year < 100 else year
