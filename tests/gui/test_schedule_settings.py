@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from tests.gui.rig import Rig
@@ -97,4 +98,20 @@ def test_the_sources_table_shows_the_pace_and_the_next_check_with_its_reason(
     assert model.data(model.index(0, Col.INTERVAL)) == "Auto · 1 min"
     status = model.data(model.index(0, Col.STATUS))
     assert isinstance(status, str) and "active live page" in status and "next " in status
+    dialog.sources_tab.runner.wait(WAIT)
+
+
+def test_the_demo_shows_the_period_it_is_really_checked_at(qtbot: QtBot, rig: Rig) -> None:
+    rig.add("Demo live page", "https://demo.example/live", kind=SourceKind.LIVE_PAGE)
+    dialog = SettingsDialog(
+        rig.config,
+        prober=rig.engine.probe,
+        secrets=SecretStore(),
+        fixed_period_s=10.0,  # as the tray app's demo checks its page
+    )
+    qtbot.addWidget(dialog)
+    dialog.present()
+    model = dialog.sources_tab.model
+    assert model.data(model.index(0, Col.INTERVAL)) == "10 s"
+    assert "10 s" in str(model.data(model.index(0, Col.INTERVAL), Qt.ItemDataRole.ToolTipRole))
     dialog.sources_tab.runner.wait(WAIT)

@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from widget.core.errors import ParseError
-from widget.core.models import ParsedSource, SourceKind
+from widget.core.models import Item, ParsedSource, SourceKind
 from widget.sources import discover, ticker
 from widget.sources.liveblog import parse_live_page
 
@@ -27,7 +27,7 @@ def doc(main: str, *, meta: str = CET, lang: str = "en") -> bytes:
     ).encode()
 
 
-def updates(parsed: ParsedSource) -> list:
+def updates(parsed: ParsedSource) -> list[Item]:
     return [i for i in parsed.items if not i.is_page]
 
 

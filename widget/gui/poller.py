@@ -614,6 +614,11 @@ class Poller(QObject):
             self._held = held
             self._save_ledger()
 
+    @property
+    def fixed_interval_s(self) -> float | None:
+        """The period every source is checked at (the demo), or None: as each is due."""
+        return self._fixed
+
     def time_to_next_poll_ms(self) -> int | None:
         return self._timer.remainingTime() if self._timer.isActive() else None
 

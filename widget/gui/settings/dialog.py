@@ -91,8 +91,11 @@ class SettingsDialog(QDialog):
         activity: Activity | None = None,
         autostart: Autostart = apply_autostart,
         clock: Callable[[], datetime] = utcnow,
+        fixed_period_s: float | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """``fixed_period_s``: every source is checked at this period (the demo), whatever its
+        interval says; the sources table shows that."""
         super().__init__(parent)
         self.store = store
         self.secrets = secrets
@@ -106,6 +109,7 @@ class SettingsDialog(QDialog):
         self.resize(900, 560)
 
         self.sources_tab = SourcesTab(prober=prober, secrets=secrets, settings=self.settings)
+        self.sources_tab.model.fixed_period_s = fixed_period_s
         self.notifications_tab = NotificationsPage()
         self.general_tab = GeneralPage()
         self.tabs = QTabWidget()

@@ -106,6 +106,7 @@ class SettingsHost(QObject):
                 states=self._states,
                 activity=self._activity,
                 autostart=self.autostart,
+                fixed_period_s=self.controller.fixed_interval_s,
             )
             dialog.applied.connect(self._applied)
             dialog.sources_removed.connect(self._removed)

@@ -113,6 +113,7 @@ def status_text(
 class SourcesModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.fixed_period_s: float | None = None  # the demo: every source at this period
         self.sources: list[Source] = []
         self.states: dict[str, FetchState] = {}
         self.activity: dict[str, list[int]] = {}
@@ -277,6 +278,9 @@ class SourcesModel(QAbstractTableModel):
             return KIND_TEXT[source.kind]
         if col is Col.URL:
             return source.url
+        if col is Col.INTERVAL and self.fixed_period_s is not None:
+            every = f"{self.fixed_period_s:g} s"
+            return f"Checked every {every} (the demo)" if tooltip else every
         if col is Col.INTERVAL:
             state = self.states.get(source.id) or FetchState(source.id)
             pace = schedule.current_interval(source, state, self.settings, self.now)
