@@ -19,6 +19,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 import widget.gui.app as app_module
+from tests.support.menus import find_action
 from widget.core.models import PollResult
 from widget.core.policy import Notification
 from widget.gui.app import App, run_app
@@ -49,7 +50,7 @@ def quit_with_window_open(app: App, seen: Seen) -> None:
 
     def pick_quit() -> None:
         seen["window_visible_before_quit"] = app.window.isVisible()
-        action = app.tray.find_action("Quit")
+        action = find_action(app.tray.menu, "Quit")
         assert action is not None
         action.trigger()
 
@@ -110,7 +111,7 @@ def no_tray(app: App, seen: Seen) -> None:
         seen["tray_visible"] = app.tray.icon.isVisible()
         seen["title"] = app.window.windowTitle()
         seen["menu"] = [a.text() for a in app.window.menu.actions()]
-        settings = app.window.menu_action("Settings…")
+        settings = find_action(app.window.menu, "Settings…")
         assert settings is not None
         settings.trigger()
         QTimer.singleShot(500, after_settings)
@@ -121,7 +122,7 @@ def no_tray(app: App, seen: Seen) -> None:
             for w in QApplication.topLevelWidgets()
             if w.isVisible() and w is not app.window
         ]
-        pause = app.window.menu_action("Pause updates")
+        pause = find_action(app.window.menu, "Pause updates")
         assert pause is not None
         pause.trigger()
         seen["paused_in_tray"] = app.tray.status.paused

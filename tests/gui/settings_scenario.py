@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from tests.support.menus import find_action
 from widget.gui.app import App, run_app
 
 SETTINGS_MODULES = ("widget.gui.settings.dialog", "widget.gui.settings.host", "widget.storage.opml")
@@ -29,7 +30,7 @@ def main(argv: list[str]) -> int:
 
     def open_settings(app: App) -> None:
         app.tray.rebuild_menu()  # what opening the menu does
-        action = app.tray.find_action("Settings…")
+        action = find_action(app.tray.menu, "Settings…")
         seen["menu_item_enabled"] = action is not None and action.isEnabled()
         if action is not None:
             action.trigger()

@@ -20,6 +20,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.gui.rig import Rig
 from tests.support.feeds import RSS, Post, rss
+from tests.support.menus import find_action
 from tests.support.notify_session import RecordingBackend
 from tests.support.server import LoopbackServer
 from tests.support.session import SessionBus, private_session_bus, unlocked_keyring
@@ -724,7 +725,7 @@ def test_the_tray_menu_opens_the_settings(qtbot: QtBot, rig: Rig) -> None:
     )
     link = connect_settings_lazily(app, rig.config)
     app.tray.rebuild_menu()
-    action = app.tray.find_action("Settings…")
+    action = find_action(app.tray.menu, "Settings…")
     assert action is not None and action.isEnabled()
     action.trigger()
     host = link.host

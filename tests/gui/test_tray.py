@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from PySide6.QtWidgets import QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
+from tests.support.menus import find_action, menu_texts
 from widget.gui.icons import TrayState
 from widget.gui.tray import DndChoice, Tray, TrayStatus, dnd_until
 
@@ -20,7 +21,7 @@ def _open_menu(tray: Tray) -> None:
 def test_menu_lists_the_commands_in_order(qtbot: QtBot) -> None:
     tray = Tray()
     _open_menu(tray)
-    texts = [t for t in tray.menu_texts() if t]
+    texts = [t for t in menu_texts(tray.menu) if t]
     assert texts == [
         "Show key points",
         "Refresh now",
@@ -29,37 +30,37 @@ def test_menu_lists_the_commands_in_order(qtbot: QtBot) -> None:
         "Settings…",
         "Quit",
     ]
-    settings = tray.find_action("Settings…")
+    settings = find_action(tray.menu, "Settings…")
     assert settings is not None and not settings.isEnabled()
 
 
 def test_menu_is_rebuilt_on_about_to_show(qtbot: QtBot) -> None:
     tray = Tray()
     _open_menu(tray)
-    pause = tray.find_action("Pause updates")
+    pause = find_action(tray.menu, "Pause updates")
     assert pause is not None and not pause.isChecked()
 
     tray.update(paused=True, polling=True, progress=(3, 8))
     _open_menu(tray)
-    pause = tray.find_action("Pause updates")
+    pause = find_action(tray.menu, "Pause updates")
     assert pause is not None and pause.isChecked()
-    assert "Refreshing… 3/8" in tray.menu_texts()
-    refreshing = tray.find_action("Refreshing… 3/8")
+    assert "Refreshing… 3/8" in menu_texts(tray.menu)
+    refreshing = find_action(tray.menu, "Refreshing… 3/8")
     assert refreshing is not None and not refreshing.isEnabled()
 
     tray.update(paused=False, polling=False)
     _open_menu(tray)
-    assert "Refresh now" in tray.menu_texts()
-    assert len([t for t in tray.menu_texts() if t == "Quit"]) == 1
+    assert "Refresh now" in menu_texts(tray.menu)
+    assert len([t for t in menu_texts(tray.menu) if t == "Quit"]) == 1
 
 
 def test_do_not_disturb_submenu_shows_when_it_ends(qtbot: QtBot) -> None:
     tray = Tray()
     tray.update(dnd_until=datetime.now().astimezone() + timedelta(minutes=30))
     _open_menu(tray)
-    titles = [t for t in tray.menu_texts() if t.startswith("Do not disturb")]
+    titles = [t for t in menu_texts(tray.menu) if t.startswith("Do not disturb")]
     assert len(titles) == 1 and "until" in titles[0]
-    off = tray.find_action("Off")
+    off = find_action(tray.menu, "Off")
     assert off is not None and not off.isChecked()
 
 
@@ -71,16 +72,16 @@ def test_menu_items_emit_requests(qtbot: QtBot) -> None:
         ("Refresh now", tray.refresh_requested),
         ("Quit", tray.quit_requested),
     ):
-        action = tray.find_action(text)
+        action = find_action(tray.menu, text)
         assert action is not None
         with qtbot.waitSignal(signal, timeout=1000):
             action.trigger()
-    pause = tray.find_action("Pause updates")
+    pause = find_action(tray.menu, "Pause updates")
     assert pause is not None
     with qtbot.waitSignal(tray.pause_toggled, timeout=1000) as blocker:
         pause.trigger()
     assert blocker.args == [True]
-    hour = tray.find_action("For 1 hour")
+    hour = find_action(tray.menu, "For 1 hour")
     assert hour is not None
     with qtbot.waitSignal(tray.dnd_requested, timeout=1000) as blocker:
         hour.trigger()

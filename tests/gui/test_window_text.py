@@ -6,6 +6,7 @@ from PySide6.QtCore import QRect
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
+from tests.support.menus import find_action
 from widget.gui.window.delegate import header_text
 from widget.gui.window.row_text import ELLIPSIS, LineCache, draw_lines, is_rtl, wrap_lines
 from widget.gui.window.window import KeyPointsWindow
@@ -115,7 +116,7 @@ def test_the_windows_menu_has_every_tray_action(qapp: QApplication) -> None:
             assert item in texts, texts
         paused: list[bool] = []
         window.pause_toggled.connect(paused.append)
-        pause = window.menu_action("Pause updates")
+        pause = find_action(window.menu, "Pause updates")
         assert pause is not None
         pause.trigger()
         assert paused == [True]

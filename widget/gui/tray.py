@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
-from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QIcon
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from widget import APP_NAME
@@ -137,10 +137,6 @@ class Tray(QObject):
         self.status = replace(self.status, **changes)  # type: ignore[arg-type]
         self.refresh()
 
-    def set_dark_panel(self, dark: bool | None) -> None:
-        self._dark_panel = dark
-        self.refresh()
-
     def refresh(self) -> None:
         now = _now()
         state = self.status.state(now)
@@ -152,17 +148,11 @@ class Tray(QObject):
             self._icon_key = key
         self.icon.setToolTip(self.status.tooltip(now))
 
-    def current_icon(self) -> QIcon:
-        return self.icon.icon()
-
     def show(self) -> None:
         self.icon.show()
 
     def hide(self) -> None:
         self.icon.hide()
-
-    def show_message(self, title: str, body: str) -> None:
-        self.icon.showMessage(title, body, QSystemTrayIcon.MessageIcon.Information)
 
     # --- menu ---
     def rebuild_menu(self) -> None:
@@ -223,21 +213,6 @@ class Tray(QObject):
         action.triggered.connect(signal)
         menu.addAction(action)
         return action
-
-    def menu_texts(self) -> list[str]:
-        """The visible menu item texts, in order (separators as "")."""
-        return [a.text() for a in self.menu.actions()]
-
-    def find_action(self, text: str) -> QAction | None:
-        for action in self.menu.actions():
-            if action.text() == text:
-                return action
-            sub = action.menu()
-            if isinstance(sub, QMenu):
-                for inner in sub.actions():
-                    if inner.text() == text:
-                        return inner
-        return None
 
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason == QSystemTrayIcon.ActivationReason.Trigger:

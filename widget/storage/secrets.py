@@ -37,11 +37,6 @@ class SecretStore:
             return _no_keyring(exc, _CANNOT_STORE)
         return None
 
-    def backend_name(self) -> str:
-        """The keyring backend secrets would go to (for diagnostics); raises SecretsError."""
-        backend = self._backend(_CANNOT_STORE)
-        return f"{type(backend).__module__}.{type(backend).__name__}"
-
     def get(self, source_id: str) -> str | None:
         backend = self._backend(_NOT_READ)
         try:

@@ -141,11 +141,6 @@ class SourcesModel(QAbstractTableModel):
         self.states = dict(states)
         self._changed(Col.STATUS)
 
-    def set_settings(self, settings: Settings) -> None:
-        self.settings = settings
-        self._changed(Col.INTERVAL)
-
-    # --- editing ---
     def add(self, source: Source) -> int:
         row = len(self.sources)
         self.beginInsertRows(QModelIndex(), row, row)

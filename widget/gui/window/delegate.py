@@ -46,13 +46,6 @@ class EntryDelegate(QStyledItemDelegate):
         # with a filled star instead of a bullet, until that page's list changes again.
         self.new_points: dict[str, frozenset[str]] = {}
 
-    def forget_sizes(self) -> None:
-        """Measure again (the font changed)."""
-        self._generation += 1
-        self.wrapped.clear()
-        self._fonts = None
-
-    # --- fonts ---
     def fonts(self, base: QFont) -> tuple[QFont, QFont, QFont]:
         """(body, bold title, small meta) derived from the view's font."""
         key = base.key()

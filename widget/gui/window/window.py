@@ -240,18 +240,6 @@ class KeyPointsWindow(QWidget):
         self.menu = menu
         return menu
 
-    def menu_action(self, text: str) -> QAction | None:
-        """The "⋯" menu's item with this text (in a submenu too)."""
-        for action in self.menu.actions():
-            if action.text() == text:
-                return action
-            sub = action.menu()
-            if isinstance(sub, QMenu):
-                for inner in sub.actions():
-                    if inner.text() == text:
-                        return inner
-        return None
-
     def set_paused(self, paused: bool) -> None:
         if self.pause_action.isChecked() != paused:
             self.pause_action.blockSignals(True)
