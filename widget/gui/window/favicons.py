@@ -17,6 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPixmap
+from shiboken6 import isValid
 
 from widget.engine.icons import (
     FOLDER,
@@ -133,6 +134,8 @@ class Favicons(QObject):
 
         def job() -> None:
             for key in fetch(urls):
+                if not isValid(self):  # the window (and its icons) went while this ran
+                    return
                 self.fetched.emit(key)
 
         self._submit(f"fetching the icons of {len(urls)} sites", job)
@@ -142,7 +145,7 @@ class Favicons(QObject):
         key, cache_dir = site_key(url), self.cache_dir
 
         def job() -> None:
-            if fetch_favicon(http, url, cache_dir) is not None:
+            if fetch_favicon(http, url, cache_dir) is not None and isValid(self):
                 self.fetched.emit(key)
 
         self._submit(f"fetching the icon of {key}", job)

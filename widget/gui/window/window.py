@@ -136,7 +136,9 @@ class KeyPointsWindow(QWidget):
         self._seen.setSingleShot(True)
         self._seen.setInterval(SEEN_DELAY_MS)
         self._seen.timeout.connect(self.entry_actions.mark_visible_seen)
-        self.favicons.fetched.connect(lambda _key: self.view.viewport().update())
+        # a slot of the window, not a lambda: the site icons may outlive it (and a fetch may
+        # still finish after it is gone), and Qt drops a slot's connection with its object
+        self.favicons.fetched.connect(self._icon_fetched)
         self.model.set_last_looked(self.memory.last_looked())
         self.set_always_on_top(self.memory.on_top())
         self.resize(*DEFAULT_SIZE)
@@ -416,6 +418,9 @@ class KeyPointsWindow(QWidget):
         return super().eventFilter(watched, event)
 
     # --- internals ---
+    def _icon_fetched(self, _key: str) -> None:
+        self.view.viewport().update()
+
     def _retry(self) -> None:
         if self._failing:
             self.retry_requested.emit(self._failing)
