@@ -233,6 +233,8 @@ def broken_store(app: App, seen: Seen) -> None:
         seen["failures"] = failures
         app.quit()
 
+    _after_first_poll(app, go)
+
 
 def read_in_window(app: App, seen: Seen) -> None:
     """Two new entries notify; the first is read in the window (as a click on its row or its
