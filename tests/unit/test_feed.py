@@ -327,3 +327,22 @@ def test_long_summaries_are_bounded() -> None:
     item = parse_feed(body, XML, BASE).items[0]
     assert 0 < len(item.summary) <= 1000
     assert item.summary.startswith("word0 word1")
+
+
+def test_escaped_atom_content_longer_than_the_reader_buffer_arrives_whole() -> None:
+    # Character data is buffered in 64 KB pieces: an entry whose escaped HTML is several
+    # times that long still gives its whole text and its list, with no seam in a word.
+    words = " ".join(f"harbour{n:05d}" for n in range(30_000))  # ~390 KB of text
+    html = f"<p>{words}</p><h3>Key points</h3><ul><li>Ferry back &amp; on time</li>"
+    html += "<li>Bridge reopens at noon</li></ul>"
+    escaped = html.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        "<title>Desk</title><id>urn:desk</id><updated>2026-01-01T00:00:00Z</updated>"
+        "<entry><title>Long one</title><id>urn:long</id><updated>2026-01-01T00:00:00Z</updated>"
+        f'<content type="html">{escaped}</content></entry></feed>'
+    ).encode()
+    parsed = parse_feed(body, {"content-type": "application/atom+xml"}, BASE)
+    (entry,) = parsed.items
+    assert entry.key_points == ("Ferry back & on time", "Bridge reopens at noon")
+    assert entry.summary.startswith("harbour00000 harbour00001 harbour00002")

@@ -124,7 +124,23 @@ _LABEL = (
 _LEADING = re.compile(
     rf"^(?:(?:{_DATE},?\s*)?{_CLOCK}|{_AGO}|updated|{_LABEL})(?:[\s:|–—•·-]+|$)", re.IGNORECASE
 )
+TRAILING_WINDOW = 160  # characters at the end of a point searched for a trailing label
 _TRAILING = re.compile(rf"(?:^|[\s|–—•·(-]+)(?:{_CLOCK}|{_AGO}|{_LABEL})\)?\s*$", re.IGNORECASE)
+
+
+_TAIL_DIGIT = re.compile(r"\d")
+_LABEL_ENDINGS = (
+    "share", "share this", "copy link", "link copied", "read more", "mehr lesen", "teilen",
+    "partager", "compartir", "condividi",
+)  # fmt: skip
+
+
+def _may_trail(text: str) -> bool:
+    """A cheap test that ``_TRAILING`` can match: every time and "… ago" it knows holds a digit
+    near the end; every label it knows ends the text."""
+    if _TAIL_DIGIT.search(text, max(0, len(text) - 48)) is not None:
+        return True
+    return text.rstrip().rstrip(")").rstrip().lower().endswith(_LABEL_ENDINGS)
 
 
 def strip_leading_time(text: str) -> str:
@@ -145,7 +161,11 @@ def clean_point(text: str) -> str:
     share labels at either end dropped."""
     text = strip_leading_time(collapse_whitespace(text))
     for _ in range(3):
-        found = _TRAILING.search(text)
+        if not _may_trail(text):
+            break
+        # A trailing time or label is short: only the end is searched (a match from the very
+        # start is never cut anyway).
+        found = _TRAILING.search(text, max(0, len(text) - TRAILING_WINDOW))
         if found is None or found.start() == 0:
             break
         text = text[: found.start()].rstrip(" ,;–—|-")

@@ -20,7 +20,9 @@ import feedparser
 from widget.core import text, urls
 from widget.core.errors import ParseError
 from widget.core.models import Item, ParsedSource, SourceKind
-from widget.sources import decoding, html, items
+from widget.sources import decoding, html, items, saxreader
+
+saxreader.install()
 
 # An entity whose value is one character reference or a few plain characters cannot blow up.
 _SAFE_ENTITY_VALUE = re.compile(r"&#[0-9]{1,7};|&#x[0-9a-fA-F]{1,6};|[^&%<\"']{0,8}")

@@ -307,9 +307,8 @@ HIDDEN_TAGS = (
     "canvas", "video", "audio", "select", "button", "input", "textarea", "head",
 )  # fmt: skip
 _SEP = "\x1f"  # stands for an element boundary until the text is joined
-_SEP_BEFORE_CLOSER = re.compile(r"[\s\x1f]*\x1f[\s\x1f]*(?=[.,;:!?)\]}»”’%…]|'s\b)")
-_SEP_AFTER_OPENER = re.compile(r"(?<=[(\[{«“‘¿¡])[\s\x1f]*\x1f[\s\x1f]*")
-_SEP_ANY = re.compile(r"[\s\x1f]*\x1f[\s\x1f]*")
+_CLOSERS = frozenset(".,;:!?)]}»”’%…")  # no space before these at an element boundary
+_OPENERS = frozenset("([{«“‘¿¡")  # nor after these
 # Inline formatting that may sit inside a word ("Bold<b>er</b>"): no word boundary.
 _INLINE_JOIN = frozenset(
     ("b", "strong", "i", "em", "u", "s", "sub", "sup", "mark", "abbr", "font", "ins", "del", "q")
@@ -318,12 +317,26 @@ _INLINE_JOIN = frozenset(
 
 def join_text(raw: str) -> str:
     """Text with element boundaries (``_SEP``) turned into word boundaries: a space, except
-    before closing punctuation and after opening punctuation."""
-    if _SEP in raw:
-        raw = _SEP_BEFORE_CLOSER.sub("", raw)
-        raw = _SEP_AFTER_OPENER.sub("", raw)
-        raw = _SEP_ANY.sub(" ", raw)
-    return collapse_whitespace(raw)
+    before closing punctuation (and "'s") and after opening punctuation. Whitespace next to a
+    boundary belongs to it."""
+    if _SEP not in raw:
+        return collapse_whitespace(raw)
+    out: list[str] = []
+    for part in raw.split(_SEP):
+        piece = part.strip()
+        if not piece:
+            continue
+        if out and not (piece[0] in _CLOSERS or out[-1][-1] in _OPENERS or _possessive(piece)):
+            out.append(" ")
+        out.append(piece)
+    return collapse_whitespace("".join(out))
+
+
+def _possessive(piece: str) -> bool:
+    """Whether ``piece`` opens with a possessive "'s" (the boundary was inside a word)."""
+    if not piece.startswith("'s"):
+        return False
+    return len(piece) == 2 or not (piece[2].isalnum() or piece[2] == "_")
 
 
 # Class words of the labels around a post's words: its time, date, byline, source, share tools.
@@ -410,7 +423,7 @@ def markup_text(markup: str | None) -> tuple[LexborNode | None, str]:
     body = fragment_body(markup)
     text = join_text("".join(_texts(body, frozenset()))) if body is not None else ""
     if text == markup:
-        return body, collapse_whitespace(text)
+        return body, text
     for _ in range(MAX_UNESCAPE_ROUNDS):
         if _TAG_LIKE.search(text) is None and _ENTITY.search(text) is None:
             break
@@ -418,7 +431,7 @@ def markup_text(markup: str | None) -> tuple[LexborNode | None, str]:
         if unwrapped == text:
             break
         text = unwrapped
-    return body, collapse_whitespace(text)
+    return body, text  # joined text is collapsed already
 
 
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
@@ -671,7 +684,7 @@ def _post_meta(node: LexborNode, container: LexborNode) -> bool:
 
 
 def _holds_announced_list(node: LexborNode) -> bool:
-    for index, lst in enumerate(node.css("ul, ol")):
+    for index, lst in enumerate(lists_in(node)):
         if index >= 20:
             return False
         if _announced(lst):
@@ -811,7 +824,7 @@ def key_points(
     if wider is not None:
         # An announced box may sit beside the story (a "Key events" column): look page-wide,
         # outside the site's navigation, menus and footer.
-        for index, lst in enumerate(wider.css("ul, ol")):
+        for index, lst in enumerate(lists_in(wider)):
             if index >= LIST_SCAN_LIMIT:
                 break
             if _nested_in_list(lst, wider) or (exclude and _inside(lst, exclude, wider)):
@@ -824,7 +837,7 @@ def key_points(
                 if points:
                     return points
     if container is not None:
-        for index, lst in enumerate(container.css("ul, ol")):
+        for index, lst in enumerate(lists_in(container)):
             if index >= LIST_SCAN_LIMIT:
                 break
             if _nested_in_list(lst, container) or (exclude and _inside(lst, exclude, container)):
@@ -848,6 +861,16 @@ def key_points(
     if not summary and container is not None:
         text = leading_text(container)
     return keypoints.fallback_points(summary or text, title)
+
+
+def lists_in(node: LexborNode) -> list[LexborNode]:
+    """The ``ul`` and ``ol`` elements inside ``node``, in document order. (A selector list costs
+    several times one simple selector, and most containers hold lists of one kind only.)"""
+    if node.css_first("ol") is None:
+        return node.css("ul")
+    if node.css_first("ul") is None:
+        return node.css("ol")
+    return node.css("ul, ol")
 
 
 _SITE_CHROME_ROLES = frozenset(("navigation", "banner", "contentinfo", "menu", "menubar"))
@@ -942,6 +965,7 @@ def _list_items(lst: LexborNode, page_url: str) -> tuple[list[str], bool] | None
     texts: list[str] = []
     links = 0
     count = 0
+    linked = lst.css_first("a[href]") is not None  # else no item can be a link
     for item in lst.iter():
         if item.tag != "li":
             continue
@@ -950,7 +974,7 @@ def _list_items(lst: LexborNode, page_url: str) -> tuple[list[str], bool] | None
             break
         text = node_text(item, POINT_SKIP)
         texts.append(text)
-        if _is_link_item(item, text, page_url):
+        if linked and _is_link_item(item, text, page_url):
             links += 1
     if not texts:
         return None
