@@ -267,6 +267,7 @@ class Engine:
             host_gap_s=self._host_gap_s,
         )
         start_at = {s.id: at for (s, _), at in zip(due, offsets, strict=True)}
+        hosts = {s.id: _host(s.url) for s, _ in due}
         begun = time.monotonic()
         ready: list[tuple[float, Source, FetchState, Credentials | None]] = [
             (start_at[s.id], s, st, None) for s, st in due if s.auth is AuthKind.NONE
@@ -282,7 +283,7 @@ class Engine:
             soonest: float | None = None
             for item in sorted(ready, key=lambda r: r[0]):
                 at, source, state, creds = item
-                host = _host(source.url)
+                host = hosts[source.id]
                 earliest = max(at, last_start.get(host, -self._host_gap_s) + self._host_gap_s)
                 if earliest > now_s or in_flight.get(host, 0) >= schedule.PER_HOST:
                     keep.append(item)

@@ -155,7 +155,7 @@ class Recorder:
             )
         times = [t for t in (item.published or item.updated for item in items) if t is not None]
         if source.kind is not SourceKind.LIVE_PAGE and len(times) < 2:
-            times += [e.sort_time for e in self._db.entries(source_id=source.id, limit=20)]
+            times += self._db.recent_times(source.id, 20)
         pace = schedule.cadence(source, config.settings, now, last_update, times)
         due, _reason = schedule.next_auto_check(now, pace, response.headers, self._rng)
         return due

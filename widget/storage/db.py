@@ -215,6 +215,12 @@ class Database:
                 conn, limit=limit, source_id=source_id, unread_only=unread_only
             )
 
+    def recent_times(self, source_id: str, limit: int) -> list[datetime]:
+        """When a source's newest ``limit`` entries were published (else updated, else first
+        seen), newest first."""
+        with self._reading("read entry times") as conn:
+            return entries.recent_times(conn, source_id, limit)
+
     def get_entry(self, source_id: str, entry_id: str) -> Entry | None:
         with self._reading("read an entry") as conn:
             return entries.get_entry(conn, source_id, entry_id)

@@ -247,6 +247,16 @@ def list_entries(
     return [entry_from_row(row) for row in conn.execute(sql, params).fetchall()]
 
 
+def recent_times(conn: sqlite3.Connection, source_id: str, limit: int) -> list[datetime]:
+    """The sort times of a source's newest ``limit`` entries, newest first (what the schedule
+    reads to learn a source's pace: no entry is built for it)."""
+    rows = conn.execute(
+        f"SELECT {SORT_TIME} FROM entries WHERE source_id = ? ORDER BY {SORT_TIME} DESC LIMIT ?",
+        (source_id, max(0, limit)),
+    ).fetchall()
+    return [t for t in (from_db_time(row[0]) for row in rows) if t is not None]
+
+
 def get_entry(conn: sqlite3.Connection, source_id: str, entry_id: str) -> Entry | None:
     row = conn.execute(
         f"SELECT {ENTRY_COLUMNS} FROM entries e JOIN sources s ON s.id = e.source_id"
