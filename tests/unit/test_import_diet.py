@@ -35,6 +35,7 @@ HEAVY = (
     "xml.sax",
     "jeepney",
     "keyring",
+    "PySide6.QtNetwork",  # off Linux only (network reachability, the Windows instance pipe)
 )
 
 # Imported by the tray app at start-up or when its settings dialog opens.

@@ -6,26 +6,32 @@ The guard lives in a private folder: ``$XDG_RUNTIME_DIR/live-updates`` (the user
 no other local user can take or block the name. Inside it, the name is keyed by the config folder
 and the session (the display): ``<name>.lock`` is held with ``flock`` for the process's life —
 taken atomically, so of two launches at once exactly one wins — and only its holder listens on
-``<name>.sock`` (a ``QLocalServer``), removing whatever a crashed run left there first. A launch
-that finds the lock taken connects to the socket, sends ``show`` and reads back the running
-instance's role (``app`` or ``demo``).
+``<name>.sock`` (a Unix socket watched by a ``QSocketNotifier``; a ``QLocalServer`` on Windows,
+where named pipes serve), removing whatever a crashed run left there first. A launch that finds
+the lock taken connects to the socket, sends ``show`` and reads back the running instance's role
+(``app`` or ``demo``).
+
+Plain sockets, not Qt's network module, on Linux and macOS: loading that module (and the
+Kerberos libraries it links) would keep about 2.5 MB resident for the app's whole life, for a
+socket that carries one line per launch.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import socket
 import stat
 import sys
 import tempfile
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtCore import QObject, QSocketNotifier, Signal
 
 from widget import APP_ID, APP_SLUG
 
@@ -112,22 +118,52 @@ def private_runtime_dir(env: Mapping[str, str] | None = None) -> Path:
 def send_message(name: str, message: str = SHOW) -> str | None:
     """Deliver ``message`` to the instance listening on ``name``; its answer (its role, "" when
     it sent none), or None when none is listening."""
-    socket = QLocalSocket()
-    socket.connectToServer(name)
-    if not socket.waitForConnected(CONNECT_TIMEOUT_MS):
+    if sys.platform == "win32":
+        return _send_with_qt(name, message)
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        client.settimeout(CONNECT_TIMEOUT_MS / 1000)
+        try:
+            client.connect(name)
+        except OSError:
+            return None
+        client.settimeout(WRITE_TIMEOUT_MS / 1000)
+        answer = bytearray()
+        try:
+            client.sendall((message + "\n").encode("utf-8"))
+            while b"\n" not in answer and len(answer) < READ_LIMIT:
+                chunk = client.recv(READ_LIMIT)
+                if not chunk:
+                    break
+                answer.extend(chunk)
+        except TimeoutError:
+            pass  # delivered; the answer did not come in time
+        except OSError:
+            return None
+    finally:
+        client.close()
+    return bytes(answer).partition(b"\n")[0].decode("utf-8", "replace").strip()
+
+
+def _send_with_qt(name: str, message: str) -> str | None:
+    from PySide6.QtNetwork import QLocalSocket
+
+    client = QLocalSocket()
+    client.connectToServer(name)
+    if not client.waitForConnected(CONNECT_TIMEOUT_MS):
         return None
-    socket.write((message + "\n").encode("utf-8"))
-    if not socket.waitForBytesWritten(WRITE_TIMEOUT_MS):
-        socket.abort()
+    client.write((message + "\n").encode("utf-8"))
+    if not client.waitForBytesWritten(WRITE_TIMEOUT_MS):
+        client.abort()
         return None
     answer = bytearray()
     while b"\n" not in answer and len(answer) < READ_LIMIT:
-        if not socket.bytesAvailable() and not socket.waitForReadyRead(WRITE_TIMEOUT_MS):
+        if not client.bytesAvailable() and not client.waitForReadyRead(WRITE_TIMEOUT_MS):
             break
-        answer.extend(bytes(socket.readAll().data()))
-    socket.disconnectFromServer()
-    if socket.state() != QLocalSocket.LocalSocketState.UnconnectedState:
-        socket.waitForDisconnected(WRITE_TIMEOUT_MS)
+        answer.extend(bytes(client.readAll().data()))
+    client.disconnectFromServer()
+    if client.state() != QLocalSocket.LocalSocketState.UnconnectedState:
+        client.waitForDisconnected(WRITE_TIMEOUT_MS)
     return bytes(answer).partition(b"\n")[0].decode("utf-8", "replace").strip()
 
 
@@ -182,8 +218,7 @@ class SingleInstance(QObject):
         self.lock_path: Path | None = None
         self.socket_path = self.name
         self._lock: IO[bytes] | None = None
-        self._server: QLocalServer | None = None
-        self._buffers: dict[QLocalSocket, bytearray] = {}
+        self._server: _Listener | None = None
 
     def acquire(self) -> bool:
         if sys.platform == "win32":  # named pipes: per session already, no file to lock
@@ -220,26 +255,22 @@ class SingleInstance(QObject):
         return True
 
     def _listen(self, *, replace_stale: bool) -> None:
-        server = QLocalServer(self)
-        server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
-        if replace_stale:
-            # Only the lock's holder gets here, so a socket file there is a crashed run's.
-            QLocalServer.removeServer(self.socket_path)
-        if not server.listen(self.socket_path):
+        listener: _Listener = (
+            _QtListener(self.role, self._handle, self)
+            if sys.platform == "win32"
+            else _UnixListener(self.role, self._handle, self)
+        )
+        problem = listener.listen(self.socket_path, replace_stale=replace_stale)
+        if problem:
             log.warning(
                 "single-instance socket unavailable (%s); a second launch will not find this one",
-                server.errorString(),
+                problem,
             )
             return
-        server.newConnection.connect(self._on_connection)
-        self._server = server
+        self._server = listener
         log.info("single-instance guard listening at %s", self.socket_path)
 
     def release(self) -> None:
-        for socket in list(self._buffers):
-            socket.abort()
-            socket.deleteLater()
-        self._buffers.clear()
         if self._server is not None:
             self._server.close()  # removes the socket file
             self._server = None
@@ -247,45 +278,182 @@ class SingleInstance(QObject):
             self._lock.close()  # the lock goes with it
             self._lock = None
 
-    def _on_connection(self) -> None:
-        server = self._server
-        if server is None:
-            return
-        while server.hasPendingConnections():
-            socket = server.nextPendingConnection()
-            self._buffers[socket] = bytearray()
-            socket.readyRead.connect(self._on_ready_read)
-            socket.disconnected.connect(self._on_disconnected)
-            self._read(socket)
-
-    def _on_ready_read(self) -> None:
-        socket = self.sender()
-        if isinstance(socket, QLocalSocket):
-            self._read(socket)
-
-    def _on_disconnected(self) -> None:
-        socket = self.sender()
-        if isinstance(socket, QLocalSocket):
-            self._read(socket)
-            self._buffers.pop(socket, None)
-            socket.deleteLater()
-
-    def _read(self, socket: QLocalSocket) -> None:
-        buf = self._buffers.get(socket)
-        if buf is None:
-            return
-        buf.extend(bytes(socket.readAll().data()))
-        del buf[READ_LIMIT:]
-        while b"\n" in buf:
-            line, _, rest = bytes(buf).partition(b"\n")
-            buf[:] = rest
-            if socket.state() == QLocalSocket.LocalSocketState.ConnectedState:
-                socket.write(f"{self.role}\n".encode())
-                socket.flush()
-            self._handle(line.decode("utf-8", "replace").strip())
-
     def _handle(self, message: str) -> None:
         log.info("message from a second launch: %r", message)
         self.message_received.emit(message)
         if message == SHOW:
             self.show_requested.emit()
+
+
+class _Listener(QObject):
+    """Answers launches: each line received is answered with the role and handed on."""
+
+    def __init__(self, role: str, handle: Callable[[str], None], parent: QObject) -> None:
+        super().__init__(parent)
+        self._role = role
+        self._handle = handle
+
+    def listen(self, path: str, *, replace_stale: bool) -> str:
+        """Start listening at ``path``; "" when listening, else what went wrong."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def _lines(self, buf: bytearray, data: bytes) -> list[str]:
+        """The complete lines in ``buf`` once ``data`` is added (kept short)."""
+        buf.extend(data)
+        del buf[READ_LIMIT:]
+        lines: list[str] = []
+        while b"\n" in buf:
+            line, _, rest = bytes(buf).partition(b"\n")
+            buf[:] = rest
+            lines.append(line.decode("utf-8", "replace").strip())
+        return lines
+
+
+class _UnixListener(_Listener):
+    """A Unix socket, read by ``QSocketNotifier`` on the GUI thread (no thread, no timer)."""
+
+    def __init__(self, role: str, handle: Callable[[str], None], parent: QObject) -> None:
+        super().__init__(role, handle, parent)
+        self._sock: socket.socket | None = None
+        self._path = ""
+        self._notifier: QSocketNotifier | None = None
+        self._clients: dict[int, tuple[socket.socket, QSocketNotifier, bytearray]] = {}
+
+    def listen(self, path: str, *, replace_stale: bool) -> str:
+        if replace_stale:
+            # Only the lock's holder gets here, so a socket file there is a crashed run's.
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                return f"{path}: {exc.strerror or exc}"
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            server.bind(path)
+            os.chmod(path, 0o600)
+            server.listen(8)
+            server.setblocking(False)
+        except OSError as exc:
+            server.close()
+            return f"{path}: {exc.strerror or exc}"
+        self._sock, self._path = server, path
+        notifier = QSocketNotifier(server.fileno(), QSocketNotifier.Type.Read, self)
+        notifier.activated.connect(self._accept)
+        self._notifier = notifier
+        return ""
+
+    def _accept(self) -> None:
+        server = self._sock
+        while server is not None:
+            try:
+                client, _ = server.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                log.debug("accepting a launch failed: %s", exc)
+                return
+            client.setblocking(False)
+            notifier = QSocketNotifier(client.fileno(), QSocketNotifier.Type.Read, self)
+            fd = client.fileno()
+            notifier.activated.connect(lambda *_, fd=fd: self._read(fd))
+            self._clients[fd] = (client, notifier, bytearray())
+            self._read(fd)
+
+    def _read(self, fd: int) -> None:
+        found = self._clients.get(fd)
+        if found is None:
+            return
+        client, _notifier, buf = found
+        while True:
+            try:
+                data = client.recv(READ_LIMIT)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                data = b""
+            if not data:
+                self._drop(fd)
+                return
+            for line in self._lines(buf, data):
+                with contextlib.suppress(OSError):
+                    client.send(f"{self._role}\n".encode())
+                self._handle(line)
+
+    def _drop(self, fd: int) -> None:
+        found = self._clients.pop(fd, None)
+        if found is None:
+            return
+        client, notifier, _ = found
+        notifier.setEnabled(False)
+        notifier.deleteLater()
+        client.close()
+
+    def close(self) -> None:
+        for fd in list(self._clients):
+            self._drop(fd)
+        if self._notifier is not None:
+            self._notifier.setEnabled(False)
+            self._notifier.deleteLater()
+            self._notifier = None
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+            with contextlib.suppress(OSError):
+                os.unlink(self._path)
+
+
+class _QtListener(_Listener):  # pragma: no cover - Windows (named pipes)
+    """Qt's local server: a named pipe of the session on Windows."""
+
+    def __init__(self, role: str, handle: Callable[[str], None], parent: QObject) -> None:
+        super().__init__(role, handle, parent)
+        from PySide6.QtNetwork import QLocalServer
+
+        self._server = QLocalServer(self)
+        self._buffers: dict[Any, bytearray] = {}
+
+    def listen(self, path: str, *, replace_stale: bool) -> str:
+        from PySide6.QtNetwork import QLocalServer
+
+        server = self._server
+        server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        if replace_stale:
+            QLocalServer.removeServer(path)
+        if not server.listen(path):
+            return str(server.errorString())
+        server.newConnection.connect(self._on_connection)
+        return ""
+
+    def _on_connection(self) -> None:
+        server = self._server
+        while server.hasPendingConnections():
+            client = server.nextPendingConnection()
+            self._buffers[client] = bytearray()
+            client.readyRead.connect(lambda c=client: self._read(c))
+            client.disconnected.connect(lambda c=client: self._gone(c))
+            self._read(client)
+
+    def _read(self, client: Any) -> None:
+        buf = self._buffers.get(client)
+        if buf is None:
+            return
+        for line in self._lines(buf, bytes(client.readAll().data())):
+            client.write(f"{self._role}\n".encode())
+            client.flush()
+            self._handle(line)
+
+    def _gone(self, client: Any) -> None:
+        self._read(client)
+        self._buffers.pop(client, None)
+        client.deleteLater()
+
+    def close(self) -> None:
+        for client in list(self._buffers):
+            client.abort()
+            client.deleteLater()
+        self._buffers.clear()
+        self._server.close()
