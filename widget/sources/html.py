@@ -19,6 +19,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone, tzinfo
+from functools import partial
 from itertools import accumulate
 from operator import add
 
@@ -221,11 +222,14 @@ def _reduce(document: bytes, pattern: re.Pattern[bytes], step: int) -> tuple[byt
     return b"".join(kept), (starts, origins)
 
 
-def _unmap(pos: int, maps: list[_Map]) -> int:
+def _unmap(positions: list[int], maps: list[_Map]) -> list[int]:
+    """Positions in the reduced document back to positions in the original (in order)."""
     for starts, origins in reversed(maps):
-        index = bisect_right(starts, pos) - 1
-        pos = pos - starts[index] + origins[index]
-    return pos
+        found = map(partial(bisect_right, starts), positions)
+        positions = [
+            p - starts[i - 1] + origins[i - 1] for p, i in zip(positions, found, strict=True)
+        ]
+    return positions
 
 
 def _too_deep(tags: Iterable[tuple[bytes, bytes]], limit: int) -> set[int]:
@@ -275,21 +279,25 @@ def bound_nesting(document: bytes | str, limit: int = MAX_DEPTH) -> bytes | str:
         raw = document
     rest, found = _reduce(raw.lower(), _FLAT, 2)
     maps = [found] if found else []
-    for _ in range(REDUCE_PASSES):
-        if rest.count(b"<") <= limit - REDUCE_PASSES:
+    passes = 0  # subtrees up to this height are set aside
+    while passes < REDUCE_PASSES:
+        passes += 1
+        tags = rest.count(b"<")
+        if tags <= limit - REDUCE_PASSES:
             return document  # too few tags left to nest too deep
         rest, found = _reduce(rest, _LEAF, 3)
         if found is None:
             break
         maps.append(found)
+        if rest.count(b"<") > tags * 0.98:
+            break  # what is left barely shrinks: scan it as it is (fewer maps to undo)
     matches = list(_TAG_NAME_B.finditer(rest))
-    drop = _too_deep(((m.group(1), m.group(2)) for m in matches), limit - REDUCE_PASSES)
+    drop = _too_deep(((m.group(1), m.group(2)) for m in matches), limit - passes)
     if not drop:
         return document
     pieces: list[bytes] = []
     pos = 0
-    for index in sorted(drop):
-        start = _unmap(matches[index].start(), maps)
+    for start in _unmap([matches[index].start() for index in sorted(drop)], maps):
         if start < pos:
             continue
         pieces.append(raw[pos:start])
@@ -392,6 +400,19 @@ def _texts(node: LexborNode, skip: frozenset[str]) -> Iterator[str]:
 
 
 _HIDDEN_START = re.compile(r"<(?:" + "|".join(HIDDEN_TAGS) + r")[\s/>]", re.IGNORECASE)
+
+
+def _present_tags(document: bytes | str, names: tuple[str, ...]) -> list[str]:
+    """Which of the hidden element ``names`` the markup opens at all (a few scans in C:
+    stripping an absent tag would still cost the parser a pass over the whole tree)."""
+    if isinstance(document, bytes):
+        low_b = document.lower()
+        found = {n for n in names if b"<" + n.encode() in low_b}
+    else:
+        low = document.lower()
+        found = {n for n in names if "<" + n in low}
+    # "head" is always in the tree (the parser makes one), whatever the markup says
+    return [name for name in names if name in found or name == "head"]
 
 
 def fragment_body(markup: str) -> LexborNode | None:
@@ -532,7 +553,8 @@ _META_MODIFIED = ("article:modified_time", "datemodified", "og:updated_time", "l
 
 def parse_document(body: bytes, headers: Mapping[str, str]) -> Document:
     """Parse an HTML body once: the tree, its title, feed links, JSON-LD blocks, its dates."""
-    tree = LexborHTMLParser(bound_nesting(_parser_input(body, headers)), scripting=True)
+    doc_input = bound_nesting(_parser_input(body, headers))
+    tree = LexborHTMLParser(doc_input, scripting=True)
     doc = Document(tree=tree)
     for script in tree.css('script[type*="ld+json" i]'):
         kind = attr(script, "type").split(";", 1)[0].strip().lower()
@@ -569,7 +591,9 @@ def parse_document(body: bytes, headers: Mapping[str, str]) -> Document:
             doc.published = value
         elif key in _META_MODIFIED and not doc.modified:
             doc.modified = value
-    tree.strip_tags(list(HIDDEN_TAGS))
+    present = _present_tags(doc_input, HIDDEN_TAGS)
+    if present:
+        tree.strip_tags(present)
     for hidden in tree.css("[hidden], [aria-hidden=true]"):
         if hidden.tag not in ("html", "body"):
             hidden.decompose()
@@ -642,20 +666,40 @@ def is_chrome(node: LexborNode) -> bool:
     return bool(words.strip()) and _CHROME_WORDS.search(words) is not None
 
 
+_CHROME_ROLES = frozenset(
+    ("navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar",
+     "dialog", "toolbar")
+)  # fmt: skip
+_CHROME_TAGS = "nav, aside, form, menu, footer, dialog, [role]"  # roles checked in Python
+
+
 def strip_chrome(container: LexborNode) -> None:
     """Remove navigation, banners, share bars, related lists and the like from ``container``
-    (never the container itself, nor an element holding most of its text)."""
-    for node in container.css(CHROME_SELECTOR):
+    (never the container itself, nor an element holding most of its text).
+
+    Candidates come from a few simple selectors (each one pass over the tree, in C) and are
+    judged in Python; a selector per class word would cost a pass each, hundreds of
+    milliseconds on a page of a million elements."""
+    removed: set[int] = set()
+    for node in _unique(container.css(_CHROME_TAGS)):
         if node.mem_id == container.mem_id:
+            continue
+        if node.tag not in _CHROME_TAG_NAMES and attr(node, "role").lower() not in _CHROME_ROLES:
             continue
         if node.tag == "aside" and (_holds_announced_list(node) or _post_meta(node, container)):
             continue  # a "Key points" box beside the posts, or a post's own time, is the story
-        node.decompose()
+        _remove(node, container, removed)
     total = 0
-    for node in container.css(_CHROME_HINT_SELECTOR):
-        if node.mem_id == container.mem_id or node.tag in ("html", "body", "main", "article"):
+    verdicts: dict[str, bool] = {}
+    doomed: list[LexborNode] = []
+    for node in _unique(container.css("[class], [id]")):
+        words = attr(node, "class") + " " + attr(node, "id")
+        chrome = verdicts.get(words)
+        if chrome is None:
+            chrome = verdicts[words] = _CHROME_WORDS.search(words) is not None
+        if not chrome or node.mem_id == container.mem_id:
             continue
-        if not is_chrome(node):
+        if node.tag in ("html", "body", "main", "article"):
             continue
         if not total:
             total = len(container.text(deep=True) or "") or 1
@@ -663,9 +707,38 @@ def strip_chrome(container: LexborNode) -> None:
             continue  # a wrapper of the story that happens to carry such a class
         if _holds_announced_list(node):
             continue
-        node.decompose()
+        doomed.append(node)
+    for node in doomed:
+        _remove(node, container, removed)
     for node in container.css("header[role=banner], body > header"):
-        node.decompose()
+        _remove(node, container, removed)
+
+
+_CHROME_TAG_NAMES = frozenset(("nav", "aside", "form", "menu", "footer", "dialog"))
+
+
+def _unique(nodes: list[LexborNode]) -> Iterator[LexborNode]:
+    """``nodes`` (document order) without the repeats a selector list gives for an element
+    that matches more than one of its selectors."""
+    last = -1
+    for node in nodes:
+        if node.mem_id != last:
+            last = node.mem_id
+            yield node
+
+
+def _remove(node: LexborNode, container: LexborNode, removed: set[int]) -> None:
+    """Decompose ``node`` unless an element around it (up to ``container``) already went:
+    then it is gone with it and must not be touched again."""
+    parent = node.parent
+    for _ in range(MAX_DEPTH + 8):
+        if parent is None or parent.mem_id == container.mem_id:
+            break
+        if parent.mem_id in removed:
+            return
+        parent = parent.parent
+    removed.add(node.mem_id)
+    node.decompose()
 
 
 _META_CLOCK = re.compile(r"\d\s?[:.h]\s?[0-5]\d|\d\s?(?:h|Uhr|[ap]\.?m)\b", re.IGNORECASE)

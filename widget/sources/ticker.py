@@ -9,6 +9,7 @@ link of their own point at their element.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
@@ -91,6 +92,9 @@ _AGO = (
 _WORDS = r"(?:[^\W\d_]{1,12}\.?,?\s+){0,2}"  # "ore", "às", "godz.", "a las", "Thursday,"
 # A text that opens with a time: decorations, a relative time, a weekday or "ore"/"um", a
 # date, then the clock.
+# Where a clock time may be (every ``_CLOCK`` match holds one): a pattern that opens with a
+# digit is searched for quickly, where ``_CLOCK``'s look-behind is tried at every character.
+_CLOCK_HINT = re.compile(r"\d(?:\s?[:.hH]\s?[0-5]\d|\s?(?:h|uhr|uur|[ap]\.?\s?m))", re.IGNORECASE)
 _TEXT_MARKER = re.compile(
     rf"^{_DECOR}(?:{_AGO}{_DECOR})?{_WORDS}(?:{_DATE}[\s,|/–—·•-]*{_WORDS})?{_CLOCK.pattern}",
     re.IGNORECASE,
@@ -233,8 +237,9 @@ def _markers(container: LexborNode, by_text: bool) -> list[LexborNode]:
     if not by_text:
         return found
     raw = container.text(deep=True, separator="\n") or ""
-    if len(_CLOCK.findall(raw[:2_000_000])) < MIN_POSTS:
-        return found
+    clocks = _CLOCK_HINT.finditer(raw, 0, 2_000_000)
+    if sum(1 for _ in itertools.islice(clocks, MIN_POSTS)) < MIN_POSTS:
+        return found  # fewer than a ticker's times in the text: no walk over its nodes
     for node in container.traverse(include_text=True):
         if node.tag != "-text":
             continue
