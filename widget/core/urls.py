@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urljoin, urlsplit
 
@@ -45,6 +46,7 @@ def is_web_url(url: str | None) -> bool:
     return bool(url) and safe_url(url) == url
 
 
+@functools.lru_cache(maxsize=2048)  # pure; pages resolve many links against one address
 def safe_url(url: str | None, base: str | None = None) -> str | None:
     """``url`` resolved against ``base``; None unless the result is an absolute http(s) URL.
 

@@ -402,15 +402,17 @@ def _texts(node: LexborNode, skip: frozenset[str]) -> Iterator[str]:
 _HIDDEN_START = re.compile(r"<(?:" + "|".join(HIDDEN_TAGS) + r")[\s/>]", re.IGNORECASE)
 
 
+_HIDDEN_NAME = re.compile(r"<(" + "|".join(HIDDEN_TAGS) + r")[\s/>]")
+_HIDDEN_NAME_B = re.compile(_HIDDEN_NAME.pattern.encode())
+
+
 def _present_tags(document: bytes | str, names: tuple[str, ...]) -> list[str]:
     """Which of the hidden element ``names`` the markup opens at all (a few scans in C:
     stripping an absent tag would still cost the parser a pass over the whole tree)."""
     if isinstance(document, bytes):
-        low_b = document.lower()
-        found = {n for n in names if b"<" + n.encode() in low_b}
+        found = {m.decode("ascii") for m in _HIDDEN_NAME_B.findall(document.lower())}
     else:
-        low = document.lower()
-        found = {n for n in names if "<" + n in low}
+        found = set(_HIDDEN_NAME.findall(document.lower()))
     # "head" is always in the tree (the parser makes one), whatever the markup says
     return [name for name in names if name in found or name == "head"]
 
