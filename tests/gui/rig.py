@@ -5,24 +5,14 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
+from tests.support.clock import Clock
 from widget.core.models import Config, Source, SourceKind
 from widget.engine.poll import Engine
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database
-
-
-class Clock:
-    """The engine's clock: real time plus a shift the test can add (a simulated sleep)."""
-
-    def __init__(self) -> None:
-        self.shift = timedelta()
-
-    def __call__(self) -> datetime:
-        return datetime.now(timezone.utc) + self.shift
 
 
 class Rig:

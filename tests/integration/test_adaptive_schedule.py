@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.clock import Clock
 from tests.support.feeds import RSS
 from tests.support.server import LoopbackServer
 from widget.core.errors import FetchError
@@ -34,17 +35,9 @@ START = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 HTML = "text/html; charset=utf-8"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 class Rig:
     def __init__(self, folder: Path, **engine: object) -> None:
-        self.clock = Clock()
+        self.clock = Clock(START)
         self.config = ConfigStore(folder / "config.json")
         self.db = Database.open(folder / "entries.sqlite3")
         engine.setdefault("host_gap_s", 0)  # one loopback host; pacing tests pass their own

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.clock import Clock
 from tests.support.feeds import RSS, Post, posts, rss
 from tests.support.server import LoopbackServer
 from widget.core.errors import SecretsError, SourceError
@@ -27,23 +28,12 @@ from widget.storage.secrets import SecretStore
 START = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, minutes: float) -> None:
-        self.now += timedelta(minutes=minutes)
-
-
 class Rig:
     """A config file, a database and an engine sharing one temp folder and one clock."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.clock = Clock()
+        self.clock = Clock(START)
         self.config = ConfigStore(folder / "config.json")
         self.db = Database.open(folder / "entries.sqlite3")
         self.engine = self.new_engine()
