@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.store import add_items, notify_all
 from widget.core.errors import StorageError
 from widget.core.models import Entry, FetchState, Item, Source, SourceKind
 from widget.storage.db import Database
@@ -40,10 +41,6 @@ def item(n: int, **kw: object) -> Item:
     return Item(**fields)  # type: ignore[arg-type]
 
 
-def always(_: Item) -> bool:
-    return True
-
-
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
     database = Database.open(tmp_path / "data" / "entries.sqlite3")
@@ -58,10 +55,11 @@ def poll(
     source: Source | None = None,
     now: datetime = T0,
     baseline: bool = False,
-    notify: Callable[[Item], bool] = always,
+    notify: Callable[[Item], bool] = notify_all,
 ) -> tuple[list[Entry], int]:
     s = source or src()
-    return db.apply_items(
+    return add_items(
+        db,
         s,
         items,
         now=now,
@@ -145,7 +143,7 @@ def test_duplicate_ids_in_one_response_first_wins(db: Database) -> None:
 
 def test_state_is_saved_with_the_entries(db: Database) -> None:
     state = FetchState("s1", etag='W/"abc"', body_hash="h1", baseline_done=True)
-    db.apply_items(src(), [item(1)], now=T0, baseline=True, notify=always, state=state)
+    add_items(db, src(), [item(1)], now=T0, baseline=True, state=state)
     assert db.get_state("s1") == state
 
 
@@ -154,14 +152,7 @@ def test_a_failing_notify_callback_stores_nothing(db: Database) -> None:
         raise RuntimeError("filter blew up")
 
     with pytest.raises(RuntimeError, match="filter blew up"):
-        db.apply_items(
-            src(),
-            [item(1)],
-            now=T0,
-            baseline=False,
-            notify=broken,
-            state=FetchState("s1", etag="x"),
-        )
+        add_items(db, src(), [item(1)], now=T0, notify=broken, state=FetchState("s1", etag="x"))
     assert db.entries() == []
     assert db.get_state("s1") == FetchState("s1")
 
