@@ -489,7 +489,8 @@ def test_the_apps_window_writes_through_the_worker_and_the_config(
     "Mute this source" turns the source's notifications off in the config file."""
     from tests.gui.rig import Rig
     from widget.gui.app_window import build_window as _build_window
-    from widget.gui.poller import Poller, PollProcess
+    from widget.gui.poll_process import PollProcess
+    from widget.gui.poller import Poller
     from widget.gui.tray import Tray
     from widget.paths import AppPaths
 

@@ -18,11 +18,12 @@ import pytest
 
 from tests.gui.rig import trickle_handler
 from tests.support.feeds import RSS, posts, rss
+from tests.support.processes import child_pids
 from tests.support.server import LoopbackServer
 from widget.core.models import Config, PollStatus, Source, SourceKind
 from widget.engine.icons import cache_paths, site_key
 from widget.engine.protocol import Job, PollArgs, encode
-from widget.gui.poller import Cancellation, PollProcess, PollProcessError, service_command
+from widget.gui.poll_process import Cancellation, PollProcess, PollProcessError, service_command
 from widget.log import configure_logging
 from widget.paths import AppPaths
 from widget.storage.config import ConfigStore, MemoryConfigStore
@@ -40,14 +41,6 @@ def db(tmp_path: Path) -> Iterator[Database]:
     database.close()
 
 
-def _children() -> set[int]:
-    found: set[int] = set()
-    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
-        text = (task / "children").read_text().split()
-        found.update(int(pid) for pid in text)
-    return found
-
-
 def test_a_poll_in_a_child_stores_entries_reports_progress_and_leaves_no_process(
     server: LoopbackServer, tmp_path: Path, db: Database
 ) -> None:
@@ -55,7 +48,7 @@ def test_a_poll_in_a_child_stores_entries_reports_progress_and_leaves_no_process
     feed = server.route("/feed", rss(posts(3, "h")), content_type=RSS)
     config.save(Config(sources=(_source("Harbour", feed), _source("Gone", server.url("/nope")))))
     engine = PollProcess(config, db)
-    before = _children()
+    before = child_pids()
     seen: list[tuple[int, int]] = []
 
     result = engine.poll(force=True, progress=lambda done, total: seen.append((done, total)))
@@ -69,8 +62,7 @@ def test_a_poll_in_a_child_stores_entries_reports_progress_and_leaves_no_process
     assert by_name["Gone"].error_count == 1 and by_name["Harbour"].error_count == 0
     due = engine.next_due_time()
     assert due is not None and due > result.finished
-    assert not engine.running
-    assert _children() == before
+    assert child_pids() == before
 
 
 def test_the_childs_log_lines_reach_the_log_file_with_secrets_masked(
@@ -98,6 +90,7 @@ def test_cancel_stops_the_poll_and_keeps_no_child(
     config = ConfigStore(tmp_path / "config.json")
     config.save(Config(sources=(_source("Slow", slow),)))
     engine = PollProcess(config, db)
+    before = child_pids()
     cancel = Cancellation()
     timer = threading.Timer(1.5, cancel.set)  # the request is running by then
     timer.start()
@@ -107,7 +100,7 @@ def test_cancel_stops_the_poll_and_keeps_no_child(
         stop.set()
         timer.cancel()
     assert all(r.status is PollStatus.CANCELLED for r in result.results)
-    assert not engine.running
+    assert child_pids() == before
 
 
 def test_a_killed_child_is_a_clear_failure_and_the_next_poll_works(
@@ -118,11 +111,11 @@ def test_a_killed_child_is_a_clear_failure_and_the_next_poll_works(
     config = ConfigStore(tmp_path / "config.json")
     config.save(Config(sources=(_source("Harbour", feed),)))
     engine = PollProcess(config, db)
+    before = child_pids()
 
     def kill_child(done: int, total: int) -> None:
-        child = engine.child
-        assert child is not None
-        os.kill(child.pid, signal.SIGKILL)
+        [child] = child_pids() - before
+        os.kill(child, signal.SIGKILL)
 
     try:
         with pytest.raises(PollProcessError, match="poll process was ended by signal 9"):
@@ -189,7 +182,7 @@ def test_a_poll_process_whose_tray_app_is_gone_ends(
 
 def test_the_tray_apps_engine_module_loads_no_fetch_stack() -> None:
     code = (
-        "import sys, widget.gui.poller, widget.engine.status, widget.engine.protocol\n"
+        "import sys, widget.gui.poll_process, widget.gui.poller, widget.engine.status\n"
         "print(sorted(m for m in ('httpx', 'ssl', 'feedparser', 'widget.engine.poll',"
         " 'widget.sources.http') if m in sys.modules))\n"
     )
