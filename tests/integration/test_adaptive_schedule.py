@@ -27,7 +27,7 @@ from widget.core.policy import decide, group_by_source
 from widget.engine.fetching import Outcome
 from widget.engine.poll import Engine
 from widget.engine.status import schedule_reason
-from widget.sources.http import _network_down
+from widget.sources.http_errors import network_down
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database
 
@@ -233,7 +233,7 @@ def test_network_down_errors_do_not_count_towards_backoff(rig: Rig, server: Loop
 def test_which_connection_failures_mean_the_network_is_down(error: OSError, down: bool) -> None:
     wrapper = RuntimeError("connect failed")
     wrapper.__cause__ = error
-    assert _network_down(wrapper) is down
+    assert network_down(wrapper) is down
 
 
 def test_an_unreachable_network_is_recognised_end_to_end(rig: Rig) -> None:
