@@ -9,7 +9,8 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from tests.support.clock import Clock
-from widget.core.models import Config, Source, SourceKind
+from tests.support.store import feed_source
+from widget.core.models import Config, Source
 from widget.engine.poll import Engine
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database
@@ -24,8 +25,7 @@ class Rig:
         self.engine = Engine(self.config, self.db, clock=self.clock, host_gap_s=0)
 
     def add(self, name: str, url: str, **fields: object) -> Source:
-        source = Source(id=f"id-{name.lower()}", name=name, url=url, kind=SourceKind.FEED)
-        source = replace(source, **fields)  # type: ignore[arg-type]
+        source = feed_source(name, url, **fields)
         self.config.update(lambda c: replace(c, sources=(*c.sources, source)))
         return source
 

@@ -17,6 +17,7 @@ import pytest
 from tests.support.clock import Clock
 from tests.support.feeds import RSS, Post, posts, rss
 from tests.support.server import LoopbackServer
+from tests.support.store import feed_source
 from widget.core.errors import SecretsError, SourceError
 from widget.core.models import AuthKind, Config, ParsedSource, PollStatus, Source, SourceKind
 from widget.engine.poll import Engine
@@ -49,8 +50,7 @@ class Rig:
         )
 
     def add(self, name: str, url: str, **fields: object) -> Source:
-        source = Source(id=f"id-{name.lower()}", name=name, url=url, kind=SourceKind.FEED)
-        source = replace(source, **fields)  # type: ignore[arg-type]
+        source = feed_source(name, url, **fields)
         config = self.config.load()
         self.config.save(replace(config, sources=(*config.sources, source)))
         return source

@@ -20,7 +20,8 @@ from tests.gui.rig import trickle_handler
 from tests.support.feeds import RSS, posts, rss
 from tests.support.processes import child_pids
 from tests.support.server import LoopbackServer
-from widget.core.models import Config, PollStatus, Source, SourceKind
+from tests.support.store import feed_source
+from widget.core.models import Config, PollStatus
 from widget.engine.icons import cache_paths, site_key
 from widget.engine.protocol import Job, PollArgs, encode
 from widget.gui.poll_process import Cancellation, PollProcess, PollProcessError, service_command
@@ -28,10 +29,6 @@ from widget.log import configure_logging
 from widget.paths import AppPaths
 from widget.storage.config import ConfigStore, MemoryConfigStore
 from widget.storage.db import Database
-
-
-def _source(name: str, url: str) -> Source:
-    return Source(id=f"id-{name.lower()}", name=name, url=url, kind=SourceKind.FEED)
 
 
 @pytest.fixture
@@ -46,7 +43,9 @@ def test_a_poll_in_a_child_stores_entries_reports_progress_and_leaves_no_process
 ) -> None:
     config = ConfigStore(tmp_path / "config.json")
     feed = server.route("/feed", rss(posts(3, "h")), content_type=RSS)
-    config.save(Config(sources=(_source("Harbour", feed), _source("Gone", server.url("/nope")))))
+    config.save(
+        Config(sources=(feed_source("Harbour", feed), feed_source("Gone", server.url("/nope"))))
+    )
     engine = PollProcess(config, db)
     before = child_pids()
     seen: list[tuple[int, int]] = []
@@ -73,7 +72,7 @@ def test_the_childs_log_lines_reach_the_log_file_with_secrets_masked(
     try:
         config = ConfigStore(tmp_path / "config.json")
         url = server.url("/private?token=s3cr3t-value")
-        config.save(Config(sources=(_source("Private", url),)))
+        config.save(Config(sources=(feed_source("Private", url),)))
         PollProcess(config, db).poll(force=True)
     finally:
         undo()
@@ -88,7 +87,7 @@ def test_cancel_stops_the_poll_and_keeps_no_child(
     stop = threading.Event()
     slow = server.route("/slow", handler=trickle_handler(stop))  # type: ignore[arg-type]
     config = ConfigStore(tmp_path / "config.json")
-    config.save(Config(sources=(_source("Slow", slow),)))
+    config.save(Config(sources=(feed_source("Slow", slow),)))
     engine = PollProcess(config, db)
     before = child_pids()
     cancel = Cancellation()
@@ -109,7 +108,7 @@ def test_a_killed_child_is_a_clear_failure_and_the_next_poll_works(
     stop = threading.Event()
     feed = server.route("/feed", handler=trickle_handler(stop))  # type: ignore[arg-type]
     config = ConfigStore(tmp_path / "config.json")
-    config.save(Config(sources=(_source("Harbour", feed),)))
+    config.save(Config(sources=(feed_source("Harbour", feed),)))
     engine = PollProcess(config, db)
     before = child_pids()
 
@@ -132,7 +131,9 @@ def test_the_demos_in_memory_config_is_polled_and_no_config_file_is_written(
     server: LoopbackServer, tmp_path: Path, db: Database
 ) -> None:
     feed = server.route("/feed", rss(posts(2, "d")), content_type=RSS)
-    config = MemoryConfigStore(tmp_path / "config.json", Config(sources=(_source("Demo", feed),)))
+    config = MemoryConfigStore(
+        tmp_path / "config.json", Config(sources=(feed_source("Demo", feed),))
+    )
     result = PollProcess(config, db, in_memory=True).poll(force=True)
     assert [r.source_name for r in result.results] == ["Demo"]
     assert result.stored_count == 2
@@ -158,7 +159,7 @@ def test_a_poll_process_whose_tray_app_is_gone_ends(
     """Its stdin closes (the tray app died): the poll is cancelled and the process exits."""
     stop = threading.Event()
     slow = server.route("/slow", handler=trickle_handler(stop))  # type: ignore[arg-type]
-    ConfigStore(tmp_path / "config.json").save(Config(sources=(_source("Slow", slow),)))
+    ConfigStore(tmp_path / "config.json").save(Config(sources=(feed_source("Slow", slow),)))
     child = subprocess.Popen(
         service_command(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, cwd=Path.cwd()
     )
@@ -195,7 +196,7 @@ def test_child_log_records_below_the_apps_level_stay_out(
     server: LoopbackServer, tmp_path: Path, db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     config = ConfigStore(tmp_path / "config.json")
-    config.save(Config(sources=(_source("Gone", server.url("/nope")),)))
+    config.save(Config(sources=(feed_source("Gone", server.url("/nope")),)))
     with caplog.at_level(logging.WARNING):
         PollProcess(config, db).poll(force=True)
     relayed = [r for r in caplog.records if r.processName == "poll-process"]

@@ -1,12 +1,20 @@
-"""Store builders: entries put in a real store as a poll would put them."""
+"""Store builders: sources, and entries put in a real store as a poll would put them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 
-from widget.core.models import Entry, FetchState, Item, Source
+from widget.core.models import Entry, FetchState, Item, Source, SourceKind
 from widget.storage.db import Database
+
+
+def feed_source(name: str, url: str, **fields: object) -> Source:
+    """A feed named ``name`` at ``url``, with the id ``id-<name in lower case>``; ``fields``
+    change any other of its settings."""
+    source = Source(id=f"id-{name.lower()}", name=name, url=url, kind=SourceKind.FEED)
+    return replace(source, **fields)  # type: ignore[arg-type]
 
 
 def notify_all(_item: Item) -> bool:
