@@ -20,6 +20,7 @@ import pytest
 from tests.gui.rig import trickle_handler
 from tests.support.app_env import ROOT, offscreen_env, run_cli
 from tests.support.feeds import RSS, posts, rss
+from tests.support.processes import child_pids
 from tests.support.server import LoopbackServer
 from widget.unattended import Unattended
 
@@ -46,16 +47,6 @@ def _wait(what: str, check: Callable[[], object]) -> None:
             return
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-def _children(pid: int) -> set[int]:
-    found: set[int] = set()
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            found.update(int(p) for p in (task / "children").read_text().split())
-    except FileNotFoundError:
-        pass
-    return found
 
 
 def _alive(pid: int) -> bool:
@@ -96,7 +87,7 @@ def test_after_a_poll_the_tray_app_holds_no_fetch_stack_and_no_child(
         loaded = set(modules.read_text().split())
         assert "widget.gui.app" in loaded and "widget.gui.poller" in loaded
         assert sorted(loaded & set(FETCH_STACK)) == []
-        _wait("no poll process left", lambda: not _children(app.pid))
+        _wait("no poll process left", lambda: not child_pids(app.pid))
         assert app.poll() is None, "the tray app keeps running"
         app.send_signal(signal.SIGTERM)
         assert app.wait(timeout=WAIT_S) == 0
@@ -117,7 +108,7 @@ def test_killing_the_tray_app_mid_poll_ends_its_poll_process(
     app = _start(env)
     try:
         _wait("the poll's request", lambda: len(server.requests_for("/slow")) > asked)
-        children = _children(app.pid)
+        children = child_pids(app.pid)
         assert children, "the poll runs in a child process"
         os.kill(app.pid, signal.SIGKILL)
         app.wait(timeout=WAIT_S)

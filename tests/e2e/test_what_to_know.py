@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from tests.support.clock import Clock
 from tests.support.notify_session import NotifySession
 from tests.support.server import LoopbackServer
 from widget.core.models import Config, Settings, Source, SourceKind
@@ -49,13 +50,6 @@ def page(url: str, points: list[str], headline: str = "Rain starts") -> str:
     )
 
 
-class Clock:
-    now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def rig(
     tmp_path: Path, server: LoopbackServer, notify_session: NotifySession, qtbot: QtBot
@@ -65,7 +59,7 @@ def rig(
     config = ConfigStore(tmp_path / "config.json")
     config.save(Config(sources=(Source("flood", "Flood watch", url, SourceKind.LIVE_PAGE),)))
     db = Database.open(tmp_path / "entries.sqlite3")
-    clock = Clock()
+    clock = Clock(START)
     engine = Engine(config, db, clock=clock, rng=random.Random(1), host_gap_s=0)
     notifier = Notifier([FreedesktopBackend(bus=notify_session.bus_address)])
     dispatcher = Dispatcher(notifier, Settings(), clock=lambda: clock.now.astimezone())

@@ -5,24 +5,15 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from widget.core.models import Config, Source, SourceKind
+from tests.support.clock import Clock
+from tests.support.store import feed_source
+from widget.core.models import Config, Source
 from widget.engine.poll import Engine
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database
-
-
-class Clock:
-    """The engine's clock: real time plus a shift the test can add (a simulated sleep)."""
-
-    def __init__(self) -> None:
-        self.shift = timedelta()
-
-    def __call__(self) -> datetime:
-        return datetime.now(timezone.utc) + self.shift
 
 
 class Rig:
@@ -34,8 +25,7 @@ class Rig:
         self.engine = Engine(self.config, self.db, clock=self.clock, host_gap_s=0)
 
     def add(self, name: str, url: str, **fields: object) -> Source:
-        source = Source(id=f"id-{name.lower()}", name=name, url=url, kind=SourceKind.FEED)
-        source = replace(source, **fields)  # type: ignore[arg-type]
+        source = feed_source(name, url, **fields)
         self.config.update(lambda c: replace(c, sources=(*c.sources, source)))
         return source
 

@@ -49,6 +49,13 @@ def make_controller(rig: Rig, walls: Walls | None = None) -> Poller:
     )
 
 
+def poller_threads(before: set[threading.Thread]) -> list[str]:
+    """The poller's threads (its poll's and its store worker's) started since ``before`` and
+    alive now."""
+    started = set(threading.enumerate()) - before
+    return sorted(t.name for t in started if t.name in ("live-updates-poll", "live-updates-worker"))
+
+
 def _result(blocker: object) -> tuple[PollResult, bool]:
     args = blocker.args  # type: ignore[attr-defined]
     return args[0], args[1]
@@ -153,13 +160,14 @@ def test_quit_mid_poll_stops_the_worker_and_writes_nothing_half(
     stop = threading.Event()
     source = rig.add("Slow", server.route("/slow", handler=trickle_handler(stop)))  # type: ignore[arg-type]
     ctl = make_controller(rig)
+    before = set(threading.enumerate())
     try:
         with qtbot.waitSignal(ctl.poll_started, timeout=WAIT):
             ctl.start()
         qtbot.waitUntil(lambda: bool(server.requests_for("/slow")), timeout=WAIT)
         assert ctl.busy
         assert ctl.shutdown(timeout=2.0), "the worker did not stop within 2 s"
-        assert not ctl.worker_running
+        assert poller_threads(before) == []
     finally:
         stop.set()
     assert rig.db.entries(source_id=source.id) == []
@@ -229,6 +237,7 @@ def test_failing_source_is_a_result_and_a_broken_store_is_an_error_signal(
 ) -> None:
     rig.add("Broken", server.route("/gone", b"nope", status=500))
     ctl = make_controller(rig)
+    before = set(threading.enumerate())
     try:
         with qtbot.waitSignal(ctl.polled, timeout=WAIT) as polled:
             ctl.start()
@@ -239,7 +248,7 @@ def test_failing_source_is_a_result_and_a_broken_store_is_an_error_signal(
         with qtbot.waitSignal(ctl.failed, timeout=WAIT) as failed:
             ctl.refresh_now()
         assert failed.args[0]
-        assert ctl.worker_running
+        assert "live-updates-worker" in poller_threads(before)
     finally:
         assert ctl.shutdown()
 

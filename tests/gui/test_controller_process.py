@@ -13,9 +13,11 @@ from pytestqt.qtbot import QtBot
 
 from tests.gui.rig import trickle_handler
 from tests.support.feeds import RSS, posts, rss
+from tests.support.processes import child_pids
 from tests.support.server import LoopbackServer
 from widget.core.models import Config, PollResult, Source, SourceKind
-from widget.gui.poller import Poller, PollProcess
+from widget.gui.poll_process import PollProcess
+from widget.gui.poller import Poller
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database
 
@@ -37,6 +39,7 @@ def test_quit_mid_poll_ends_within_two_seconds_and_keeps_a_read_mark(
     stop = threading.Event()
     try:
         engine = PollProcess(config, db)
+        before = child_pids()
         engine.poll(force=True)  # the baseline, stored unread=False; mark one unread below
         db.set_read("h", "h-1", False)
         server.route("/feed", handler=trickle_handler(stop))  # type: ignore[arg-type]
@@ -45,7 +48,7 @@ def test_quit_mid_poll_ends_within_two_seconds_and_keeps_a_read_mark(
             poller.start()  # the poll started
         poller.mark_read("h", "h-1")  # asked while the poll runs
         assert poller.shutdown(2.0), "the poll and the store work ended within 2 s"
-        assert not engine.running
+        assert child_pids() == before
         assert [e.read for e in db.entries() if e.id == "h-1"] == [True]
     finally:
         stop.set()
@@ -60,6 +63,7 @@ def test_a_poll_process_that_dies_is_reported_and_the_next_poll_works(
     config, db = _setup(tmp_path, Source(id="h", name="Harbour", url=feed, kind=SourceKind.FEED))
     engine = PollProcess(config, db)
     poller = Poller(engine, db, watch_network=False)
+    before = child_pids()
     failures: list[str] = []
     results: list[PollResult] = []
     poller.failed.connect(failures.append)
@@ -67,10 +71,9 @@ def test_a_poll_process_that_dies_is_reported_and_the_next_poll_works(
     try:
         with qtbot.waitSignal(poller.progress, timeout=WAIT):
             poller.start()
-        child = engine.child
-        assert child is not None
+        [child] = child_pids() - before
         with qtbot.waitSignal(poller.next_poll_changed, timeout=WAIT):
-            os.kill(child.pid, signal.SIGKILL)
+            os.kill(child, signal.SIGKILL)
         assert failures == [
             "Checking sources failed: the poll process was ended by signal 9. "
             "The next check starts a new one."

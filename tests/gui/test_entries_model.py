@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,9 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from tests.gui.window_data import HARBOUR, NOW, VALLEY, fill, make_store
-from widget.core.models import FetchState, Item
+from tests.support.clock import Clock
+from tests.support.store import add_items
+from widget.core.models import Item
 from widget.gui.window.model import (
     COUNT_ROLE,
     KEY_ROLE,
@@ -22,14 +24,6 @@ from widget.gui.window.model import (
 )
 from widget.gui.window.rows import RowKind, Show
 from widget.storage.db import Database
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -163,14 +157,7 @@ def test_divider_separates_what_arrived_since_the_last_look(qtbot: QtBot, tmp_pa
             published=NOW - timedelta(minutes=1),
             key_points=("Repairs took a week",),
         )
-        db.apply_items(
-            HARBOUR,
-            [fresh],
-            now=NOW,
-            baseline=False,
-            notify=lambda _i: True,
-            state=FetchState(HARBOUR.id),
-        )
+        add_items(db, HARBOUR, [fresh], now=NOW)
     with Database.open(path, readonly=True) as reader:
         model = EntriesModel(reader, clock=Clock(NOW))
         model.reload()
@@ -208,14 +195,7 @@ def test_a_long_live_page_folds_its_earlier_updates(qtbot: QtBot, tmp_path: Path
         for n in range(1, 9)
     ]
     with Database.open(path) as db:
-        db.apply_items(
-            VALLEY,
-            [page, *updates],
-            now=NOW,
-            baseline=False,
-            notify=lambda _i: True,
-            state=FetchState(VALLEY.id),
-        )
+        add_items(db, VALLEY, [page, *updates], now=NOW)
     with Database.open(path, readonly=True) as reader:
         model = EntriesModel(reader, clock=Clock(NOW))
         model.reload()
@@ -243,14 +223,7 @@ def test_reload_reports_changes_only_and_times_follow_the_clock(
         "https://example.test/x",
         published=NOW - timedelta(minutes=12),
     )
-    writer.apply_items(
-        HARBOUR,
-        [edited],
-        now=NOW,
-        baseline=False,
-        notify=lambda _i: True,
-        state=FetchState(HARBOUR.id),
-    )
+    add_items(writer, HARBOUR, [edited], now=NOW)
     assert model.reload()
     assert "Ferry timetable changes from Tuesday" in titles(model)
     row = model.row_of((HARBOUR.id, "harbour-1"))
@@ -273,14 +246,7 @@ def test_a_live_page_shows_when_its_newest_update_arrived(qtbot: QtBot, tmp_path
     )
     update = Item("u1", "First results declared", None, published=NOW - timedelta(minutes=5))
     with Database.open(tmp_path / "e.sqlite3") as db:
-        db.apply_items(
-            VALLEY,
-            [page, update],
-            now=NOW,
-            baseline=False,
-            notify=lambda _i: True,
-            state=FetchState(VALLEY.id),
-        )
+        add_items(db, VALLEY, [page, update], now=NOW)
         model = EntriesModel(db, clock=lambda: NOW)
         model.reload()
         rows = {model.row_at(r)[0]: model.index(r) for r in range(model.rowCount())}
@@ -300,14 +266,7 @@ def test_a_key_point_that_only_repeats_the_title_is_left_out(qtbot: QtBot, tmp_p
         Item("b", "Bridge reopens", None, published=NOW, key_points=("Bridge reopens",)),
     ]
     with Database.open(tmp_path / "e.sqlite3") as db:
-        db.apply_items(
-            HARBOUR,
-            items,
-            now=NOW,
-            baseline=False,
-            notify=lambda _i: True,
-            state=FetchState(HARBOUR.id),
-        )
+        add_items(db, HARBOUR, items, now=NOW)
         model = EntriesModel(db, clock=lambda: NOW)
         model.reload()
         points = {model.index(r).data(): model.index(r).data(POINTS_ROLE) for r in range(2)}

@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QImage
 from pytestqt.qtbot import QtBot
 
 from tests.support.server import LoopbackServer
-from widget.gui.poller import PollProcess
+from widget.gui.poll_process import PollProcess
 from widget.gui.window.favicons import Favicons, letter_badge
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 from PySide6.QtCore import QMimeData, QModelIndex, QObject, Qt, Signal
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.gui.rig import Rig
@@ -342,7 +342,7 @@ def test_cancel_leaves_the_config_file_untouched(
     )
     dialog.notifications_tab.batch_spin.setValue(9)
     dialog.general_tab.retention_days_spin.setValue(3)
-    dialog.cancel_button.click()
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel).click()
     assert not dialog.isVisible()
     assert config_bytes(rig) == before
     # opening again loads the file, not the discarded edits

@@ -19,7 +19,8 @@ from tests.support.server import LoopbackServer, Response
 from widget.core.models import PollResult, SourceResult
 from widget.gui.app_window import build_window as _build_window
 from widget.gui.dispatch import Dispatcher
-from widget.gui.poller import Poller, PollProcess
+from widget.gui.poll_process import PollProcess
+from widget.gui.poller import Poller
 from widget.gui.settings.dialog import SettingsDialog
 from widget.gui.settings.host import SettingsHost
 from widget.gui.tray import Tray

@@ -27,6 +27,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.gui.window_data import HARBOUR, NOW, SKY, SOURCES, VALLEY, fill, make_store
 from tests.support.server import LoopbackServer, Response
+from tests.support.store import add_items
 from widget.core.models import Config, FetchState, Item, SourceStatus
 from widget.gui.window.favicons import (
     Favicons,
@@ -174,14 +175,7 @@ def test_entries_without_a_web_link_are_not_opened(
             Item("js", "Script link entry", "javascript:alert(1)", published=NOW),
             Item("none", "Entry without a link", None, published=NOW - timedelta(minutes=1)),
         ]
-        db.apply_items(
-            HARBOUR,
-            items,
-            now=NOW,
-            baseline=False,
-            notify=lambda _i: True,
-            state=FetchState(HARBOUR.id),
-        )
+        add_items(db, HARBOUR, items, now=NOW)
     with Database.open(path, readonly=True) as reader:
         window = make_window(qtbot, reader, settings)
         for row in (0, 1):
@@ -320,14 +314,7 @@ def test_live_refresh_keeps_selection_and_scroll_position(
         )
         for n in range(4)
     ]
-    writer.apply_items(
-        HARBOUR,
-        fresh,
-        now=NOW,
-        baseline=False,
-        notify=lambda _i: True,
-        state=FetchState(HARBOUR.id),
-    )
+    add_items(writer, HARBOUR, fresh, now=NOW)
     window.reload()
     assert window.model.row_of((HARBOUR.id, "new-0")) >= 0
     assert window.current_key() == (SKY.id, "sky-2")
@@ -430,14 +417,7 @@ def test_more_row_expands_a_long_live_page(
         for n in range(1, 8)
     ]
     with Database.open(path) as db:
-        db.apply_items(
-            VALLEY,
-            items,
-            now=NOW,
-            baseline=False,
-            notify=lambda _i: True,
-            state=FetchState(VALLEY.id),
-        )
+        add_items(db, VALLEY, items, now=NOW)
     with Database.open(path, readonly=True) as reader:
         window = make_window(qtbot, reader, settings)
         more = window.model.rowCount() - 1
@@ -509,7 +489,8 @@ def test_the_apps_window_writes_through_the_worker_and_the_config(
     "Mute this source" turns the source's notifications off in the config file."""
     from tests.gui.rig import Rig
     from widget.gui.app_window import build_window as _build_window
-    from widget.gui.poller import Poller, PollProcess
+    from widget.gui.poll_process import PollProcess
+    from widget.gui.poller import Poller
     from widget.gui.tray import Tray
     from widget.paths import AppPaths
 
@@ -564,14 +545,7 @@ def _news(count: int, *, prefix: str = "new", start: int = 0) -> list[Item]:
 
 
 def _store(writer: Database, items: list[Item]) -> None:
-    writer.apply_items(
-        HARBOUR,
-        items,
-        now=NOW,
-        baseline=False,
-        notify=lambda _i: True,
-        state=FetchState(HARBOUR.id),
-    )
+    add_items(writer, HARBOUR, items, now=NOW)
 
 
 def test_live_refresh_at_the_top_shows_the_new_entries(

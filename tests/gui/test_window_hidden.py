@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.gui.window_data import HARBOUR, NOW, SKY, fill
-from widget.core.models import FetchState, Item, Source
+from tests.support.store import add_items
+from widget.core.models import Item, Source
 from widget.gui.window.model import KIND_ROLE, READ_ROLE
 from widget.gui.window.reloader import RELOAD_DELAY_MS
 from widget.gui.window.rows import PAGE_SIZE, RowKind
@@ -59,9 +60,7 @@ def news(source: Source, prefix: str, count: int, *, hours_ago: int = 0) -> list
 
 
 def store(db: Database, source: Source, items: list[Item]) -> None:
-    db.apply_items(
-        source, items, now=NOW, baseline=False, notify=lambda _i: True, state=FetchState(source.id)
-    )
+    add_items(db, source, items, now=NOW)
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ from pytestqt.qtbot import QtBot
 
 from tests.gui.rig import Rig
 from tests.gui.window_data import HARBOUR, NOW, SKY, SOURCES, fill
-from widget.core.models import FetchState, Item
+from tests.support.store import add_items
+from widget.core.models import Item
 from widget.gui.poller import Poller
 from widget.gui.window.reloader import RELOAD_DELAY_MS
 from widget.gui.window.window import KeyPointsWindow
@@ -83,14 +84,7 @@ def store_news(db: Database, *ids: str) -> None:
         Item(i, f"Breaking item {i}", f"https://example.test/{i}", published=NOW, key_points=("A",))
         for i in ids
     ]
-    db.apply_items(
-        HARBOUR,
-        items,
-        now=datetime.now().astimezone(),
-        baseline=False,
-        notify=lambda _i: True,
-        state=FetchState("harbour"),
-    )
+    add_items(db, HARBOUR, items, now=datetime.now().astimezone())
 
 
 def test_a_hidden_window_reads_the_store_only_when_shown(

@@ -15,7 +15,8 @@ from PySide6.QtGui import QFont
 from pytestqt.qtbot import QtBot
 
 from tests.gui.window_data import HARBOUR, NOW, SKY
-from widget.core.models import FetchState, Item, Source
+from tests.support.store import add_items
+from widget.core.models import Item, Source
 from widget.gui.window.delegate import EntryDelegate
 from widget.gui.window.model import KIND_ROLE, POINTS_ROLE, EntriesModel
 from widget.gui.window.rows import PAGE_SIZE, RowKind
@@ -26,14 +27,7 @@ COUNT = 600  # entries per source: together six pages
 
 
 def store(db: Database, source: Source, items: list[Item]) -> None:
-    db.apply_items(
-        source,
-        items,
-        now=NOW,
-        baseline=False,
-        notify=lambda _i: True,
-        state=FetchState(source.id),
-    )
+    add_items(db, source, items, now=NOW)
 
 
 def numbered(source: Source, topic: str) -> list[Item]:

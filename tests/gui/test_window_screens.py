@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from tests.gui.window_data import HARBOUR, NOW, SKY, SOURCES, fill
+from tests.support.store import add_items
 from widget.core.models import FetchState, Item, SourceStatus
 from widget.gui.window.window import KeyPointsWindow
 from widget.storage.db import Database
@@ -86,14 +87,7 @@ def build_window(
     settings.setValue("window/last_looked", (NOW - timedelta(minutes=20)).isoformat())
     with Database.open(path) as db:
         fill(db, now=NOW - timedelta(hours=3))
-        db.apply_items(
-            HARBOUR,
-            [CRANE],
-            now=NOW,
-            baseline=False,
-            notify=lambda _i: True,
-            state=FetchState(HARBOUR.id),
-        )
+        add_items(db, HARBOUR, [CRANE], now=NOW)
         for key in (("harbour", "harbour-2"), ("sky", "sky-2"), ("harbour", "harbour-3")):
             db.set_read(*key)
     reader = Database.open(path, readonly=True)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from widget.core.models import FetchState, Item, Source, SourceKind
+from tests.support.store import add_items
+from widget.core.models import Item, Source, SourceKind
 from widget.storage.db import Database
 
 NOW = datetime(2026, 3, 2, 14, 30, tzinfo=timezone.utc)
@@ -95,14 +96,7 @@ SKY_ITEMS = (
 def fill(db: Database, *, now: datetime = NOW) -> None:
     """Store every source's items as a normal (not baseline) poll at ``now``."""
     for source, items in ((VALLEY, VALLEY_ITEMS), (HARBOUR, HARBOUR_ITEMS), (SKY, SKY_ITEMS)):
-        db.apply_items(
-            source,
-            list(items),
-            now=now,
-            baseline=False,
-            notify=lambda _i: True,
-            state=FetchState(source.id),
-        )
+        add_items(db, source, list(items), now=now)
 
 
 def make_store(folder: Path) -> Path:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.clock import Clock
 from tests.support.feeds import RSS
 from tests.support.server import LoopbackServer
 from widget.core.errors import FetchError
@@ -26,7 +27,7 @@ from widget.core.policy import decide, group_by_source
 from widget.engine.fetching import Outcome
 from widget.engine.poll import Engine
 from widget.engine.status import schedule_reason
-from widget.sources.http import _network_down
+from widget.sources.http_errors import network_down
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database
 
@@ -34,17 +35,9 @@ START = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 HTML = "text/html; charset=utf-8"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 class Rig:
     def __init__(self, folder: Path, **engine: object) -> None:
-        self.clock = Clock()
+        self.clock = Clock(START)
         self.config = ConfigStore(folder / "config.json")
         self.db = Database.open(folder / "entries.sqlite3")
         engine.setdefault("host_gap_s", 0)  # one loopback host; pacing tests pass their own
@@ -240,7 +233,7 @@ def test_network_down_errors_do_not_count_towards_backoff(rig: Rig, server: Loop
 def test_which_connection_failures_mean_the_network_is_down(error: OSError, down: bool) -> None:
     wrapper = RuntimeError("connect failed")
     wrapper.__cause__ = error
-    assert _network_down(wrapper) is down
+    assert network_down(wrapper) is down
 
 
 def test_an_unreachable_network_is_recognised_end_to_end(rig: Rig) -> None:

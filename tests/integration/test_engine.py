@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.clock import Clock
 from tests.support.feeds import RSS, Post, posts, rss
 from tests.support.server import LoopbackServer
+from tests.support.store import feed_source
 from widget.core.errors import SecretsError, SourceError
 from widget.core.models import AuthKind, Config, ParsedSource, PollStatus, Source, SourceKind
 from widget.engine.poll import Engine
@@ -27,23 +29,12 @@ from widget.storage.secrets import SecretStore
 START = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, minutes: float) -> None:
-        self.now += timedelta(minutes=minutes)
-
-
 class Rig:
     """A config file, a database and an engine sharing one temp folder and one clock."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.clock = Clock()
+        self.clock = Clock(START)
         self.config = ConfigStore(folder / "config.json")
         self.db = Database.open(folder / "entries.sqlite3")
         self.engine = self.new_engine()
@@ -59,8 +50,7 @@ class Rig:
         )
 
     def add(self, name: str, url: str, **fields: object) -> Source:
-        source = Source(id=f"id-{name.lower()}", name=name, url=url, kind=SourceKind.FEED)
-        source = replace(source, **fields)  # type: ignore[arg-type]
+        source = feed_source(name, url, **fields)
         config = self.config.load()
         self.config.save(replace(config, sources=(*config.sources, source)))
         return source

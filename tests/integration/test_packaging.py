@@ -22,12 +22,13 @@ from PySide6.QtSvg import QSvgRenderer
 import widget
 from tests.support.server import LoopbackServer
 from widget import APP_ID, APP_SLUG, __version__
-from widget.desktop.appid import DESKTOP_FILE, METAINFO_FILE
 from widget.desktop.autostart import desktop_entry
 from widget.paths import AppPaths
 
 ROOT = Path(__file__).resolve().parents[2]
 LINUX = ROOT / "packaging" / "linux"
+DESKTOP_FILE = f"{APP_ID}.desktop"  # the names the desktop looks the app up by
+METAINFO_FILE = f"{APP_ID}.metainfo.xml"
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 
 

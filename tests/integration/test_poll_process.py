@@ -18,19 +18,17 @@ import pytest
 
 from tests.gui.rig import trickle_handler
 from tests.support.feeds import RSS, posts, rss
+from tests.support.processes import child_pids
 from tests.support.server import LoopbackServer
-from widget.core.models import Config, PollStatus, Source, SourceKind
+from tests.support.store import feed_source
+from widget.core.models import Config, PollStatus
 from widget.engine.icons import cache_paths, site_key
 from widget.engine.protocol import Job, PollArgs, encode
-from widget.gui.poller import Cancellation, PollProcess, PollProcessError, service_command
+from widget.gui.poll_process import Cancellation, PollProcess, PollProcessError, service_command
 from widget.log import configure_logging
 from widget.paths import AppPaths
 from widget.storage.config import ConfigStore, MemoryConfigStore
 from widget.storage.db import Database
-
-
-def _source(name: str, url: str) -> Source:
-    return Source(id=f"id-{name.lower()}", name=name, url=url, kind=SourceKind.FEED)
 
 
 @pytest.fixture
@@ -40,22 +38,16 @@ def db(tmp_path: Path) -> Iterator[Database]:
     database.close()
 
 
-def _children() -> set[int]:
-    found: set[int] = set()
-    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
-        text = (task / "children").read_text().split()
-        found.update(int(pid) for pid in text)
-    return found
-
-
 def test_a_poll_in_a_child_stores_entries_reports_progress_and_leaves_no_process(
     server: LoopbackServer, tmp_path: Path, db: Database
 ) -> None:
     config = ConfigStore(tmp_path / "config.json")
     feed = server.route("/feed", rss(posts(3, "h")), content_type=RSS)
-    config.save(Config(sources=(_source("Harbour", feed), _source("Gone", server.url("/nope")))))
+    config.save(
+        Config(sources=(feed_source("Harbour", feed), feed_source("Gone", server.url("/nope"))))
+    )
     engine = PollProcess(config, db)
-    before = _children()
+    before = child_pids()
     seen: list[tuple[int, int]] = []
 
     result = engine.poll(force=True, progress=lambda done, total: seen.append((done, total)))
@@ -69,8 +61,7 @@ def test_a_poll_in_a_child_stores_entries_reports_progress_and_leaves_no_process
     assert by_name["Gone"].error_count == 1 and by_name["Harbour"].error_count == 0
     due = engine.next_due_time()
     assert due is not None and due > result.finished
-    assert not engine.running
-    assert _children() == before
+    assert child_pids() == before
 
 
 def test_the_childs_log_lines_reach_the_log_file_with_secrets_masked(
@@ -81,7 +72,7 @@ def test_the_childs_log_lines_reach_the_log_file_with_secrets_masked(
     try:
         config = ConfigStore(tmp_path / "config.json")
         url = server.url("/private?token=s3cr3t-value")
-        config.save(Config(sources=(_source("Private", url),)))
+        config.save(Config(sources=(feed_source("Private", url),)))
         PollProcess(config, db).poll(force=True)
     finally:
         undo()
@@ -96,8 +87,9 @@ def test_cancel_stops_the_poll_and_keeps_no_child(
     stop = threading.Event()
     slow = server.route("/slow", handler=trickle_handler(stop))  # type: ignore[arg-type]
     config = ConfigStore(tmp_path / "config.json")
-    config.save(Config(sources=(_source("Slow", slow),)))
+    config.save(Config(sources=(feed_source("Slow", slow),)))
     engine = PollProcess(config, db)
+    before = child_pids()
     cancel = Cancellation()
     timer = threading.Timer(1.5, cancel.set)  # the request is running by then
     timer.start()
@@ -107,7 +99,7 @@ def test_cancel_stops_the_poll_and_keeps_no_child(
         stop.set()
         timer.cancel()
     assert all(r.status is PollStatus.CANCELLED for r in result.results)
-    assert not engine.running
+    assert child_pids() == before
 
 
 def test_a_killed_child_is_a_clear_failure_and_the_next_poll_works(
@@ -116,13 +108,13 @@ def test_a_killed_child_is_a_clear_failure_and_the_next_poll_works(
     stop = threading.Event()
     feed = server.route("/feed", handler=trickle_handler(stop))  # type: ignore[arg-type]
     config = ConfigStore(tmp_path / "config.json")
-    config.save(Config(sources=(_source("Harbour", feed),)))
+    config.save(Config(sources=(feed_source("Harbour", feed),)))
     engine = PollProcess(config, db)
+    before = child_pids()
 
     def kill_child(done: int, total: int) -> None:
-        child = engine.child
-        assert child is not None
-        os.kill(child.pid, signal.SIGKILL)
+        [child] = child_pids() - before
+        os.kill(child, signal.SIGKILL)
 
     try:
         with pytest.raises(PollProcessError, match="poll process was ended by signal 9"):
@@ -139,7 +131,9 @@ def test_the_demos_in_memory_config_is_polled_and_no_config_file_is_written(
     server: LoopbackServer, tmp_path: Path, db: Database
 ) -> None:
     feed = server.route("/feed", rss(posts(2, "d")), content_type=RSS)
-    config = MemoryConfigStore(tmp_path / "config.json", Config(sources=(_source("Demo", feed),)))
+    config = MemoryConfigStore(
+        tmp_path / "config.json", Config(sources=(feed_source("Demo", feed),))
+    )
     result = PollProcess(config, db, in_memory=True).poll(force=True)
     assert [r.source_name for r in result.results] == ["Demo"]
     assert result.stored_count == 2
@@ -165,7 +159,7 @@ def test_a_poll_process_whose_tray_app_is_gone_ends(
     """Its stdin closes (the tray app died): the poll is cancelled and the process exits."""
     stop = threading.Event()
     slow = server.route("/slow", handler=trickle_handler(stop))  # type: ignore[arg-type]
-    ConfigStore(tmp_path / "config.json").save(Config(sources=(_source("Slow", slow),)))
+    ConfigStore(tmp_path / "config.json").save(Config(sources=(feed_source("Slow", slow),)))
     child = subprocess.Popen(
         service_command(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, cwd=Path.cwd()
     )
@@ -189,7 +183,7 @@ def test_a_poll_process_whose_tray_app_is_gone_ends(
 
 def test_the_tray_apps_engine_module_loads_no_fetch_stack() -> None:
     code = (
-        "import sys, widget.gui.poller, widget.engine.status, widget.engine.protocol\n"
+        "import sys, widget.gui.poll_process, widget.gui.poller, widget.engine.status\n"
         "print(sorted(m for m in ('httpx', 'ssl', 'feedparser', 'widget.engine.poll',"
         " 'widget.sources.http') if m in sys.modules))\n"
     )
@@ -202,7 +196,7 @@ def test_child_log_records_below_the_apps_level_stay_out(
     server: LoopbackServer, tmp_path: Path, db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     config = ConfigStore(tmp_path / "config.json")
-    config.save(Config(sources=(_source("Gone", server.url("/nope")),)))
+    config.save(Config(sources=(feed_source("Gone", server.url("/nope")),)))
     with caplog.at_level(logging.WARNING):
         PollProcess(config, db).poll(force=True)
     relayed = [r for r in caplog.records if r.processName == "poll-process"]

@@ -21,7 +21,8 @@ import pytest
 
 from tests.support.feeds import RSS, posts, rss, run_cli
 from tests.support.server import LoopbackServer
-from widget.core.models import Config, FetchState, Item, Source, SourceKind
+from tests.support.store import add_items
+from widget.core.models import Config, Item, Source, SourceKind
 from widget.paths import AppPaths
 from widget.storage.config import ConfigStore
 from widget.storage.db import Database
@@ -119,14 +120,7 @@ def test_a_full_disk_is_named_as_the_cause_and_reading_still_works(tmp_path: Pat
 def _store_one(paths: AppPaths) -> None:
     ConfigStore(paths.config_file).save(Config(sources=(SOURCE,)))
     with Database.open(paths.database_file) as db:
-        db.apply_items(
-            SOURCE,
-            [Item(id="a", title="Ferry back on time", url=None)],
-            now=NOW,
-            baseline=False,
-            notify=lambda item: True,
-            state=FetchState(SOURCE.id),
-        )
+        add_items(db, SOURCE, [Item(id="a", title="Ferry back on time", url=None)], now=NOW)
 
 
 def test_read_only_commands_do_not_wait_behind_a_writer(

@@ -17,7 +17,6 @@ from widget.core.errors import ConfigError
 from widget.desktop.autostart import (
     WINDOWS_RUN_KEY,
     desktop_exec,
-    is_enabled,
     launch_agent_plist,
     launch_command,
     set_enabled,
@@ -35,10 +34,10 @@ def read_desktop(path: Path) -> dict[str, str]:
 
 def test_linux_entry_is_written_under_xdg_config_home_and_removed(home: Path) -> None:
     command = ["/opt/live updates/bin/live-updates"]
-    assert not is_enabled("linux")
+    assert not xdg_autostart_path().exists()
     path = set_enabled(True, platform="linux", command=command)
     assert path == home / "config" / "autostart" / f"{APP_ID}.desktop"
-    assert is_enabled("linux")
+    assert path.is_file()
     entry = read_desktop(path)
     assert entry["Type"] == "Application"
     assert entry["Name"] == APP_NAME
@@ -47,7 +46,7 @@ def test_linux_entry_is_written_under_xdg_config_home_and_removed(home: Path) ->
     set_enabled(True, platform="linux", command=command)  # again: still one file, same text
     assert [p.name for p in path.parent.iterdir()] == [path.name]
     set_enabled(False, platform="linux")
-    assert not path.exists() and not is_enabled("linux")
+    assert not path.exists()
     set_enabled(False, platform="linux")  # already off: fine
 
 

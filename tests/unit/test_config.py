@@ -21,7 +21,6 @@ from widget.storage.config import (
     name_taken,
     new_source_id,
     unique_name,
-    with_settings,
     with_source,
     without_source,
 )
@@ -268,7 +267,7 @@ def test_update_that_fails_changes_nothing(tmp_path: Path) -> None:
 
 def test_update_returns_what_it_saved(tmp_path: Path) -> None:
     store = ConfigStore(tmp_path / "config.json")
-    saved = store.update(lambda c: with_settings(c, replace(c.settings, retention_days=7)))
+    saved = store.update(lambda c: replace(c, settings=replace(c.settings, retention_days=7)))
     assert saved.settings.retention_days == 7
     assert store.load() == saved
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.store import add_items, notify_all
 from widget.core.errors import StorageError
 from widget.core.models import Entry, FetchState, Item, Source, SourceKind
 from widget.storage.db import Database
-from widget.storage.entries import fingerprint
 from widget.storage.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, split_statements
 
 UTC = timezone.utc
@@ -40,10 +40,6 @@ def item(n: int, **kw: object) -> Item:
     return Item(**fields)  # type: ignore[arg-type]
 
 
-def always(_: Item) -> bool:
-    return True
-
-
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
     database = Database.open(tmp_path / "data" / "entries.sqlite3")
@@ -58,10 +54,11 @@ def poll(
     source: Source | None = None,
     now: datetime = T0,
     baseline: bool = False,
-    notify: Callable[[Item], bool] = always,
+    notify: Callable[[Item], bool] = notify_all,
 ) -> tuple[list[Entry], int]:
     s = source or src()
-    return db.apply_items(
+    return add_items(
+        db,
         s,
         items,
         now=now,
@@ -145,7 +142,7 @@ def test_duplicate_ids_in_one_response_first_wins(db: Database) -> None:
 
 def test_state_is_saved_with_the_entries(db: Database) -> None:
     state = FetchState("s1", etag='W/"abc"', body_hash="h1", baseline_done=True)
-    db.apply_items(src(), [item(1)], now=T0, baseline=True, notify=always, state=state)
+    add_items(db, src(), [item(1)], now=T0, baseline=True, state=state)
     assert db.get_state("s1") == state
 
 
@@ -154,14 +151,7 @@ def test_a_failing_notify_callback_stores_nothing(db: Database) -> None:
         raise RuntimeError("filter blew up")
 
     with pytest.raises(RuntimeError, match="filter blew up"):
-        db.apply_items(
-            src(),
-            [item(1)],
-            now=T0,
-            baseline=False,
-            notify=broken,
-            state=FetchState("s1", etag="x"),
-        )
+        add_items(db, src(), [item(1)], now=T0, notify=broken, state=FetchState("s1", etag="x"))
     assert db.entries() == []
     assert db.get_state("s1") == FetchState("s1")
 
@@ -276,11 +266,12 @@ def test_sync_sources_can_forget_sources_no_longer_configured(db: Database) -> N
 def test_prune_keeps_the_newest_per_source_and_entries_do_not_return(db: Database) -> None:
     items = [item(n, published=T0 - timedelta(hours=n)) for n in range(1, 6)]
     poll(db, items)
+    stored = db.known_fingerprints("s1")
     assert db.prune(T0, max_per_source=2) == 3
     assert [e.id for e in db.entries()] == ["urn:item:1", "urn:item:2"]
     known = db.known_fingerprints("s1")
     assert set(known) == {f"urn:item:{n}" for n in range(1, 6)}
-    assert known["urn:item:5"] == fingerprint(items[4])
+    assert known["urn:item:5"] == stored["urn:item:5"]
     # The feed still lists all five: the pruned ones are not new again.
     assert poll(db, items, now=T0 + timedelta(minutes=5)) == ([], 0)
 

@@ -106,7 +106,7 @@ def test_tray_app_modules_import_nothing_heavy() -> None:
 
 
 def test_the_tray_app_imports_nothing_heavy_but_what_starts_its_poll_process() -> None:
-    # subprocess launches the short-lived poll process (widget.gui.poller) on every poll.
+    # subprocess launches the short-lived poll process (widget.gui.poll_process) on every poll.
     heavy = tuple(m for m in HEAVY if m != "subprocess")
     assert heavy_imports(("widget.gui.app",), heavy) == {}
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from tests.support.store import add_items
 from widget.core import text
-from widget.core.models import FetchState, Item, Source, SourceKind
+from widget.core.models import Item, Source, SourceKind
 from widget.sources import decoding
 from widget.sources.feed import parse_feed
 from widget.storage.db import Database
@@ -39,9 +40,7 @@ def many_items(count: int) -> bytes:
 
 
 def store(db: Database, items: list[Item]) -> list[str]:
-    new, _ = db.apply_items(
-        SOURCE, items, now=NOW, baseline=False, notify=lambda i: True, state=FetchState("s1")
-    )
+    new, _ = add_items(db, SOURCE, items, now=NOW)
     return [e.id for e in new]
 
 
@@ -176,9 +175,7 @@ def test_bidi_controls_are_stripped_from_titles_and_source_names(db: Database) -
     assert item.title == "Ferry gnp.exe delayed"
     spoofed = Item(id="b", title="Pier \u2067closed\u2069 \u200ftoday", url=None)
     named = Source(id="s1", name="Harbour \u202eWatch", url=BASE, kind=SourceKind.FEED)
-    db.apply_items(
-        named, [spoofed], now=NOW, baseline=False, notify=lambda i: True, state=FetchState("s1")
-    )
+    add_items(db, named, [spoofed], now=NOW)
     [entry] = db.entries()
     assert (entry.title, entry.source_name) == ("Pier closed today", "Harbour Watch")
     db.sync_sources([named])

@@ -7,7 +7,6 @@ import pytest
 
 from widget import APP_ID
 from widget.desktop.appid import (
-    DESKTOP_FILE,
     integrate_at_startup,
     is_frozen,
     set_app_user_model_id,
@@ -50,4 +49,3 @@ def test_on_this_machine_start_up_integration_runs_cleanly(
     integrate_at_startup()
     assert APP_ID in caplog.text
     assert not is_frozen()
-    assert f"{APP_ID}.desktop" == DESKTOP_FILE

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.store import add_items
 from widget.core.errors import ConfigError, StorageError
 from widget.core.models import FetchState, Item, Source, SourceKind
 from widget.storage.config import ConfigStore
@@ -28,14 +29,7 @@ def filled_database(path: Path, entries: int = 400) -> None:
         for n in range(entries)
     ]
     with Database.open(path) as db:
-        db.apply_items(
-            source,
-            items,
-            now=datetime(2024, 5, 1, tzinfo=timezone.utc),
-            baseline=True,
-            notify=lambda _: True,
-            state=FetchState("s1"),
-        )
+        add_items(db, source, items, now=datetime(2024, 5, 1, tzinfo=timezone.utc), baseline=True)
     # Fold the write-ahead log into the main file, as after a clean shutdown.
     with closing(sqlite3.connect(path)) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -27,7 +27,6 @@ from widget.cli.sources import UsageError
 from widget.core.clock import utcnow
 from widget.core.errors import ConfigError, SecretsError, SourceError, StorageError
 from widget.core.models import (
-    MIN_INTERVAL_MINUTES,
     AuthKind,
     Config,
     PollStatus,
@@ -57,21 +56,6 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_BROKEN_PIPE = 141  # as a shell reports a command ended by SIGPIPE
 DEFAULT_ENTRY_LIMIT = 50
-
-
-def _interval(text: str) -> int | None:
-    """``sources add --interval auto|MINUTES``: None is auto (the adaptive schedule)."""
-    if text.strip().lower() == "auto":
-        return None
-    try:
-        minutes = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is neither 'auto' nor a whole number of minutes"
-        ) from None
-    if minutes < MIN_INTERVAL_MINUTES:
-        raise argparse.ArgumentTypeError(f"the interval is at least {MIN_INTERVAL_MINUTES} minute")
-    return minutes
 
 
 def _limit(text: str) -> int:
@@ -125,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--name", help="the name to show (default: the feed's or page's title)")
     add.add_argument(
         "--interval",
-        type=_interval,
+        type=more.interval_arg,
         metavar="auto|MINUTES",
         help="auto (the default): follow the source's own pace; MINUTES: a fixed interval",
     )
@@ -237,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _sources_add_command(args: argparse.Namespace, ctx: _Context) -> int:
     auth = more.auth_request(args, sys.stdin)
-    return _sources_add(ctx, args.url, name=args.name, interval=args.interval, auth=auth)
+    return _sources_add(ctx, args.url, name=args.name, interval=args.interval or None, auth=auth)
 
 
 def _silence_stdout() -> None:

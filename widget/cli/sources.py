@@ -4,6 +4,7 @@ argv; kept in the keyring only), ``sources edit``, and ``opml import``/``opml ex
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 
 from widget import APP_SLUG
 from widget.core.errors import SecretsError, SourceError
-from widget.core.models import AuthKind, Config, Source
+from widget.core.models import MIN_INTERVAL_MINUTES, AuthKind, Config, Source
 from widget.core.urls import same_origin
 from widget.storage.config import ConfigStore, with_source
 from widget.storage.config_schema import source_problems
@@ -86,9 +87,10 @@ def add_auth_options(parser: argparse.ArgumentParser, *, edit: bool = False) -> 
         )
 
 
-def interval_arg(text: str) -> int:
-    """``--interval auto|MINUTES``: "auto" (or 0) is 0, the adaptive schedule; else whole
-    minutes ≥ 1, a fixed interval kept as set."""
+def interval_arg(text: str, *, zero_is_auto: bool = False) -> int:
+    """``sources add|edit --interval auto|MINUTES``: "auto" is 0, the adaptive schedule; else
+    whole minutes ≥ 1, a fixed interval kept as set. ``zero_is_auto``: "0" is "auto" too
+    (``sources edit``)."""
     if text.strip().lower() == "auto":
         return 0
     try:
@@ -97,8 +99,10 @@ def interval_arg(text: str) -> int:
         raise argparse.ArgumentTypeError(
             f"{text!r} is neither 'auto' nor a whole number of minutes"
         ) from None
-    if minutes < 0:
+    if zero_is_auto and minutes < 0:
         raise argparse.ArgumentTypeError("the interval is 'auto' or a whole number of minutes ≥ 1")
+    if not zero_is_auto and minutes < MIN_INTERVAL_MINUTES:
+        raise argparse.ArgumentTypeError(f"the interval is at least {MIN_INTERVAL_MINUTES} minute")
     return minutes
 
 
@@ -111,7 +115,7 @@ def add_edit_parser(
     edit.add_argument("--url", help="a new URL (fetched once to check it)")
     edit.add_argument(
         "--interval",
-        type=interval_arg,
+        type=functools.partial(interval_arg, zero_is_auto=True),
         metavar="auto|MINUTES",
         help="auto: follow the source's own pace (0 too); MINUTES: a fixed interval",
     )
@@ -226,8 +230,6 @@ def sources_edit(ctx: Context, args: argparse.Namespace, secrets: Secrets, stdin
     except SecretsError as exc:
         _fail(ctx, f"{source.name} was not changed: {exc}")
         return EXIT_FAILED
-    if args.interval is not None and args.interval < 0:
-        raise UsageError("the --interval is a whole number of minutes ≥ 0 (0: the default)")
     changed = replace(
         source,
         name=one_line(args.new_name) if args.new_name is not None else source.name,

@@ -21,9 +21,6 @@ from widget import APP_ID
 
 log = logging.getLogger(__name__)
 
-DESKTOP_FILE = f"{APP_ID}.desktop"
-METAINFO_FILE = f"{APP_ID}.metainfo.xml"
-
 
 class _Shell32(Protocol):
     """The one function of Windows' shell32.dll used here."""

@@ -131,12 +131,6 @@ def file_content(platform: str, command: Sequence[str]) -> bytes:
     return desktop_entry(command).encode("utf-8")
 
 
-def is_enabled(platform: str = sys.platform, *, home: Path | None = None) -> bool:
-    """File-based platforms only (Windows: ask the registry through the GUI)."""
-    path = autostart_file(platform, home=home)
-    return path is not None and path.is_file()
-
-
 def set_enabled(
     enabled: bool,
     *,

@@ -30,7 +30,8 @@ from widget.gui.dispatch import Dispatcher
 from widget.gui.icons import app_icon, notification_icon_file
 from widget.gui.ledger import NotifiedLedger
 from widget.gui.memory import forget_source_lines, trim
-from widget.gui.poller import Poller, PollProcess
+from widget.gui.poll_process import PollProcess
+from widget.gui.poller import Poller
 from widget.gui.settings.link import connect_settings_lazily
 from widget.gui.single_instance import SingleInstance
 from widget.gui.tray import DndChoice, Tray, dnd_until

@@ -11,7 +11,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 
 from widget.core.errors import ConfigError
-from widget.gui.poller import Poller, PollProcess, run_aside
+from widget.gui.poll_process import PollProcess
+from widget.gui.poller import Poller, run_aside
 from widget.gui.tray import Tray
 from widget.gui.window.favicons import Favicons
 from widget.gui.window.window import KeyPointsWindow, muted

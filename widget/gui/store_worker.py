@@ -59,10 +59,6 @@ class StoreWorker(QObject):
             self._thread.join(timeout)
         return not self._thread.is_alive()
 
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
-
     def _run(self) -> None:
         while True:
             item = self._jobs.get()

@@ -48,7 +48,6 @@ class Capabilities:
     actions: bool = False  # "Open" / "Mark read" buttons
     body_markup: bool = False
     replaces: bool = False  # a newer notification can replace an older one
-    every_clickable: bool = False  # False: only the last message reports clicks
     server: str = ""  # e.g. "dunst 1.9.0"
 
 

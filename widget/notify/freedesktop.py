@@ -142,7 +142,6 @@ class FreedesktopBackend:
             actions="actions" in self._server_caps,
             body_markup="body-markup" in self._server_caps,
             replaces=True,
-            every_clickable=True,
             server=f"{info[0]} {info[2]}",
         )
         self._dispatcher = threading.Thread(

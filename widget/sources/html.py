@@ -26,7 +26,7 @@ from operator import add
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from widget.core import keypoints
-from widget.core.text import collapse_whitespace, first_sentence
+from widget.core.text import collapse_whitespace
 
 MAX_JSONLD_BLOCKS = 500  # JSON-LD script blocks read from one page
 MAX_JSONLD_CHARS = 5_000_000  # a longer JSON-LD block: only its first updates are read
@@ -1116,7 +1116,3 @@ def first_heading(node: LexborNode) -> str:
             if found and len(found) <= 200:
                 return found
     return ""
-
-
-def first_sentence_of(node: LexborNode) -> str:
-    return first_sentence(node_text(node, POINT_SKIP)[:2000])

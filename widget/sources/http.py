@@ -1,4 +1,5 @@
-"""The only module that talks HTTP: polite, bounded GET requests through one httpx client.
+"""The only module that talks HTTP: polite, bounded GET requests through one httpx client (its
+deadline in ``http_deadline.py``, its failures as sentences in ``http_errors.py``).
 
 - conditional GET: ETag / Last-Modified sent back verbatim; a 304 comes back with an empty body;
 - redirects followed by hand (at most ``max_redirects`` hops; a loop is an error); a 301/308 on the
@@ -16,31 +17,33 @@ Error messages are sentences a user can read; they never hold a secret.
 from __future__ import annotations
 
 import base64
-import errno
 import logging
 import re
-import ssl
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from http import HTTPStatus
 from http.cookiejar import CookieJar, DefaultCookiePolicy
-from socket import EAI_AGAIN, gaierror
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import httpcore
 import httpx
 
 from widget import USER_AGENT
 from widget.core.errors import ConfigError, FetchError
 from widget.core.models import AuthKind
-from widget.core.schedule import MAX_RETRY_AFTER, parse_retry_after
 from widget.core.urls import WEB_SCHEMES, Origin, is_web_url, origin, url_problem
 from widget.sources.decoding import ContentDecoder, OverLimit
+from widget.sources.http_deadline import bound_by_deadline, until
+from widget.sources.http_errors import (
+    REDIRECTS,
+    network_down,
+    network_reason,
+    seconds_text,
+    size_text,
+    status_error,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +57,6 @@ ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
     "application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, */*;q=0.5"
 )
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _PERMANENT = frozenset({301, 308})
 _SLOT_POLL = 0.1  # seconds between cancel checks while waiting for a connection slot
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP header name
@@ -142,109 +144,6 @@ def _check_url(url: str, what: str = "URL") -> None:
         )
 
 
-# --- the deadline: every network wait of a request is bounded by what is left of it ---
-
-_deadline = threading.local()  # .at: time.monotonic() by which this thread's request must end
-
-
-@contextmanager
-def _until(at: float) -> Iterator[None]:
-    """Network waits on this thread end by ``at`` (a request runs on its caller's thread)."""
-    outer = getattr(_deadline, "at", None)
-    _deadline.at = at if outer is None else min(outer, at)
-    try:
-        yield
-    finally:
-        _deadline.at = outer
-
-
-def _bounded(timeout: float | None, expired: type[Exception]) -> float | None:
-    """``timeout`` cut to what is left of this thread's deadline (``expired`` is raised when
-    nothing is left)."""
-    at: float | None = getattr(_deadline, "at", None)
-    if at is None:
-        return timeout
-    left = at - time.monotonic()
-    if left <= 0:
-        raise expired("the request's deadline passed")
-    return left if timeout is None else min(timeout, left)
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    """A connection whose every read and write waits at most until the request's deadline, so
-    response headers that trickle in byte by byte end there too (httpx's timeouts are per read)."""
-
-    def __init__(self, stream: httpcore.NetworkStream) -> None:
-        self._stream = stream
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._stream.close()
-
-    def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.NetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, bounded))
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
-
-
-class _DeadlineBackend(httpcore.NetworkBackend):
-    """Opens connections (plain or through a proxy) as ``_DeadlineStream``s."""
-
-    def __init__(self, backend: httpcore.NetworkBackend) -> None:
-        self._backend = backend
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        stream = self._backend.connect_tcp(host, port, bounded, local_address, socket_options)
-        return _DeadlineStream(stream)
-
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.NetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(self._backend.connect_unix_socket(path, bounded, socket_options))
-
-    def sleep(self, seconds: float) -> None:
-        self._backend.sleep(seconds)
-
-
-def _bound_by_deadline(client: httpx.Client) -> None:
-    """Route the client's connections (direct and through proxies) through ``_DeadlineBackend``.
-    httpx offers no public hook for its network backend; should its pools change shape, the
-    deadline is still checked between body chunks (and logged once here)."""
-    mounted = getattr(client, "_mounts", {}) or {}
-    transports = [getattr(client, "_transport", None), *mounted.values()]
-    for transport in transports:
-        if transport is None:
-            continue  # a mount that bypasses proxies for some hosts
-        pool = getattr(transport, "_pool", None)
-        backend = getattr(pool, "_network_backend", None)
-        if backend is None:
-            log.warning("the HTTP deadline covers response bodies only (unknown httpx pool)")
-            continue
-        if not isinstance(backend, _DeadlineBackend):
-            pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
-
-
 def _header_bytes(value: str) -> bytes:
     """A header value as bytes. Validators are read as Latin-1 (one char per byte, see
     ``_raw_header``), so encoding them back as Latin-1 sends exactly the bytes the server sent."""
@@ -260,95 +159,6 @@ def _raw_header(response: httpx.Response, name: bytes) -> str | None:
         if key.lower() == name:
             return value.decode("latin-1")
     return None
-
-
-def _size_text(n: int) -> str:
-    for unit, size in (("MB", 1024 * 1024), ("KB", 1024)):
-        if n >= size and n % size == 0:
-            return f"{n // size} {unit}"
-    return f"{n} bytes"
-
-
-def _seconds_text(seconds: float) -> str:
-    return f"{seconds:g} s" if seconds < 10 else f"{round(seconds)} s"
-
-
-def _wait_text(seconds: float) -> str:
-    """A Retry-After wait as people say it; waits past a day are capped by the schedule."""
-    if seconds < 120:
-        return _seconds_text(seconds)
-    if seconds < 2 * 3600:
-        return f"{round(seconds / 60)} min"
-    if seconds <= MAX_RETRY_AFTER.total_seconds():
-        return f"{seconds / 3600:.0f} h"
-    return f"{seconds / 86400:.0f} days; checked again in 24 h"
-
-
-def _status_error(response: httpx.Response, now: datetime) -> FetchError:
-    code = response.status_code
-    try:
-        phrase = HTTPStatus(code).phrase
-    except ValueError:
-        phrase = ""
-    text = f"HTTP {code} {phrase}".rstrip()
-    if code == 410:
-        return FetchError(
-            f"{text}: the server says this source is gone", status=410, permanent=True
-        )
-    if code in (429, 503):
-        raw = response.headers.get("retry-after")
-        retry = parse_retry_after(raw, now)
-        if retry is None and raw is not None:
-            log.warning(
-                "%s: ignoring an invalid Retry-After value %r (neither seconds nor a date); "
-                "backing off as usual",
-                urlsplit(str(response.url)).hostname or "the server",
-                raw[:80],
-            )
-        if retry is not None:
-            text = f"{text} (the server asks to wait {_wait_text(retry)})"
-        return FetchError(text, status=code, retry_after=retry)
-    if code in _REDIRECTS:
-        return FetchError(f"{text} without a Location to follow", status=code)
-    return FetchError(text, status=code)
-
-
-_NETWORK_DOWN = {errno.ENETUNREACH, errno.ENETDOWN, errno.EHOSTUNREACH}
-
-
-def _network_down(exc: BaseException) -> bool:
-    """The failure says this machine has no network (no route, interface down, the resolver
-    unreachable), not that the source is broken."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, gaierror):
-            return seen.errno == EAI_AGAIN
-        if isinstance(seen, OSError) and seen.errno in _NETWORK_DOWN:
-            return True
-        seen = seen.__cause__ or seen.__context__
-    text = str(exc).lower()
-    return "network is unreachable" in text or "temporary failure in name resolution" in text
-
-
-def _network_reason(exc: BaseException) -> str:
-    """A readable reason for a connection failure, from the innermost OS error."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(seen, gaierror):
-            return "name not resolved"
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return f"TLS certificate not trusted ({seen.verify_message})"
-        if isinstance(seen, ssl.SSLError):
-            return "TLS handshake failed"
-        seen = seen.__cause__ or seen.__context__
-    text = str(exc).lower()
-    if "name or service not known" in text or "name resolution" in text:
-        return "name not resolved"
-    if "refused" in text:
-        return "connection refused"
-    return f"could not connect ({exc})" if str(exc) else "could not connect"
 
 
 class HttpClient:
@@ -409,7 +219,7 @@ class HttpClient:
             raise ConfigError(
                 "the proxy setting is not a usable proxy URL (use http://host:port)"
             ) from exc
-        _bound_by_deadline(client)
+        bound_by_deadline(client)
         return client
 
     def reconfigure(self, *, proxy: str | None, max_bytes: int) -> None:
@@ -518,7 +328,7 @@ class HttpClient:
     def _remaining(self, started: float) -> float:
         left = self._deadline - (time.monotonic() - started)
         if left <= 0:
-            raise FetchError(f"timed out after {_seconds_text(self._deadline)}")
+            raise FetchError(f"timed out after {seconds_text(self._deadline)}")
         return left
 
     def _one_hop(
@@ -536,7 +346,7 @@ class HttpClient:
         raw_headers = [
             (name.encode("ascii"), _header_bytes(value)) for name, value in headers.items()
         ]
-        with _until(started + self._deadline):
+        with until(started + self._deadline):
             return self._request(url, raw_headers, timeout, started, cancel)
 
     def _request(
@@ -553,12 +363,12 @@ class HttpClient:
                 return self._handle(response, started, cancel)
         except httpx.ConnectTimeout as exc:
             raise FetchError(
-                f"connection timed out after {_seconds_text(min(self._connect_timeout, left))}"
+                f"connection timed out after {seconds_text(min(self._connect_timeout, left))}"
             ) from exc
         except httpx.TimeoutException as exc:
-            raise FetchError(f"timed out after {_seconds_text(self._deadline)}") from exc
+            raise FetchError(f"timed out after {seconds_text(self._deadline)}") from exc
         except httpx.ConnectError as exc:
-            raise FetchError(_network_reason(exc), network_down=_network_down(exc)) from exc
+            raise FetchError(network_reason(exc), network_down=network_down(exc)) from exc
         except httpx.RemoteProtocolError as exc:
             raise FetchError(f"the server broke the HTTP protocol ({exc})") from exc
         except httpx.LocalProtocolError as exc:  # its message may quote a header value
@@ -576,7 +386,7 @@ class HttpClient:
     ) -> FetchResponse | tuple[int, str]:
         code = response.status_code
         location = response.headers.get("location")
-        if code in _REDIRECTS and location:
+        if code in REDIRECTS and location:
             return code, location
         etag = _raw_header(response, b"etag")
         last_modified = _raw_header(response, b"last-modified")
@@ -585,12 +395,12 @@ class HttpClient:
         if code == 304:
             return FetchResponse(304, final_url, headers, b"", etag, last_modified)
         if not 200 <= code < 300:
-            raise _status_error(response, datetime.now(timezone.utc))
+            raise status_error(response, datetime.now(timezone.utc))
         body = self._read_body(response, started, cancel)
         return FetchResponse(code, final_url, headers, body, etag, last_modified)
 
     def _too_large(self) -> FetchError:
-        return FetchError(f"response larger than {_size_text(self._max_bytes)}")
+        return FetchError(f"response larger than {size_text(self._max_bytes)}")
 
     def _read_body(
         self, response: httpx.Response, started: float, cancel: threading.Event | None

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from widget.core.errors import ConfigError
-from widget.core.models import Config, Settings, Source
+from widget.core.models import Config, Source
 from widget.storage.config_schema import config_from_json, config_to_json
 from widget.storage.files import private_file, private_folder
 
@@ -133,10 +133,6 @@ def without_source(config: Config, source_id: str) -> Config:
         settings=config.settings,
         sources=tuple(s for s in config.sources if s.id != source_id),
     )
-
-
-def with_settings(config: Config, settings: Settings) -> Config:
-    return Config(settings=settings, sources=config.sources)
 
 
 # --- files ---

@@ -46,12 +46,8 @@ _TOMBSTONE_ENTRY = (
 # --- rows ↔ models -----------------------------------------------------------------------------
 
 
-def fingerprint(item: Item) -> str:
-    """What an entry's content looks like; a change means the entry was edited."""
-    return _item_fingerprint(item, to_db_time(item.published), to_db_time(item.updated))
-
-
 def _item_fingerprint(item: Item, published: str | None, updated: str | None) -> str:
+    """What an entry's content looks like; a change means the entry was edited."""
     key_points = "\n".join(item.key_points)
     return stable_hash(item.title, item.url, item.summary, key_points, published, updated)
 

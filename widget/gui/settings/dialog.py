@@ -124,7 +124,6 @@ class SettingsDialog(QDialog):
         self.buttons = QDialogButtonBox(buttons.Ok | buttons.Apply | buttons.Cancel)
         self.ok_button = self.buttons.button(buttons.Ok)
         self.apply_button = self.buttons.button(buttons.Apply)
-        self.cancel_button = self.buttons.button(buttons.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.apply_button.clicked.connect(self.apply)
