@@ -39,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -237,7 +238,10 @@ def _child_app(started: float, out: Path, idle_s: float) -> int:
             measure("")
             data["children"] = _child_processes()
             data["stored"] = app.db.unread_count()
-            data["due_in_s"] = (app.controller.time_to_next_poll_ms() or 0) / 1000
+            planned = app.tray.status.next_check  # the tooltip's "Next check"
+            data["due_in_s"] = (
+                (planned - datetime.now().astimezone()).total_seconds() if planned else 0.0
+            )
             QTimer.singleShot(int(idle_s * 1000), idle_end)
 
         def idle_end() -> None:

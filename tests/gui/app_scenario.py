@@ -12,6 +12,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -221,8 +222,9 @@ def broken_store(app: App, seen: Seen) -> None:
         QTimer.singleShot(0, lambda: look(len(failures)))
 
     def look(count: int) -> None:
+        planned = app.tray.status.next_check  # what the tooltip says as "Next check"
         seen.setdefault("retry_in_s", []).append(
-            (app.controller.time_to_next_poll_ms() or 0) / 1000
+            (planned - datetime.now().astimezone()).total_seconds() if planned else 0.0
         )
         if count == 1:
             seen["message"] = failures[0]

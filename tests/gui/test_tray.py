@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from PySide6.QtWidgets import QSystemTrayIcon
@@ -108,6 +109,19 @@ def test_tooltip_says_last_update_unread_and_failing_sources() -> None:
     assert "4 unread" in text
     assert "Failing: Harbour news, Valley radio, Town hall and 1 more" in text
     assert "Not checked yet" in TrayStatus().tooltip(NOW)
+
+
+def test_tooltip_says_when_the_next_check_is_unless_paused_or_checking() -> None:
+    status = TrayStatus(
+        last_update=NOW - timedelta(minutes=5), next_check=NOW + timedelta(minutes=7)
+    )
+    assert "Next check: 14:37" in status.tooltip(NOW)
+    assert "Next check" not in replace(status, paused=True).tooltip(NOW)
+    assert "Next check" not in replace(status, polling=True).tooltip(NOW)
+    # a check that is overdue (the machine slept) is shown as now, never in the past
+    late = replace(status, next_check=NOW - timedelta(minutes=3))
+    assert "Next check: 14:30" in late.tooltip(NOW)
+    assert "Next check" not in TrayStatus().tooltip(NOW)
 
 
 def test_tray_tooltip_follows_updates(qtbot: QtBot) -> None:

@@ -492,6 +492,9 @@ def _wire(app: App, relay: _ClickRelay) -> None:
     ctl.recovered.connect(app.on_recovered)
     ctl.failed.connect(app.on_failed)
     ctl.unread_changed.connect(lambda n: tray.update(unread=n))
+    ctl.next_poll_changed.connect(
+        lambda due: tray.update(next_check=None if due is None else due.astimezone())
+    )
     ctl.unread_changed.connect(win.set_unread)
     ctl.store_changed.connect(win.schedule_reload)
     ctl.stored_elsewhere.connect(app.dispatcher.offer)

@@ -145,7 +145,7 @@ class Poller(QObject):
     unread_changed = Signal(int)
     store_changed = Signal()  # the window's entries may have changed: it reloads
     statuses_changed = Signal(object)  # list[SourceStatus]
-    next_poll_changed = Signal(object)  # datetime | None (UTC)
+    next_poll_changed = Signal(object)  # when the next poll starts (UTC); None: none planned
     _call = Signal(object)  # a closure from a poll's thread, run on the GUI thread
 
     def __init__(
@@ -262,6 +262,7 @@ class Poller(QObject):
         self.paused = paused
         if paused:
             self._timer.stop()
+            self.next_poll_changed.emit(None)
         else:
             self._request(force=False)
 
@@ -301,9 +302,6 @@ class Poller(QObject):
     def fixed_interval_s(self) -> float | None:
         """The period every source is checked at (the demo), or None: as each is due."""
         return self._fixed
-
-    def time_to_next_poll_ms(self) -> int | None:
-        return self._timer.remainingTime() if self._timer.isActive() else None
 
     # --- wake, network, other writers ---
     def check_wake(self) -> None:
@@ -527,29 +525,32 @@ class Poller(QObject):
         self.store_changed.emit()
 
     def _schedule(self, due: datetime | None) -> None:
-        self.next_poll_changed.emit(due)
+        """Arm the timer for the next poll (``due``: when the earliest source is due) and say
+        when that is (``next_poll_changed``: None while paused or with nothing to check)."""
         self._timer.stop()
         if self._waiting:
             job = self._waiting.pop(0)
             self._queue(replace(job, away=job.away or self._take_away()))
+            self.next_poll_changed.emit(self._clock())
             return
         if self.paused:
+            self.next_poll_changed.emit(None)
             return
         if self._failures:
             wait = retry_delay(self._failures).total_seconds()
             log.info("the poll failed; trying again in %d s", wait)
-            self._timer.start(int(wait * 1000))
+        elif due is None:
+            self.next_poll_changed.emit(None)
             return
-        if due is None:
-            return
-        if self._fixed is not None:
-            self._timer.start(int(self._fixed * 1000))
-            return
-        wait = (due - self._clock()).total_seconds()
-        if self._last_poll_end is not None:
-            wait = max(wait, MIN_GAP_S - (self._mono() - self._last_poll_end))
-        wait = min(max(wait, 0.0), MAX_TIMER_S)
+        elif self._fixed is not None:
+            wait = self._fixed
+        else:
+            wait = (due - self._clock()).total_seconds()
+            if self._last_poll_end is not None:
+                wait = max(wait, MIN_GAP_S - (self._mono() - self._last_poll_end))
+            wait = min(max(wait, 0.0), MAX_TIMER_S)
         self._timer.start(int(wait * 1000))
+        self.next_poll_changed.emit(self._clock() + timedelta(seconds=wait))
 
 
 __all__ = [

@@ -45,6 +45,7 @@ class TrayStatus:
     polling: bool = False
     progress: tuple[int, int] = (0, 0)
     problem: str = ""  # why the last check failed as a whole (a broken store), until one works
+    next_check: datetime | None = None  # local time of the next planned check
 
     def dnd_active(self, now: datetime) -> bool:
         return self.dnd_until is not None and now < self.dnd_until
@@ -67,6 +68,8 @@ class TrayStatus:
             lines.append("Not checked yet")
         else:
             lines.append(f"Last update: {_clock_text(self.last_update, now)}")
+        if self.next_check is not None and not self.polling and not self.paused:
+            lines.append(f"Next check: {_clock_text(max(self.next_check, now), now)}")
         lines.append(f"{self.unread} unread" if self.unread else "Nothing unread")
         if self.problem:
             lines.append(self.problem)
