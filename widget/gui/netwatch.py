@@ -94,6 +94,19 @@ class RouteWatch(QObject):
         self.online = self.read_online()
         return True
 
+    def stop(self) -> None:
+        """Stop listening: the notifier goes before its socket is closed, here, on the thread
+        that made them (a notifier left watching a closed socket floods the log)."""
+        self._settle.stop()
+        notifier, self._notifier = self._notifier, None
+        if notifier is not None:
+            notifier.setEnabled(False)
+            notifier.setParent(None)  # now Python's: destroyed when the last name goes
+            del notifier
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            sock.close()
+
     def read_online(self) -> bool:
         ipv4, ipv6 = _read(self._files)
         return default_route_in(ipv4, ipv6)
@@ -119,16 +132,19 @@ class RouteWatch(QObject):
             self.changed.emit(online)
 
 
-def watch_network(parent: QObject, on_change: Callable[[bool], None]) -> bool | None:
-    """Call ``on_change(online)`` when reachability changes; returns whether the machine is
-    online now, or None when nothing can tell (then wake detection alone triggers polls)."""
+def watch_network(
+    parent: QObject, on_change: Callable[[bool], None]
+) -> tuple[bool | None, RouteWatch | None]:
+    """Call ``on_change(online)`` when reachability changes. Returns whether the machine is
+    online now (None when nothing can tell: then wake detection alone triggers polls) and the
+    watch to ``stop`` when the caller shuts down (None when Qt's own backend watches)."""
     if sys.platform.startswith("linux"):
         watch = RouteWatch(parent)
         if watch.start():
             watch.changed.connect(on_change)
             log.info("watching network changes through netlink (online: %s)", watch.online)
-            return watch.online
-    return _watch_with_qt(on_change)
+            return watch.online, watch
+    return _watch_with_qt(on_change), None
 
 
 def _watch_with_qt(on_change: Callable[[bool], None]) -> bool | None:

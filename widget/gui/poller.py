@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
@@ -35,6 +35,9 @@ from widget.core.models import Entry, PollResult, SourceStatus
 from widget.gui.ledger import Key, LedgerState, NotifiedLedger, recover, stored_elsewhere
 from widget.gui.poll_process import Cancellation, ProgressCallback
 from widget.gui.store_worker import StoreWorker
+
+if TYPE_CHECKING:
+    from widget.gui.netwatch import RouteWatch
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +197,7 @@ class Poller(QObject):
         self._store_timer.setInterval(STORE_SETTLE_MS)
         self._store_timer.timeout.connect(self._look_for_others)
         self._watcher: QFileSystemWatcher | None = None
+        self._route_watch: RouteWatch | None = None
         self._offset = wall() - mono()
         self._last_tick = mono()
         self._watch_network = watch_network
@@ -224,6 +228,7 @@ class Poller(QObject):
         self._timer.stop()
         self._wake_timer.stop()
         self._store_timer.stop()
+        self._stop_watching()
         end = time.monotonic() + timeout
         self._cancel.set()
         thread = self._thread
@@ -243,6 +248,19 @@ class Poller(QObject):
                 timeout,
             )
         return ended
+
+    def _stop_watching(self) -> None:
+        """The file and network watches end here, on the GUI thread: each holds a socket
+        notifier, and one destroyed with this object on another thread (where the last
+        reference may go) would keep watching a closed descriptor."""
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.blockSignals(True)
+            watcher.setParent(None)  # now Python's: destroyed when the last name goes
+            del watcher
+        route, self._route_watch = self._route_watch, None
+        if route is not None:
+            route.stop()
 
     # --- user requests ---
     def refresh_now(self) -> None:
@@ -325,7 +343,7 @@ class Poller(QObject):
     def _watch_reachability(self) -> None:
         from widget.gui.netwatch import watch_network
 
-        self._online = watch_network(self, self.on_reachability)
+        self._online, self._route_watch = watch_network(self, self.on_reachability)
 
     def _watch_store(self) -> None:
         """Another process (``live-updates check``) writing the store shows as a change of its
