@@ -30,7 +30,6 @@ def test_rss20_entries_dates_summary_and_key_points() -> None:
     assert parsed.kind is SourceKind.FEED
     assert parsed.title == "Harbour City & Bay Live"
     assert parsed.link == "https://harbour.example/live"
-    assert parsed.icon_url == "https://harbour.example/logo.png"
     assert parsed.warnings == ()
     first, second = parsed.items
     assert first.id == "harbour-2041"
@@ -75,7 +74,6 @@ def test_rdf_rss10() -> None:
 def test_atom_html_title_relative_links_and_both_dates() -> None:
     parsed = parse_feed(load("atom.xml"), {"content-type": "application/atom+xml"}, BASE)
     assert parsed.title == "Mountain Rail Updates"
-    assert parsed.icon_url == "https://final.example/favicon.png"
     first, second = parsed.items
     assert first.id == "tag:rail.example,2026:update-7"
     assert first.title == "Line reopens after landslide"

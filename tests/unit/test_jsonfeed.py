@@ -27,7 +27,6 @@ def test_json_feed_1_0() -> None:
     assert parsed.kind is SourceKind.JSON_FEED
     assert parsed.title == "Night Market Diary"
     assert parsed.link == "https://market.example/"
-    assert parsed.icon_url == "https://final.example/favicon.ico"
     first, second = parsed.items
     assert first.id == "42"  # a number id becomes a string
     assert first.title == "Lanterns go up on the east lane"
@@ -46,7 +45,6 @@ def test_json_feed_1_0() -> None:
 def test_json_feed_1_1() -> None:
     parsed = parse_json_feed(load("jsonfeed11.json"), JSON, BASE)
     assert parsed.title == "Observatory Log"
-    assert parsed.icon_url == "https://observatory.example/icon.png"
     (item,) = parsed.items
     assert item.id == "obs-900"
     assert item.url == "https://final.example/log/comet"  # relative, against the final URL

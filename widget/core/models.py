@@ -94,7 +94,6 @@ class ParsedSource:
     link: str | None  # the site / page URL, absolute http(s) or None
     items: tuple[Item, ...]
     warnings: tuple[str, ...] = ()  # e.g. "malformed XML, kept what parsed"
-    icon_url: str | None = None
 
 
 @dataclass(frozen=True)

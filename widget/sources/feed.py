@@ -63,15 +63,12 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedSourc
 
     built = [_item(entry, url) for entry in entries]
     title = html.html_to_text(_str(feed_info, "title"))
-    image = dict.get(feed_info, "image") or {}
-    icon = _str(feed_info, "icon") or _str(feed_info, "logo") or _str(image, "href")
     return ParsedSource(
         kind=SourceKind.FEED,
         title=title,
         link=urls.safe_url(_str(feed_info, "link") or None, base=url),
         items=items.dedupe(built, warnings),
         warnings=tuple(warnings),
-        icon_url=urls.safe_url(icon or None, base=url),
     )
 
 

@@ -634,11 +634,6 @@ def strip_site_name(title: str, site_name: str = "") -> str:
 
 # --- main content -----------------------------------------------------------------------------
 
-CHROME_SELECTOR = (
-    "nav, aside, form, menu, footer, dialog, [role=navigation], [role=banner], "
-    "[role=contentinfo], [role=complementary], [role=search], [role=menu], [role=menubar], "
-    "[role=dialog], [role=toolbar]"
-)
 # Class or id words that mark chrome inside the story: share bars, related stories, banners.
 _CHROME_WORDS = re.compile(
     r"(?:^|[\s_-])(?:share|sharing|social|related|recommended|recommendations|more-?stories|"

@@ -74,14 +74,12 @@ def json_feed_from_document(document: object, url: str) -> ParsedSource:
             skipped += 1
     if skipped:
         warnings.append(f"skipped {skipped} items that are not JSON objects")
-    icon = _str(document, "icon") or _str(document, "favicon")
     return ParsedSource(
         kind=SourceKind.JSON_FEED,
         title=html.html_to_text(_str(document, "title")),
         link=urls.safe_url(_str(document, "home_page_url") or None, base=url),
         items=items.dedupe(built, warnings),
         warnings=tuple(warnings),
-        icon_url=urls.safe_url(icon or None, base=url),
     )
 
 
