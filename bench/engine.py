@@ -5,9 +5,9 @@
 200 sources × 50 entries (half RSS 2.0, half Atom, ~2 KB of HTML with a bullet list per entry)
 are served from 127.0.0.1 with ETag / Last-Modified. Each measured poller runs in a fresh process
 with fresh XDG folders: a cold poll (every source new), then a warm poll (every source answers
-304). Wall time, CPU seconds (all threads of the process and its parse worker processes), the
-process's peak RSS and the largest worker's peak RSS are reported as medians, side by side with
-reader's and the targets.
+304). Wall time, CPU seconds (all threads of the process) and the process's peak RSS are
+reported as medians, side by side with reader's and the targets. (Our poll runs in one process:
+fetch threads, one parse thread, the store written on the polling thread.)
 
 ``--profile`` runs our cold and warm poll once in this process under cProfile and prints the
 functions with the most cumulative and own time instead.
@@ -51,17 +51,11 @@ def _stats(base_url: str) -> dict[str, int]:
     return {k: int(v) for k, v in raw.items()}
 
 
-def _children_cpu() -> float:
-    """CPU seconds of this process's ended child processes (our parse workers)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def _timed(action: Callable[[], int]) -> tuple[float, float, int]:
-    """Wall seconds, CPU seconds (every thread, plus worker processes ended meanwhile), result."""
-    wall, cpu = time.perf_counter(), time.process_time() + _children_cpu()
+    """Wall seconds, CPU seconds (every thread of the process), result."""
+    wall, cpu = time.perf_counter(), time.process_time()
     count = action()
-    return time.perf_counter() - wall, time.process_time() + _children_cpu() - cpu, count
+    return time.perf_counter() - wall, time.process_time() - cpu, count
 
 
 def _use_fresh_dirs(workdir: Path) -> None:
@@ -155,10 +149,8 @@ def _measure(
         "warm_new": warm[2],
         "cold_status": cold_status,
         "warm_status": warm_status,
-        # Linux reports ru_maxrss in KiB. Worker processes (ours parses a big poll in up to two)
-        # are reported apart: the largest one's peak.
+        # Linux reports ru_maxrss in KiB.
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "worker_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }
 
 
@@ -314,14 +306,10 @@ def _table(ours: list[Measure], peer: list[Measure]) -> str:
         ("warm poll, wall s", "warm_wall", f"≤ {TARGET_WARM}×"),
         ("warm poll, CPU s", "warm_cpu", ""),
         ("peak RSS, MB", "peak_rss_mb", f"≤ {TARGET_RSS_MB:.0f} MB"),
-        ("worker peak RSS, MB", "worker_rss_mb", "(each of ≤ 2 parse workers)"),
     ]
     lines = [f"{'':<20}{'ours':>10}{'reader':>10}{'ratio':>9}   target", "-" * 62]
     for label, key, target in rows:
         a, b = _median(ours, key), _median(peer, key)
-        if key == "worker_rss_mb":
-            lines.append(f"{label:<20}{a:>10.3f}{'-':>10}{'':>9}   {target}")
-            continue
         ratio = a / b if b else float("inf")
         if key == "cold_wall":
             verdict = "met" if ratio <= TARGET_COLD else "MISSED"
@@ -405,8 +393,7 @@ def main(argv: list[str] | None = None) -> int:
                     results[name].append(m)
                     print(
                         f"run {run} {name:<6} cold {m['cold_wall']:6.2f} s  "
-                        f"warm {m['warm_wall']:6.3f} s  peak {m['peak_rss_mb']:5.1f} MB "
-                        f"(workers {m['worker_rss_mb']:5.1f} MB)",
+                        f"warm {m['warm_wall']:6.3f} s  peak {m['peak_rss_mb']:5.1f} MB",
                         flush=True,
                     )
     print()
