@@ -619,3 +619,43 @@ def test_a_remembered_window_larger_than_its_screen_is_brought_back_onto_it(
     window.move(area.right() - 50, area.bottom() - 50)
     fit_on_screen(window, area)
     assert area.contains(window.frameGeometry())
+
+
+def _page_row_image(window: KeyPointsWindow) -> QImage:
+    row = window.model.row_of((VALLEY.id, "valley-page"))
+    assert row >= 0
+    rect = window.view.visualRect(window.model.index(row))
+    return window.view.viewport().grab(rect).toImage()
+
+
+def test_new_what_to_know_points_stay_marked_after_a_restart(
+    qtbot: QtBot, store: tuple[Database, Database], tmp_path: Path
+) -> None:
+    ini = str(tmp_path / "window.ini")
+    first = make_window(qtbot, store[1], QSettings(ini, QSettings.Format.IniFormat))
+    plain = _page_row_image(first)
+    first.mark_new_points(VALLEY.id, ["Two bridges closed after the river rose overnight"])
+    qtbot.waitUntil(lambda: _page_row_image(first) != plain)  # the point's bullet is now ★
+    marked = _page_row_image(first)
+    first.close()
+
+    # the app starts again: a new window over the same saved window state
+    again = make_window(qtbot, store[1], QSettings(ini, QSettings.Format.IniFormat))
+    assert _page_row_image(again) == marked
+    # a window with no saved state shows the same row unmarked
+    fresh = make_window(
+        qtbot, store[1], QSettings(str(tmp_path / "other.ini"), QSettings.Format.IniFormat)
+    )
+    assert _page_row_image(fresh) == plain
+
+
+def test_saved_new_points_that_are_not_json_are_ignored(
+    qtbot: QtBot, store: tuple[Database, Database], tmp_path: Path
+) -> None:
+    ini = tmp_path / "window.ini"
+    ini.write_text("[window]\nnew_points=not json at all\n", encoding="utf-8")
+    window = make_window(qtbot, store[1], QSettings(str(ini), QSettings.Format.IniFormat))
+    assert window.model.row_of((VALLEY.id, "valley-page")) >= 0  # the window works as ever
+    window.mark_new_points(VALLEY.id, ["Evacuation centre open at the sports hall on Mill Road"])
+    window.memory.settings.sync()
+    assert "Evacuation centre" in ini.read_text(encoding="utf-8")

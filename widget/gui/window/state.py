@@ -1,10 +1,12 @@
 """What the key-points window remembers between runs (QSettings): size and position per screen,
-always-on-top, and when the user last looked (for the "new since you last looked" divider)."""
+always-on-top, when the user last looked (for the "new since you last looked" divider), and
+which of each live page's "What to know" points are new (marked ★ until the list changes)."""
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 
 from PySide6.QtCore import QRect, QSettings
@@ -18,6 +20,9 @@ log = logging.getLogger(__name__)
 DEFAULT_SIZE = (420, 560)
 LAST_LOOKED_KEY = "window/last_looked"
 ON_TOP_KEY = "window/always_on_top"
+NEW_POINTS_KEY = "window/new_points"
+MAX_MARKED_PAGES = 200  # pages whose new points are remembered (the latest changes)
+MAX_MARKED_POINTS = 20  # points remembered per page
 
 
 def geometry_key(screen_name: str, geometry: QRect) -> str:
@@ -63,6 +68,29 @@ class WindowMemory:
 
     def save_last_looked(self, when: datetime) -> None:
         self.settings.setValue(LAST_LOOKED_KEY, when.isoformat())
+
+    def new_points(self) -> dict[str, frozenset[str]]:
+        """Source id → the page's points marked new, as last saved ({} when unreadable)."""
+        raw = self.settings.value(NEW_POINTS_KEY)
+        if not raw:
+            return {}
+        try:
+            found = json.loads(str(raw))
+        except ValueError:
+            log.warning("ignoring the saved new key points: not JSON")
+            return {}
+        if not isinstance(found, dict):
+            return {}
+        return {
+            str(source): frozenset(str(p) for p in points[:MAX_MARKED_POINTS])
+            for source, points in list(found.items())[-MAX_MARKED_PAGES:]
+            if isinstance(points, list)
+        }
+
+    def save_new_points(self, marks: Mapping[str, frozenset[str]]) -> None:
+        kept = list(marks.items())[-MAX_MARKED_PAGES:]
+        data = {source: sorted(points)[:MAX_MARKED_POINTS] for source, points in kept if points}
+        self.settings.setValue(NEW_POINTS_KEY, json.dumps(data, ensure_ascii=False))
 
     def on_top(self) -> bool:
         return bool(self.settings.value(ON_TOP_KEY, False, type=bool))

@@ -140,6 +140,7 @@ class KeyPointsWindow(QWidget):
         # still finish after it is gone), and Qt drops a slot's connection with its object
         self.favicons.fetched.connect(self._icon_fetched)
         self.model.set_last_looked(self.memory.last_looked())
+        self.delegate.new_points.update(self.memory.new_points())
         self.set_always_on_top(self.memory.on_top())
         self.resize(*DEFAULT_SIZE)
 
@@ -288,8 +289,12 @@ class KeyPointsWindow(QWidget):
 
     def mark_new_points(self, source_id: str, points: Sequence[str]) -> None:
         """A live page's "What to know" list changed: its new points are marked in the page's
-        row (the row shows the page's current points) until the list changes again."""
-        self.delegate.new_points[source_id] = frozenset(points)
+        row (the row shows the page's current points) until the list changes again, across
+        restarts too."""
+        marks = self.delegate.new_points
+        marks.pop(source_id, None)  # the latest change goes last: the oldest are dropped first
+        marks[source_id] = frozenset(points)
+        self.memory.save_new_points(marks)
         self.view.viewport().update()
 
     def set_last_update(self, when: datetime | None) -> None:
