@@ -117,10 +117,12 @@ _AGO = (
     r"\d{1,3}\s*(?:min|minuti|minutos)\s+fa)"
 )
 _DATE = r"(?:\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?|\d{4}-\d{2}-\d{2})"
-_LABEL = (
-    r"(?:share(?: this)?|copy link|link copied|read more|mehr lesen|teilen|partager|compartir|"
-    r"condividi)"
-)
+# Labels of share tools and links that end up inside a point ("Share", "Read more"…).
+_LABEL_ENDINGS = (
+    "share", "share this", "copy link", "link copied", "read more", "mehr lesen", "teilen",
+    "partager", "compartir", "condividi",
+)  # fmt: skip
+_LABEL = "(?:" + "|".join(map(re.escape, sorted(_LABEL_ENDINGS, key=len, reverse=True))) + ")"
 _LEADING = re.compile(
     rf"^(?:(?:{_DATE},?\s*)?{_CLOCK}|{_AGO}|updated|{_LABEL})(?:[\s:|–—•·-]+|$)", re.IGNORECASE
 )
@@ -129,10 +131,6 @@ _TRAILING = re.compile(rf"(?:^|[\s|–—•·(-]+)(?:{_CLOCK}|{_AGO}|{_LABEL})\
 
 
 _TAIL_DIGIT = re.compile(r"\d")
-_LABEL_ENDINGS = (
-    "share", "share this", "copy link", "link copied", "read more", "mehr lesen", "teilen",
-    "partager", "compartir", "condividi",
-)  # fmt: skip
 
 
 def _may_trail(text: str) -> bool:

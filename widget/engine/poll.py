@@ -260,14 +260,14 @@ class Engine:
             secrets[s.id]: (s, st) for s, st in private
         }
         secrets_until = time.monotonic() + self._secret_timeout
+        hosts = {s.id: _host(s.url) for s, _ in due}
         offsets = schedule.plan_starts(
-            [_host(s.url) for s, _ in due],
+            [hosts[s.id] for s, _ in due],
             self._rng,
             spread_s=self._storm_spread_s if spread else 0.0,
             host_gap_s=self._host_gap_s,
         )
         start_at = {s.id: at for (s, _), at in zip(due, offsets, strict=True)}
-        hosts = {s.id: _host(s.url) for s, _ in due}
         begun = time.monotonic()
         ready: list[tuple[float, Source, FetchState, Credentials | None]] = [
             (start_at[s.id], s, st, None) for s, st in due if s.auth is AuthKind.NONE

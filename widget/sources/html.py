@@ -17,6 +17,7 @@ import codecs
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone, tzinfo
 from functools import partial
@@ -280,16 +281,17 @@ def bound_nesting(document: bytes | str, limit: int = MAX_DEPTH) -> bytes | str:
     rest, found = _reduce(raw.lower(), _FLAT, 2)
     maps = [found] if found else []
     passes = 0  # subtrees up to this height are set aside
+    left = rest.count(b"<")
     while passes < REDUCE_PASSES:
         passes += 1
-        tags = rest.count(b"<")
-        if tags <= limit - REDUCE_PASSES:
+        if left <= limit - REDUCE_PASSES:
             return document  # too few tags left to nest too deep
         rest, found = _reduce(rest, _LEAF, 3)
         if found is None:
             break
         maps.append(found)
-        if rest.count(b"<") > tags * 0.98:
+        tags, left = left, rest.count(b"<")
+        if left > tags * 0.98:
             break  # what is left barely shrinks: scan it as it is (fewer maps to undo)
     matches = list(_TAG_NAME_B.finditer(rest))
     drop = _too_deep(((m.group(1), m.group(2)) for m in matches), limit - passes)
@@ -399,11 +401,10 @@ def _texts(node: LexborNode, skip: frozenset[str]) -> Iterator[str]:
             return
 
 
-_HIDDEN_START = re.compile(r"<(?:" + "|".join(HIDDEN_TAGS) + r")[\s/>]", re.IGNORECASE)
-
-
+# A start tag of a hidden element: searched as it is in lower-cased markup, else ignoring case.
 _HIDDEN_NAME = re.compile(r"<(" + "|".join(HIDDEN_TAGS) + r")[\s/>]")
 _HIDDEN_NAME_B = re.compile(_HIDDEN_NAME.pattern.encode())
+_HIDDEN_START = re.compile(_HIDDEN_NAME.pattern, re.IGNORECASE)
 
 
 def _present_tags(document: bytes | str, names: tuple[str, ...]) -> list[str]:
@@ -667,7 +668,8 @@ _CHROME_ROLES = frozenset(
     ("navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar",
      "dialog", "toolbar")
 )  # fmt: skip
-_CHROME_TAGS = "nav, aside, form, menu, footer, dialog, [role]"  # roles checked in Python
+_CHROME_TAG_NAMES = frozenset(("nav", "aside", "form", "menu", "footer", "dialog"))
+_CHROME_TAGS = ", ".join((*sorted(_CHROME_TAG_NAMES), "[role]"))  # roles checked in Python
 
 
 def strip_chrome(container: LexborNode) -> None:
@@ -711,9 +713,6 @@ def strip_chrome(container: LexborNode) -> None:
         _remove(node, container, removed)
 
 
-_CHROME_TAG_NAMES = frozenset(("nav", "aside", "form", "menu", "footer", "dialog"))
-
-
 def _unique(nodes: list[LexborNode]) -> Iterator[LexborNode]:
     """``nodes`` (document order) without the repeats a selector list gives for an element
     that matches more than one of its selectors."""
@@ -727,13 +726,8 @@ def _unique(nodes: list[LexborNode]) -> Iterator[LexborNode]:
 def _remove(node: LexborNode, container: LexborNode, removed: set[int]) -> None:
     """Decompose ``node`` unless an element around it (up to ``container``) already went:
     then it is gone with it and must not be touched again."""
-    parent = node.parent
-    for _ in range(MAX_DEPTH + 8):
-        if parent is None or parent.mem_id == container.mem_id:
-            break
-        if parent.mem_id in removed:
-            return
-        parent = parent.parent
+    if _inside(node.parent, removed, container):
+        return
     removed.add(node.mem_id)
     node.decompose()
 
@@ -966,8 +960,9 @@ def leading_text(node: LexborNode, chars: int = 4000) -> str:
     return join_text(raw[: chars * 4])
 
 
-def _inside(node: LexborNode, ids: frozenset[int], stop: LexborNode) -> bool:
-    parent: LexborNode | None = node
+def _inside(node: LexborNode | None, ids: AbstractSet[int], stop: LexborNode) -> bool:
+    """Whether ``node`` or an element around it (below ``stop``) is one of ``ids``."""
+    parent = node
     for _ in range(MAX_DEPTH):
         if parent is None or parent.mem_id == stop.mem_id:
             return False
