@@ -201,65 +201,85 @@ _FLAT = re.compile(
     rb"(<[!?][^<>]*>|<(?:area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr|param"
     rb"|keygen|frame|basefont|bgsound)\b[^<>]*>)"
 )
-# An element holding text only (a leaf of the tree).
-_LEAF = re.compile(rb"(<([a-z][a-z0-9-]{0,31})(?:[\s/][^<>]*)?>[^<]*</\2\s*>)")
-REDUCE_PASSES = 8  # subtrees up to this height are set aside before the nesting scan
+# An element holding text and elements that hold text only: a subtree at most two levels high.
+_LOW = re.compile(
+    rb"(<([a-z][a-z0-9-]{0,31})(?:[\s/][^<>]*)?>[^<]*"
+    rb"(?:<([a-z][a-z0-9-]{0,31})(?:[\s/][^<>]*)?>[^<]*</\3\s*>[^<]*)*</\2\s*>)"
+)
+REDUCE_PASSES = 4  # each sets aside the subtrees up to two levels high that are left
 
+_STRAY_DEPTH = 64  # below this many open elements, an end tag that closes nothing is kept
 _Map = tuple[list[int], list[int]]
 
 
 def _reduce(document: bytes, pattern: re.Pattern[bytes], step: int) -> tuple[bytes, _Map | None]:
     """``document`` without the matches of ``pattern`` (found and cut in C), and the map from
-    positions in the result back to positions in ``document``."""
+    positions in the result back to positions in ``document``: the start of each kept piece in
+    the result, and (one place further on) how many bytes were cut before it."""
     parts = pattern.split(document)
     if len(parts) == 1:
         return document, None
     kept = parts[0::step]
-    kept_lens = list(map(len, kept))
-    removed = list(map(len, parts[1::step]))
-    removed.append(0)
-    starts = list(accumulate(kept_lens, initial=0))
-    origins = list(accumulate(map(add, kept_lens, removed), initial=0))
-    return b"".join(kept), (starts, origins)
+    starts = list(accumulate(map(len, kept), initial=0))
+    cut = [0, *accumulate(map(len, parts[1::step]), initial=0)]
+    return b"".join(kept), (starts, cut)
 
 
 def _unmap(positions: list[int], maps: list[_Map]) -> list[int]:
-    """Positions in the reduced document back to positions in the original (in order)."""
-    for starts, origins in reversed(maps):
-        found = map(partial(bisect_right, starts), positions)
-        positions = [
-            p - starts[i - 1] + origins[i - 1] for p, i in zip(positions, found, strict=True)
-        ]
+    """Positions (in order) in the reduced document back to positions in the original. Each map
+    moves a position by the bytes cut before the piece holding it (the loops run in C)."""
+    for starts, cut in reversed(maps):
+        shifts = map(cut.__getitem__, map(partial(bisect_right, starts), positions))
+        positions = list(map(add, positions, shifts))
     return positions
 
 
 def _too_deep(tags: Iterable[tuple[bytes, bytes]], limit: int) -> set[int]:
     """Indexes (in ``tags``) of start tags that would nest deeper than ``limit``, and of the end
     tags that close them. Follows the tree builder roughly: void elements do not nest, a start
-    tag of a list item, paragraph, cell… closes an open one of the same name."""
-    stack: list[tuple[bytes, bool]] = []  # (name, dropped)
-    depth = 0  # elements kept on the stack
+    tag of a list item, paragraph, cell… closes an open one of the same name, an end tag closes
+    the nearest open element of its name (among the last 64). Deep in the tree, end tags that
+    close nothing are dropped as well: the parser would ignore them, or (``</p>``) add an empty
+    element, each time after a search through every open element."""
+    names: list[bytes] = []  # the open elements, innermost last
+    flags: list[bool] = []  # whether each of them was dropped
+    opened: dict[bytes, int] = {}  # how many open elements have each name
+    depth = 0  # open elements kept
     dropped: set[int] = set()
     for index, (slash, name) in enumerate(tags):
         if slash:
-            for back in range(len(stack) - 1, max(-1, len(stack) - 64), -1):
-                if stack[back][0] == name:
-                    if stack[back][1]:
-                        dropped.add(index)
-                    for _ in range(len(stack) - back):
-                        if not stack.pop()[1]:
-                            depth -= 1
+            if not opened.get(name):  # nothing of that name is open: the parser ignores it…
+                if len(names) > _STRAY_DEPTH and name != b"br":  # ("</br>" is read as "<br>")
+                    dropped.add(index)  # …after a search through every open element
+                continue
+            top = len(names) - 1
+            back = top
+            while names[back] != name:
+                back -= 1
+                if back < 0 or back <= top - 64:
                     break
+            else:
+                if flags[back]:
+                    dropped.add(index)
+                for closed in range(back, top + 1):
+                    opened[names[closed]] -= 1
+                    if not flags[closed]:
+                        depth -= 1
+                del names[back:], flags[back:]
             continue
         if name in _VOID:
             continue
-        if name in _SIBLINGS and stack and stack[-1][0] == name and not stack.pop()[1]:
-            depth -= 1
+        if names and names[-1] == name and name in _SIBLINGS:
+            names.pop()
+            opened[name] -= 1
+            if not flags.pop():
+                depth -= 1
+        names.append(name)
+        opened[name] = opened.get(name, 0) + 1
+        flags.append(depth >= limit)
         if depth >= limit:
-            stack.append((name, True))
             dropped.add(index)
         else:
-            stack.append((name, False))
             depth += 1
     return dropped
 
@@ -268,7 +288,7 @@ def bound_nesting(document: bytes | str, limit: int = MAX_DEPTH) -> bytes | str:
     """``document`` with start tags that would nest deeper than ``limit`` removed (their
     content stays, one level up). Cheap for ordinary pages: only a body with many tags is
     scanned, and only what remains once comments, void tags, raw text and every subtree up to
-    ``REDUCE_PASSES`` levels high are set aside (in C, by regular expressions); a subtree that
+    ``2 * REDUCE_PASSES`` levels high are set aside (in C, by regular expressions); a subtree that
     low never makes its parent too deep, so it is kept as it is."""
     if isinstance(document, str):
         if document.count("<") < DEPTH_SCAN_TAGS:
@@ -280,26 +300,33 @@ def bound_nesting(document: bytes | str, limit: int = MAX_DEPTH) -> bytes | str:
         raw = document
     rest, found = _reduce(raw.lower(), _FLAT, 2)
     maps = [found] if found else []
-    passes = 0  # subtrees up to this height are set aside
+    height = 0  # subtrees up to this height are set aside
     left = rest.count(b"<")
-    while passes < REDUCE_PASSES:
-        passes += 1
-        if left <= limit - REDUCE_PASSES:
+    for _ in range(REDUCE_PASSES):
+        if left <= limit - 2 * REDUCE_PASSES:
             return document  # too few tags left to nest too deep
-        rest, found = _reduce(rest, _LEAF, 3)
+        reduced, found = _reduce(rest, _LOW, 4)
         if found is None:
             break
-        maps.append(found)
-        tags, left = left, rest.count(b"<")
+        tags, left = left, reduced.count(b"<")
         if left > tags * 0.98:
-            break  # what is left barely shrinks: scan it as it is (fewer maps to undo)
-    matches = list(_TAG_NAME_B.finditer(rest))
-    drop = _too_deep(((m.group(1), m.group(2)) for m in matches), limit - passes)
+            left = tags
+            break  # the pass barely shrinks what is left: scan that as it is (one map fewer)
+        rest = reduced
+        maps.append(found)
+        height += 2
+    parts = _TAG_NAME_B.split(rest)  # text, "/" or "", name, text, …
+    slashes, names = parts[1::3], parts[2::3]
+    drop = _too_deep(zip(slashes, names, strict=True), limit - height)
     if not drop:
         return document
+    # where each tag starts in ``rest``: the text before it and the tags and texts before that
+    steps = map(add, map(len, slashes), map(len, names))
+    steps = map(add, steps, map(len, parts[3::3]))
+    at = list(accumulate(map((1).__add__, steps), initial=len(parts[0])))
     pieces: list[bytes] = []
     pos = 0
-    for start in _unmap([matches[index].start() for index in sorted(drop)], maps):
+    for start in _unmap([at[index] for index in sorted(drop)], maps):
         if start < pos:
             continue
         pieces.append(raw[pos:start])
