@@ -300,10 +300,10 @@ def bound_nesting(document: bytes | str, limit: int = MAX_DEPTH) -> bytes | str:
         raw = document
     rest, found = _reduce(raw.lower(), _FLAT, 2)
     maps = [found] if found else []
-    height = 0  # subtrees up to this height are set aside
+    height = 1 if found else 0  # subtrees up to this height are set aside (a void tag is one)
     left = rest.count(b"<")
     for _ in range(REDUCE_PASSES):
-        if left <= limit - 2 * REDUCE_PASSES:
+        if left <= limit - 2 * REDUCE_PASSES - 1:
             return document  # too few tags left to nest too deep
         reduced, found = _reduce(rest, _LOW, 4)
         if found is None:
