@@ -782,3 +782,31 @@ def test_a_new_password_that_cannot_be_stored_keeps_the_old_sign_in(
     assert "The new password or token of “Members” was not stored" in dialog.message_label.text()
     assert rig.config.load().sources == (private,)
     assert files_containing(home, PASSWORD) == []
+
+
+def test_a_failing_source_says_when_it_last_worked(
+    qtbot: QtBot, rig: Rig, server: LoopbackServer
+) -> None:
+    url = server.route("/harbour.xml", rss([Post("h-1", "Ferries resume")]), content_type=RSS)
+    rig.add("Harbour", url)
+    rig.engine.poll(force=True)
+    worked = rig.clock()
+    rig.clock.shift = timedelta(hours=2)
+    server.route("/harbour.xml", "", status=500)
+    rig.engine.poll(force=True)
+    dialog = make_dialog(qtbot, rig)
+    model = dialog.sources_tab.model
+    status = model.data(model.index(0, Col.STATUS))
+    tip = model.data(model.index(0, Col.STATUS), Qt.ItemDataRole.ToolTipRole)
+    assert isinstance(status, str) and status.startswith("Error: ")
+    assert isinstance(tip, str) and f"last worked {worked.astimezone():%H:%M}" in tip, tip
+
+
+def test_a_source_that_never_worked_says_so(qtbot: QtBot, rig: Rig, server: LoopbackServer) -> None:
+    url = server.route("/gone.xml", "", status=500)
+    rig.add("Gone", url)
+    rig.engine.poll(force=True)
+    dialog = make_dialog(qtbot, rig)
+    model = dialog.sources_tab.model
+    tip = model.data(model.index(0, Col.STATUS), Qt.ItemDataRole.ToolTipRole)
+    assert isinstance(tip, str) and tip.startswith("Error: ") and "never worked yet" in tip, tip

@@ -99,6 +99,9 @@ def status_text(
         # an error, or a note on a poll that worked (e.g. a move the source did not follow)
         label = "Error" if state.error_count else "Note"
         short = f"{label}: {state.last_error}"
+        if state.error_count:  # how long it has been failing
+            worked = state.last_success
+            parts.append(f"last worked {_clock(worked, now)}" if worked else "never worked yet")
         return short, "; ".join([short, *parts])
     if not parts:
         return "Not checked yet", "Waiting for the first check."
