@@ -9,6 +9,7 @@ ticker post's element id (or anchor), else a hash of its text without the time.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -293,20 +294,30 @@ _STATED_OFFSET = re.compile(
 
 
 def stated_zone(doc: html.Document) -> tzinfo:
-    """The zone a page states for its dates: the offset of its own dates in its metadata, else
-    of the first date with an offset in its JSON-LD; else UTC. Dates without an offset (common
-    in live blogs' JSON-LD) are local times of that zone."""
+    """The zone of a page's local times (its clock times, its dates without an offset): the
+    offset of its own dates in its metadata, else of the first date with an offset in its
+    JSON-LD. A page that states only UTC (many CMSs store and print their dates in UTC) or
+    nothing is read in the zone of its locale (``og:locale``, ``<html lang>``: "en-GB", "de",
+    "pt_BR") where that names one; else UTC."""
     zone = doc.zone()
-    if zone is not None:
-        return zone
-    for block in doc.jsonld[:50]:
-        found = _STATED_OFFSET.search(block, 0, 1_000_000)
-        if found:
-            try:
-                return items.offset_zone(found.group(1))
-            except ValueError:  # an offset of 24 hours or more
+    if zone is None:
+        for block in doc.jsonld[:50]:
+            found = _STATED_OFFSET.search(block, 0, 1_000_000)
+            if found:
+                with contextlib.suppress(ValueError):  # an offset of 24 hours or more
+                    zone = items.offset_zone(found.group(1))
                 break
-    return timezone.utc
+    if zone is not None and zone.utcoffset(None) != timedelta(0):
+        return zone
+    return _locale_zone(doc) or zone or timezone.utc
+
+
+def _locale_zone(doc: html.Document) -> tzinfo | None:
+    locales = [doc.locale]
+    root = doc.tree.css_first("html")
+    if root is not None:
+        locales.append(html.attr(root, "lang") or html.attr(root, "xml:lang"))
+    return ticker.locale_zone(*locales)
 
 
 def _body(update: Mapping[str, Any]) -> str:

@@ -367,6 +367,98 @@ def _us_daylight(day: date) -> int:
     return 1 if start <= day < end else 0
 
 
+# --- the zone of a page's clock times, from its language and region --------------------------
+
+_EU_RULE = "eu"  # summer time: last Sunday of March to last Sunday of October, 01:00 UTC
+_CET = "DE AT CH LI IT SM VA FR MC BE LU NL ES AD PL CZ SK HU SI HR DK SE NO RS BA ME MK AL MT"
+_WET = "GB IE PT FO"
+_EET = "FI EE LV LT GR CY RO BG UA MD"
+# Regions with one zone (standard offset in hours, summer-time rule or None), and languages
+# spoken (almost) only in one such zone. Countries spanning several zones (US, CA, AU, RU…)
+# are left out: their pages' clocks stay in the zone the page states, else UTC.
+_REGION_ZONES: dict[str, tuple[float, str | None]] = {
+    **dict.fromkeys(_CET.split(), (1, _EU_RULE)),
+    **dict.fromkeys(_WET.split(), (0, _EU_RULE)),
+    **dict.fromkeys(_EET.split(), (2, _EU_RULE)),
+    "IS": (0, None), "BR": (-3, None), "AR": (-3, None), "UY": (-3, None), "MX": (-6, None),
+    "CO": (-5, None), "PE": (-5, None), "EC": (-5, None), "VE": (-4, None), "BO": (-4, None),
+    "IN": (5.5, None), "PK": (5, None), "BD": (6, None), "JP": (9, None), "KR": (9, None),
+    "CN": (8, None), "HK": (8, None), "TW": (8, None), "SG": (8, None), "PH": (8, None),
+    "MY": (8, None), "TH": (7, None), "VN": (7, None), "AE": (4, None), "SA": (3, None),
+    "QA": (3, None), "TR": (3, None), "KE": (3, None), "NG": (1, None), "ZA": (2, None),
+}  # fmt: skip
+_LANGUAGE_REGIONS = {
+    "de": "DE", "it": "IT", "nl": "NL", "pl": "PL", "fr": "FR", "cs": "CZ", "sk": "SK",
+    "hu": "HU", "sl": "SI", "hr": "HR", "da": "DK", "sv": "SE", "nb": "NO", "nn": "NO",
+    "no": "NO", "fi": "FI", "et": "EE", "lv": "LV", "lt": "LT", "el": "GR", "ro": "RO",
+    "bg": "BG", "uk": "UA", "ja": "JP", "ko": "KR", "tr": "TR", "hi": "IN",
+}  # fmt: skip
+_LOCALE = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_](?:[A-Za-z]{4}[-_])?([A-Za-z]{2}|\d{3}))?\b")
+
+
+class RegionZone(tzinfo):
+    """A region's zone: a standard offset and, for Europe, its summer time (one rule for the
+    whole EU, the UK and their neighbours since 1996)."""
+
+    def __init__(self, hours: float, rule: str | None) -> None:
+        self._std = timedelta(hours=hours)
+        self._rule = rule
+
+    def __repr__(self) -> str:
+        return f"RegionZone({self._std.total_seconds() / 3600:g}, {self._rule!r})"
+
+    def _summer(self, utc: datetime) -> bool:
+        if self._rule != _EU_RULE:
+            return False
+        start = _last_sunday(utc.year, 3)
+        end = _last_sunday(utc.year, 10)
+        return start <= utc.replace(tzinfo=None) < end
+
+    def utcoffset(self, dt: datetime | None) -> timedelta:
+        return self._std + self.dst(dt)
+
+    def dst(self, dt: datetime | None) -> timedelta:
+        if dt is None:
+            return timedelta(0)
+        utc = dt.replace(tzinfo=None) - self._std  # the wall time, read as standard time
+        return timedelta(hours=1) if self._summer(utc) else timedelta(0)
+
+    def tzname(self, dt: datetime | None) -> str:
+        offset = self.utcoffset(dt)
+        return f"UTC{'+' if offset >= timedelta(0) else '-'}{abs(offset)}"
+
+    def fromutc(self, dt: datetime) -> datetime:
+        utc = dt.replace(tzinfo=None)
+        shift = self._std + (timedelta(hours=1) if self._summer(utc) else timedelta(0))
+        return (utc + shift).replace(tzinfo=self)
+
+
+def _last_sunday(year: int, month: int) -> datetime:
+    """01:00 UTC on the last Sunday of ``month`` (when European clocks change)."""
+    last = date(year, month + 1, 1) - timedelta(days=1)
+    day = last - timedelta(days=(last.weekday() - 6) % 7)
+    return datetime.combine(day, time(1, 0))
+
+
+def locale_zone(*locales: str) -> tzinfo | None:
+    """The zone a page's readers live in, by its locale ("de", "en-GB", "pt_BR", from
+    ``<html lang>`` or ``og:locale``; the first with a known region wins, a language alone
+    counts only where it is spoken in one zone); None when unknown."""
+    fallback: tzinfo | None = None
+    for value in locales:
+        found = _LOCALE.match(value or "")
+        if found is None:
+            continue
+        language, region = found.group(1).lower(), (found.group(2) or "").upper()
+        if region in _REGION_ZONES:
+            return RegionZone(*_REGION_ZONES[region])
+        if region:
+            continue  # a region in several zones, or unknown: the language says nothing more
+        if fallback is None and language in _LANGUAGE_REGIONS:
+            fallback = RegionZone(*_REGION_ZONES[_LANGUAGE_REGIONS[language]])
+    return fallback
+
+
 def written_date(text: str, near: date | None = None) -> date | None:
     """The first date written in ``text`` ("2026-03-05", "05.03.2026", "5 March", "5. März
     2026", "5 de marzo", "Mar 5, 2026"), None when there is none. Without a year: the year that

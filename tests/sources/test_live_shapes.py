@@ -1,0 +1,90 @@
+"""Shapes of real live pages that the fixture pages of ``more2/`` model, one rule at a time:
+each test is a small page a publisher's CMS makes and what a reader of it expects."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from widget.core.models import Item, ParsedSource
+from widget.sources import discover
+from widget.sources.liveblog import parse_live_page
+
+HTML = {"content-type": "text/html; charset=utf-8"}
+URL = "https://news.example/live/storm"
+
+
+def page(main: str, *, head: str = "", lang: str = "en") -> bytes:
+    return (
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>Storm live</title>'
+        f"{head}</head><body><nav><ul><li><a href='/a'>World</a></li><li><a href='/b'>Sport</a>"
+        f"</li></ul></nav><main><h1>Storm live</h1>{main}</main>"
+        "<footer><p>Imprint</p></footer></body></html>"
+    ).encode()
+
+
+def updates(body: bytes) -> list[Item]:
+    parsed = parse_live_page(body, HTML, URL)
+    return [i for i in parsed.items if not i.is_page]
+
+
+def page_entry(body: bytes) -> Item:
+    parsed = discover.detect(body, HTML, URL)
+    assert isinstance(parsed, ParsedSource)
+    [entry] = [i for i in parsed.items if i.is_page]
+    return entry
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(timezone.utc)
+
+
+def _clock_posts(clocks: list[str], tag: str = "div") -> str:
+    words = ["The ferry is cancelled.", "The dyke is being raised.", "A storm warning is out."]
+    return "".join(
+        f'<{tag} class="post"><span class="time">{clock}</span><p>{words[i % 3]}</p></{tag}>'
+        for i, clock in enumerate(clocks)
+    )
+
+
+# --- the zone of clock times --------------------------------------------------------------
+
+
+def test_clock_times_of_a_page_dated_in_utc_are_local_times_of_its_locale() -> None:
+    """A German page whose metadata gives UTC ("Z") prints its clocks in German time."""
+    head = '<meta property="article:modified_time" content="2026-03-05T13:36:00Z">'
+    posts = _clock_posts(["14:35 Uhr", "12:10 Uhr", "09:05 Uhr"])
+    got = [u.published for u in updates(page(posts, head=head, lang="de"))]
+    assert got == [utc("2026-03-05T14:35+01:00"), utc("2026-03-05T12:10+01:00"),
+                   utc("2026-03-05T09:05+01:00")]  # fmt: skip
+
+
+def test_summer_time_of_the_locale_is_applied() -> None:
+    head = (
+        '<meta property="og:locale" content="en_GB">'
+        '<meta property="article:modified_time" content="2026-06-18T14:41:00Z">'
+    )
+    posts = _clock_posts(["3.40pm", "1.15pm", "11.05am"])
+    got = [u.published for u in updates(page(posts, head=head, lang="en"))]
+    assert got == [utc("2026-06-18T15:40+01:00"), utc("2026-06-18T13:15+01:00"),
+                   utc("2026-06-18T11:05+01:00")]  # fmt: skip
+
+
+def test_a_region_behind_utc_moves_evening_posts_to_the_next_utc_day() -> None:
+    head = '<meta property="article:modified_time" content="2026-03-06T00:41:00Z">'
+    posts = _clock_posts(["21h40", "19h15", "17h05"])
+    got = [u.published for u in updates(page(posts, head=head, lang="pt-BR"))]
+    assert got[0] == utc("2026-03-05T21:40-03:00")
+
+
+def test_an_offset_the_page_states_wins_over_its_locale() -> None:
+    head = '<meta property="article:modified_time" content="2026-03-05T16:00:00+05:30">'
+    posts = _clock_posts(["15:40", "14:10", "12:00"])
+    got = [u.published for u in updates(page(posts, head=head, lang="de"))]
+    assert got[0] == utc("2026-03-05T15:40+05:30")
+
+
+def test_a_locale_of_several_zones_keeps_utc() -> None:
+    head = '<meta property="article:modified_time" content="2026-03-05T16:00:00Z">'
+    posts = _clock_posts(["15:40", "14:10", "12:00"])
+    got = [u.published for u in updates(page(posts, head=head, lang="en-US"))]
+    assert got[0] == utc("2026-03-05T15:40Z")
