@@ -88,3 +88,15 @@ def test_a_locale_of_several_zones_keeps_utc() -> None:
     posts = _clock_posts(["15:40", "14:10", "12:00"])
     got = [u.published for u in updates(page(posts, head=head, lang="en-US"))]
     assert got[0] == utc("2026-03-05T15:40Z")
+
+
+# --- days ------------------------------------------------------------------------------------
+
+
+def test_yesterday_before_the_clock_is_the_day_before_the_pages_date() -> None:
+    """ "Ayer, 08:30" on a page last changed this morning is yesterday morning, not today."""
+    head = '<meta property="article:modified_time" content="2026-03-05T09:11:00+01:00">'
+    posts = _clock_posts(["Hoy, 09:10", "Ayer, 23:45", "Ayer, 08:30"])
+    got = [u.published for u in updates(page(posts, head=head, lang="es"))]
+    assert got == [utc("2026-03-05T09:10+01:00"), utc("2026-03-04T23:45+01:00"),
+                   utc("2026-03-04T08:30+01:00")]  # fmt: skip

@@ -100,6 +100,10 @@ _TEXT_MARKER = re.compile(
     re.IGNORECASE,
 )
 _OPENING = re.compile(_TEXT_MARKER.pattern + _DECOR, re.IGNORECASE)
+# "Yesterday" in the languages of ``_MONTH_WORDS`` (a post's opening: "Gestern, 22:10 Uhr").
+_YESTERDAY = re.compile(
+    r"(?<!\w)(?:yesterday|gestern|hier|ayer|ieri|ontem|gisteren|wczoraj)(?!\w)", re.IGNORECASE
+)
 _CLOSING_DECOR = re.compile(r"(?:\s+(?:\+{2,}|[•|—–*#]+))+\s*$")
 _NOT_POSTS = re.compile(r"(?:^|[\s_-])(?:comments?|replies|reply|reviews?)", re.IGNORECASE)
 
@@ -137,8 +141,12 @@ class Post:
     def day(self, near: date | None = None) -> date | None:
         """The date the post's opening writes next to its time ("Mar 5, 2026", "05.03.",
         "5 mars"), None when it gives none; a date without a year takes the year that puts it
-        closest to ``near`` (the page's date)."""
-        return written_date(self.opening, near)
+        closest to ``near`` (the page's date). "Yesterday" ("gestern", "hier", "ayer"…)
+        before the time is the day before ``near``."""
+        found = written_date(self.opening, near)
+        if found is None and near is not None and _YESTERDAY.search(self.opening):
+            return near - timedelta(days=1)
+        return found
 
 
 def _clean(text: str) -> str:
