@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
+
+from widget.core.errors import ParseError
 from widget.core.models import Item, ParsedSource
 from widget.sources import discover
 from widget.sources.liveblog import parse_live_page
@@ -100,3 +103,44 @@ def test_yesterday_before_the_clock_is_the_day_before_the_pages_date() -> None:
     got = [u.published for u in updates(page(posts, head=head, lang="es"))]
     assert got == [utc("2026-03-05T09:10+01:00"), utc("2026-03-04T23:45+01:00"),
                    utc("2026-03-04T08:30+01:00")]  # fmt: skip
+
+
+# --- what makes a post --------------------------------------------------------------------
+
+
+def test_posts_whose_heading_comes_before_their_time_are_a_ticker() -> None:
+    """A theme that prints each entry's (long) title, then its time and byline."""
+    posts = "".join(
+        f'<article class="live-entry" id="entry-{n}"><h2 class="entry-title">{title}</h2>'
+        f'<div class="entry-meta"><time datetime="2026-03-05T{hm}:00-05:00">{hm}</time>'
+        f' <span class="byline">By Sam Example</span></div>'
+        f'<div class="entry-content"><p>{text}</p></div></article>'
+        for n, hm, title, text in [
+            (3, "16:50", "Council votes to extend the emergency shelter program through April",
+             "The vote was unanimous."),
+            (2, "14:25", "Snowplows pulled back from side streets as the main roads ice over",
+             "Crews return overnight."),
+            (1, "11:10", "Airport cancels more than half of its afternoon departures",
+             "Check your flight first."),
+        ]
+    )  # fmt: skip
+    got = updates(page(posts))
+    assert [(u.title, u.url) for u in got] == [
+        ("Council votes to extend the emergency shelter program through April", URL + "#entry-3"),
+        ("Snowplows pulled back from side streets as the main roads ice over", URL + "#entry-2"),
+        ("Airport cancels more than half of its afternoon departures", URL + "#entry-1"),
+    ]
+    assert got[0].published == utc("2026-03-05T16:50-05:00")
+    assert all("Sam Example" not in u.summary for u in got)
+
+
+def test_a_list_of_headlines_each_with_its_time_is_still_no_ticker() -> None:
+    """Teasers of other stories (heading link, then time) are a "latest news" box."""
+    teasers = "".join(
+        f'<article class="teaser"><h3><a href="/story/{n}">Story number {n} of the day with a'
+        f' long headline</a></h3><time datetime="2026-03-05T1{n}:00:00Z">1{n}:00</time></article>'
+        for n in range(4)
+    )
+    body = page(f"<p>{'An ordinary article paragraph. ' * 20}</p>{teasers}")
+    with pytest.raises(ParseError, match="no feed or live page"):
+        discover.detect(body, HTML, URL)

@@ -268,27 +268,66 @@ def _shape(node: LexborNode) -> str:
 
 
 def _opens_with(post: LexborNode, marker: LexborNode) -> bool:
-    """Whether the time ``marker`` opens ``post`` (little text before it)."""
+    """Whether the time ``marker`` opens ``post`` (little text before it, not counting a heading
+    the post opens with: many themes print the title, then its time and byline)."""
     if marker.mem_id == post.mem_id:
         return True
     before = 0
-    for chunk in _text_before(post, marker):
+    for chunk in _text_before(post, marker, _leading_heading(post, marker)):
         before += len(chunk.strip())
         if before > _OPENING_CHARS:
             return False
     return True
 
 
-def _text_before(post: LexborNode, marker: LexborNode) -> list[str]:
+def _text_before(
+    post: LexborNode, marker: LexborNode, heading: LexborNode | None = None
+) -> list[str]:
+    """The text nodes of ``post`` before ``marker`` (bounded), leaving out those of
+    ``heading``."""
     chunks: list[str] = []
+    skipped: set[int] = set()
+    if heading is not None:
+        skipped = {n.mem_id for n in heading.traverse(include_text=True) if n.tag == "-text"}
     for node in post.traverse(include_text=True):
         if node.mem_id == marker.mem_id:
             return chunks
-        if node.tag == "-text":
+        if node.tag == "-text" and node.mem_id not in skipped:
             chunks.append(node.text_content or "")
             if sum(len(c) for c in chunks) > 4 * _OPENING_CHARS:
                 return chunks
     return chunks
+
+
+_TITLE_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+_HEADING_CHARS = 300  # a heading before a post's time is no longer than this
+
+
+def _leading_heading(post: LexborNode, marker: LexborNode) -> LexborNode | None:
+    """The heading (h1–h6) a post opens with, as its first element or the first element of
+    that, when the time ``marker`` comes after it (not inside it); None otherwise."""
+    node = post
+    for _ in range(2):
+        first = node.child
+        while first is not None and (first.tag or "-").startswith("-"):
+            if first.tag == "-text" and (first.text_content or "").strip():
+                return None  # loose text comes first
+            first = first.next
+        if first is None:
+            return None
+        if first.tag in _TITLE_TAGS:
+            if len(first.text(deep=True) or "") > _HEADING_CHARS:
+                return None
+            inside = marker.parent
+            for _ in range(_LEVELS):
+                if inside is None or inside.mem_id == post.mem_id:
+                    return first
+                if inside.mem_id == first.mem_id:
+                    return None
+                inside = inside.parent
+            return first
+        node = first
+    return None
 
 
 def _posts(found: list[tuple[LexborNode, LexborNode]]) -> list[Post]:
@@ -314,7 +353,9 @@ def _posts(found: list[tuple[LexborNode, LexborNode]]) -> list[Post]:
         else:
             match = _TEXT_MARKER.match(own)
             clock = match.group(0) if match else ""
-        before = "" if marker.mem_id == node.mem_id else " ".join(_text_before(node, marker))
+        before = ""
+        if marker.mem_id != node.mem_id:
+            before = " ".join(_text_before(node, marker, _leading_heading(node, marker)))
         opening = (before[-4 * _OPENING_CHARS :] + " " + own).strip()
         posts.append(Post(node, members, _element_id(node), clock, when, opening))
     return posts
