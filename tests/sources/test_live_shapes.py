@@ -144,3 +144,42 @@ def test_a_list_of_headlines_each_with_its_time_is_still_no_ticker() -> None:
     body = page(f"<p>{'An ordinary article paragraph. ' * 20}</p>{teasers}")
     with pytest.raises(ParseError, match="no feed or live page"):
         discover.detect(body, HTML, URL)
+
+
+def test_a_definition_list_of_times_and_texts_is_a_ticker() -> None:
+    """<dt>godz. 16:20</dt><dd>…</dd>: the time and its post are two elements."""
+    head = '<meta property="article:modified_time" content="2026-04-07T16:21:00+02:00">'
+    posts = "".join(
+        f"<dt>godz. {hm}</dt><dd><p><strong>{title}.</strong> Dalsze szczegóły.</p></dd>"
+        for hm, title in [("16:20", "Frekwencja wyższa"), ("13:45", "Długie kolejki"),
+                          ("11:30", "Pierwsze dane")]
+    )  # fmt: skip
+    got = updates(page(f"<dl class='relacja'>{posts}</dl>", head=head, lang="pl"))
+    assert [u.title for u in got] == ["Frekwencja wyższa", "Długie kolejki", "Pierwsze dane"]
+    assert got[0].published == utc("2026-04-07T16:20+02:00")
+    assert all("godz" not in u.summary for u in got)
+
+
+def test_a_bold_line_before_a_line_break_is_the_posts_title() -> None:
+    rows = "".join(
+        f"<tr><td>{hm}</td><td><strong>{title}</strong><br>{text}</td></tr>"
+        for hm, title, text in [
+            ("16.45", "Eerste treinen rijden weer", "Op één spoor is het verkeer hervat."),
+            ("14.20", "Extra bussen ingezet", "Reizigers nemen de bus vanaf perron B."),
+            ("11.05", "Monteurs aan het werk", "De oorzaak is een kapotte wissel."),
+        ]
+    )
+    got = updates(page(f"<table><tbody>{rows}</tbody></table>", lang="nl"))
+    assert [u.title for u in got] == [
+        "Eerste treinen rijden weer", "Extra bussen ingezet", "Monteurs aan het werk",
+    ]  # fmt: skip
+
+
+def test_a_bold_lead_sentence_running_into_the_text_stays_a_sentence() -> None:
+    posts = "".join(
+        f"<p><strong>{hm} Uhr:</strong> <b>{lead}</b> und mehr dazu im Text.</p>"
+        for hm, lead in [("16.45", "Der Deich hält"), ("14.20", "Die Fähre fällt aus"),
+                         ("12.31", "Warnung vor Sturm")]
+    )  # fmt: skip
+    got = updates(page(posts, lang="de"))
+    assert got[0].title == "Der Deich hält und mehr dazu im Text"

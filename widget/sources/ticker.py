@@ -124,18 +124,25 @@ class Post:
     def text(self) -> str:
         """The post's text without its times (and the decorations around an opening time)."""
         if self._text is None:
-            self._text = " ".join(
-                filter(None, (_clean(html.node_text(m, html.POINT_SKIP)) for m in self.members))
-            )
+            texts = (_clean(html.node_text(m, html.POINT_SKIP)) for m in self.members)
+            # a member holding only the time (a <dt>, a time heading) adds nothing
+            self._text = " ".join(t for t in texts if t and not _only_time(t))
         return self._text
 
     def heading(self) -> str:
         for member in self.members:
             if member.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-                return _clean(html.node_text(member, html.POINT_SKIP))
+                found = _clean(html.node_text(member, html.POINT_SKIP))
+                if found and not _only_time(found):
+                    return found
+                continue
             found = html.first_heading(member)
             if found:
                 return _clean(found)
+        for member in self.members:
+            found = _bold_title(member)
+            if found:
+                return found
         return ""
 
     def day(self, near: date | None = None) -> date | None:
@@ -156,6 +163,42 @@ def _clean(text: str) -> str:
     if found is not None and found.end() < len(text):
         text = text[found.end() :]
     return _CLOSING_DECOR.sub("", text).strip()
+
+
+def _only_time(text: str) -> bool:
+    """Whether ``text`` is nothing but a time (with its decorations: "godz. 16:20", "14.05")."""
+    found = _OPENING.match(text) if _CLOCK.search(text, 0, _MARKER_CHARS) else None
+    return found is not None and found.end() >= len(text.rstrip())
+
+
+_BLOCK_TAGS = frozenset(("p", "div", "td", "dd", "li", "section"))
+
+
+def _bold_title(member: LexborNode) -> str:
+    """A post's title set in bold instead of a heading: a ``<strong>``/``<b>`` that opens the
+    post's words (after its time) and ends its line (a ``<br>`` follows) or its own block.
+    ("" when none: a bold lead sentence running on into the text is no title.)"""
+    bold = member.css_first("strong, b")
+    if bold is None:
+        return ""
+    text = _clean(html.node_text(bold, html.POINT_SKIP))
+    if not text or _only_time(text) or len(text) > 200:
+        return ""
+    after = bold.next
+    while after is not None and after.tag == "-text" and not (after.text_content or "").strip():
+        after = after.next
+    if after is None:
+        block = bold.parent
+        if block is None or block.tag not in _BLOCK_TAGS or block.mem_id == member.mem_id:
+            return ""
+        if html.node_text(block, html.POINT_SKIP) != html.node_text(bold):
+            return ""
+    elif after.tag != "br":
+        return ""
+    before = _clean(" ".join(_text_before(member, bold)).strip())
+    if before and not _only_time(before):
+        return ""
+    return text
 
 
 def find_posts(
@@ -333,7 +376,7 @@ def _leading_heading(post: LexborNode, marker: LexborNode) -> LexborNode | None:
 def _posts(found: list[tuple[LexborNode, LexborNode]]) -> list[Post]:
     posts: list[Post] = []
     member_ids = {n.mem_id for n, _ in found}
-    headings = all(n.tag in ("h2", "h3", "h4", "h5", "h6", "p", "strong") for n, _ in found)
+    headings = all(n.tag in ("h2", "h3", "h4", "h5", "h6", "p", "strong", "dt") for n, _ in found)
     for node, marker in found:
         members = [node]
         if headings:  # a flat ticker: a heading, then its paragraphs up to the next heading
