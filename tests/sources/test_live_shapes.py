@@ -183,3 +183,52 @@ def test_a_bold_lead_sentence_running_into_the_text_stays_a_sentence() -> None:
     )  # fmt: skip
     got = updates(page(posts, lang="de"))
     assert got[0].title == "Der Deich hält und mehr dazu im Text"
+
+
+# --- tickers over several days -------------------------------------------------------------
+
+_DAYS = [
+    ("Donnerstag, 5. März 2026", [("09:40", "Schulen zu"), ("06:10", "Bilanz der Nacht")]),
+    ("Mittwoch, 4. März 2026", [("22:30", "Sturmflut gemessen"), ("08:20", "Warnung")]),
+]  # fmt: skip
+_DE_HEAD = '<meta property="article:modified_time" content="2026-03-05T09:41:00+01:00">'
+
+
+def _de_post(hm: str, title: str) -> str:
+    return f'<div class="post"><span class="time">{hm} Uhr</span><h3>{title}</h3><p>Mehr.</p></div>'
+
+
+def test_posts_in_one_section_per_day_are_one_ticker_dated_by_their_sections() -> None:
+    sections = "".join(
+        f'<section class="day"><h2>{day}</h2>{"".join(_de_post(*p) for p in posts)}</section>'
+        for day, posts in _DAYS
+    )
+    got = updates(page(f'<div class="liveblog">{sections}</div>', head=_DE_HEAD, lang="de"))
+    assert [(u.title, u.published) for u in got] == [
+        ("Schulen zu", utc("2026-03-05T09:40+01:00")),
+        ("Bilanz der Nacht", utc("2026-03-05T06:10+01:00")),
+        ("Sturmflut gemessen", utc("2026-03-04T22:30+01:00")),
+        ("Warnung", utc("2026-03-04T08:20+01:00")),
+    ]
+
+
+def test_day_headings_between_the_posts_of_one_stream_date_the_posts_after_them() -> None:
+    stream = "".join(
+        f'<h2 class="day">{day}</h2>{"".join(_de_post(*p) for p in posts)}' for day, posts in _DAYS
+    )
+    got = updates(page(f'<div class="liveblog">{stream}</div>', head=_DE_HEAD, lang="de"))
+    assert [u.published for u in got][-1] == utc("2026-03-04T08:20+01:00")
+
+
+def test_posts_each_headed_by_their_date_stay_posts() -> None:
+    posts = "".join(
+        f'<article class="post" id="p{n}"><h3>05.03.2026</h3><time>{hm}</time>'
+        f"<p>{text}</p></article>"
+        for n, hm, text in [(3, "14:05", "Die Fähre fällt aus."), (2, "12:40", "Der Deich hält."),
+                            (1, "09:15", "Sturmwarnung für die Küste.")]
+    )  # fmt: skip
+    got = updates(page(posts, head=_DE_HEAD, lang="de"))
+    assert [(u.title, u.url) for u in got] == [
+        ("Die Fähre fällt aus", URL + "#p3"), ("Der Deich hält", URL + "#p2"),
+        ("Sturmwarnung für die Küste", URL + "#p1"),
+    ]  # fmt: skip

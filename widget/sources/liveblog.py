@@ -419,10 +419,9 @@ def _ticker_raws(posts: list[ticker.Post], doc: html.Document, zone: tzinfo) -> 
             published = ticker.clock_time(post.clock, day, zone)
             if published is not None and latest is not None and published > latest + _HOUR:
                 published -= timedelta(days=1)  # posted before midnight, page dated after it
-        body = post.text()
         ident = post.element_id and "#" + post.element_id
         if not ident:
-            ident = text.stable_hash(keypoints.strip_leading_time(body))
+            ident = text.stable_hash(keypoints.strip_leading_time(post.hashed_text()))
         raws.append(_Raw(ident, "", "", "", published, None, post=post))
     return raws
 

@@ -118,27 +118,38 @@ class Post:
     clock: str  # the clock text that opens the post ("" for an empty <time>)
     when: str  # a <time datetime> value, verbatim ("" when none)
     opening: str = ""  # the post's text up to and with its time (a date there dates the post)
+    day_heading: str = ""  # the day heading its posts are under, in a ticker over several days
 
     _text: str | None = field(default=None, repr=False, compare=False)
+    _hashed: str = field(default="", repr=False, compare=False)
 
     def text(self) -> str:
         """The post's text without its times (and the decorations around an opening time)."""
         if self._text is None:
             texts = (_clean(html.node_text(m, html.POINT_SKIP)) for m in self.members)
             # a member holding only the time (a <dt>, a time heading) adds nothing
-            self._text = " ".join(t for t in texts if t and not _only_time(t))
+            joined = " ".join(t for t in texts if t and not _only_time(t))
+            self._hashed = joined
+            dated = _DATE_RE.match(joined)
+            if dated is not None and dated.end() < len(joined) and dated.group(0) in self.opening:
+                joined = joined[dated.end() :].lstrip(" ,|–—·•-")  # the date its time opens with
+            self._text = joined
         return self._text
+
+    def hashed_text(self) -> str:
+        """The text a post without an id has its identity from (as earlier versions read it:
+        a date written before its time element stays in)."""
+        self.text()
+        return self._hashed
 
     def heading(self) -> str:
         for member in self.members:
             if member.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
                 found = _clean(html.node_text(member, html.POINT_SKIP))
-                if found and not _only_time(found):
-                    return found
-                continue
-            found = html.first_heading(member)
-            if found:
-                return _clean(found)
+            else:
+                found = _clean(html.first_heading(member))
+            if found and not _only_time(found) and not _only_day(found):
+                return found
         for member in self.members:
             found = _bold_title(member)
             if found:
@@ -153,6 +164,8 @@ class Post:
         found = written_date(self.opening, near)
         if found is None and near is not None and _YESTERDAY.search(self.opening):
             return near - timedelta(days=1)
+        if found is None and self.day_heading:
+            found = written_date(self.day_heading, near)
         return found
 
 
@@ -169,6 +182,17 @@ def _only_time(text: str) -> bool:
     """Whether ``text`` is nothing but a time (with its decorations: "godz. 16:20", "14.05")."""
     found = _OPENING.match(text) if _CLOCK.search(text, 0, _MARKER_CHARS) else None
     return found is not None and found.end() >= len(text.rstrip())
+
+
+def _only_day(text: str) -> bool:
+    """Whether ``text`` only writes a day ("05.03.2026", "Donnerstag, 5. März")."""
+    if len(text) > _DAY_HEADING_CHARS:
+        return False
+    found = _DATE_RE.search(text)
+    if found is None:
+        return False
+    rest = (text[: found.start()] + " " + text[found.end() :]).split()
+    return len(rest) <= 2 and all(len(word) <= 12 for word in rest)
 
 
 _BLOCK_TAGS = frozenset(("p", "div", "td", "dd", "li", "section"))
@@ -214,6 +238,8 @@ def find_posts(
     in an article)."""
     if container is None:
         return []
+    days = _day_headings(container)
+    sections = _day_sections(days, container)
     groups: dict[tuple[int, str], dict[int, tuple[LexborNode, LexborNode]]] = {}
     for marker in _markers(container, by_text):
         node = marker
@@ -227,8 +253,28 @@ def find_posts(
             if parent.mem_id == container.mem_id:
                 break
             node = parent
+    # The posts of several days' sections are one run, tried before the runs of one parent
+    # (the sections themselves would be one: each opens with its day, then a time).
+    candidates = _runs(_across_days(groups, sections))[:MAX_RUNS]
+    candidates += _runs(list(groups.values()))[:MAX_RUNS]
+    total = 0
+    for found in candidates:
+        posts = _posts(found[:MAX_POSTS])
+        if not total and alone:
+            total = len(container.text(deep=True) or "")
+        if _is_ticker(posts, found, total if alone else 0):
+            _date_posts(posts, days)
+            return posts
+    return []
+
+
+def _runs(
+    groups: list[dict[int, tuple[LexborNode, LexborNode]]],
+) -> list[list[tuple[LexborNode, LexborNode]]]:
+    """The groups of at least ``MIN_POSTS`` members that open with their time, those holding
+    the most text first."""
     runs: list[tuple[int, list[tuple[LexborNode, LexborNode]]]] = []
-    for members in groups.values():
+    for members in groups:
         if len(members) < MIN_POSTS:
             continue
         found = [pair for pair in members.values() if _opens_with(pair[0], pair[1])]
@@ -237,14 +283,105 @@ def find_posts(
         score = sum(len(n.text(deep=True) or "") for n, _ in found[:200]) + len(found)
         runs.append((score, found))
     runs.sort(key=lambda run: run[0], reverse=True)
-    total = 0
-    for _score, found in runs[:MAX_RUNS]:
-        posts = _posts(found[:MAX_POSTS])
-        if not total and alone:
-            total = len(container.text(deep=True) or "")
-        if _is_ticker(posts, found, total if alone else 0):
-            return posts
-    return []
+    return [found for _score, found in runs]
+
+
+_DAY_HEADING_CHARS = 60
+_DAY_SELECTOR = (
+    "h2, h3, h4, h5, h6, [class*=date i], [class*=day i], [class*=datum i], [class*=fecha i]"
+)
+
+
+def _day_headings(container: LexborNode) -> dict[int, str]:
+    """Elements that only write a day ("Donnerstag, 5. März 2026", "5 mars"): a ticker over
+    several days heads each day's posts with one. By mem_id, their text."""
+    found: dict[int, str] = {}
+    for index, node in enumerate(container.css(_DAY_SELECTOR)):
+        if index >= 2000:
+            break
+        words = node.text(deep=True) or ""
+        if len(words) > 4 * _DAY_HEADING_CHARS:
+            continue
+        words = " ".join(words.split())
+        if not words or len(words) > _DAY_HEADING_CHARS or _CLOCK_HINT.search(words):
+            continue
+        if written_date(words) is not None:
+            found[node.mem_id] = words
+    return found
+
+
+def _day_sections(days: dict[int, str], container: LexborNode) -> dict[int, LexborNode]:
+    """Elements that a day heading (h2–h6) opens: one day's posts each (never ``container``)."""
+    sections: dict[int, LexborNode] = {}
+    if not days:
+        return sections
+    for node in container.css("h2, h3, h4, h5, h6"):
+        if node.mem_id not in days:
+            continue
+        parent = node.parent
+        if parent is None or parent.mem_id == container.mem_id:
+            continue
+        first = parent.child
+        while first is not None and (first.tag or "-").startswith("-"):
+            first = first.next
+        if first is not None and first.mem_id == node.mem_id:
+            sections[parent.mem_id] = parent
+    return sections
+
+
+_Members = dict[int, tuple[LexborNode, LexborNode]]
+
+
+def _across_days(
+    groups: dict[tuple[int, str], dict[int, tuple[LexborNode, LexborNode]]],
+    sections: dict[int, LexborNode],
+) -> list[dict[int, tuple[LexborNode, LexborNode]]]:
+    """The posts of sibling day sections taken together, in page order: one run."""
+    if len(sections) < 2:
+        return []
+    joined: dict[tuple[int, str, str], list[tuple[int, _Members]]] = {}
+    for (parent_id, shape), members in groups.items():
+        section = sections.get(parent_id)
+        outer = section.parent if section is not None else None
+        if section is None or outer is None:
+            continue
+        if any(node.mem_id == marker.mem_id for node, marker in members.values()):
+            continue  # bare times: the section is a post with a date heading, not a day
+        joined.setdefault((outer.mem_id, _shape(section), shape), []).append((parent_id, members))
+    runs: list[dict[int, tuple[LexborNode, LexborNode]]] = []
+    for parts in joined.values():
+        if len(parts) < 2:
+            continue
+        outer_node = sections[parts[0][0]].parent
+        order: dict[int, int] = {}
+        child = outer_node.child if outer_node is not None else None
+        while child is not None and len(order) < 10_000:
+            order[child.mem_id] = len(order)
+            child = child.next
+        merged: dict[int, tuple[LexborNode, LexborNode]] = {}
+        for _parent, members in sorted(parts, key=lambda part: order.get(part[0], 0)):
+            merged.update(members)
+        runs.append(merged)
+    return runs
+
+
+def _date_posts(posts: list[Post], days: dict[int, str]) -> None:
+    """Give each post the day its heading writes: the nearest day heading before it among its
+    siblings (up to the post before it), else the day of the post before it."""
+    if not days:
+        return
+    nodes = {p.node.mem_id for p in posts}
+    current = ""
+    for post in posts:
+        sibling = post.node.prev
+        for _ in range(20):
+            if sibling is None or sibling.mem_id in nodes:
+                break
+            if sibling.mem_id in days:
+                current = days[sibling.mem_id]
+                break
+            sibling = sibling.prev
+        post.day_heading = current
 
 
 def _is_ticker(posts: list[Post], found: list[tuple[LexborNode, LexborNode]], total: int) -> bool:
@@ -398,7 +535,10 @@ def _posts(found: list[tuple[LexborNode, LexborNode]]) -> list[Post]:
             clock = match.group(0) if match else ""
         before = ""
         if marker.mem_id != node.mem_id:
-            before = " ".join(_text_before(node, marker, _leading_heading(node, marker)))
+            heading = _leading_heading(node, marker)
+            if heading is not None and len(heading.text(deep=True) or "") <= _OPENING_CHARS:
+                heading = None  # a short heading may write the post's date
+            before = " ".join(_text_before(node, marker, heading))
         opening = (before[-4 * _OPENING_CHARS :] + " " + own).strip()
         posts.append(Post(node, members, _element_id(node), clock, when, opening))
     return posts
