@@ -232,3 +232,39 @@ def test_posts_each_headed_by_their_date_stay_posts() -> None:
         ("Die Fähre fällt aus", URL + "#p3"), ("Der Deich hält", URL + "#p2"),
         ("Sturmwarnung für die Küste", URL + "#p1"),
     ]  # fmt: skip
+
+
+# --- the page's key points ------------------------------------------------------------------
+
+
+def test_bullet_paragraphs_after_an_announcing_heading_are_the_key_points() -> None:
+    box = (
+        "<h2>Ce que nous savons</h2><div class='resume'><p>• Un enseignant sur trois est en grève"
+        "</p><p>• Des milliers de personnes ont défilé</p></div>"
+    )
+    posts = _clock_posts(["17h20", "15h05", "12h40"])
+    entry = page_entry(page(box + posts, lang="fr"))
+    assert entry.key_points == (
+        "Un enseignant sur trois est en grève", "Des milliers de personnes ont défilé",
+    )  # fmt: skip
+
+
+def test_bullet_lines_split_by_line_breaks_are_points_too() -> None:
+    box = "<p><strong>What we know</strong></p><p>• Roads are closed<br>• Schools are shut</p>"
+    entry = page_entry(page(box + _clock_posts(["3.40pm", "1.15pm", "11.05am"])))
+    assert entry.key_points == ("Roads are closed", "Schools are shut")
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["Ce que nous savons", "Lo que debes saber", "Quello che sappiamo", "Wat je moet weten",
+     "O que aconteceu até agora", "Key updates", "Co musisz wiedzieć"],
+)  # fmt: skip
+def test_more_headings_announce_the_key_points(heading: str) -> None:
+    """The announced list wins over a plain short list before it."""
+    box = (
+        "<ul class='facts'><li>Plain one</li><li>Plain two</li></ul>"
+        f"<h2>{heading}</h2><ul><li>Point one</li><li>Point two</li></ul>"
+    )
+    entry = page_entry(page(box + _clock_posts(["14:35", "12:10", "09:05"])))
+    assert entry.key_points == ("Point one", "Point two")
