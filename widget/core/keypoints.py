@@ -46,7 +46,9 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "here is what you need to know", "what you need to know", "what to know",
         "what we know", "what we know so far", "what we're covering", "what's happening",
         "key points", "key events", "key developments", "key takeaways", "takeaways",
-        "latest developments", "at a glance", "summary", "to recap", "recap", "the latest",
+        "latest developments", "at a glance", "key updates", "key moments",
+        "what happened", "what we know now", "need to know", "summary", "to recap", "recap",
+        "the latest",
         "catch up", "in brief", "the essentials", "main points", "the key facts",
     ),
     "de": (
@@ -54,33 +56,37 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "überblick", "zusammenfassung", "was wir wissen", "was bisher bekannt ist",
         "was bekannt ist", "kurz und knapp", "die wichtigsten entwicklungen",
         "die wichtigsten punkte", "kernpunkte", "das wichtigste zusammengefasst",
+        "was passiert ist", "was sie wissen müssen",
     ),
     "fr": (
         "l'essentiel", "ce qu'il faut savoir", "ce que l'on sait", "ce qu'on sait",
         "à retenir", "points clés", "points-clés", "en bref", "résumé", "le point sur",
-        "les faits", "ce qu'il faut retenir",
+        "les faits", "ce qu'il faut retenir", "ce que nous savons", "les principales informations",
+        "ce qui s'est passé",
     ),
     "es": (
         "lo más importante", "claves", "lo que sabemos", "lo que hay que saber",
         "qué sabemos", "resumen", "en resumen", "puntos clave", "lo esencial", "lo último",
-        "en breve",
+        "en breve", "lo que debes saber", "lo que tienes que saber", "qué ha pasado",
     ),
     "it": (
         "punti chiave", "in sintesi", "cosa sappiamo", "cosa sapere", "le cose da sapere",
         "punti principali", "in breve", "riassunto", "l'essenziale", "i fatti", "da sapere",
+        "quello che sappiamo", "cosa è successo", "cosa è accaduto",
     ),
     "pt": (
         "o que se sabe", "o que sabemos", "pontos-chave", "pontos principais", "resumo",
         "em resumo", "o essencial", "o que você precisa saber", "o que precisa de saber",
-        "destaques", "principais pontos",
+        "destaques", "principais pontos", "o que aconteceu", "entenda",
     ),
     "nl": (
         "het belangrijkste", "wat we weten", "samenvatting", "in het kort", "kort samengevat",
-        "belangrijkste punten", "de belangrijkste ontwikkelingen", "overzicht",
+        "belangrijkste punten", "de belangrijkste ontwikkelingen", "overzicht", "wat je moet weten",
+        "wat u moet weten", "wat er is gebeurd",
     ),
     "pl": (
         "najważniejsze", "najważniejsze informacje", "co wiemy", "w skrócie", "podsumowanie",
-        "kluczowe informacje", "najważniejsze fakty",
+        "kluczowe informacje", "najważniejsze fakty", "co musisz wiedzieć", "co się stało",
     ),
 }  # fmt: skip
 

@@ -535,6 +535,7 @@ class Document:
     published: str = ""  # the page's own date (article:published_time…), verbatim
     canonical: str = ""  # <link rel=canonical href>, verbatim
     modified: str = ""
+    locale: str = ""  # og:locale ("en_GB"), verbatim
     _main: LexborNode | None = None
 
     @property
@@ -621,6 +622,8 @@ def parse_document(body: bytes, headers: Mapping[str, str]) -> Document:
             doc.published = value
         elif key in _META_MODIFIED and not doc.modified:
             doc.modified = value
+        elif key == "og:locale" and not doc.locale:
+            doc.locale = value
     present = _present_tags(doc_input, HIDDEN_TAGS)
     if present:
         tree.strip_tags(present)

@@ -9,6 +9,7 @@ ticker post's element id (or anchor), else a hash of its text without the time.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -293,20 +294,30 @@ _STATED_OFFSET = re.compile(
 
 
 def stated_zone(doc: html.Document) -> tzinfo:
-    """The zone a page states for its dates: the offset of its own dates in its metadata, else
-    of the first date with an offset in its JSON-LD; else UTC. Dates without an offset (common
-    in live blogs' JSON-LD) are local times of that zone."""
+    """The zone of a page's local times (its clock times, its dates without an offset): the
+    offset of its own dates in its metadata, else of the first date with an offset in its
+    JSON-LD. A page that states only UTC (many CMSs store and print their dates in UTC) or
+    nothing is read in the zone of its locale (``og:locale``, ``<html lang>``: "en-GB", "de",
+    "pt_BR") where that names one; else UTC."""
     zone = doc.zone()
-    if zone is not None:
-        return zone
-    for block in doc.jsonld[:50]:
-        found = _STATED_OFFSET.search(block, 0, 1_000_000)
-        if found:
-            try:
-                return items.offset_zone(found.group(1))
-            except ValueError:  # an offset of 24 hours or more
+    if zone is None:
+        for block in doc.jsonld[:50]:
+            found = _STATED_OFFSET.search(block, 0, 1_000_000)
+            if found:
+                with contextlib.suppress(ValueError):  # an offset of 24 hours or more
+                    zone = items.offset_zone(found.group(1))
                 break
-    return timezone.utc
+    if zone is not None and zone.utcoffset(None) != timedelta(0):
+        return zone
+    return _locale_zone(doc) or zone or timezone.utc
+
+
+def _locale_zone(doc: html.Document) -> tzinfo | None:
+    locales = [doc.locale]
+    root = doc.tree.css_first("html")
+    if root is not None:
+        locales.append(html.attr(root, "lang") or html.attr(root, "xml:lang"))
+    return ticker.locale_zone(*locales)
 
 
 def _body(update: Mapping[str, Any]) -> str:
@@ -408,10 +419,9 @@ def _ticker_raws(posts: list[ticker.Post], doc: html.Document, zone: tzinfo) -> 
             published = ticker.clock_time(post.clock, day, zone)
             if published is not None and latest is not None and published > latest + _HOUR:
                 published -= timedelta(days=1)  # posted before midnight, page dated after it
-        body = post.text()
         ident = post.element_id and "#" + post.element_id
         if not ident:
-            ident = text.stable_hash(keypoints.strip_leading_time(body))
+            ident = text.stable_hash(keypoints.strip_leading_time(post.hashed_text()))
         raws.append(_Raw(ident, "", "", "", published, None, post=post))
     return raws
 
@@ -669,14 +679,9 @@ def _page_item(
     published = items.parse_date(
         source.get("datePublished") or source.get("coverageStartTime") or doc.published, zone
     )
-    page = Item(
-        id=page_id,
-        title=title or page_url,
-        url=(urls.safe_url(own_url, base=page_url) if own_url else None) or page_url,
-        published=published,
-        updated=items.parse_date(source.get("dateModified") or doc.modified, zone),
-        summary=text.truncate(summary, items.SUMMARY_LIMIT),
-        key_points=html.key_points(
+    points = _bullet_points(main, exclude)
+    if not points:
+        points = html.key_points(
             main,
             summary=summary,
             title=title,
@@ -684,7 +689,69 @@ def _page_item(
             exclude=exclude,
             wider=doc.body,
             text_fallback=False,
-        ),
+        )
+    page = Item(
+        id=page_id,
+        title=title or page_url,
+        url=(urls.safe_url(own_url, base=page_url) if own_url else None) or page_url,
+        published=published,
+        updated=items.parse_date(source.get("dateModified") or doc.modified, zone),
+        summary=text.truncate(summary, items.SUMMARY_LIMIT),
+        key_points=points,
         is_page=True,
     )
     return text.bounded_item(page)
+
+
+_BULLETS = "•▪►■●◆"
+_ANNOUNCING = "h2, h3, h4, h5, h6, strong, b, summary, figcaption, legend"
+
+
+def _bullet_points(main: LexborNode | None, exclude: frozenset[int]) -> tuple[str, ...]:
+    """Key points written as bullet lines instead of a list: an announcing heading ("Ce que
+    nous savons", "What we know") followed by an element whose text is lines that each open
+    with "•" (paragraphs, or lines split by ``<br>``); () when the page has none."""
+    if main is None:
+        return ()
+    for index, anchor in enumerate(main.css(_ANNOUNCING)):
+        if index >= 200:
+            break
+        words = html.node_text(anchor)
+        if not words or len(words) > keypoints.ANCHOR_MAX_CHARS or not keypoints.announces(words):
+            continue
+        box = _next_element(anchor)
+        parent = anchor.parent
+        alone = parent is not None and parent.mem_id != main.mem_id
+        if box is None and parent is not None and alone and html.node_text(parent) == words:
+            box = _next_element(parent)  # <p><strong>What we know</strong></p>
+        if box is None or box.tag in ("ul", "ol") or _is_excluded(box, exclude, main):
+            continue
+        found = html.node_text(box, html.POINT_SKIP).lstrip()
+        if not found or found[0] not in _BULLETS:
+            continue
+        lines = [line.strip() for line in re.split(f"[{_BULLETS}]", found[:20_000])]
+        points = keypoints.clean_points(line for line in lines if line)
+        if len(points) >= 2:
+            return points
+    return ()
+
+
+def _next_element(node: LexborNode) -> LexborNode | None:
+    """The element right after ``node`` (None when text or nothing comes first)."""
+    following = node.next
+    while following is not None and (following.tag or "-").startswith("-"):
+        if following.tag == "-text" and (following.text_content or "").strip():
+            return None
+        following = following.next
+    return following
+
+
+def _is_excluded(node: LexborNode, exclude: frozenset[int], stop: LexborNode) -> bool:
+    parent: LexborNode | None = node
+    for _ in range(html.MAX_DEPTH):
+        if parent is None or parent.mem_id == stop.mem_id:
+            return False
+        if parent.mem_id in exclude:
+            return True
+        parent = parent.parent
+    return False

@@ -100,6 +100,10 @@ _TEXT_MARKER = re.compile(
     re.IGNORECASE,
 )
 _OPENING = re.compile(_TEXT_MARKER.pattern + _DECOR, re.IGNORECASE)
+# "Yesterday" in the languages of ``_MONTH_WORDS`` (a post's opening: "Gestern, 22:10 Uhr").
+_YESTERDAY = re.compile(
+    r"(?<!\w)(?:yesterday|gestern|hier|ayer|ieri|ontem|gisteren|wczoraj)(?!\w)", re.IGNORECASE
+)
 _CLOSING_DECOR = re.compile(r"(?:\s+(?:\+{2,}|[•|—–*#]+))+\s*$")
 _NOT_POSTS = re.compile(r"(?:^|[\s_-])(?:comments?|replies|reply|reviews?)", re.IGNORECASE)
 
@@ -114,31 +118,55 @@ class Post:
     clock: str  # the clock text that opens the post ("" for an empty <time>)
     when: str  # a <time datetime> value, verbatim ("" when none)
     opening: str = ""  # the post's text up to and with its time (a date there dates the post)
+    day_heading: str = ""  # the day heading its posts are under, in a ticker over several days
 
     _text: str | None = field(default=None, repr=False, compare=False)
+    _hashed: str = field(default="", repr=False, compare=False)
 
     def text(self) -> str:
         """The post's text without its times (and the decorations around an opening time)."""
         if self._text is None:
-            self._text = " ".join(
-                filter(None, (_clean(html.node_text(m, html.POINT_SKIP)) for m in self.members))
-            )
+            texts = (_clean(html.node_text(m, html.POINT_SKIP)) for m in self.members)
+            # a member holding only the time (a <dt>, a time heading) adds nothing
+            joined = " ".join(t for t in texts if t and not _only_time(t))
+            self._hashed = joined
+            dated = _DATE_RE.match(joined)
+            if dated is not None and dated.end() < len(joined) and dated.group(0) in self.opening:
+                joined = joined[dated.end() :].lstrip(" ,|–—·•-")  # the date its time opens with
+            self._text = joined
         return self._text
+
+    def hashed_text(self) -> str:
+        """The text a post without an id has its identity from (as earlier versions read it:
+        a date written before its time element stays in)."""
+        self.text()
+        return self._hashed
 
     def heading(self) -> str:
         for member in self.members:
             if member.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-                return _clean(html.node_text(member, html.POINT_SKIP))
-            found = html.first_heading(member)
+                found = _clean(html.node_text(member, html.POINT_SKIP))
+            else:
+                found = _clean(html.first_heading(member))
+            if found and not _only_time(found) and not _only_day(found):
+                return found
+        for member in self.members:
+            found = _bold_title(member)
             if found:
-                return _clean(found)
+                return found
         return ""
 
     def day(self, near: date | None = None) -> date | None:
         """The date the post's opening writes next to its time ("Mar 5, 2026", "05.03.",
         "5 mars"), None when it gives none; a date without a year takes the year that puts it
-        closest to ``near`` (the page's date)."""
-        return written_date(self.opening, near)
+        closest to ``near`` (the page's date). "Yesterday" ("gestern", "hier", "ayer"…)
+        before the time is the day before ``near``."""
+        found = written_date(self.opening, near)
+        if found is None and near is not None and _YESTERDAY.search(self.opening):
+            return near - timedelta(days=1)
+        if found is None and self.day_heading:
+            found = written_date(self.day_heading, near)
+        return found
 
 
 def _clean(text: str) -> str:
@@ -148,6 +176,53 @@ def _clean(text: str) -> str:
     if found is not None and found.end() < len(text):
         text = text[found.end() :]
     return _CLOSING_DECOR.sub("", text).strip()
+
+
+def _only_time(text: str) -> bool:
+    """Whether ``text`` is nothing but a time (with its decorations: "godz. 16:20", "14.05")."""
+    found = _OPENING.match(text) if _CLOCK.search(text, 0, _MARKER_CHARS) else None
+    return found is not None and found.end() >= len(text.rstrip())
+
+
+def _only_day(text: str) -> bool:
+    """Whether ``text`` only writes a day ("05.03.2026", "Donnerstag, 5. März")."""
+    if len(text) > _DAY_HEADING_CHARS:
+        return False
+    found = _DATE_RE.search(text)
+    if found is None:
+        return False
+    rest = (text[: found.start()] + " " + text[found.end() :]).split()
+    return len(rest) <= 2 and all(len(word) <= 12 for word in rest)
+
+
+_BLOCK_TAGS = frozenset(("p", "div", "td", "dd", "li", "section"))
+
+
+def _bold_title(member: LexborNode) -> str:
+    """A post's title set in bold instead of a heading: a ``<strong>``/``<b>`` that opens the
+    post's words (after its time) and ends its line (a ``<br>`` follows) or its own block.
+    ("" when none: a bold lead sentence running on into the text is no title.)"""
+    bold = member.css_first("strong, b")
+    if bold is None:
+        return ""
+    text = _clean(html.node_text(bold, html.POINT_SKIP))
+    if not text or _only_time(text) or len(text) > 200:
+        return ""
+    after = bold.next
+    while after is not None and after.tag == "-text" and not (after.text_content or "").strip():
+        after = after.next
+    if after is None:
+        block = bold.parent
+        if block is None or block.tag not in _BLOCK_TAGS or block.mem_id == member.mem_id:
+            return ""
+        if html.node_text(block, html.POINT_SKIP) != html.node_text(bold):
+            return ""
+    elif after.tag != "br":
+        return ""
+    before = _clean(" ".join(_text_before(member, bold)).strip())
+    if before and not _only_time(before):
+        return ""
+    return text
 
 
 def find_posts(
@@ -163,6 +238,8 @@ def find_posts(
     in an article)."""
     if container is None:
         return []
+    days = _day_headings(container)
+    sections = _day_sections(days, container)
     groups: dict[tuple[int, str], dict[int, tuple[LexborNode, LexborNode]]] = {}
     for marker in _markers(container, by_text):
         node = marker
@@ -176,8 +253,28 @@ def find_posts(
             if parent.mem_id == container.mem_id:
                 break
             node = parent
+    # The posts of several days' sections are one run, tried before the runs of one parent
+    # (the sections themselves would be one: each opens with its day, then a time).
+    candidates = _runs(_across_days(groups, sections))[:MAX_RUNS]
+    candidates += _runs(list(groups.values()))[:MAX_RUNS]
+    total = 0
+    for found in candidates:
+        posts = _posts(found[:MAX_POSTS])
+        if not total and alone:
+            total = len(container.text(deep=True) or "")
+        if _is_ticker(posts, found, total if alone else 0):
+            _date_posts(posts, days)
+            return posts
+    return []
+
+
+def _runs(
+    groups: list[dict[int, tuple[LexborNode, LexborNode]]],
+) -> list[list[tuple[LexborNode, LexborNode]]]:
+    """The groups of at least ``MIN_POSTS`` members that open with their time, those holding
+    the most text first."""
     runs: list[tuple[int, list[tuple[LexborNode, LexborNode]]]] = []
-    for members in groups.values():
+    for members in groups:
         if len(members) < MIN_POSTS:
             continue
         found = [pair for pair in members.values() if _opens_with(pair[0], pair[1])]
@@ -186,14 +283,105 @@ def find_posts(
         score = sum(len(n.text(deep=True) or "") for n, _ in found[:200]) + len(found)
         runs.append((score, found))
     runs.sort(key=lambda run: run[0], reverse=True)
-    total = 0
-    for _score, found in runs[:MAX_RUNS]:
-        posts = _posts(found[:MAX_POSTS])
-        if not total and alone:
-            total = len(container.text(deep=True) or "")
-        if _is_ticker(posts, found, total if alone else 0):
-            return posts
-    return []
+    return [found for _score, found in runs]
+
+
+_DAY_HEADING_CHARS = 60
+_DAY_SELECTOR = (
+    "h2, h3, h4, h5, h6, [class*=date i], [class*=day i], [class*=datum i], [class*=fecha i]"
+)
+
+
+def _day_headings(container: LexborNode) -> dict[int, str]:
+    """Elements that only write a day ("Donnerstag, 5. März 2026", "5 mars"): a ticker over
+    several days heads each day's posts with one. By mem_id, their text."""
+    found: dict[int, str] = {}
+    for index, node in enumerate(container.css(_DAY_SELECTOR)):
+        if index >= 2000:
+            break
+        words = node.text(deep=True) or ""
+        if len(words) > 4 * _DAY_HEADING_CHARS:
+            continue
+        words = " ".join(words.split())
+        if not words or len(words) > _DAY_HEADING_CHARS or _CLOCK_HINT.search(words):
+            continue
+        if written_date(words) is not None:
+            found[node.mem_id] = words
+    return found
+
+
+def _day_sections(days: dict[int, str], container: LexborNode) -> dict[int, LexborNode]:
+    """Elements that a day heading (h2–h6) opens: one day's posts each (never ``container``)."""
+    sections: dict[int, LexborNode] = {}
+    if not days:
+        return sections
+    for node in container.css("h2, h3, h4, h5, h6"):
+        if node.mem_id not in days:
+            continue
+        parent = node.parent
+        if parent is None or parent.mem_id == container.mem_id:
+            continue
+        first = parent.child
+        while first is not None and (first.tag or "-").startswith("-"):
+            first = first.next
+        if first is not None and first.mem_id == node.mem_id:
+            sections[parent.mem_id] = parent
+    return sections
+
+
+_Members = dict[int, tuple[LexborNode, LexborNode]]
+
+
+def _across_days(
+    groups: dict[tuple[int, str], dict[int, tuple[LexborNode, LexborNode]]],
+    sections: dict[int, LexborNode],
+) -> list[dict[int, tuple[LexborNode, LexborNode]]]:
+    """The posts of sibling day sections taken together, in page order: one run."""
+    if len(sections) < 2:
+        return []
+    joined: dict[tuple[int, str, str], list[tuple[int, _Members]]] = {}
+    for (parent_id, shape), members in groups.items():
+        section = sections.get(parent_id)
+        outer = section.parent if section is not None else None
+        if section is None or outer is None:
+            continue
+        if any(node.mem_id == marker.mem_id for node, marker in members.values()):
+            continue  # bare times: the section is a post with a date heading, not a day
+        joined.setdefault((outer.mem_id, _shape(section), shape), []).append((parent_id, members))
+    runs: list[dict[int, tuple[LexborNode, LexborNode]]] = []
+    for parts in joined.values():
+        if len(parts) < 2:
+            continue
+        outer_node = sections[parts[0][0]].parent
+        order: dict[int, int] = {}
+        child = outer_node.child if outer_node is not None else None
+        while child is not None and len(order) < 10_000:
+            order[child.mem_id] = len(order)
+            child = child.next
+        merged: dict[int, tuple[LexborNode, LexborNode]] = {}
+        for _parent, members in sorted(parts, key=lambda part: order.get(part[0], 0)):
+            merged.update(members)
+        runs.append(merged)
+    return runs
+
+
+def _date_posts(posts: list[Post], days: dict[int, str]) -> None:
+    """Give each post the day its heading writes: the nearest day heading before it among its
+    siblings (up to the post before it), else the day of the post before it."""
+    if not days:
+        return
+    nodes = {p.node.mem_id for p in posts}
+    current = ""
+    for post in posts:
+        sibling = post.node.prev
+        for _ in range(20):
+            if sibling is None or sibling.mem_id in nodes:
+                break
+            if sibling.mem_id in days:
+                current = days[sibling.mem_id]
+                break
+            sibling = sibling.prev
+        post.day_heading = current
 
 
 def _is_ticker(posts: list[Post], found: list[tuple[LexborNode, LexborNode]], total: int) -> bool:
@@ -260,33 +448,72 @@ def _shape(node: LexborNode) -> str:
 
 
 def _opens_with(post: LexborNode, marker: LexborNode) -> bool:
-    """Whether the time ``marker`` opens ``post`` (little text before it)."""
+    """Whether the time ``marker`` opens ``post`` (little text before it, not counting a heading
+    the post opens with: many themes print the title, then its time and byline)."""
     if marker.mem_id == post.mem_id:
         return True
     before = 0
-    for chunk in _text_before(post, marker):
+    for chunk in _text_before(post, marker, _leading_heading(post, marker)):
         before += len(chunk.strip())
         if before > _OPENING_CHARS:
             return False
     return True
 
 
-def _text_before(post: LexborNode, marker: LexborNode) -> list[str]:
+def _text_before(
+    post: LexborNode, marker: LexborNode, heading: LexborNode | None = None
+) -> list[str]:
+    """The text nodes of ``post`` before ``marker`` (bounded), leaving out those of
+    ``heading``."""
     chunks: list[str] = []
+    skipped: set[int] = set()
+    if heading is not None:
+        skipped = {n.mem_id for n in heading.traverse(include_text=True) if n.tag == "-text"}
     for node in post.traverse(include_text=True):
         if node.mem_id == marker.mem_id:
             return chunks
-        if node.tag == "-text":
+        if node.tag == "-text" and node.mem_id not in skipped:
             chunks.append(node.text_content or "")
             if sum(len(c) for c in chunks) > 4 * _OPENING_CHARS:
                 return chunks
     return chunks
 
 
+_TITLE_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+_HEADING_CHARS = 300  # a heading before a post's time is no longer than this
+
+
+def _leading_heading(post: LexborNode, marker: LexborNode) -> LexborNode | None:
+    """The heading (h1–h6) a post opens with, as its first element or the first element of
+    that, when the time ``marker`` comes after it (not inside it); None otherwise."""
+    node = post
+    for _ in range(2):
+        first = node.child
+        while first is not None and (first.tag or "-").startswith("-"):
+            if first.tag == "-text" and (first.text_content or "").strip():
+                return None  # loose text comes first
+            first = first.next
+        if first is None:
+            return None
+        if first.tag in _TITLE_TAGS:
+            if len(first.text(deep=True) or "") > _HEADING_CHARS:
+                return None
+            inside = marker.parent
+            for _ in range(_LEVELS):
+                if inside is None or inside.mem_id == post.mem_id:
+                    return first
+                if inside.mem_id == first.mem_id:
+                    return None
+                inside = inside.parent
+            return first
+        node = first
+    return None
+
+
 def _posts(found: list[tuple[LexborNode, LexborNode]]) -> list[Post]:
     posts: list[Post] = []
     member_ids = {n.mem_id for n, _ in found}
-    headings = all(n.tag in ("h2", "h3", "h4", "h5", "h6", "p", "strong") for n, _ in found)
+    headings = all(n.tag in ("h2", "h3", "h4", "h5", "h6", "p", "strong", "dt") for n, _ in found)
     for node, marker in found:
         members = [node]
         if headings:  # a flat ticker: a heading, then its paragraphs up to the next heading
@@ -306,7 +533,12 @@ def _posts(found: list[tuple[LexborNode, LexborNode]]) -> list[Post]:
         else:
             match = _TEXT_MARKER.match(own)
             clock = match.group(0) if match else ""
-        before = "" if marker.mem_id == node.mem_id else " ".join(_text_before(node, marker))
+        before = ""
+        if marker.mem_id != node.mem_id:
+            heading = _leading_heading(node, marker)
+            if heading is not None and len(heading.text(deep=True) or "") <= _OPENING_CHARS:
+                heading = None  # a short heading may write the post's date
+            before = " ".join(_text_before(node, marker, heading))
         opening = (before[-4 * _OPENING_CHARS :] + " " + own).strip()
         posts.append(Post(node, members, _element_id(node), clock, when, opening))
     return posts
@@ -365,6 +597,98 @@ def _us_daylight(day: date) -> int:
     november = date(day.year, 11, 1)
     end = november + timedelta(days=(6 - november.weekday()) % 7)
     return 1 if start <= day < end else 0
+
+
+# --- the zone of a page's clock times, from its language and region --------------------------
+
+_EU_RULE = "eu"  # summer time: last Sunday of March to last Sunday of October, 01:00 UTC
+_CET = "DE AT CH LI IT SM VA FR MC BE LU NL ES AD PL CZ SK HU SI HR DK SE NO RS BA ME MK AL MT"
+_WET = "GB IE PT FO"
+_EET = "FI EE LV LT GR CY RO BG UA MD"
+# Regions with one zone (standard offset in hours, summer-time rule or None), and languages
+# spoken (almost) only in one such zone. Countries spanning several zones (US, CA, AU, RU…)
+# are left out: their pages' clocks stay in the zone the page states, else UTC.
+_REGION_ZONES: dict[str, tuple[float, str | None]] = {
+    **dict.fromkeys(_CET.split(), (1, _EU_RULE)),
+    **dict.fromkeys(_WET.split(), (0, _EU_RULE)),
+    **dict.fromkeys(_EET.split(), (2, _EU_RULE)),
+    "IS": (0, None), "BR": (-3, None), "AR": (-3, None), "UY": (-3, None), "MX": (-6, None),
+    "CO": (-5, None), "PE": (-5, None), "EC": (-5, None), "VE": (-4, None), "BO": (-4, None),
+    "IN": (5.5, None), "PK": (5, None), "BD": (6, None), "JP": (9, None), "KR": (9, None),
+    "CN": (8, None), "HK": (8, None), "TW": (8, None), "SG": (8, None), "PH": (8, None),
+    "MY": (8, None), "TH": (7, None), "VN": (7, None), "AE": (4, None), "SA": (3, None),
+    "QA": (3, None), "TR": (3, None), "KE": (3, None), "NG": (1, None), "ZA": (2, None),
+}  # fmt: skip
+_LANGUAGE_REGIONS = {
+    "de": "DE", "it": "IT", "nl": "NL", "pl": "PL", "fr": "FR", "cs": "CZ", "sk": "SK",
+    "hu": "HU", "sl": "SI", "hr": "HR", "da": "DK", "sv": "SE", "nb": "NO", "nn": "NO",
+    "no": "NO", "fi": "FI", "et": "EE", "lv": "LV", "lt": "LT", "el": "GR", "ro": "RO",
+    "bg": "BG", "uk": "UA", "ja": "JP", "ko": "KR", "tr": "TR", "hi": "IN",
+}  # fmt: skip
+_LOCALE = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_](?:[A-Za-z]{4}[-_])?([A-Za-z]{2}|\d{3}))?\b")
+
+
+class RegionZone(tzinfo):
+    """A region's zone: a standard offset and, for Europe, its summer time (one rule for the
+    whole EU, the UK and their neighbours since 1996)."""
+
+    def __init__(self, hours: float, rule: str | None) -> None:
+        self._std = timedelta(hours=hours)
+        self._rule = rule
+
+    def __repr__(self) -> str:
+        return f"RegionZone({self._std.total_seconds() / 3600:g}, {self._rule!r})"
+
+    def _summer(self, utc: datetime) -> bool:
+        if self._rule != _EU_RULE:
+            return False
+        start = _last_sunday(utc.year, 3)
+        end = _last_sunday(utc.year, 10)
+        return start <= utc.replace(tzinfo=None) < end
+
+    def utcoffset(self, dt: datetime | None) -> timedelta:
+        return self._std + self.dst(dt)
+
+    def dst(self, dt: datetime | None) -> timedelta:
+        if dt is None:
+            return timedelta(0)
+        utc = dt.replace(tzinfo=None) - self._std  # the wall time, read as standard time
+        return timedelta(hours=1) if self._summer(utc) else timedelta(0)
+
+    def tzname(self, dt: datetime | None) -> str:
+        offset = self.utcoffset(dt)
+        return f"UTC{'+' if offset >= timedelta(0) else '-'}{abs(offset)}"
+
+    def fromutc(self, dt: datetime) -> datetime:
+        utc = dt.replace(tzinfo=None)
+        shift = self._std + (timedelta(hours=1) if self._summer(utc) else timedelta(0))
+        return (utc + shift).replace(tzinfo=self)
+
+
+def _last_sunday(year: int, month: int) -> datetime:
+    """01:00 UTC on the last Sunday of ``month`` (when European clocks change)."""
+    last = date(year, month + 1, 1) - timedelta(days=1)
+    day = last - timedelta(days=(last.weekday() - 6) % 7)
+    return datetime.combine(day, time(1, 0))
+
+
+def locale_zone(*locales: str) -> tzinfo | None:
+    """The zone a page's readers live in, by its locale ("de", "en-GB", "pt_BR", from
+    ``<html lang>`` or ``og:locale``; the first with a known region wins, a language alone
+    counts only where it is spoken in one zone); None when unknown."""
+    fallback: tzinfo | None = None
+    for value in locales:
+        found = _LOCALE.match(value or "")
+        if found is None:
+            continue
+        language, region = found.group(1).lower(), (found.group(2) or "").upper()
+        if region in _REGION_ZONES:
+            return RegionZone(*_REGION_ZONES[region])
+        if region:
+            continue  # a region in several zones, or unknown: the language says nothing more
+        if fallback is None and language in _LANGUAGE_REGIONS:
+            fallback = RegionZone(*_REGION_ZONES[_LANGUAGE_REGIONS[language]])
+    return fallback
 
 
 def written_date(text: str, near: date | None = None) -> date | None:
