@@ -74,13 +74,15 @@ for _line in _MONTH_WORDS:
         for _name in _names.split():
             _MONTHS.setdefault(_name, _number)
 _MONTH = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_MONTH_CHARS = f"{min(map(len, _MONTHS))},{max(map(len, _MONTHS))}"
 _YEAR = r"(?:,?\s*(?:de\s+)?(\d{4})(?!\d|\s?[:.hH]\d))?"
 # Dates: "05.03.2026", "2026-03-05", "5 March", "5. März 2026", "5 de marzo", "Mar 5, 2026".
 _DATE = (
     r"(?:(\d{4})-(\d{2})-(\d{2})"
     r"|(\d{1,2})[./](\d{1,2})[./](\d{4}|\d{2})?(?![\d:])"
     rf"|(\d{{1,2}})(?:st|nd|rd|th|er|º)?\.?\s*(?:de\s+)?{_MONTH}(?![^\W\d_]){_YEAR}"
-    rf"|{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?(?!\d){_YEAR})"
+    # a month name opens a word followed by a number (looked at before the names are tried)
+    rf"|\b(?=[^\W\d_]{{{_MONTH_CHARS}}}\.?\s+\d){_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?(?!\d){_YEAR})"
 )
 _DATE_RE = re.compile(_DATE, re.IGNORECASE)
 _DECOR = r"[\s+•·|—–*#►▶■●▪︎:>~-]*"
@@ -126,9 +128,9 @@ class Post:
     def text(self) -> str:
         """The post's text without its times (and the decorations around an opening time)."""
         if self._text is None:
-            texts = (_clean(html.node_text(m, html.POINT_SKIP)) for m in self.members)
             # a member holding only the time (a <dt>, a time heading) adds nothing
-            joined = " ".join(t for t in texts if t and not _only_time(t))
+            texts = (_words(html.node_text(m, html.POINT_SKIP)) for m in self.members)
+            joined = " ".join(t for t in texts if t)
             self._hashed = joined
             dated = _DATE_RE.match(joined)
             if dated is not None and dated.end() < len(joined) and dated.group(0) in self.opening:
@@ -145,10 +147,10 @@ class Post:
     def heading(self) -> str:
         for member in self.members:
             if member.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-                found = _clean(html.node_text(member, html.POINT_SKIP))
+                found = _words(html.node_text(member, html.POINT_SKIP))
             else:
-                found = _clean(html.first_heading(member))
-            if found and not _only_time(found) and not _only_day(found):
+                found = _words(html.first_heading(member))
+            if found and not _only_day(found):
                 return found
         for member in self.members:
             found = _bold_title(member)
@@ -169,24 +171,36 @@ class Post:
         return found
 
 
-def _clean(text: str) -> str:
+def _opening_time(text: str) -> re.Match[str] | None:
+    """The time (with what may come before it) that ``text`` opens with, if any. (Every clock
+    time holds a digit: most texts are done with one quick scan for one.)"""
+    if _DIGIT.search(text, 0, _MARKER_CHARS) is None or not _CLOCK.search(text, 0, _MARKER_CHARS):
+        return None
+    return _OPENING.match(text)
+
+
+def _words(text: str) -> str:
     """A post's text without the time (and its decorations) it opens with and without the
-    decorations closing a flat ticker's heading ("+++ 14:47 Titel +++")."""
-    found = _OPENING.match(text) if _CLOCK.search(text, 0, _MARKER_CHARS) else None
-    if found is not None and found.end() < len(text):
+    decorations closing a flat ticker's heading ("+++ 14:47 Titel +++"); "" when it is nothing
+    but a time (or two: "14:30 – 15:00")."""
+    found = _opening_time(text)
+    if found is None:
+        return _CLOSING_DECOR.sub("", text).strip()
+    if found.end() < len(text):
         text = text[found.end() :]
-    return _CLOSING_DECOR.sub("", text).strip()
+    text = _CLOSING_DECOR.sub("", text).strip()
+    return "" if _only_time(text) else text
 
 
 def _only_time(text: str) -> bool:
     """Whether ``text`` is nothing but a time (with its decorations: "godz. 16:20", "14.05")."""
-    found = _OPENING.match(text) if _CLOCK.search(text, 0, _MARKER_CHARS) else None
+    found = _opening_time(text)
     return found is not None and found.end() >= len(text.rstrip())
 
 
 def _only_day(text: str) -> bool:
     """Whether ``text`` only writes a day ("05.03.2026", "Donnerstag, 5. März")."""
-    if len(text) > _DAY_HEADING_CHARS:
+    if len(text) > _DAY_HEADING_CHARS or len(text.split()) > _DAY_WORDS:
         return False
     found = _DATE_RE.search(text)
     if found is None:
@@ -195,6 +209,8 @@ def _only_day(text: str) -> bool:
     return len(rest) <= 2 and all(len(word) <= 12 for word in rest)
 
 
+_DAY_WORDS = 8  # a day written out ("jeudi 5 mars 2026", "5 de marzo de 2026") and two more
+_DIGIT = re.compile(r"\d")
 _BLOCK_TAGS = frozenset(("p", "div", "td", "dd", "li", "section"))
 
 
@@ -205,8 +221,8 @@ def _bold_title(member: LexborNode) -> str:
     bold = member.css_first("strong, b")
     if bold is None:
         return ""
-    text = _clean(html.node_text(bold, html.POINT_SKIP))
-    if not text or _only_time(text) or len(text) > 200:
+    text = _words(html.node_text(bold, html.POINT_SKIP))
+    if not text or len(text) > 200:
         return ""
     after = bold.next
     while after is not None and after.tag == "-text" and not (after.text_content or "").strip():
@@ -219,8 +235,7 @@ def _bold_title(member: LexborNode) -> str:
             return ""
     elif after.tag != "br":
         return ""
-    before = _clean(" ".join(_text_before(member, bold)).strip())
-    if before and not _only_time(before):
+    if _words(" ".join(_text_before(member, bold)).strip()):
         return ""
     return text
 
@@ -302,8 +317,11 @@ def _day_headings(container: LexborNode) -> dict[int, str]:
         words = node.text(deep=True) or ""
         if len(words) > 4 * _DAY_HEADING_CHARS:
             continue
-        words = " ".join(words.split())
-        if not words or len(words) > _DAY_HEADING_CHARS or _CLOCK_HINT.search(words):
+        split = words.split()
+        words = " ".join(split)
+        if not words or len(words) > _DAY_HEADING_CHARS or len(split) > _DAY_WORDS:
+            continue
+        if _DIGIT.search(words) is None or _CLOCK_HINT.search(words):
             continue
         if written_date(words) is not None:
             found[node.mem_id] = words
