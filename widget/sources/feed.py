@@ -45,7 +45,7 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedSourc
     body = decoding.feed_document(body, headers, text.MAX_ITEMS_PER_DOCUMENT, warnings)
     result = feedparser.parse(
         io.BytesIO(body),
-        response_headers=dict(headers),
+        response_headers=decoding.parser_headers(headers),
         sanitize_html=False,
         resolve_relative_uris=False,
     )
