@@ -13,6 +13,7 @@ import codecs
 import re
 import zlib
 from collections.abc import Mapping
+from html.entities import html5
 
 from widget.core.errors import FetchError
 
@@ -243,3 +244,37 @@ def _root_name(head: bytes) -> bytes | None:
     comment or processing instruction (those start "<?" or "<!")."""
     match = _ROOT.search(head)
     return match.group(1) if match else None
+
+
+# --- documents that are almost XML --------------------------------------------------------------
+
+# Control characters XML 1.0 forbids, and "&" that starts no reference XML knows: an HTML entity
+# name ("&nbsp;"), a character reference, or nothing at all ("AT&T", "&foo").
+_FORBIDDEN_CONTROLS = bytes(range(0x00, 0x09)) + b"\x0b\x0c" + bytes(range(0x0E, 0x20))
+_STRAY_AMPERSAND = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos);|#[0-9]{1,7};|#x[0-9a-fA-F]{1,6};)"
+                              rb"(?:([A-Za-z][A-Za-z0-9]{1,31});)?")  # fmt: skip
+_DECLARED = re.compile(rb"<!ENTITY\s+([A-Za-z_][\w.-]*)")
+
+
+def well_formed(body: bytes) -> bytes:
+    """A body from ``feed_document`` that the strict XML parser refused, repaired where feeds
+    usually break: HTML entity names (``&nbsp;``, ``&euro;``) as character references, a bare
+    "&" escaped, forbidden control characters dropped. Entities the document declares stay.
+    Returns ``body`` itself when there is nothing to repair (and for UTF-16/32 documents)."""
+    if body.startswith(_WIDE_BOMS) or b"\x00" in body[:64]:
+        return body
+    declared = set(_DECLARED.findall(body)) if b"<!ENTITY" in body else set()
+
+    def reference(match: re.Match[bytes]) -> bytes:
+        name = match.group(1)
+        if name is None:
+            return b"&amp;"
+        if name in declared:
+            return match.group(0)
+        chars = html5.get(name.decode("ascii") + ";")
+        if chars is None:
+            return b"&amp;" + name + b";"
+        return b"".join(b"&#%d;" % ord(c) for c in chars)
+
+    repaired = _STRAY_AMPERSAND.sub(reference, body.translate(None, _FORBIDDEN_CONTROLS))
+    return body if repaired == body else repaired

@@ -46,12 +46,13 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedSourc
     warnings: list[str] = []
     body = _defuse_entities(body, warnings)
     body = decoding.feed_document(body, headers, text.MAX_ITEMS_PER_DOCUMENT, warnings)
-    result = feedparser.parse(
-        io.BytesIO(body),
-        response_headers=decoding.parser_headers(headers),
-        sanitize_html=False,
-        resolve_relative_uris=False,
-    )
+    result = _parsed(body, headers)
+    if dict.get(result, "bozo") and _is_markup_error(dict.get(result, "bozo_exception")):
+        repaired = decoding.well_formed(body)  # HTML entities, a bare "&", control characters
+        if repaired is not body:
+            again = _parsed(repaired, headers)
+            if not dict.get(again, "bozo") or not _is_markup_error(again["bozo_exception"]):
+                result = again
     feed_info: dict[str, Any] = dict.get(result, "feed") or {}
     entries: list[dict[str, Any]] = list(dict.get(result, "entries") or [])
     version = str(dict.get(result, "version") or "")
@@ -65,7 +66,8 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedSourc
             warnings.append(f"malformed XML, kept what parsed: {reason}")
 
     home = urls.safe_url(_str(feed_info, "link") or None, base=url)
-    built = [_item(entry, url, home) for entry in entries]
+    rss = version.startswith("rss")
+    built = [_item(entry, url, home, rss) for entry in entries]
     title = html.html_to_text(_str(feed_info, "title"))
     return ParsedSource(
         kind=SourceKind.FEED,
@@ -73,6 +75,15 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedSourc
         link=home,
         items=items.dedupe(built, warnings),
         warnings=tuple(warnings),
+    )
+
+
+def _parsed(body: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
+    return feedparser.parse(  # type: ignore[no-any-return]
+        io.BytesIO(body),
+        response_headers=decoding.parser_headers(headers),
+        sanitize_html=False,
+        resolve_relative_uris=False,
     )
 
 
@@ -84,8 +95,8 @@ def _is_markup_error(reason: object) -> bool:
     )
 
 
-def _item(entry: dict[str, Any], base: str, home: str | None) -> Item:
-    content = _content(entry)
+def _item(entry: dict[str, Any], base: str, home: str | None, rss: bool) -> Item:
+    content = _content(entry, rss)
     summary = _str(entry, "summary")
     first = [c for c in dict.get(entry, "content") or [] if isinstance(c, dict)][:1]
     # What earlier versions hashed for an entry without id or link (its identity): keep it.
@@ -181,11 +192,12 @@ def _leads_to(href: str, target: str, base: str) -> bool:
 _MEDIA_KEYS = ("media_content", "media_thumbnail", "media_credit", "media_player", "media_group")
 
 
-def _content(entry: dict[str, Any]) -> str:
+def _content(entry: dict[str, Any], rss: bool) -> str:
     """The entry's content markup: the first HTML content, else the first other one. A plain-text
-    content beside a summary in an entry with media elements is the media's description (the
-    parser reads ``<media:description>`` as content when a summary came first): a photo caption
-    or credit, not the story, so the summary stays the body."""
+    content beside a summary in an RSS entry or one with media elements is a second description
+    (the parser reads ``<media:description>`` or ``<itunes:summary>`` as content when a summary
+    came first): a photo caption or a podcast's shorter blurb, not the story, so the summary
+    stays the body."""
     found = [c for c in dict.get(entry, "content") or [] if isinstance(c, dict)]
     if not found:
         return ""
@@ -193,7 +205,7 @@ def _content(entry: dict[str, Any]) -> str:
         if "html" in str(candidate.get("type") or ""):
             return str(candidate.get("value") or "")
     media = any(dict.get(entry, key) for key in _MEDIA_KEYS)
-    if media and _str(entry, "summary"):
+    if (media or rss) and _str(entry, "summary"):
         return ""
     return str(found[0].get("value") or "")
 
