@@ -162,7 +162,7 @@ def _one_charset(body: bytes, headers: Mapping[str, str], warnings: list[str]) -
     says UTF-8 or a server's default (ISO-8859-1, US-ASCII), else the header. ISO-8859-1 is read
     as windows-1252, as browsers do (its quotes and dashes are what such feeds hold). A body
     declaring UTF-8 or nothing is read as UTF-8 with U+FFFD for its few invalid bytes, or as
-    windows-1252 when it is mostly not UTF-8."""
+    the parser's guess (windows-1252) when it is mostly not UTF-8."""
     if body.startswith(_WIDE_BOMS):
         return body
     in_header, in_document = _declared(body, headers)
@@ -184,14 +184,15 @@ def _one_charset(body: bytes, headers: Mapping[str, str], warnings: list[str]) -
         if non_ascii - invalid > invalid or body.startswith(codecs.BOM_UTF8):
             warnings.append(f"invalid UTF-8 (first at byte {invalid_at}) shown as \ufffd")
             return _name_utf8(text.encode("utf-8"), in_document)
-        chosen = "cp1252"  # mostly not UTF-8: what such feeds are
-    if chosen == "iso8859-1":
-        chosen = "cp1252"
+        return body  # mostly not UTF-8: the parser tries the charsets such feeds are in
+    chosen = _SUPERSETS.get(chosen, chosen)
     if chosen == in_document:
         return body
     return _name_utf8(_decoded(body, chosen).encode("utf-8"), in_document)
 
 
+# Charsets read as the superset that documents labelled with them really use (as browsers do).
+_SUPERSETS = {"iso8859-1": "cp1252", "ascii": "cp1252", "gb2312": "gb18030"}
 _CP1252_UNASSIGNED = re.compile(rb"([\x81\x8d\x8f\x90\x9d]+)")
 _ENCODING_VALUE = re.compile(rb"""(^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["'])[\w.:-]{1,40}""")
 

@@ -102,7 +102,8 @@ def _item(entry: dict[str, Any], base: str, home: str | None, rss: bool) -> Item
     # What earlier versions hashed for an entry without id or link (its identity): keep it.
     hashed = (str(first[0].get("value") or "") if first else "") or summary
     link = _str(entry, "link") or None
-    entry_url = urls.safe_url(link, base=base) if link else None
+    original = urls.safe_url(_str(entry, "feedburner_origlink") or None, base=base)
+    entry_url = original or (urls.safe_url(link, base=base) if link else None)
     item = items.build_item(
         guid=_str(entry, "id") or None,
         link=link,
@@ -116,13 +117,21 @@ def _item(entry: dict[str, Any], base: str, home: str | None, rss: bool) -> Item
     )
     # Where the entry really is, without changing what identifies it: FeedBurner's original
     # link rather than its redirector, else a podcast episode's audio when it has no page.
-    better = urls.safe_url(_str(entry, "feedburner_origlink") or None, base=base)
+    better = original
     if better is None and item.url is None:
-        enclosures = (e for e in _list(entry, "links") if _str(e, "rel") == "enclosure")
+        enclosures = (e for e in _list(entry, "links") if _is_episode(e))
         better = next(filter(None, (_enclosure(e, base) for e in enclosures)), None)
     if better is None or better == item.url:
         return item
     return text.bounded_item(replace(item, url=better))
+
+
+def _is_episode(link: object) -> bool:
+    """An enclosure holding the entry itself: a podcast's audio or video."""
+    if not isinstance(link, dict) or _str(link, "rel") != "enclosure":
+        return False
+    kind = _str(link, "type").lower()
+    return not kind or kind.startswith(("audio/", "video/"))
 
 
 def _enclosure(enclosure: object, base: str) -> str | None:
