@@ -328,3 +328,123 @@ def test_a_feed_of_320_items_keeps_every_one(
     assert last["url"] == "https://www.tide-notes.example/notes/1"
     assert last["published"].startswith("2026-02-02T01:01:00")
     assert all(e["notify"] is False for e in entries)  # the first poll is a silent baseline
+
+
+# --- the rules behind the cases above, one feed body each (parsed as a poll parses it) -------
+
+BASE = "http://127.0.0.1:8080/feed.xml"
+
+
+def _rss(items: str, prolog: str = '<?xml version="1.0" encoding="utf-8"?>') -> str:
+    return (
+        f'{prolog}<rss version="2.0"><channel><title>Quayside</title>'
+        f"<link>https://quayside.example/</link>{items}</channel></rss>"
+    )
+
+
+def _parse(body: bytes, content_type: str = "application/rss+xml") -> list[Any]:
+    from widget.sources.feed import parse_feed
+
+    return list(parse_feed(body, {"content-type": content_type}, BASE).items)
+
+
+@pytest.mark.parametrize(
+    ("written", "utc"),
+    [
+        ("Thu, 05 Mar 2026 14:30:00 CET", "2026-03-05T13:30:00"),
+        ("Mon, 06 Jul 2026 14:30:00 CEST", "2026-07-06T12:30:00"),
+        ("Mon, 06 Jul 2026 14:30:00 BST", "2026-07-06T13:30:00"),
+        ("Thu, 05 Mar 2026 14:30:00 EET", "2026-03-05T12:30:00"),
+        ("Thu, 05 Mar 2026 14:30:00 EST", "2026-03-05T19:30:00"),
+        ("Thu, 05 Mar 2026 14:30 +0100", "2026-03-05T13:30:00"),  # no seconds
+        ("Thu, 05 Mar 2026 14:30:00 GMT+0100", "2026-03-05T13:30:00"),
+        ("Do, 05 Mär 2026 14:30:00 +0100", "2026-03-05T13:30:00"),
+        ("Donnerstag, 5. März 2026 14:30:00 MEZ", "2026-03-05T13:30:00"),
+        ("jeu., 5 févr. 2026 14:30:00 +0100", "2026-02-05T13:30:00"),
+        ("sam., 01 août 2026 09:00:00 +0200", "2026-08-01T07:00:00"),
+        ("jue, 05 dic 2026 14:30:00 +0100", "2026-12-05T13:30:00"),
+        ("gio, 07 mag 2026 14:30:00 +0200", "2026-05-07T12:30:00"),
+        ("sex, 09 out 2026 10:00:00 -0300", "2026-10-09T13:00:00"),
+        ("vr, 13 mrt 2026 08:00:00 +0100", "2026-03-13T07:00:00"),
+        ("pt, 16 paź 2026 08:00:00 +0200", "2026-10-16T06:00:00"),
+        ("2026-03-05T14:30:00+01:00", "2026-03-05T13:30:00"),  # ISO: as before
+    ],
+)
+def test_dates_are_read_in_utc_whatever_the_language_or_zone(written: str, utc: str) -> None:
+    [item] = _parse(
+        _rss(f"<item><guid>d</guid><title>T</title><pubDate>{written}</pubDate></item>").encode()
+    )
+    assert item.published is not None
+    assert item.published.isoformat() == utc + "+00:00"
+
+
+def test_a_zone_nobody_can_tell_apart_is_left_to_the_usual_reading() -> None:
+    # "IST" is India, Ireland or Israel: read as before (UTC), never guessed
+    [item] = _parse(
+        _rss("<item><guid>d</guid><pubDate>Thu, 05 Mar 2026 14:30:00 IST</pubDate></item>").encode()
+    )
+    assert item.published is not None and item.published.hour == 14
+
+
+@pytest.mark.parametrize(
+    ("prolog", "content_type", "codec"),
+    [
+        # the header's charset is a server default; the document says what it is
+        ('<?xml version="1.0" encoding="windows-1252"?>', "text/xml; charset=utf-8", "cp1252"),
+        (
+            '<?xml version="1.0" encoding="iso-8859-15"?>',
+            "text/xml; charset=iso-8859-1",
+            "iso-8859-15",
+        ),
+        # ISO-8859-1 in the header alone: read as windows-1252, as browsers do (curly quotes)
+        ('<?xml version="1.0"?>', "application/rss+xml; charset=ISO-8859-1", "cp1252"),
+        # UTF-8 is UTF-8, whatever the header or the declaration claim
+        ('<?xml version="1.0" encoding="iso-8859-1"?>', "text/xml; charset=iso-8859-1", "utf-8"),
+        # nothing usable declared and not UTF-8
+        ('<?xml version="1.0"?>', "text/xml; charset=utf-8", "cp1252"),
+    ],
+)
+def test_text_arrives_in_the_charset_it_was_written_in(
+    prolog: str, content_type: str, codec: str
+) -> None:
+    title = "“Crème” – 5 € à l’Œil" if codec != "iso-8859-15" else "Crème à 5 €, l'Œuvre"
+    body = _rss(f"<item><guid>c</guid><title>{title}</title></item>", prolog).encode(codec)
+    [item] = _parse(body, content_type)
+    assert item.title == title
+
+
+def test_a_bare_ampersand_and_unknown_entities_are_kept_as_written() -> None:
+    body = _rss(
+        "<item><guid>a</guid><title>AT&T &amp; partners &foo; &eacute;t&eacute;&nbsp;2026</title>"
+        "<description>Fish & chips\x01 tonight</description></item>"
+    ).encode()
+    [item] = _parse(body)
+    assert item.title == "AT&T & partners &foo; été 2026"
+    assert item.summary == "Fish & chips tonight"
+
+
+FOOTER_ENTRY = "https://quayside.example/2026/03/05/pier/"
+
+
+@pytest.mark.parametrize(
+    ("footer", "kept"),
+    [
+        (f'<p>The post <a href="{FOOTER_ENTRY}">Pier</a> appeared first on '
+         '<a href="https://quayside.example">Quayside</a>.</p>', False),
+        (f'<p>Der Beitrag <a href="{FOOTER_ENTRY}">Pier</a> erschien zuerst auf '
+         '<a href="https://quayside.example/">Quayside</a>.</p>', False),
+        (f'<p><a href="{FOOTER_ENTRY}">Continue reading <span>Pier</span> →</a></p>', False),
+        # links elsewhere are the story's own: kept
+        ('<p>See <a href="https://council.example/plan">the plan</a> and '
+         '<a href="https://quayside.example/">our archive</a>.</p>', True),
+        ('<p>Read <a href="https://other.example/pier">the full report</a></p>', True),
+    ],
+)  # fmt: skip
+def test_a_footer_every_entry_carries_is_no_part_of_the_story(footer: str, kept: bool) -> None:
+    story = "<p>The pier reopens on Friday after repairs.</p>"
+    markup = (story + footer).replace("&", "&amp;").replace("<", "&lt;")
+    body = _rss(f"<item><guid>f</guid><link>{FOOTER_ENTRY}</link><title>Pier</title>"
+                f"<description>{markup}</description></item>").encode()  # fmt: skip
+    [item] = _parse(body)
+    assert item.summary.startswith("The pier reopens on Friday after repairs.")
+    assert (item.summary != "The pier reopens on Friday after repairs.") is kept
