@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 import feedparser
 
@@ -146,39 +147,58 @@ def _list(mapping: dict[str, Any], key: str) -> list[Any]:
 
 # --- boilerplate publishers append to every entry ----------------------------------------------
 
-# The last paragraph of a fragment, when short, and the links in a piece of markup.
-_LAST_PARAGRAPH = re.compile(r"<p\b[^>]*>((?:(?!</?p\b).){0,600}?)</p>\s*\Z", re.I | re.S)
+# The last paragraph of a fragment, and the links in a piece of markup.
+_PARAGRAPH = re.compile(r"<p\b[^>]*>((?:(?!</?p\b).){0,600}?)</p\s*>\s*\Z", re.I | re.S)
 _LINK = re.compile(
     r"""<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')[^>]*>(.{0,300}?)</a\s*>""", re.I | re.S
 )
 # A "Continue reading" / "Weiterlesen" / "Lire la suite" link to the entry that ends the text.
-_LAST_LINK = re.compile(
+_READ_MORE = re.compile(
     r"""<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')[^>]*>((?:(?!<a\b).){1,300}?)</a\s*>"""
     r"""((?:\s|&nbsp;|&#160;|</?(?:p|span|div|em|strong|b|i)\b[^>]*>|[.…→»›>-])*)\Z""",
     re.I | re.S,
 )
 _TAG = re.compile(r"<[^>]*>")
 _READ_MORE_WORDS = 4  # "Continue reading", "Lees verder", "Continua a leggere →"
+_TAIL_CHARS = 2000  # footers sit in the last this many characters
 
 
 def _without_footer(markup: str, entry_url: str | None, home: str | None) -> str:
     """``markup`` without what a publishing system appends to every entry: a last paragraph
     made of a link to the entry and a link to the site ("The post … appeared first on …",
     "Der Beitrag … erschien zuerst auf …"), and a last short link to the entry itself ("Continue
-    reading", "Weiterlesen"). Told apart by where the links lead, so in any language."""
-    if not entry_url or "</a" not in markup[-2000:].lower():
+    reading", "Weiterlesen"). Told apart by where the links lead, so in any language. Markup
+    whose end does not name the entry's path costs one substring search."""
+    if not entry_url or not markup:
         return markup
-    head, tail = markup[:-2000], markup[-2000:]
-    paragraph = _LAST_PARAGRAPH.search(tail)
+    path = urlsplit(entry_url).path.rstrip("/")
+    head, tail = markup[:-_TAIL_CHARS], markup[-_TAIL_CHARS:]
+    if path and path not in tail:  # no link to the entry at the end
+        return markup
+    folded = tail.lower()
+    paragraph = _PARAGRAPH.match(tail, _last_tag(folded, "<p"))
     if paragraph is not None and _is_footer(paragraph.group(1), entry_url, home, base=entry_url):
         tail = tail[: paragraph.start()]
-    last = _LAST_LINK.search(tail)
+        folded = folded[: paragraph.start()]
+    last = _READ_MORE.match(tail, _last_tag(folded, "<a"))
     if last is not None and _leads_to(last.group(1) or last.group(2) or "", entry_url, entry_url):
         words = html.html_to_text(last.group(3)).split()
         before = html.html_to_text(_TAG.sub(" ", tail[: last.start()]))
         if 0 < len(words) <= _READ_MORE_WORDS and before:
             tail = tail[: last.start()] + last.group(4)
     return head + tail
+
+
+def _last_tag(folded: str, start: str) -> int:
+    """Where the last ``<p`` / ``<a`` start tag (not ``<pre``, ``<abbr``) begins, else the end."""
+    at = len(folded)
+    while True:
+        at = folded.rfind(start, 0, at)
+        if at < 0:
+            return len(folded)
+        after = folded[at + 2 : at + 3]
+        if after in (">", "/") or after.isspace():
+            return at
 
 
 def _is_footer(paragraph: str, entry_url: str, home: str | None, base: str) -> bool:
