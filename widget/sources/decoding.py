@@ -13,6 +13,7 @@ import codecs
 import re
 import zlib
 from collections.abc import Mapping
+from html.entities import html5
 
 from widget.core.errors import FetchError
 
@@ -99,43 +100,120 @@ _WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, cod
 def feed_document(
     body: bytes, headers: Mapping[str, str], limit: int, warnings: list[str]
 ) -> bytes:
-    """A feed body ready for the XML parser: valid UTF-8 when it declares UTF-8 (or declares
-    nothing, which for XML means UTF-8), and at most ``limit`` entries. Notes what it changed
-    in ``warnings``."""
-    body = _valid_utf8(body, headers, warnings)
+    """A feed body ready for the XML parser, at most ``limit`` entries, in one charset that it
+    names itself: UTF-8 (valid, invalid bytes shown as U+FFFD), or the single-byte charset its
+    XML declaration names. The parser is then told no charset (see ``parser_headers``), so a
+    server's wrong or default charset cannot garble it. Notes what it changed in ``warnings``."""
+    body = _from_the_declaration(body)
+    body = _one_charset(body, headers, warnings)
     return _first_entries(body, limit, warnings)
 
 
-def _declared_charset(body: bytes, headers: Mapping[str, str]) -> str | None:
+def parser_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The response headers as the XML parser gets them with a body from ``feed_document``:
+    an XML media type without a charset, since that body names its own (a server's
+    ``text/html`` or ``application/octet-stream`` for a feed changes nothing either)."""
+    kept = {name: value for name, value in headers.items() if name.lower() != "content-type"}
+    kept["content-type"] = "application/xml"
+    return kept
+
+
+def _from_the_declaration(body: bytes) -> bytes:
+    """``body`` without the white space some servers send before the XML declaration (which
+    must come first: the strict parser refuses the whole document otherwise)."""
+    bom = codecs.BOM_UTF8 if body.startswith(codecs.BOM_UTF8) else b""
+    rest = body[len(bom) : len(bom) + 1]
+    if not rest.isspace():
+        return body
+    stripped = body[len(bom) :].lstrip()
+    return bom + stripped if stripped.startswith(b"<?xml") else body
+
+
+def _codec(name: str | None) -> str | None:
+    """The codec's canonical name (``"utf-8"``, ``"cp1252"``, ``"latin-1"``, …), None if unknown."""
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+# Charsets servers name by default, whatever the document is: its XML declaration knows better.
+_DEFAULT_CHARSETS = ("ascii", "iso8859-1")
+
+
+def _declared(body: bytes, headers: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """The charsets the Content-Type header and the XML declaration name (canonical codecs)."""
     content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-    declared = _HEADER_CHARSET.search(content_type)
-    if declared is not None:
-        return declared.group(1).lower()
+    in_header = _HEADER_CHARSET.search(content_type)
     in_document = _XML_ENCODING.match(body[:300])
-    return in_document.group(1).decode("ascii").lower() if in_document else None
+    return (
+        _codec(in_header.group(1)) if in_header else None,
+        _codec(in_document.group(1).decode("ascii")) if in_document else None,
+    )
 
 
-def _valid_utf8(body: bytes, headers: Mapping[str, str], warnings: list[str]) -> bytes:
-    """A UTF-8 body with its invalid bytes replaced by U+FFFD: when UTF-8 is declared, or
-    when nothing is declared and the body is UTF-8 but for a few bytes. Anything else is left
-    to the parser (a declared charset, or an undeclared single-byte one such as windows-1252)."""
+def _one_charset(body: bytes, headers: Mapping[str, str], warnings: list[str]) -> bytes:
+    """``body`` in the charset it is really in, named by its own XML declaration (or UTF-8).
+
+    Valid UTF-8 is read as UTF-8 whatever is declared (text in another charset is almost never
+    valid UTF-8). Otherwise the declarations decide: the XML declaration over a header that
+    says UTF-8 or a server's default (ISO-8859-1, US-ASCII), else the header. ISO-8859-1 is read
+    as windows-1252, as browsers do (its quotes and dashes are what such feeds hold). A body
+    declaring UTF-8 or nothing is read as UTF-8 with U+FFFD for its few invalid bytes, or as
+    the parser's guess (windows-1252) when it is mostly not UTF-8."""
     if body.startswith(_WIDE_BOMS):
         return body
-    declared = _declared_charset(body, headers)
-    if declared not in (None, "utf-8", "utf8"):
-        return body
+    in_header, in_document = _declared(body, headers)
     try:
         body.decode("utf-8")
     except UnicodeDecodeError as exc:
+        invalid_at = exc.start
+    else:
+        return body if body.isascii() else _name_utf8(body, in_document)
+    chosen: str | None = None  # UTF-8
+    if in_document not in (None, "utf-8") and in_header in (None, "utf-8", *_DEFAULT_CHARSETS):
+        chosen = in_document
+    elif in_header not in (None, "utf-8", "ascii"):
+        chosen = in_header
+    if chosen is None:
         text = body.decode("utf-8", errors="replace")
-        if declared is None:
-            invalid = text.count("\ufffd")
-            non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))
-            if non_ascii - invalid <= invalid:
-                return body  # mostly not UTF-8: another charset the parser will find
-        warnings.append(f"invalid UTF-8 (first at byte {exc.start}) shown as \ufffd")
-        return text.encode("utf-8")
-    return body
+        invalid = text.count("\ufffd")
+        non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))
+        if non_ascii - invalid > invalid or body.startswith(codecs.BOM_UTF8):
+            warnings.append(f"invalid UTF-8 (first at byte {invalid_at}) shown as \ufffd")
+            return _name_utf8(text.encode("utf-8"), in_document)
+        return body  # mostly not UTF-8: the parser tries the charsets such feeds are in
+    chosen = _SUPERSETS.get(chosen, chosen)
+    if chosen == in_document:
+        return body
+    return _name_utf8(_decoded(body, chosen).encode("utf-8"), in_document)
+
+
+# Charsets read as the superset that documents labelled with them really use (as browsers do).
+_SUPERSETS = {"iso8859-1": "cp1252", "ascii": "cp1252", "gb2312": "gb18030"}
+_CP1252_UNASSIGNED = re.compile(rb"([\x81\x8d\x8f\x90\x9d]+)")
+_ENCODING_VALUE = re.compile(rb"""(^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["'])[\w.:-]{1,40}""")
+
+
+def _decoded(body: bytes, codec: str) -> str:
+    """``body`` as text in ``codec`` (windows-1252's five unassigned bytes as ISO-8859-1)."""
+    if codec != "cp1252":
+        return body.decode(codec, errors="replace")
+    try:
+        return body.decode("cp1252")
+    except UnicodeDecodeError:
+        parts = _CP1252_UNASSIGNED.split(body)  # odd positions hold the unassigned bytes
+        return "".join(p.decode("latin-1" if i % 2 else "cp1252") for i, p in enumerate(parts))
+
+
+def _name_utf8(body: bytes, in_document: str | None) -> bytes:
+    """A UTF-8 ``body`` whose XML declaration (if it names a charset) names UTF-8."""
+    if in_document in (None, "utf-8"):
+        return body
+    head = _ENCODING_VALUE.sub(rb"\1utf-8", body[:300], count=1)
+    return head + body[300:]
 
 
 def _first_entries(body: bytes, limit: int, warnings: list[str]) -> bytes:
@@ -167,3 +245,37 @@ def _root_name(head: bytes) -> bytes | None:
     comment or processing instruction (those start "<?" or "<!")."""
     match = _ROOT.search(head)
     return match.group(1) if match else None
+
+
+# --- documents that are almost XML --------------------------------------------------------------
+
+# Control characters XML 1.0 forbids, and "&" that starts no reference XML knows: an HTML entity
+# name ("&nbsp;"), a character reference, or nothing at all ("AT&T", "&foo").
+_FORBIDDEN_CONTROLS = bytes(range(0x00, 0x09)) + b"\x0b\x0c" + bytes(range(0x0E, 0x20))
+_STRAY_AMPERSAND = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos);|#[0-9]{1,7};|#x[0-9a-fA-F]{1,6};)"
+                              rb"(?:([A-Za-z][A-Za-z0-9]{1,31});)?")  # fmt: skip
+_DECLARED = re.compile(rb"<!ENTITY\s+([A-Za-z_][\w.-]*)")
+
+
+def well_formed(body: bytes) -> bytes:
+    """A body from ``feed_document`` that the strict XML parser refused, repaired where feeds
+    usually break: HTML entity names (``&nbsp;``, ``&euro;``) as character references, a bare
+    "&" escaped, forbidden control characters dropped. Entities the document declares stay.
+    Returns ``body`` itself when there is nothing to repair (and for UTF-16/32 documents)."""
+    if body.startswith(_WIDE_BOMS) or b"\x00" in body[:64]:
+        return body
+    declared = set(_DECLARED.findall(body)) if b"<!ENTITY" in body else set()
+
+    def reference(match: re.Match[bytes]) -> bytes:
+        name = match.group(1)
+        if name is None:
+            return b"&amp;"
+        if name in declared:
+            return match.group(0)
+        chars = html5.get(name.decode("ascii") + ";")
+        if chars is None:
+            return b"&amp;" + name + b";"
+        return b"".join(b"&#%d;" % ord(c) for c in chars)
+
+    repaired = _STRAY_AMPERSAND.sub(reference, body.translate(None, _FORBIDDEN_CONTROLS))
+    return body if repaired == body else repaired

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from html import escape
 from typing import Any
@@ -85,9 +86,11 @@ def json_feed_from_document(document: object, url: str) -> ParsedSource:
 
 def _item(raw: dict[str, Any], base: str) -> Item:
     content = _str(raw, "content_html")
+    hashed: str | None = None
     if not content:
         plain = _str(raw, "content_text")
-        content = escape(plain, quote=False) if plain else ""
+        hashed = escape(plain, quote=False) if plain else ""  # what identity has always hashed
+        content = text_markup(plain)
     summary = _str(raw, "summary")
     raw_id = raw.get("id")
     guid: str | None
@@ -107,7 +110,38 @@ def _item(raw: dict[str, Any], base: str) -> Item:
         summary_html=escape(summary, quote=False) if summary else None,
         published=items.parse_date(raw.get("date_published")),
         updated=items.parse_date(raw.get("date_modified")),
+        hashed_html=hashed,
     )
+
+
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
+_BULLET = re.compile(r"\s*(?:[-*•–·▪]|\d{1,2}[.)])\s+(?=\S)")
+
+
+def text_markup(plain: str) -> str:
+    """Plain text as markup with its structure kept: paragraphs at blank lines, line breaks,
+    and lines starting with "-", "*", "•" or "1." as list items (so a list of key points
+    written as text is one)."""
+    if "\n" not in plain:
+        return escape(plain, quote=False)
+    blocks = []
+    for block in _BLANK_LINE.split(plain.replace("\r\n", "\n")):
+        lines = [line for line in block.split("\n") if line.strip()]
+        out: list[str] = []
+        bullets: list[str] = []
+        for line in lines:
+            marker = _BULLET.match(line)
+            if marker is not None:
+                bullets.append(f"<li>{escape(line[marker.end() :].strip(), quote=False)}</li>")
+                continue
+            if bullets:
+                out.append("<ul>" + "".join(bullets) + "</ul>")
+                bullets = []
+            out.append(f"<p>{escape(line.strip(), quote=False)}</p>")
+        if bullets:
+            out.append("<ul>" + "".join(bullets) + "</ul>")
+        blocks.append("".join(out))
+    return "".join(blocks)
 
 
 def _str(mapping: Mapping[str, Any], key: str) -> str:
