@@ -257,7 +257,16 @@ def _date(entry: dict[str, Any], key: str) -> datetime | None:
     """The entry's ``published`` or ``updated`` date in UTC: an RFC 822 date as publishers
     write it (month and day names in their language, a zone abbreviation such as "CET"), else
     what feedparser read (None when neither could)."""
-    return _local_date(_str(entry, key)) or _parsed_date(dict.get(entry, key + "_parsed"))
+    raw = _str(entry, key)
+    parsed = _parsed_date(dict.get(entry, key + "_parsed"))
+    if parsed is not None and _EXACT_ZONE.search(raw, max(0, len(raw) - 12)):
+        return parsed  # read by feedparser, with a zone it knows: nothing to add (most feeds)
+    return _local_date(raw) or parsed
+
+
+# The end of a date whose zone feedparser reads right: an offset, GMT, UTC or "Z" (not an
+# offset after a zone's name: "GMT+0100").
+_EXACT_ZONE = re.compile(r"(?<![A-Za-z])(?:[+-]\d{2}:?\d{2}|gmt|utc|ut|z)\s*$", re.IGNORECASE)
 
 
 def _parsed_date(value: object) -> datetime | None:
