@@ -289,3 +289,26 @@ def test_hostile_five_megabytes_completes(unit: str, expected_start: str) -> Non
     assert all(len(p) <= 400 for p in points)
     if expected_start:
         assert points and points[0].startswith(expected_start)
+
+
+# --- times at the end of a point ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("point", "expected"),
+    [
+        pytest.param("Protesters threw stones 20:42", "Protesters threw stones", id="glued"),
+        pytest.param("Ferries resume | 14:05", "Ferries resume", id="after-a-separator"),
+        pytest.param("Ferries resume (14:05)", "Ferries resume", id="in-brackets"),
+        pytest.param("Last ferry leaves at 21:40", "Last ferry leaves at 21:40", id="en-at"),
+        pytest.param("Ultima partenza alle 21:40", "Ultima partenza alle 21:40", id="it-alle"),
+        pytest.param("Der Zug fährt um 14.30 Uhr", "Der Zug fährt um 14.30 Uhr", id="de-um"),
+        pytest.param("Reprise du trafic à 21h40", "Reprise du trafic à 21h40", id="fr-a"),
+        pytest.param("El tren sale a las 9:15", "El tren sale a las 9:15", id="es-a-las"),
+        pytest.param("De trein rijdt om 21.40 uur", "De trein rijdt om 21.40 uur", id="nl-om"),
+        pytest.param("Pociąg odjedzie o 21:40", "Pociąg odjedzie o 21:40", id="pl-o"),
+        pytest.param("Polls close at 22:00 Share", "Polls close at 22:00", id="label-after"),
+    ],
+)
+def test_a_trailing_time_is_dropped_unless_the_sentence_says_it(point: str, expected: str) -> None:
+    assert extract_key_points(items(point, "Second point")) == (expected, "Second point")

@@ -160,6 +160,28 @@ def strip_leading_time(text: str) -> str:
     return text
 
 
+# Words after which a clock time is part of the sentence ("Last ferry leaves at 21:40",
+# "Ultima partenza alle 21:40", "um 14.30 Uhr", "à 21h40", "a las 9:15", "om 21.40 uur").
+_TIME_PREPOSITION = re.compile(
+    r"(?:^|\s)(?:at|by|until|till|from|to|since|before|after|around|about|alle|dalle|alla|"
+    r"entro|ore|um|ab|bis|gegen|seit|nach|ca\.|à|a|de|desde|hasta|las|la|às|até|om|tot|vanaf|"
+    r"sinds|rond|o|od|do|przed|po|około|godz\.)$",
+    re.IGNORECASE,
+)
+_CLOCK_END = re.compile(rf"{_CLOCK}\)?\s*$", re.IGNORECASE)
+
+
+def _said_in_words(text: str, trailing: re.Match[str]) -> bool:
+    """Whether a trailing clock time is part of the point's sentence (a word such as "at" or
+    "alle" comes right before it) rather than a label glued to its end."""
+    matched = trailing.group(0)
+    if not matched[:1].isspace() or matched.strip()[:1] in "|–—•·(-":
+        return False  # set off by a separator: a label
+    if _CLOCK_END.match(matched.strip()) is None:
+        return False  # "… ago", "Share": never part of the sentence
+    return _TIME_PREPOSITION.search(text[: trailing.start()].rstrip()) is not None
+
+
 def clean_point(text: str) -> str:
     """A point as a person would write it: whitespace collapsed; times, "Updated … ago" and
     share labels at either end dropped."""
@@ -170,7 +192,7 @@ def clean_point(text: str) -> str:
         # A trailing time or label is short: only the end is searched (a match from the very
         # start is never cut anyway).
         found = _TRAILING.search(text, max(0, len(text) - TRAILING_WINDOW))
-        if found is None or found.start() == 0:
+        if found is None or found.start() == 0 or _said_in_words(text, found):
             break
         text = text[: found.start()].rstrip(" ,;–—|-")
     return text
