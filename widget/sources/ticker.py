@@ -253,10 +253,13 @@ def find_posts(
     in an article)."""
     if container is None:
         return []
+    markers = _markers(container, by_text)
+    if len(markers) < MIN_POSTS:
+        return []  # too few times for a run of posts
     days = _day_headings(container)
     sections = _day_sections(days, container)
     groups: dict[tuple[int, str], dict[int, tuple[LexborNode, LexborNode]]] = {}
-    for marker in _markers(container, by_text):
+    for marker in markers:
         node = marker
         for _ in range(_LEVELS):
             parent = node.parent
