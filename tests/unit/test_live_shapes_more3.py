@@ -262,3 +262,17 @@ def test_readers_comments_each_with_its_time_stay_no_ticker(words: str) -> None:
     body = page(f"<p>An ordinary article paragraph.</p><ol>{comments}</ol>")
     with pytest.raises(ParseError, match="no feed or live page"):
         discover.detect(body, HTML, URL)
+
+
+@pytest.mark.parametrize(
+    "minutes",
+    [["1'", "23'", "45+2'", "78'"], ["20' pt", "45'+2' pt", "12' st", "44' st"]],
+)
+def test_a_report_written_from_kick_off_down_lists_its_newest_post_first(
+    minutes: list[str],
+) -> None:
+    """Posts dated alike by the page come newest first, as on pages written newest first."""
+    got = updates(page(f'<ol class="report">{minute_posts(minutes)}</ol>'))
+    assert [u.title for u in got] == [t.rstrip(".") for t in reversed(TEXTS)]
+    newest_first = updates(page(f'<ol class="report">{minute_posts(minutes[::-1])}</ol>'))
+    assert [u.title for u in newest_first] == [t.rstrip(".") for t in TEXTS]

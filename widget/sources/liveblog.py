@@ -432,6 +432,8 @@ def _ticker_raws(posts: list[ticker.Post], doc: html.Document, zone: tzinfo) -> 
         elif not ident:
             ident = text.stable_hash(keypoints.strip_leading_time(post.hashed_text()))
         raws.append(_Raw(ident, "", "", "", published, None, post=post))
+    if ticker.written_oldest_first(posts):
+        raws.reverse()  # posts dated alike (by the page) come newest first, as elsewhere
     return raws
 
 

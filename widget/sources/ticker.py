@@ -566,6 +566,23 @@ def match_minute(text: str) -> str:
     return found.group(0) if found is not None else match_state(text)
 
 
+_MINUTE_NUMBERS = re.compile(r"(\d{1,3})(?:\D{0,3}?\+\s?(\d{1,2}))?")
+
+
+def written_oldest_first(posts: list[Post]) -> bool:
+    """Whether a match report lists its posts oldest first (kick-off at the top): the
+    numbered minutes of its posts mostly grow down the page."""
+    values: list[float] = []
+    for post in posts[:200]:
+        found = _MINUTE_NUMBERS.match(post.minute) if post.minute[:1].isdigit() else None
+        if found is not None:
+            second_half = 45 if post.minute.lower().endswith("st") else 0  # "12' st"
+            values.append(second_half + int(found.group(1)) + int(found.group(2) or 0) / 100)
+    pairs = list(itertools.pairwise(values))
+    rising = sum(1 for a, b in pairs if b > a)
+    return len(values) >= MIN_POSTS and rising * 2 > len(pairs)
+
+
 def stamp(node: LexborNode) -> str:
     """The instant an element holds in a data attribute (``data-timestamp``, ``data-time``…:
     epoch seconds or milliseconds, or an ISO 8601 date with a time) in ISO 8601; "" when none."""
