@@ -120,6 +120,8 @@ def test_clock_posts_before_kick_off_keep_their_clock_times() -> None:
         (["FT", "HT"], "en"),
         (["Full-time", "Half-time"], "en"),
         (["Abpfiff", "Halbzeit"], "de"),
+        (["Ende", "Pause"], "de"),
+        (["Fin del partido", "Medio tiempo"], "es"),
         (["Fin du match", "Mi-temps"], "fr"),
         (["Final", "Descanso"], "es"),
         (["Fine partita", "Intervallo"], "it"),
@@ -276,3 +278,16 @@ def test_a_report_written_from_kick_off_down_lists_its_newest_post_first(
     assert [u.title for u in got] == [t.rstrip(".") for t in reversed(TEXTS)]
     newest_first = updates(page(f'<ol class="report">{minute_posts(minutes[::-1])}</ol>'))
     assert [u.title for u in newest_first] == [t.rstrip(".") for t in TEXTS]
+
+
+def test_a_results_list_counting_places_is_no_match_report() -> None:
+    """ "2e, 3e, 4e…" down a stage's results are places, not the minutes of a match."""
+    places = "".join(
+        f"<li><strong>{place}</strong> – {rider}, à {gap}</li>"
+        for place, rider, gap in [("1er", "Léa Exemple", "4 h 12 min"), ("2e", "Nina Exemple",
+                                  "12 s"), ("3e", "Hugo Exemple", "31 s"), ("4e", "Marc Exemple",
+                                  "1 min 05 s"), ("5e", "Anne Exemple", "1 min 40 s")]
+    )  # fmt: skip
+    body = page(f"<p>La cinquième étape.</p><ol class='classement'>{places}</ol>", lang="fr")
+    with pytest.raises(ParseError, match="no feed or live page"):
+        discover.detect(body, HTML, URL)

@@ -135,13 +135,14 @@ _MATCH_STATES = frozenset(
     (
         "ht", "ft", "aet", "half-time", "half time", "halftime", "full-time", "full time",
         "fulltime", "kick-off", "kick off",
-        "halbzeit", "pause", "abpfiff", "anpfiff", "spielende",
-        "mi-temps", "fin du match", "coup d'envoi",
-        "descanso", "final", "final del partido", "inicio del partido",
-        "intervallo", "fine partita", "fine primo tempo", "fischio d'inizio",
-        "intervalo", "fim de jogo", "início de jogo",
+        "halbzeit", "pause", "abpfiff", "anpfiff", "spielende", "spielbeginn", "ende",
+        "mi-temps", "fin du match", "fin", "coup d'envoi",
+        "descanso", "entretiempo", "medio tiempo", "final", "final del partido",
+        "fin del partido", "inicio del partido",
+        "intervallo", "fine", "fine partita", "fine primo tempo", "fischio d'inizio",
+        "intervalo", "fim de jogo", "fim do jogo", "final do jogo", "início de jogo",
         "rust", "einde", "aftrap", "einde wedstrijd",
-        "przerwa", "koniec meczu", "początek meczu",
+        "przerwa", "koniec", "koniec meczu", "początek meczu",
     )
 )  # fmt: skip
 _MARK_DECOR = " \t\n–—-:|·•,"
@@ -469,6 +470,8 @@ def _is_ticker(posts: list[Post], found: list[tuple[LexborNode, LexborNode]], to
         words += [html.attr(parent, "class"), html.attr(parent, "id")]
     if _NOT_POSTS.search(" ".join(words)):
         return False  # comments or replies, each with its time
+    if _is_ranking(sample):
+        return False  # "2e Vingegaard, 3e Evenepoel…": places, not minutes
     texts = [p.text() for p in sample]
     links = sum(1 for p, t in zip(sample, texts, strict=True) if _is_link(p, t))
     if links * 2 > len(sample):
@@ -572,15 +575,33 @@ _MINUTE_NUMBERS = re.compile(r"(\d{1,3})(?:\D{0,3}?\+\s?(\d{1,2}))?")
 def written_oldest_first(posts: list[Post]) -> bool:
     """Whether a match report lists its posts oldest first (kick-off at the top): the
     numbered minutes of its posts mostly grow down the page."""
+    values = _minute_values(posts)
+    pairs = list(itertools.pairwise(values))
+    rising = sum(1 for a, b in pairs if b > a)
+    return len(values) >= MIN_POSTS and rising * 2 > len(pairs)
+
+
+def _minute_values(posts: list[Post]) -> list[float]:
+    """The numbered minutes of ``posts`` in page order (a second half's "12' st" is 57)."""
     values: list[float] = []
     for post in posts[:200]:
         found = _MINUTE_NUMBERS.match(post.minute) if post.minute[:1].isdigit() else None
         if found is not None:
-            second_half = 45 if post.minute.lower().endswith("st") else 0  # "12' st"
+            second_half = 45 if post.minute.lower().endswith("st") else 0
             values.append(second_half + int(found.group(1)) + int(found.group(2) or 0) / 100)
-    pairs = list(itertools.pairwise(values))
-    rising = sum(1 for a, b in pairs if b > a)
-    return len(values) >= MIN_POSTS and rising * 2 > len(pairs)
+    return values
+
+
+def _is_ranking(posts: list[Post]) -> bool:
+    """Whether the "minutes" of a run are places counted one by one from the top ("2e", "3e",
+    "4e"… in a results list), not the minutes of a match."""
+    if not posts or not all(post.minute for post in posts):
+        return False
+    values = _minute_values(posts)
+    if len(values) < MIN_POSTS or len(values) < len(posts) or min(values) > 3:
+        return False
+    steps = {b - a for a, b in itertools.pairwise(values)}
+    return steps in ({1}, {-1})
 
 
 def stamp(node: LexborNode) -> str:
