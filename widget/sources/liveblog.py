@@ -4,7 +4,8 @@ One entry per update, newest first, plus one entry for the page itself (identity
 ``@id`` / ``itemid``, else the page URL) whose key points come from the page's main content (the
 lists inside a post belong to that post). Update identity (fixed once shipped): JSON-LD ``@id``,
 else ``url``, else a content hash; microdata ``itemid``, else the element id, else a hash; a
-ticker post's element id (or anchor), else a hash of its text without the time.
+ticker post's element id (or anchor), else a hash of its text without the time (a post that
+opens with a match minute: of the minute and that text).
 """
 
 from __future__ import annotations
@@ -409,20 +410,30 @@ def _prop_value(node: LexborNode) -> str:
 
 def _ticker_raws(posts: list[ticker.Post], doc: html.Document, zone: tzinfo) -> list[_Raw]:
     day, latest = _page_day(doc, zone)
+    changed: datetime | None = None  # when the page last changed (else was published)
     raws: list[_Raw] = []
     for post in posts:
         published = items.parse_date(post.when, zone) if post.when else None
-        written = post.day(day) if published is None else None
+        written = post.day(day) if published is None and not post.minute else None
         if written is not None:  # the post writes its own date next to its time
             published = ticker.clock_time(post.clock, written, zone)
+        elif published is None and post.minute:
+            # A match minute is no clock time: the post was written by the time the page last
+            # changed (its newest post, the one that notifies, about then).
+            changed = changed or _page_changed(doc, zone)
+            published = changed
         elif published is None and day is not None:
             published = ticker.clock_time(post.clock, day, zone)
             if published is not None and latest is not None and published > latest + _HOUR:
                 published -= timedelta(days=1)  # posted before midnight, page dated after it
         ident = post.element_id and "#" + post.element_id
-        if not ident:
+        if not ident and post.minute:  # the minute tells alike posts apart ("Corner.")
+            ident = text.stable_hash(post.minute, post.hashed_text())
+        elif not ident:
             ident = text.stable_hash(keypoints.strip_leading_time(post.hashed_text()))
         raws.append(_Raw(ident, "", "", "", published, None, post=post))
+    if ticker.written_oldest_first(posts):
+        raws.reverse()  # posts dated alike (by the page) come newest first, as elsewhere
     return raws
 
 
@@ -437,6 +448,11 @@ def _page_day(doc: html.Document, zone: tzinfo) -> tuple[date | None, datetime |
         if when is not None:
             return when.astimezone(zone).date(), when if value is doc.modified else None
     return None, None
+
+
+def _page_changed(doc: html.Document, zone: tzinfo) -> datetime | None:
+    """When the page says it last changed, else when it was published (None when neither)."""
+    return items.parse_date(doc.modified, zone) or items.parse_date(doc.published, zone)
 
 
 def _attach_posts(raws: list[_Raw], posts: list[ticker.Post], page_url: str) -> None:

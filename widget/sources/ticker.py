@@ -1,10 +1,12 @@
 """Live tickers in plain HTML: a run of sibling posts of one shape, each opening with a time.
 
 Many live pages carry no structured data for their posts: the article holds a run of posts, each
-opening with a clock time ("12.31 Uhr: …", "19:02 IST", a ``<time datetime>`` element) and a
-heading or paragraph. ``find_posts`` finds that run in the page's main content (at least
-``MIN_POSTS`` siblings of the same tag and class); the posts also let JSON-LD updates without a
-link of their own point at their element.
+opening with a clock time ("12.31 Uhr: …", "19:02 IST", a ``<time datetime>`` element, an
+element holding the instant in ``data-timestamp`` / ``data-time``) or, on a sports page, with
+the match minute ("45+2'", "90'", "12′", "67e", "HT", "Halbzeit"), and a heading or paragraph.
+``find_posts`` finds that run in the page's main content (at least ``MIN_POSTS`` siblings of the
+same tag and class); the posts also let JSON-LD updates without a link of their own point at
+their element.
 """
 
 from __future__ import annotations
@@ -107,7 +109,51 @@ _YESTERDAY = re.compile(
     r"(?<!\w)(?:yesterday|gestern|hier|ayer|ieri|ontem|gisteren|wczoraj)(?!\w)", re.IGNORECASE
 )
 _CLOSING_DECOR = re.compile(r"(?:\s+(?:\+{2,}|[•|—–*#]+))+\s*$")
-_NOT_POSTS = re.compile(r"(?:^|[\s_-])(?:comments?|replies|reply|reviews?)", re.IGNORECASE)
+# Comments, replies and reviews (as whole words of a class: "commentary" is a match's report).
+_NOT_POSTS = re.compile(
+    r"(?:^|[\s_-])(?:comments?|commentlist|replies|reply|reviews?)(?:$|[\s_-])", re.IGNORECASE
+)
+
+# --- sports tickers: posts that open with the match minute --------------------------------
+_PRIME = "'′’´"
+# A match minute at the start of a text: "23'", "45+2'", "45'+2", "90'+3'", "12′", "90+3’",
+# "45e+2", "67e", "90+4 min", "67. Min.", "45.+2", "12' pt" / "5' st" (the half, in Italian).
+# Never a relative age ("5 min ago") or a reading time ("5 min read").
+_MINUTE = re.compile(
+    rf"(?:1[0-4]\d|\d{{1,2}})(?:e(?:\s?\+\s?\d{{1,2}})?[{_PRIME}]?"
+    rf"|[{_PRIME}](?:\s?\+\s?\d{{1,2}}[{_PRIME}]?)?"
+    rf"|\s?\+\s?\d{{1,2}}(?:[{_PRIME}]|\s?mins?\b\.?)|\.\s?\+\s?\d{{1,2}}\.?"
+    r"|\.?\s?(?:mins?|minute|minuto|minuta)\b\.?(?!\s*(?:ago|read|fa|temu)\b))"
+    r"(?:\s?(?:pt|st)\b)?(?![^\W_])",
+    re.IGNORECASE,
+)
+# Where a match minute may be: every ``_MINUTE`` match opens with one of these.
+_MINUTE_HINT = re.compile(rf"\d(?:[{_PRIME}]|\s?\+\s?\d|e\b|\.?\s?min)", re.IGNORECASE)
+# A match's states, written where a post's minute would be: a post's marker only as the whole
+# text of its element (or before a colon), and only on a page whose posts also give minutes.
+_MATCH_STATES = frozenset(
+    (
+        "ht", "ft", "aet", "half-time", "half time", "halftime", "full-time", "full time",
+        "fulltime", "kick-off", "kick off",
+        "halbzeit", "pause", "abpfiff", "anpfiff", "spielende", "spielbeginn", "ende",
+        "mi-temps", "fin du match", "fin", "coup d'envoi",
+        "descanso", "entretiempo", "medio tiempo", "final", "final del partido",
+        "fin del partido", "inicio del partido",
+        "intervallo", "fine", "fine partita", "fine primo tempo", "fischio d'inizio",
+        "intervalo", "fim de jogo", "fim do jogo", "final do jogo", "início de jogo",
+        "rust", "einde", "aftrap", "einde wedstrijd",
+        "przerwa", "koniec", "koniec meczu", "początek meczu",
+    )
+)  # fmt: skip
+_MARK_DECOR = " \t\n–—-:|·•,"
+_STATE_CHARS = 24
+_MIN_MINUTES = 2  # numbered minutes a page needs before its "HT", "FT"… mark posts
+
+# A post's instant in an attribute of its element or of its time label (epoch seconds or
+# milliseconds, or an ISO 8601 date with a time), for pages that write times by script.
+_STAMP_ATTRIBUTES = ("data-timestamp", "data-time", "data-datetime", "data-published", "data-date")
+_MARKER_SELECTOR = "time, " + ", ".join(f"[{a}]" for a in _STAMP_ATTRIBUTES)
+_ISO_INSTANT = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
 
 
 @dataclass
@@ -118,9 +164,11 @@ class Post:
     members: list[LexborNode]  # the post's elements (one, or a heading and what follows it)
     element_id: str
     clock: str  # the clock text that opens the post ("" for an empty <time>)
-    when: str  # a <time datetime> value, verbatim ("" when none)
+    when: str  # a <time datetime> (or data attribute) value, verbatim ("" when none)
     opening: str = ""  # the post's text up to and with its time (a date there dates the post)
     day_heading: str = ""  # the day heading its posts are under, in a ticker over several days
+    minute: str = ""  # the match minute or state it opens with instead of a clock ("45+2'", "HT")
+    label: str = ""  # the text of its time element when that is no time ("2 hours ago")
 
     _text: str | None = field(default=None, repr=False, compare=False)
     _hashed: str = field(default="", repr=False, compare=False)
@@ -130,13 +178,23 @@ class Post:
         if self._text is None:
             # a member holding only the time (a <dt>, a time heading) adds nothing
             texts = (_words(html.node_text(m, html.POINT_SKIP)) for m in self.members)
-            joined = " ".join(t for t in texts if t)
+            joined = self._unmarked(" ".join(t for t in texts if t))
             self._hashed = joined
             dated = _DATE_RE.match(joined)
             if dated is not None and dated.end() < len(joined) and dated.group(0) in self.opening:
                 joined = joined[dated.end() :].lstrip(" ,|–—·•-")  # the date its time opens with
             self._text = joined
         return self._text
+
+    def _unmarked(self, text: str) -> str:
+        """``text`` without the match minute or the time label its post opens with."""
+        for marker in (self.minute, self.label):
+            if not marker:
+                continue
+            start = text.find(marker, 0, _OPENING_CHARS + len(marker))
+            if start >= 0 and not text[:start].strip(_MARK_DECOR):
+                text = text[start + len(marker) :].lstrip(_MARK_DECOR)
+        return text
 
     def hashed_text(self) -> str:
         """The text a post without an id has its identity from (as earlier versions read it:
@@ -150,6 +208,7 @@ class Post:
                 found = _words(html.node_text(member, html.POINT_SKIP))
             else:
                 found = _words(html.first_heading(member))
+            found = self._unmarked(found)
             if found and not _only_day(found):
                 return found
         for member in self.members:
@@ -414,6 +473,8 @@ def _is_ticker(posts: list[Post], found: list[tuple[LexborNode, LexborNode]], to
         words += [html.attr(parent, "class"), html.attr(parent, "id")]
     if _NOT_POSTS.search(" ".join(words)):
         return False  # comments or replies, each with its time
+    if _is_ranking(sample):
+        return False  # "2e Vingegaard, 3e Evenepoel…": places, not minutes
     texts = [p.text() for p in sample]
     links = sum(1 for p, t in zip(sample, texts, strict=True) if _is_link(p, t))
     if links * 2 > len(sample):
@@ -437,30 +498,128 @@ def _is_link(post: Post, text: str) -> bool:
 
 
 def _markers(container: LexborNode, by_text: bool) -> list[LexborNode]:
-    """``<time>`` elements and (``by_text``) elements whose own text opens with a clock time."""
+    """``<time>`` elements and (``by_text``) elements holding an instant in a data attribute,
+    elements whose own text opens with a clock time, and those whose text opens with a match
+    minute (or is a match state such as "HT", on a page that also numbers its minutes)."""
     found: list[LexborNode] = []
-    for node in container.css("time"):
-        found.append(node)
-        if len(found) >= MAX_MARKERS:
-            return found
+    for node in container.css(_MARKER_SELECTOR if by_text else "time"):
+        if node.tag == "time" or stamp(node):
+            found.append(node)
+            if len(found) >= MAX_MARKERS:
+                return found
     if not by_text:
         return found
     raw = container.text(deep=True, separator="\n") or ""
-    clocks = _CLOCK_HINT.finditer(raw, 0, 2_000_000)
-    if sum(1 for _ in itertools.islice(clocks, MIN_POSTS)) < MIN_POSTS:
+    clocks = sum(1 for _ in itertools.islice(_CLOCK_HINT.finditer(raw, 0, 2_000_000), MIN_POSTS))
+    minutes = sum(1 for _ in itertools.islice(_MINUTE_HINT.finditer(raw, 0, 2_000_000), MIN_POSTS))
+    if clocks + minutes < MIN_POSTS:
         return found  # fewer than a ticker's times in the text: no walk over its nodes
+    numbered = 0
+    states: list[int] = []  # where the match states are in ``found``
     for node in container.traverse(include_text=True):
         if node.tag != "-text":
             continue
         content = node.text_content or ""
-        if len(content) < 2 or not _TEXT_MARKER.match(content.lstrip()[:_MARKER_CHARS]):
+        if len(content) < 2:
             continue
+        opening = content.lstrip()[:_MARKER_CHARS]
         parent = node.parent
-        if parent is not None and parent.tag != "time":
-            found.append(parent)
-            if len(found) >= MAX_MARKERS:
-                break
+        if parent is None or parent.tag == "time":
+            continue
+        if _TEXT_MARKER.match(opening):
+            pass
+        elif minutes and _MINUTE.match(opening):
+            numbered += 1
+        elif minutes and _is_state(opening, parent):
+            states.append(len(found))
+        else:
+            continue
+        found.append(parent)
+        if len(found) >= MAX_MARKERS:
+            break
+    if states and numbered < _MIN_MINUTES:
+        dropped = set(states)
+        found = [node for index, node in enumerate(found) if index not in dropped]
     return found
+
+
+def match_state(text: str) -> str:
+    """The match state ("HT", "Halbzeit", "Fin du match") that ``text`` is, or opens with
+    before a colon ("Half-time: …"); "" when none."""
+    cut = text.find(":", 0, _STATE_CHARS + 1)
+    word = (text[:cut] if cut >= 0 else text).strip()
+    if not word or len(word) > _STATE_CHARS:
+        return ""
+    key = " ".join(word.split()).rstrip(".!").replace("’", "'").casefold()
+    return word if key in _MATCH_STATES else ""
+
+
+def _is_state(opening: str, parent: LexborNode) -> bool:
+    """Whether a text that opens with ``opening`` marks a post by the match state it writes:
+    as the whole text of its element, or before a colon."""
+    if len(opening) > _STATE_CHARS and ":" not in opening[: _STATE_CHARS + 1]:
+        return False
+    word = match_state(opening)
+    if not word:
+        return False
+    return ":" in opening or (parent.text(deep=True) or "").strip() == opening.strip()
+
+
+def match_minute(text: str) -> str:
+    """The match minute ("45+2'", "90'", "67e", "12' pt") or state ("HT", "Halbzeit") that
+    ``text`` opens with; "" when none."""
+    found = _MINUTE.match(text)
+    return found.group(0) if found is not None else match_state(text)
+
+
+_MINUTE_NUMBERS = re.compile(r"(\d{1,3})(?:\D{0,3}?\+\s?(\d{1,2}))?")
+
+
+def written_oldest_first(posts: list[Post]) -> bool:
+    """Whether a match report lists its posts oldest first (kick-off at the top): the
+    numbered minutes of its posts mostly grow down the page."""
+    values = _minute_values(posts)
+    pairs = list(itertools.pairwise(values))
+    rising = sum(1 for a, b in pairs if b > a)
+    return len(values) >= MIN_POSTS and rising * 2 > len(pairs)
+
+
+def _minute_values(posts: list[Post]) -> list[float]:
+    """The numbered minutes of ``posts`` in page order (a second half's "12' st" is 57)."""
+    values: list[float] = []
+    for post in posts[:200]:
+        found = _MINUTE_NUMBERS.match(post.minute) if post.minute[:1].isdigit() else None
+        if found is not None:
+            second_half = 45 if post.minute.lower().endswith("st") else 0
+            values.append(second_half + int(found.group(1)) + int(found.group(2) or 0) / 100)
+    return values
+
+
+def _is_ranking(posts: list[Post]) -> bool:
+    """Whether the "minutes" of a run are places counted one by one from the top ("2e", "3e",
+    "4e"… in a results list), not the minutes of a match."""
+    if not posts or not all(post.minute for post in posts):
+        return False
+    values = _minute_values(posts)
+    if len(values) < MIN_POSTS or len(values) < len(posts) or min(values) > 3:
+        return False
+    steps = {b - a for a, b in itertools.pairwise(values)}
+    return steps in ({1}, {-1})
+
+
+def stamp(node: LexborNode) -> str:
+    """The instant an element holds in a data attribute (``data-timestamp``, ``data-time``…:
+    epoch seconds or milliseconds, or an ISO 8601 date with a time) in ISO 8601; "" when none."""
+    for name in _STAMP_ATTRIBUTES:
+        value = html.attr(node, name).strip()
+        if not value:
+            continue
+        if value.isdigit() and len(value) in (10, 13):
+            seconds = int(value) // 1000 if len(value) == 13 else int(value)
+            return datetime.fromtimestamp(seconds, timezone.utc).isoformat()
+        if _ISO_INSTANT.match(value) and len(value) <= 40:
+            return value
+    return ""
 
 
 def _shape(node: LexborNode) -> str:
@@ -545,6 +704,8 @@ def _posts(found: list[tuple[LexborNode, LexborNode]]) -> list[Post]:
                 sibling = sibling.next
         clock = ""
         when = ""
+        minute = ""
+        label = ""
         own = html.node_text(marker)[:_MARKER_CHARS]
         if marker.tag == "time":
             when = html.attr(marker, "datetime").strip()
@@ -554,6 +715,11 @@ def _posts(found: list[tuple[LexborNode, LexborNode]]) -> list[Post]:
         else:
             match = _TEXT_MARKER.match(own)
             clock = match.group(0) if match else ""
+            when = stamp(marker)
+            if when and marker.mem_id != node.mem_id and len(own) <= _OPENING_CHARS:
+                label = "" if _opening_time(own) else own  # "2 hours ago", written by script
+            elif not clock and not when:
+                minute = match_minute(own)
         before = ""
         if marker.mem_id != node.mem_id:
             heading = _leading_heading(node, marker)
@@ -561,7 +727,9 @@ def _posts(found: list[tuple[LexborNode, LexborNode]]) -> list[Post]:
                 heading = None  # a short heading may write the post's date
             before = " ".join(_text_before(node, marker, heading))
         opening = (before[-4 * _OPENING_CHARS :] + " " + own).strip()
-        posts.append(Post(node, members, _element_id(node), clock, when, opening))
+        post = Post(node, members, _element_id(node), clock, when, opening)
+        post.minute, post.label = minute, label
+        posts.append(post)
     return posts
 
 

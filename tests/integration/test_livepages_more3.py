@@ -1,0 +1,99 @@
+"""A fourth set of live pages shaped like real publishers' pages (``livepages/more3/``).
+
+Each page of ``expected_more3.json`` (same schema as ``expected.json``) is detected by
+``discover.detect`` from its bytes, as ``sources add`` does, and its entries are compared with
+what a reader of the page would expect: the number of updates, their titles, links and dates, the
+page's own key points, and that no site chrome shows up. A few pages also go through the command
+line (``sources add`` + ``check --json`` against the loopback server), as the other sets do.
+
+These pages are sports tickers whose posts open with the match minute ("45+2'", "67e", "12' pt",
+"HT") instead of a clock time, and pages that write their posts' times only into data
+attributes (``data-timestamp``, ``data-time``) for a script to show.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.test_livepages import CLI_KIND, FIXTURES, _check_page, _serve
+from tests.support.feeds import json_lines, run_cli
+from tests.support.server import LoopbackServer
+from widget.core.models import Item, ParsedSource, SourceKind
+from widget.sources import discover
+
+EXPECTED: list[dict[str, Any]] = json.loads((FIXTURES / "expected_more3.json").read_text("utf-8"))
+URL = "https://pages.example/live/{name}"
+# Pages also run through the command line: sports minutes (with and without structured data,
+# states and halves) and a page whose times are only in data attributes.
+THROUGH_CLI = {
+    "more3/en-gb-football-minutes-ht-ft.html",
+    "more3/de-liveticker-minutes-jsonld-no-updates.html",
+    "more3/it-cronaca-minuti-pt-st.html",
+    "more3/nl-ol-reversed-data-time-pinned.html",
+}
+
+Capsys = pytest.CaptureFixture[str]
+
+
+def _as_cli(item: Item) -> dict[str, Any]:
+    """An item as ``check --json`` prints it (the keys ``_check_page`` reads)."""
+    return {
+        "id": item.id,
+        "title": item.title,
+        "url": item.url,
+        "published": item.published.isoformat() if item.published else None,
+        "summary": item.summary,
+        "key_points": list(item.key_points),
+    }
+
+
+def _case_id(case: dict[str, Any]) -> str:
+    return Path(case["file"]).stem
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=_case_id(c)) for c in EXPECTED])
+def test_detect_reads_the_page_as_its_reader_does(case: dict[str, Any]) -> None:
+    url = URL.format(name=_case_id(case))
+    body = (FIXTURES / case["file"]).read_bytes()
+    found = discover.detect(body, {"content-type": case["content_type"]}, url)
+    assert isinstance(found, ParsedSource), f"not a live page: {found!r}"
+    assert found.kind is SourceKind.LIVE_PAGE
+    problems = _check_page(case, url, [_as_cli(i) for i in found.items])
+    assert not problems, f"{case['file']} ({case['cms_shape']}):\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize(
+    "case", [pytest.param(c, id=_case_id(c)) for c in EXPECTED if c["file"] in THROUGH_CLI]
+)
+def test_live_page_through_the_command_line(
+    case: dict[str, Any], home: Path, server: LoopbackServer, capsys: Capsys
+) -> None:
+    url = _serve(server, case)
+    code, _out, err = run_cli(capsys, "sources", "add", url)
+    assert code == 0, f"sources add refused the live page: {err.strip()}"
+    code, out, err = run_cli(capsys, "sources", "list", "--json")
+    [source] = json.loads(out)
+    assert (source["url"], source["kind"]) == (url, CLI_KIND[case["kind"]])
+    code, out, err = run_cli(capsys, "check", "--json")
+    assert (code, err) == (0, ""), err
+    problems = _check_page(case, url, json_lines(out))
+    assert not problems, f"{case['file']} ({case['cms_shape']}):\n  " + "\n  ".join(problems)
+
+
+def test_expected_more3_describes_every_page() -> None:
+    described = {c["file"] for c in EXPECTED}
+    pages = {f"more3/{p.name}" for p in (FIXTURES / "more3").glob("*.html")}
+    assert described == pages
+    assert len(pages) >= 8
+    assert described >= THROUGH_CLI
+    shapes = {c["cms_shape"] for c in EXPECTED}
+    assert len(shapes) == len(EXPECTED)
+    for case in EXPECTED:
+        assert case["kind"] == "live_page"
+        assert len(case["titles"]) == len(case["links"]) == case["updates"], case["file"]
+        assert len(case.get("published", case["titles"])) == case["updates"], case["file"]
+        assert all(link.startswith(("{page}", "https://")) for link in case["links"])
