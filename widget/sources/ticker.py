@@ -497,6 +497,16 @@ def _is_link(post: Post, text: str) -> bool:
     return linked >= 0.8 * len(text)
 
 
+# The start of a container's text searched for a ticker's first times (a ticker's third post
+# comes long before 500,000 characters; the search is a scan at every digit).
+_HINT_CHARS = 500_000
+
+
+def _hints(pattern: re.Pattern[str], text: str) -> int:
+    """How many of ``pattern``'s matches the start of ``text`` holds, up to ``MIN_POSTS``."""
+    return sum(1 for _ in itertools.islice(pattern.finditer(text, 0, _HINT_CHARS), MIN_POSTS))
+
+
 def _markers(container: LexborNode, by_text: bool) -> list[LexborNode]:
     """``<time>`` elements and (``by_text``) elements holding an instant in a data attribute,
     elements whose own text opens with a clock time, and those whose text opens with a match
@@ -510,8 +520,8 @@ def _markers(container: LexborNode, by_text: bool) -> list[LexborNode]:
     if not by_text:
         return found
     raw = container.text(deep=True, separator="\n") or ""
-    clocks = sum(1 for _ in itertools.islice(_CLOCK_HINT.finditer(raw, 0, 2_000_000), MIN_POSTS))
-    minutes = sum(1 for _ in itertools.islice(_MINUTE_HINT.finditer(raw, 0, 2_000_000), MIN_POSTS))
+    clocks = _hints(_CLOCK_HINT, raw)
+    minutes = _hints(_MINUTE_HINT, raw)
     if clocks + minutes < MIN_POSTS:
         return found  # fewer than a ticker's times in the text: no walk over its nodes
     numbered = 0
