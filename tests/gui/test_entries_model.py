@@ -264,13 +264,16 @@ def test_a_key_point_that_only_repeats_the_title_is_left_out(qtbot: QtBot, tmp_p
             key_points=("Lifeboat  crew rescues two KAYAKERS", "Both are unhurt"),
         ),
         Item("b", "Bridge reopens", None, published=NOW, key_points=("Bridge reopens",)),
+        # a post without a heading: its title is its first sentence, without the full stop
+        Item("c", "Gates open at noon", None, published=NOW, key_points=("Gates open at noon.",)),
     ]
     with Database.open(tmp_path / "e.sqlite3") as db:
         add_items(db, HARBOUR, items, now=NOW)
         model = EntriesModel(db, clock=lambda: NOW)
         model.reload()
-        points = {model.index(r).data(): model.index(r).data(POINTS_ROLE) for r in range(2)}
+        points = {model.index(r).data(): model.index(r).data(POINTS_ROLE) for r in range(3)}
     assert points == {
         "Lifeboat crew rescues two kayakers": ("Both are unhurt",),
         "Bridge reopens": (),
+        "Gates open at noon": (),
     }

@@ -236,6 +236,25 @@ def test_single_notification_content() -> None:
         ((), "A summary", True, "Harbour Live\nA summary"),
         ((), "", True, "Harbour Live"),
         (("Pier reopened",), "A summary", False, "Harbour Live"),
+        # a post without a heading: its title is its first sentence, so are its point and summary
+        (
+            ("Ferry schedule change number 1.",),
+            "Ferry schedule change number 1.",
+            True,
+            "Harbour Live",
+        ),
+        (
+            ("FERRY  schedule change number 1", "Pier reopened"),
+            "",
+            True,
+            "Harbour Live\nPier reopened",
+        ),
+        (
+            ("Ferry schedule change number 1!",),
+            "Crews are on the way.",
+            True,
+            "Harbour Live\nCrews are on the way.",
+        ),
     ],
 )
 def test_body_takes_key_point_then_summary(

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from widget.core.text import first_sentence, stable_hash, truncate
+from widget.core.text import first_sentence, repeats, stable_hash, truncate
 from widget.core.urls import safe_url
 from widget.sources.html import html_to_text
 
@@ -295,3 +295,18 @@ def test_stable_hash_format_and_odd_input() -> None:
     assert stable_hash(None) == stable_hash("")
     for value in (stable_hash(), stable_hash("lone \ud800 surrogate"), stable_hash("é" * 10_000)):
         assert re.fullmatch(r"sha256:[0-9a-f]{32}", value)
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "expected"),
+    [
+        ("Gol de Real Muestra.", "Gol de Real Muestra", True),
+        ("  gol de  REAL muestra!", "Gol de Real Muestra", True),
+        ("Gol de Real Muestra: 1-1", "Gol de Real Muestra", False),
+        ("Gol de Real Muestra", "", False),
+        ("", "", False),
+        ("Pier reopened", "Ferries resume", False),
+    ],
+)
+def test_a_text_that_only_says_the_title_again(text: str, title: str, expected: bool) -> None:
+    assert repeats(text, title) is expected

@@ -10,6 +10,7 @@ from typing import Any
 
 from widget.core.clock import relative_time
 from widget.core.models import Entry, Settings, SourceStatus
+from widget.core.text import repeats
 from widget.engine.status import interval_minutes, schedule_reason, source_due
 
 BULLET = "  • "
@@ -95,7 +96,7 @@ def entries_text(entries: Sequence[Entry], now: datetime) -> str:
     for entry, when in zip(entries, times, strict=True):
         title = entry.title or "(untitled)"
         lines.append(f"{pad(when, time_width)}  {pad(entry.source_name, source_width)}  {title}")
-        points = [p for p in entry.key_points if p and p != entry.title]
+        points = [p for p in entry.key_points if p and not repeats(p, entry.title)]
         lines.extend(f"{indent[: -len(BULLET)]}{BULLET}{p}" for p in points)
         if entry.url:
             lines.append(f"{indent}{entry.url}")

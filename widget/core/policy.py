@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from widget.core.errors import ConfigError
 from widget.core.models import Entry, KeyPointsChange, QuietHours, Settings
-from widget.core.text import truncate
+from widget.core.text import repeats, truncate
 
 if TYPE_CHECKING:
     import regex
@@ -263,7 +263,9 @@ def _clip(text: str, limit: int) -> str:
 def _detail(entry: Entry, settings: Settings) -> str:
     if not settings.show_key_point:
         return ""
-    first = next((k for k in entry.key_points if k.strip()), entry.summary)
+    # what the title does not already say: its first key point, else the summary
+    said = (t for t in (*entry.key_points, entry.summary) if t.strip())
+    first = next((t for t in said if not repeats(t, entry.title)), "")
     return _clip(first, BODY_LIMIT)
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "cap_text",
     "collapse_whitespace",
     "first_sentence",
+    "repeats",
     "stable_hash",
     "strip_bidi",
     "truncate",
@@ -117,6 +118,19 @@ def first_sentence(text: str, *, max_chars: int = SENTENCE_MAX_CHARS) -> str:
 
 
 # --- truncate -----------------------------------------------------------------------------------
+
+
+_CLOSING = ".!?…:;,"
+
+
+def repeats(text: str, title: str) -> bool:
+    """Whether ``text`` only says the title again (as a post's first sentence does when the
+    post has no heading): the same words, ignoring spacing, case and closing punctuation."""
+
+    def words(value: str) -> str:
+        return " ".join(value.split()).rstrip(_CLOSING + " ").casefold()
+
+    return bool(title.strip()) and words(text) == words(title)
 
 
 def truncate(text: str, limit: int) -> str:

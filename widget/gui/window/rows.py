@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
+from widget.core.text import repeats
 from widget.storage.search import EntryPage
 
 LIVE_GROUP_SHOWN = 5  # a live page's group shows this many updates until expanded
@@ -63,9 +64,8 @@ def decode_points(points_json: str, title: str) -> tuple[str, ...]:
         return ()
     if not isinstance(raw, list):
         return ()
-    norm_title = " ".join(title.split()).casefold()
     texts = (str(p) for p in raw)
-    return tuple(p for p in texts if p.strip() and " ".join(p.split()).casefold() != norm_title)
+    return tuple(p for p in texts if p.strip() and not repeats(p, title))
 
 
 # Key points are kept as their JSON text only and decoded for the rows being painted or measured:
