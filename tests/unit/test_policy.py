@@ -264,6 +264,17 @@ def test_body_takes_key_point_then_summary(
     assert plan_single(e, Settings(show_key_point=show)).body == body
 
 
+def test_an_aggregators_item_does_not_say_its_headline_twice() -> None:
+    # "Headline - Publisher" as the title, "<a>Headline</a>&nbsp;&nbsp;Publisher" as the text
+    e = entry(
+        1,
+        title="Harbour wall repaired after storm - Coast Herald",
+        key_points=("Harbour wall repaired after storm Coast Herald",),
+        summary="Harbour wall repaired after storm Coast Herald",
+    )
+    assert plan_single(e, Settings()).body == "Harbour Live"
+
+
 # --- batching ----------------------------------------------------------------------------------
 
 

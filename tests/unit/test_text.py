@@ -306,6 +306,10 @@ def test_stable_hash_format_and_odd_input() -> None:
         ("Gol de Real Muestra", "", False),
         ("", "", False),
         ("Pier reopened", "Ferries resume", False),
+        # an aggregator's item: "Headline - Publisher" over "<a>Headline</a>&nbsp;&nbsp;Publisher"
+        ("Harbour wall repaired Coast Herald", "Harbour wall repaired - Coast Herald", True),
+        ("Harbour wall repaired | Coast Herald", "Harbour wall repaired – Coast Herald", True),
+        ("Score 1-1 at half-time", "Score 1 1 at half-time", False),
     ],
 )
 def test_a_text_that_only_says_the_title_again(text: str, title: str, expected: bool) -> None:

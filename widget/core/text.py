@@ -121,14 +121,18 @@ def first_sentence(text: str, *, max_chars: int = SENTENCE_MAX_CHARS) -> str:
 
 
 _CLOSING = ".!?…:;,"
+_BETWEEN = frozenset("-–—|·•:")
 
 
 def repeats(text: str, title: str) -> bool:
     """Whether ``text`` only says the title again (as a post's first sentence does when the
-    post has no heading): the same words, ignoring spacing, case and closing punctuation."""
+    post has no heading, or an aggregator's "Headline  Publisher" does for "Headline -
+    Publisher"): the same words, ignoring spacing, case, closing punctuation and dashes or bars
+    standing between words."""
 
     def words(value: str) -> str:
-        return " ".join(value.split()).rstrip(_CLOSING + " ").casefold()
+        kept = (w for w in value.split() if not all(c in _BETWEEN for c in w))
+        return " ".join(kept).rstrip(_CLOSING + " ").casefold()
 
     return bool(title.strip()) and words(text) == words(title)
 
