@@ -1,10 +1,18 @@
-"""A third set of live pages shaped like real publishers' pages (``livepages/more2/``).
+"""The third and fourth sets of live pages shaped like real publishers' pages
+(``livepages/more2/``, ``livepages/more3/``).
 
-Each page of ``expected_more2.json`` (same schema as ``expected.json``) is detected by
-``discover.detect`` from its bytes, as ``sources add`` does, and its entries are compared with
-what a reader of the page would expect: the number of updates, their titles, links and dates, the
-page's own key points, and that no site chrome shows up. A few pages also go through the command
-line (``sources add`` + ``check --json`` against the loopback server), as the other sets do.
+Each page of ``expected_more2.json`` and ``expected_more3.json`` (same schema as
+``expected.json``) is detected by ``discover.detect`` from its bytes, as ``sources add`` does,
+and its entries are compared with what a reader of the page would expect: the number of updates,
+their titles, links and dates, the page's own key points, and that no site chrome shows up. A few
+pages of each set also go through the command line (``sources add`` + ``check --json`` against
+the loopback server), as the other sets do.
+
+``more2`` holds tickers in the layouts publishers use (day sections, embeds, definition lists,
+tables, a heading before its time), bullet-line key points and local clocks under UTC
+metadata. ``more3`` holds sports tickers whose posts open with the match minute ("45+2'", "67e",
+"12' pt", "HT") instead of a clock time, and pages that write their posts' times only into data
+attributes (``data-timestamp``, ``data-time``) for a script to show.
 """
 
 from __future__ import annotations
@@ -21,15 +29,25 @@ from tests.support.server import LoopbackServer
 from widget.core.models import Item, ParsedSource, SourceKind
 from widget.sources import discover
 
-EXPECTED: list[dict[str, Any]] = json.loads((FIXTURES / "expected_more2.json").read_text("utf-8"))
+SETS = ("more2", "more3")
+EXPECTED: dict[str, list[dict[str, Any]]] = {
+    name: json.loads((FIXTURES / f"expected_{name}.json").read_text("utf-8")) for name in SETS
+}
 URL = "https://pages.example/live/{name}"
-# Pages also run through the command line: one per language family of time formats.
+# Pages also run through the command line: in more2 one per language family of time formats; in
+# more3 sports minutes (with and without structured data, states and halves) and a page whose
+# times are only in data attributes.
 THROUGH_CLI = {
     "more2/de-day-sections-liveblog.html",
     "more2/tickaroo-tik4-utc-meta.html",
     "more2/pl-definition-list-ticker.html",
     "more2/fr-bullet-paragraph-summary.html",
+    "more3/en-gb-football-minutes-ht-ft.html",
+    "more3/de-liveticker-minutes-jsonld-no-updates.html",
+    "more3/it-cronaca-minuti-pt-st.html",
+    "more3/nl-ol-reversed-data-time-pinned.html",
 }
+CASES = [case for name in SETS for case in EXPECTED[name]]
 
 Capsys = pytest.CaptureFixture[str]
 
@@ -50,7 +68,7 @@ def _case_id(case: dict[str, Any]) -> str:
     return Path(case["file"]).stem
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, id=_case_id(c)) for c in EXPECTED])
+@pytest.mark.parametrize("case", [pytest.param(c, id=_case_id(c)) for c in CASES])
 def test_detect_reads_the_page_as_its_reader_does(case: dict[str, Any]) -> None:
     url = URL.format(name=_case_id(case))
     body = (FIXTURES / case["file"]).read_bytes()
@@ -62,7 +80,7 @@ def test_detect_reads_the_page_as_its_reader_does(case: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(
-    "case", [pytest.param(c, id=_case_id(c)) for c in EXPECTED if c["file"] in THROUGH_CLI]
+    "case", [pytest.param(c, id=_case_id(c)) for c in CASES if c["file"] in THROUGH_CLI]
 )
 def test_live_page_through_the_command_line(
     case: dict[str, Any], home: Path, server: LoopbackServer, capsys: Capsys
@@ -79,15 +97,17 @@ def test_live_page_through_the_command_line(
     assert not problems, f"{case['file']} ({case['cms_shape']}):\n  " + "\n  ".join(problems)
 
 
-def test_expected_more2_describes_every_page() -> None:
-    described = {c["file"] for c in EXPECTED}
-    pages = {f"more2/{p.name}" for p in (FIXTURES / "more2").glob("*.html")}
+@pytest.mark.parametrize("name", SETS)
+def test_the_expected_file_describes_every_page_of_its_set(name: str) -> None:
+    cases = EXPECTED[name]
+    described = {c["file"] for c in cases}
+    pages = {f"{name}/{p.name}" for p in (FIXTURES / name).glob("*.html")}
     assert described == pages
     assert len(pages) >= 8
-    assert described >= THROUGH_CLI
-    shapes = {c["cms_shape"] for c in EXPECTED}
-    assert len(shapes) == len(EXPECTED)
-    for case in EXPECTED:
+    assert described >= {f for f in THROUGH_CLI if f.startswith(f"{name}/")}
+    shapes = {c["cms_shape"] for c in cases}
+    assert len(shapes) == len(cases)
+    for case in cases:
         assert case["kind"] == "live_page"
         assert len(case["titles"]) == len(case["links"]) == case["updates"], case["file"]
         assert len(case.get("published", case["titles"])) == case["updates"], case["file"]
