@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 
@@ -316,6 +317,29 @@ def test_entry_without_guid_or_link_gets_a_stable_content_hash() -> None:
 def test_entry_without_title_is_titled_by_its_first_sentence() -> None:
     body = rss("<item><guid>nt</guid><description>Power is back. Crews stay.</description></item>")
     assert parse_feed(body, XML, BASE).items[0].title == "Power is back."
+
+
+def test_a_social_post_reads_as_its_reader_sees_it() -> None:
+    # A social server's RSS: no title, hashtags and mentions whose word sits in an element of
+    # its own, a link shortened by hiding its scheme and tail.
+    post = (
+        '<p>East bridge reopens at 18:00. Thanks <span class="h-card"><a href="https://social'
+        '.example/@crews" class="u-url mention">@<span>crews</span></a></span>! Details: <a hre'
+        'f="https://harbour.example/roads/east-bridge-reopening"><span class="invisible">https:'
+        '//</span><span class="ellipsis">harbour.example/roads/east-b</span><span class="invis'
+        'ible">ridge-reopening</span></a> <a href="https://social.example/tags/traffic" class="'
+        'mention hashtag" rel="tag">#<span>traffic</span></a></p>'
+    )
+    body = rss(
+        "<item><guid>https://social.example/@council/1133</guid>"
+        f"<description>{escape(post)}</description></item>"
+    )
+    item = parse_feed(body, XML, BASE).items[0]
+    assert item.title == "East bridge reopens at 18:00."
+    assert item.summary == (
+        "East bridge reopens at 18:00. Thanks @crews! Details: harbour.example/roads/east-b"
+        " #traffic"
+    )
 
 
 def test_long_summaries_are_bounded() -> None:

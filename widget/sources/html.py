@@ -345,7 +345,9 @@ HIDDEN_TAGS = (
 )  # fmt: skip
 _SEP = "\x1f"  # stands for an element boundary until the text is joined
 _CLOSERS = frozenset(".,;:!?)]}»”’%…")  # no space before these at an element boundary
-_OPENERS = frozenset("([{«“‘¿¡")  # nor after these
+# nor after these: opening punctuation, and the sign of a hashtag or mention, whose word often
+# sits in an element of its own (a social post's "#<span>traffic</span>", "@<span>user</span>")
+_OPENERS = frozenset("([{«“‘¿¡#@")
 # Inline formatting that may sit inside a word ("Bold<b>er</b>"): no word boundary.
 _INLINE_JOIN = frozenset(
     ("b", "strong", "i", "em", "u", "s", "sub", "sup", "mark", "abbr", "font", "ins", "del", "q")
@@ -453,7 +455,20 @@ def fragment_body(markup: str) -> LexborNode | None:
     tree = LexborHTMLParser(bound_nesting(markup), scripting=True)
     if _HIDDEN_START.search(markup) is not None:  # most fragments hold none: no tree walk
         tree.strip_tags(list(HIDDEN_TAGS))
+    if "hidden" in markup or "invisible" in markup:
+        _drop_unseen(tree)
     return tree.body
+
+
+# Never shown: the ``hidden`` attribute, and the class that hides a part of a shortened link
+# (a social post shows "example.org/long-pa…" for ``<span class="invisible">https://</span>``).
+_UNSEEN = "[hidden], .invisible"
+
+
+def _drop_unseen(tree: LexborHTMLParser, selector: str = _UNSEEN) -> None:
+    for node in tree.css(selector):
+        if node.tag not in ("html", "body"):
+            node.decompose()
 
 
 def _fragment_text(markup: str) -> str:
@@ -627,9 +642,7 @@ def parse_document(body: bytes, headers: Mapping[str, str]) -> Document:
     present = _present_tags(doc_input, HIDDEN_TAGS)
     if present:
         tree.strip_tags(present)
-    for hidden in tree.css("[hidden], [aria-hidden=true]"):
-        if hidden.tag not in ("html", "body"):
-            hidden.decompose()
+    _drop_unseen(tree, _UNSEEN + ", [aria-hidden=true]")
     h1 = tree.css_first("h1")
     heading = node_text(h1) if h1 is not None else ""
     doc.headline = strip_site_name(og_title or heading or doc.title, site_name)
