@@ -342,6 +342,42 @@ def test_a_social_post_reads_as_its_reader_sees_it() -> None:
     )
 
 
+def test_a_forum_post_leaves_out_its_submitted_by_line() -> None:
+    # A forum's Atom feed appends "submitted by /u/name [link] [comments]" to every post, and a
+    # link post has nothing else but a thumbnail.
+    thread = "https://forum.example/r/harbour/comments/{0}/post/"
+    trailer = (
+        ' &#32; submitted by &#32; <a href="https://forum.example/user/someone"> /u/someone </a>'
+        ' <br/> <span><a href="{0}">[link]</a></span> &#32; <span><a href="{1}">[comments]</a>'
+        "</span>"
+    )
+    own = (
+        '<!-- SC_OFF --><div class="md"><p>Early sailings move by ten minutes.</p> </div>'
+        "<!-- SC_ON -->" + trailer.format(thread.format("x1"), thread.format("x1"))
+    )
+    linked = (
+        '<table> <tr><td> <a href="{0}"> <img src="https://img.forum.example/t.jpg" alt="Pier"'
+        " /> </a> </td><td>"
+        + trailer.format("https://news.example/pier", thread.format("x2"))
+        + "</td></tr></table>"
+    ).format(thread.format("x2"))
+    entries = "".join(
+        f'<entry><id>t3_{n}</id><title>Post {n}</title><link href="{thread.format(n)}"/>'
+        f'<updated>2026-11-30T09:00:00+00:00</updated><content type="html">{escape(html)}'
+        "</content></entry>"
+        for n, html in (("x1", own), ("x2", linked))
+    )
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        '<title>harbour</title><link rel="alternate" href="https://forum.example/r/harbour/"/>'
+        f"{entries}</feed>"
+    ).encode()
+    first, second = parse_feed(body, {"content-type": "application/atom+xml"}, BASE).items
+    assert first.summary == "Early sailings move by ten minutes."
+    assert second.summary == ""
+    assert second.title == "Post x2"
+
+
 def test_long_summaries_are_bounded() -> None:
     words = " ".join(f"word{i}" for i in range(2000))
     body = rss(f"<item><guid>long</guid><title>Long</title><description>{words}</description>")

@@ -158,6 +158,13 @@ _READ_MORE = re.compile(
     r"""((?:\s|&nbsp;|&#160;|</?(?:p|span|div|em|strong|b|i)\b[^>]*>|[.…→»›>-])*)\Z""",
     re.I | re.S,
 )
+# A forum's trailer after every post: "submitted by <a>/u/name</a> <a>[link]</a> <a>[comments]</a>".
+_SUBMITTED = re.compile(
+    r"submitted\s+by(?:\s|&#32;)*<a\b[^>]*>[^<]{1,100}</a\s*>"
+    r"(?:\s|&#32;|<br\s*/?>|</?span\b[^>]*>|<a\b[^>]*>\s*\[[^\]<]{1,20}\]\s*</a\s*>"
+    r"|</(?:td|tr|tbody|table|div|p)\s*>)*\Z",
+    re.I,
+)
 _TAG = re.compile(r"<[^>]*>")
 _READ_MORE_WORDS = 4  # "Continue reading", "Lees verder", "Continua a leggere →"
 _TAIL_CHARS = 2000  # footers sit in the last this many characters
@@ -167,7 +174,8 @@ def _without_footer(markup: str, entry_url: str | None, home: str | None) -> str
     """``markup`` without what a publishing system appends to every entry: a last paragraph
     made of a link to the entry and a link to the site ("The post … appeared first on …",
     "Der Beitrag … erschien zuerst auf …"), and a last short link to the entry itself ("Continue
-    reading", "Weiterlesen"). Told apart by where the links lead, so in any language. Markup
+    reading", "Weiterlesen"), and a forum's "submitted by … [link] [comments]" line. Told apart by
+    where the links lead (the forum's line by its fixed words), so in any language. Markup
     whose end does not name the entry's path costs one substring search."""
     if not entry_url or not markup:
         return markup
@@ -180,6 +188,10 @@ def _without_footer(markup: str, entry_url: str | None, home: str | None) -> str
     if paragraph is not None and _is_footer(paragraph.group(1), entry_url, home, base=entry_url):
         tail = tail[: paragraph.start()]
         folded = folded[: paragraph.start()]
+    submitted = folded.rfind("submitted")
+    if submitted >= 0 and _SUBMITTED.match(tail, submitted) is not None:
+        tail = _strip_end_spaces(tail[:submitted])
+        folded = tail.lower()
     last = _READ_MORE.match(tail, _last_tag(folded, "<a"))
     if last is not None and _leads_to(last.group(1) or last.group(2) or "", entry_url, entry_url):
         words = html.html_to_text(last.group(3)).split()
@@ -187,6 +199,18 @@ def _without_footer(markup: str, entry_url: str | None, home: str | None) -> str
         if 0 < len(words) <= _READ_MORE_WORDS and before:
             tail = tail[: last.start()] + last.group(4)
     return head + tail
+
+
+def _strip_end_spaces(markup: str) -> str:
+    """``markup`` without the spaces (written out or as entities) it ends with."""
+    while True:
+        markup = markup.rstrip()
+        for space in ("&#32;", "&nbsp;", "&#160;"):
+            if markup.endswith(space):
+                markup = markup[: -len(space)]
+                break
+        else:
+            return markup
 
 
 def _last_tag(folded: str, start: str) -> int:
