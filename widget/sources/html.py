@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import sys
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
@@ -195,16 +196,28 @@ _SIBLINGS = frozenset(
     b"p li dt dd option optgroup tr td th rt rp thead tbody tfoot colgroup caption a nobr "
     b"form button".split()
 )
+
+
+def _atomic(pattern: bytes) -> re.Pattern[bytes]:
+    """``pattern`` compiled with its possessive quantifiers (``*+``, ``{m,n}+``) where the
+    interpreter has them (3.11 and later). In these patterns they only skip backtracking that
+    can never lead to a match (each run is followed by a character it cannot hold), so earlier
+    interpreters find the same matches, more slowly."""
+    if sys.version_info < (3, 11):
+        pattern = pattern.replace(b"*+", b"*").replace(b"}+", b"}")
+    return re.compile(pattern)
+
+
 # Comments, declarations and void tags: nothing in them nests. (Every part of these patterns
 # stops at the next "<", so a search costs time in proportion to the body.)
-_FLAT = re.compile(
-    rb"(<[!?][^<>]*>|<(?:area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr|param"
-    rb"|keygen|frame|basefont|bgsound)\b[^<>]*>)"
+_FLAT = _atomic(
+    rb"(<[!?][^<>]*+>|<(?:area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr|param"
+    rb"|keygen|frame|basefont|bgsound)\b[^<>]*+>)"
 )
 # An element holding text and elements that hold text only: a subtree at most two levels high.
-_LOW = re.compile(
-    rb"(<([a-z][a-z0-9-]{0,31})(?:[\s/][^<>]*)?>[^<]*"
-    rb"(?:<([a-z][a-z0-9-]{0,31})(?:[\s/][^<>]*)?>[^<]*</\3\s*>[^<]*)*</\2\s*>)"
+_LOW = _atomic(
+    rb"(<([a-z][a-z0-9-]{0,31}+)(?:[\s/][^<>]*+)?>[^<]*+"
+    rb"(?:<([a-z][a-z0-9-]{0,31}+)(?:[\s/][^<>]*+)?>[^<]*+</\3\s*+>[^<]*+)*+</\2\s*+>)"
 )
 REDUCE_PASSES = 4  # each sets aside the subtrees up to two levels high that are left
 
@@ -436,13 +449,13 @@ _HIDDEN_NAME_B = re.compile(_HIDDEN_NAME.pattern.encode())
 _HIDDEN_START = re.compile(_HIDDEN_NAME.pattern, re.IGNORECASE)
 
 
-def _present_tags(document: bytes | str, names: tuple[str, ...]) -> list[str]:
-    """Which of the hidden element ``names`` the markup opens at all (a few scans in C:
-    stripping an absent tag would still cost the parser a pass over the whole tree)."""
-    if isinstance(document, bytes):
-        found = {m.decode("ascii") for m in _HIDDEN_NAME_B.findall(document.lower())}
+def _present_tags(lowered: bytes | str, names: tuple[str, ...]) -> list[str]:
+    """Which of the hidden element ``names`` the (lower-cased) markup opens at all (a few scans
+    in C: stripping an absent tag would still cost the parser a pass over the whole tree)."""
+    if isinstance(lowered, bytes):
+        found = {m.decode("ascii") for m in _HIDDEN_NAME_B.findall(lowered)}
     else:
-        found = set(_HIDDEN_NAME.findall(document.lower()))
+        found = set(_HIDDEN_NAME.findall(lowered))
     # "head" is always in the tree (the parser makes one), whatever the markup says
     return [name for name in names if name in found or name == "head"]
 
@@ -455,17 +468,31 @@ def fragment_body(markup: str) -> LexborNode | None:
     tree = LexborHTMLParser(bound_nesting(markup), scripting=True)
     if _HIDDEN_START.search(markup) is not None:  # most fragments hold none: no tree walk
         tree.strip_tags(list(HIDDEN_TAGS))
-    if "hidden" in markup or "invisible" in markup:
-        _drop_unseen(tree)
+    mentioned = [word for word in _UNSEEN if word in markup]
+    if mentioned:
+        _drop_unseen(tree, frozenset(mentioned), _UNSEEN)
     return tree.body
 
 
 # Never shown: the ``hidden`` attribute, and the class that hides a part of a shortened link
 # (a social post shows "example.org/long-pa…" for ``<span class="invisible">https://</span>``).
-_UNSEEN = "[hidden], .invisible"
+# On a page, ``aria-hidden`` parts too (icons, repeated labels). Each selector is a pass over
+# the tree: only those whose word the markup holds are run.
+_UNSEEN = {"hidden": "[hidden]", "invisible": ".invisible"}
+_UNSEEN_PAGE = {**_UNSEEN, "aria-hidden": "[aria-hidden=true]"}
+# Attributes holding a post's instant for a script to show (read by the ticker).
+STAMP_ATTRIBUTES = ("data-timestamp", "data-time", "data-datetime", "data-published", "data-date")
+# Words looked for in a page's markup once, so that a pass over its tree for an attribute or
+# class the page never names is not run (``Document.mentions``).
+_MENTIONABLE = (*_UNSEEN_PAGE, *STAMP_ATTRIBUTES)
 
 
-def _drop_unseen(tree: LexborHTMLParser, selector: str = _UNSEEN) -> None:
+def _drop_unseen(
+    tree: LexborHTMLParser, mentioned: AbstractSet[str], kinds: dict[str, str]
+) -> None:
+    selector = ", ".join(sel for word, sel in kinds.items() if word in mentioned)
+    if not selector:
+        return
     for node in tree.css(selector):
         if node.tag not in ("html", "body"):
             node.decompose()
@@ -551,6 +578,8 @@ class Document:
     canonical: str = ""  # <link rel=canonical href>, verbatim
     modified: str = ""
     locale: str = ""  # og:locale ("en_GB"), verbatim
+    # Which of the attribute and class words looked for (``_MENTIONABLE``) the markup holds
+    mentions: frozenset[str] = frozenset()
     _main: LexborNode | None = None
 
     @property
@@ -639,10 +668,16 @@ def parse_document(body: bytes, headers: Mapping[str, str]) -> Document:
             doc.modified = value
         elif key == "og:locale" and not doc.locale:
             doc.locale = value
-    present = _present_tags(doc_input, HIDDEN_TAGS)
+    lowered = doc_input.lower()
+    if isinstance(lowered, bytes):
+        doc.mentions = frozenset(w for w in _MENTIONABLE if w.encode("ascii") in lowered)
+    else:
+        doc.mentions = frozenset(w for w in _MENTIONABLE if w in lowered)
+    present = _present_tags(lowered, HIDDEN_TAGS)
+    del lowered
     if present:
         tree.strip_tags(present)
-    _drop_unseen(tree, _UNSEEN + ", [aria-hidden=true]")
+    _drop_unseen(tree, doc.mentions, _UNSEEN_PAGE)
     h1 = tree.css_first("h1")
     heading = node_text(h1) if h1 is not None else ""
     doc.headline = strip_site_name(og_title or heading or doc.title, site_name)
