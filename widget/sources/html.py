@@ -468,31 +468,17 @@ def fragment_body(markup: str) -> LexborNode | None:
     tree = LexborHTMLParser(bound_nesting(markup), scripting=True)
     if _HIDDEN_START.search(markup) is not None:  # most fragments hold none: no tree walk
         tree.strip_tags(list(HIDDEN_TAGS))
-    mentioned = [word for word in _UNSEEN if word in markup]
-    if mentioned:
-        _drop_unseen(tree, frozenset(mentioned), _UNSEEN)
+    if "hidden" in markup or "invisible" in markup:
+        _drop_unseen(tree)
     return tree.body
 
 
 # Never shown: the ``hidden`` attribute, and the class that hides a part of a shortened link
 # (a social post shows "example.org/long-pa…" for ``<span class="invisible">https://</span>``).
-# On a page, ``aria-hidden`` parts too (icons, repeated labels). Each selector is a pass over
-# the tree: only those whose word the markup holds are run.
-_UNSEEN = {"hidden": "[hidden]", "invisible": ".invisible"}
-_UNSEEN_PAGE = {**_UNSEEN, "aria-hidden": "[aria-hidden=true]"}
-# Attributes holding a post's instant for a script to show (read by the ticker).
-STAMP_ATTRIBUTES = ("data-timestamp", "data-time", "data-datetime", "data-published", "data-date")
-# Words looked for in a page's markup once, so that a pass over its tree for an attribute or
-# class the page never names is not run (``Document.mentions``).
-_MENTIONABLE = (*_UNSEEN_PAGE, *STAMP_ATTRIBUTES)
+_UNSEEN = "[hidden], .invisible"
 
 
-def _drop_unseen(
-    tree: LexborHTMLParser, mentioned: AbstractSet[str], kinds: dict[str, str]
-) -> None:
-    selector = ", ".join(sel for word, sel in kinds.items() if word in mentioned)
-    if not selector:
-        return
+def _drop_unseen(tree: LexborHTMLParser, selector: str = _UNSEEN) -> None:
     for node in tree.css(selector):
         if node.tag not in ("html", "body"):
             node.decompose()
@@ -578,8 +564,6 @@ class Document:
     canonical: str = ""  # <link rel=canonical href>, verbatim
     modified: str = ""
     locale: str = ""  # og:locale ("en_GB"), verbatim
-    # Which of the attribute and class words looked for (``_MENTIONABLE``) the markup holds
-    mentions: frozenset[str] = frozenset()
     _main: LexborNode | None = None
 
     @property
@@ -668,16 +652,10 @@ def parse_document(body: bytes, headers: Mapping[str, str]) -> Document:
             doc.modified = value
         elif key == "og:locale" and not doc.locale:
             doc.locale = value
-    lowered = doc_input.lower()
-    if isinstance(lowered, bytes):
-        doc.mentions = frozenset(w for w in _MENTIONABLE if w.encode("ascii") in lowered)
-    else:
-        doc.mentions = frozenset(w for w in _MENTIONABLE if w in lowered)
-    present = _present_tags(lowered, HIDDEN_TAGS)
-    del lowered
+    present = _present_tags(doc_input.lower(), HIDDEN_TAGS)
     if present:
         tree.strip_tags(present)
-    _drop_unseen(tree, doc.mentions, _UNSEEN_PAGE)
+    _drop_unseen(tree, _UNSEEN + ", [aria-hidden=true]")
     h1 = tree.css_first("h1")
     heading = node_text(h1) if h1 is not None else ""
     doc.headline = strip_site_name(og_title or heading or doc.title, site_name)
