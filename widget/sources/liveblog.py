@@ -83,7 +83,7 @@ def live_page_from_document(doc: html.Document, url: str) -> ParsedSource | None
     # updates, or updates that need their post in the HTML for a link or a title.
     posts = ticker.find_posts(main, by_text=_need_posts(raws, page_headline), alone=not raws)
     if not raws and posts:
-        raws = _ticker_raws(posts, doc, zone)
+        raws = _ticker_raws(posts, doc, zone, posting)
     if posting is None and scope is None and not raws:
         return None
     # Newest first; only the newest are made into entries (the rest would be dropped anyway).
@@ -408,13 +408,24 @@ def _prop_value(node: LexborNode) -> str:
 # --- tickers ----------------------------------------------------------------------------------
 
 
-def _ticker_raws(posts: list[ticker.Post], doc: html.Document, zone: tzinfo) -> list[_Raw]:
+def _ticker_raws(
+    posts: list[ticker.Post],
+    doc: html.Document,
+    zone: tzinfo,
+    posting: Mapping[str, Any] | None = None,
+) -> list[_Raw]:
     day, latest = _page_day(doc, zone)
     changed: datetime | None = None  # when the page last changed (else was published)
+    reference: datetime | None = None  # what a post's relative age counts back from
     raws: list[_Raw] = []
     for post in posts:
         published = items.parse_date(post.when, zone) if post.when else None
-        written = post.day(day) if published is None and not post.minute else None
+        if published is None and post.age_seconds is not None:
+            # "5 min ago": as the page said when it was saved, not when it is read.
+            reference = reference or _reference_time(doc, zone, posting)
+            published = _minus(reference, post.age_seconds)
+        aged = post.age_seconds is not None
+        written = post.day(day) if published is None and not post.minute and not aged else None
         if written is not None:  # the post writes its own date next to its time
             published = ticker.clock_time(post.clock, written, zone)
         elif published is None and post.minute:
@@ -422,7 +433,7 @@ def _ticker_raws(posts: list[ticker.Post], doc: html.Document, zone: tzinfo) -> 
             # changed (its newest post, the one that notifies, about then).
             changed = changed or _page_changed(doc, zone)
             published = changed
-        elif published is None and day is not None:
+        elif published is None and day is not None and not aged:
             published = ticker.clock_time(post.clock, day, zone)
             if published is not None and latest is not None and published > latest + _HOUR:
                 published -= timedelta(days=1)  # posted before midnight, page dated after it
@@ -448,6 +459,50 @@ def _page_day(doc: html.Document, zone: tzinfo) -> tuple[date | None, datetime |
         if when is not None:
             return when.astimezone(zone).date(), when if value is doc.modified else None
     return None, None
+
+
+def _reference_time(
+    doc: html.Document, zone: tzinfo, posting: Mapping[str, Any] | None
+) -> datetime | None:
+    """The time a page's relative ages ("5 min ago") count back from: when the page says it
+    last changed (its LiveBlogPosting's ``dateModified``, its meta ``article:modified_time`` /
+    ``og:updated_time``, another JSON-LD object's ``dateModified``), else when it was
+    published (the same places); None when it says neither."""
+    for key, meta in (("dateModified", doc.modified), ("datePublished", doc.published)):
+        for value in (_str(posting, key) if posting is not None else "", meta):
+            found = items.parse_date(value, zone) if value else None
+            if found is not None:
+                return found
+        found = _jsonld_date(doc, key, zone)
+        if found is not None:
+            return found
+    return None
+
+
+def _jsonld_date(doc: html.Document, key: str, zone: tzinfo) -> datetime | None:
+    """The first ``key`` date of an object in the page's JSON-LD (a NewsArticle's
+    ``dateModified``), None when none gives one."""
+    for block in doc.jsonld[:20]:
+        if key not in block or len(block) > 1_000_000:
+            continue
+        try:
+            document = json.loads(block)
+        except (ValueError, RecursionError):
+            continue
+        for node in _walk(document):
+            value = node.get(key)
+            found = items.parse_date(value, zone) if isinstance(value, str) else None
+            if found is not None:
+                return found
+    return None
+
+
+def _minus(reference: datetime | None, seconds: int) -> datetime | None:
+    """``reference`` less an age, to the minute (None without a reference)."""
+    if reference is None:
+        return None
+    when = reference - timedelta(seconds=seconds) + timedelta(seconds=30)
+    return when.replace(second=0, microsecond=0)
 
 
 def _page_changed(doc: html.Document, zone: tzinfo) -> datetime | None:
