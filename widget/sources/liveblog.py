@@ -70,8 +70,11 @@ def live_page_from_document(doc: html.Document, url: str) -> ParsedSource | None
     """The live page in a parsed HTML page, or None when it is none."""
     warnings: list[str] = []
     posting = find_posting(doc, warnings)
-    main = doc.main()
     scope = doc.tree.css_first('[itemtype*="LiveBlogPosting" i]')
+    # Posts of a page with no structured data may name their own address only in the share
+    # tools that go with the chrome: read those first.
+    links = _share_links(doc, url) if posting is None and scope is None else {}
+    main = doc.main()
     raws: list[_Raw] = []
     zone = stated_zone(doc)
     if posting is not None:
@@ -83,7 +86,7 @@ def live_page_from_document(doc: html.Document, url: str) -> ParsedSource | None
     # updates, or updates that need their post in the HTML for a link or a title.
     posts = ticker.find_posts(main, by_text=_need_posts(raws, page_headline), alone=not raws)
     if not raws and posts:
-        raws = _ticker_raws(posts, doc, zone, posting)
+        raws = _ticker_raws(posts, doc, zone, posting, links)
     if posting is None and scope is None and not raws:
         return None
     # Newest first; only the newest are made into entries (the rest would be dropped anyway).
@@ -412,12 +415,14 @@ def _ticker_raws(
     posts: list[ticker.Post],
     doc: html.Document,
     zone: tzinfo,
-    posting: Mapping[str, Any] | None = None,
+    posting: Mapping[str, Any] | None,
+    links: dict[int, str],
 ) -> list[_Raw]:
     day, latest = _page_day(doc, zone)
     changed: datetime | None = None  # when the page last changed (else was published)
     reference: datetime | None = None  # what a post's relative age counts back from
     raws: list[_Raw] = []
+    permalinks = _permalinks(posts, links)
     for post in posts:
         published = items.parse_date(post.when, zone) if post.when else None
         if published is None and post.age_seconds is not None:
@@ -438,6 +443,12 @@ def _ticker_raws(
             if published is not None and latest is not None and published > latest + _HOUR:
                 published -= timedelta(days=1)  # posted before midnight, page dated after it
         ident = post.element_id and "#" + post.element_id
+        own = "" if ident else permalinks.get(post.node.mem_id, "")
+        if own:  # its "Copy link" / "Share" permalink: "#post-123", "…?post=123"
+            raws.append(
+                _Raw(own, "" if own.startswith("#") else own, "", "", published, None, post)
+            )
+            continue
         if not ident and post.minute:  # the minute tells alike posts apart ("Corner.")
             ident = text.stable_hash(post.minute, post.hashed_text())
         elif not ident:
@@ -459,6 +470,85 @@ def _page_day(doc: html.Document, zone: tzinfo) -> tuple[date | None, datetime |
         if when is not None:
             return when.astimezone(zone).date(), when if value is doc.modified else None
     return None, None
+
+
+_LINK_ATTRIBUTES = (
+    "data-url",
+    "data-permalink",
+    "data-share-url",
+    "data-clipboard-text",
+    "data-href",
+)
+_LINK_SELECTOR = "a[href], " + ", ".join(f"[{a}]" for a in _LINK_ATTRIBUTES)
+
+
+def _share_links(doc: html.Document, page_url: str) -> dict[int, str]:
+    """The permalinks of the page's posts as their share tools give them ("Copy link" to
+    ``#post-123``, or to the page with ``?post=123``), read before the share tools go with the
+    rest of the chrome: by the mem_id of each element up to a few levels around the link (a
+    post's element finds its own), the first link inside it."""
+    base = _canonical(doc, urls.safe_url(page_url) or page_url)
+    page = urlsplit(base)
+    where = (base, page.netloc.lower(), page.path.rstrip("/"), page.query)
+    found: dict[int, str] = {}
+    for index, node in enumerate(doc.tree.css(_LINK_SELECTOR)):
+        if index >= 20_000:
+            break
+        own = _permalink(node, *where)
+        parent = node.parent if own else None
+        for _ in range(_SHARE_LEVELS):
+            if parent is None:
+                break
+            found.setdefault(parent.mem_id, own)
+            parent = parent.parent
+    return found
+
+
+_SHARE_LEVELS = 8
+
+
+def _permalinks(posts: list[ticker.Post], links: dict[int, str]) -> dict[int, str]:
+    """Each post's permalink from its share tools, by the mem_id of its element: only for
+    posts without an element id, and only when no two posts share one (a "#comments" link
+    in every post is no permalink)."""
+    found: dict[int, str] = {}
+    if not links:
+        return found
+    for post in posts[: MAX_LIVE_ITEMS * 2]:
+        if post.element_id:
+            continue
+        for member in post.members[:3]:
+            own = links.get(member.mem_id, "")
+            if own:
+                found[post.node.mem_id] = own
+                break
+    if len(set(found.values())) < len(found):
+        return {}
+    return found
+
+
+def _permalink(node: LexborNode, base: str, host: str, path: str, query: str) -> str:
+    """The address of a post a link or share tool gives: "#post-123" for a fragment, the
+    URL for the page's own path with a query of its own; "" for anything else."""
+    for name in ("href", *_LINK_ATTRIBUTES):
+        value = html.attr(node, name).strip()
+        if not value:
+            continue
+        if value.startswith("#"):
+            return value if len(value) > 1 and value[1:] not in ("top", "comments") else ""
+        if value.startswith("javascript:"):
+            continue
+        target = urls.safe_url(value, base=base)
+        if not target:
+            continue
+        parts = urlsplit(target)
+        if parts.netloc.lower() != host or parts.path.rstrip("/") != path:
+            continue
+        if parts.query and parts.query != query:
+            return target
+        if parts.fragment and not parts.query:
+            return "#" + parts.fragment
+    return ""
 
 
 def _reference_time(

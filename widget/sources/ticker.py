@@ -186,6 +186,7 @@ class Post:
     label: str = ""  # the text of its time element when that is no time ("2 hours ago")
     age: str = ""  # the relative age that is its only time ("5 min ago", "vor 2 Std."), verbatim
     age_seconds: int | None = None  # that age in seconds
+    badge: str = ""  # a flag such as "Pinned", "Key event" set apart at its start, verbatim
 
     _text: str | None = field(default=None, repr=False, compare=False)
     _hashed: str = field(default="", repr=False, compare=False)
@@ -207,7 +208,7 @@ class Post:
         """``text`` without the match minute or the time label its post opens with; a label
         or an age ("2 hours ago", which changes from one fetch to the next) wherever it is
         (after a heading the post opens with)."""
-        for marker in (self.minute, self.label, self.age):
+        for marker in (self.minute, self.label, self.age, self.badge):
             if not marker:
                 continue
             start = text.find(marker, 0, _OPENING_CHARS + len(marker))
@@ -838,11 +839,55 @@ def _posts(found: list[tuple[LexborNode, LexborNode]]) -> list[Post]:
         opening = (before[-4 * _OPENING_CHARS :] + " " + own).strip()
         post = Post(node, members, _element_id(node), clock, when, opening)
         post.minute, post.label = minute, label
+        post.badge = _badge(node, marker)
         aged = keypoints.relative_age(age) if age else None
         if aged is not None:
             post.age_seconds, post.age = aged[0], age[: aged[1]].strip()
         posts.append(post)
     return posts
+
+
+# Flags publishers set on a post, in an element of their own before or after its time ("Pinned",
+# "Key event", "Angeheftet", "Épinglé"…): no part of its title, text or identity (a post loses
+# its flag when it is unpinned). Compared as the whole text of that element, any case.
+POST_BADGES = frozenset(
+    (
+        "pinned", "pinned post", "key event", "key update", "breaking", "breaking news",
+        "important", "highlight", "featured", "update", "new", "live",
+        "angeheftet", "angepinnt", "fixiert", "wichtig", "eilmeldung", "eil", "neu", "top",
+        "épinglé", "à la une", "alerte", "urgent", "essentiel",
+        "fijado", "destacado", "importante", "última hora", "urgente",
+        "fissato", "in evidenza", "ultim'ora", "ultima ora",
+        "fixado", "destaque",
+        "vastgepind", "uitgelicht", "belangrijk",
+        "przypięty", "przypięte", "ważne", "pilne",
+        "fäst", "viktigt", "fastgjort", "vigtigt", "festet", "viktig",
+        "připnuto", "důležité", "fixat", "sabitlendi", "önemli", "son dakika",
+    )
+)  # fmt: skip
+_BADGE_CHARS = 24
+
+
+def _badge(node: LexborNode, marker: LexborNode) -> str:
+    """The flag ("Pinned", "Key event") among the first texts of a post, when an element of
+    its own holds it; "" when none does."""
+    seen = 0
+    for text_node in node.traverse(include_text=True):
+        if text_node.tag != "-text":
+            continue
+        words = (text_node.text_content or "").strip()
+        if not words:
+            continue
+        seen += 1
+        if seen > 4:
+            return ""
+        parent = text_node.parent
+        if len(words) > _BADGE_CHARS or parent is None or parent.mem_id == node.mem_id:
+            continue
+        key = " ".join(words.split()).rstrip(":").replace("’", "'").casefold()
+        if key in POST_BADGES and (parent.text(deep=True) or "").strip() == words:
+            return words
+    return ""
 
 
 def _element_id(node: LexborNode) -> str:
