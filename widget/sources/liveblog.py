@@ -418,7 +418,7 @@ def _ticker_raws(
     posting: Mapping[str, Any] | None,
     links: dict[int, str],
 ) -> list[_Raw]:
-    day, latest = _page_day(doc, zone)
+    day, latest = _page_day(doc, zone, posting)
     changed: datetime | None = None  # when the page last changed (else was published)
     reference: datetime | None = None  # what a post's relative age counts back from
     raws: list[_Raw] = []
@@ -462,13 +462,20 @@ def _ticker_raws(
 _HOUR = timedelta(hours=1)
 
 
-def _page_day(doc: html.Document, zone: tzinfo) -> tuple[date | None, datetime | None]:
+def _page_day(
+    doc: html.Document, zone: tzinfo, posting: Mapping[str, Any] | None = None
+) -> tuple[date | None, datetime | None]:
     """The page's date in its own zone, and when it was last modified (None when it does not
-    say: its publication is when the ticker began, and its posts come after it that day)."""
+    say: its publication is when the ticker began, and its posts come after it that day).
+    The page's meta dates, else those of its LiveBlogPosting (a posting without updates)."""
     for value in (doc.modified, doc.published):
         when = items.parse_date(value, zone)
         if when is not None:
             return when.astimezone(zone).date(), when if value is doc.modified else None
+    for key in ("dateModified", "datePublished"):
+        when = items.parse_date(_str(posting, key), zone) if posting is not None else None
+        if when is not None:
+            return when.astimezone(zone).date(), when if key == "dateModified" else None
     return None, None
 
 
