@@ -4,8 +4,9 @@ One entry per update, newest first, plus one entry for the page itself (identity
 ``@id`` / ``itemid``, else the page URL) whose key points come from the page's main content (the
 lists inside a post belong to that post). Update identity (fixed once shipped): JSON-LD ``@id``,
 else ``url``, else a content hash; microdata ``itemid``, else the element id, else a hash; a
-ticker post's element id (or anchor), else a hash of its text without the time (a post that
-opens with a match minute: of the minute and that text).
+ticker post's element id (or anchor), else the permalink its share tools give, else a hash of its
+text without the time, its age or its "Pinned" flag (a post that opens with a match minute: of
+the minute and that text).
 """
 
 from __future__ import annotations

@@ -281,7 +281,7 @@ def _words(text: str) -> str:
     decorations closing a flat ticker's heading ("+++ 14:47 Titel +++"); "" when it is nothing
     but a time (or two: "14:30 – 15:00")."""
     found = _opening_time(text)
-    if found is None:
+    if found is None or _age_only(text):  # "2 uur geleden" is no clock ("2 uur")
         return _CLOSING_DECOR.sub("", text).strip()
     if found.end() < len(text):
         text = text[found.end() :]
@@ -565,7 +565,7 @@ def _markers(container: LexborNode, by_text: bool, ages: set[int]) -> list[Lexbo
     clocks = _hints(_CLOCK_HINT, raw)
     minutes = _hints(_MINUTE_HINT, raw)
     aged = _age_hints(raw) if clocks + minutes < MIN_POSTS else 0
-    if clocks + minutes + aged < MIN_POSTS:
+    if clocks + minutes + aged < MIN_POSTS and aged < _MIN_AGES:
         return found  # fewer than a ticker's times in the text: no walk over its nodes
     numbered = 0
     states: list[int] = []  # where the match states are in ``found``
@@ -579,10 +579,10 @@ def _markers(container: LexborNode, by_text: bool, ages: set[int]) -> list[Lexbo
         parent = node.parent
         if parent is None or parent.tag == "time":
             continue
-        if _TEXT_MARKER.match(opening):
-            pass
-        elif is_age(opening):
+        if _age_only(opening):
             ages.add(parent.mem_id)
+        elif _TEXT_MARKER.match(opening):
+            pass
         elif minutes and _MINUTE.match(opening):
             numbered += 1
         elif minutes and _is_state(opening, parent):
@@ -598,11 +598,11 @@ def _markers(container: LexborNode, by_text: bool, ages: set[int]) -> list[Lexbo
     return found
 
 
-# Where an age with a number may be: a number and a word before one of the words that follow an
-# age ("5 min ago", "3 saat önce"), or a number after one of the words that come before one
-# ("vor 3", "il y a 2"). Both patterns open with a character tried quickly at every position.
+# Where an age may be: one of the words that follow an age ("5 min ago", "an hour ago", "3 saat
+# önce"), or a number after one of the words that come before one ("vor 3", "il y a 2"). Both
+# patterns open with a character tried quickly at every position.
 _AGE_AFTER_HINT = re.compile(
-    r"\d\s?[^\W\d_]{1,12}\.?\s+(?:"
+    r"\s(?:"
     + "|".join(sorted({f.split("}")[1].strip() for fs in keypoints.AGE_FORMS.values()
                        for f in fs if f.split("}")[1].strip()}))
     + r")(?![^\W\d_])"
@@ -623,7 +623,7 @@ _AGE_BEFORE_HINT = re.compile(
 
 
 def _age_hints(text: str) -> int:
-    """How many ages with a number the start of ``text`` holds, up to ``MIN_POSTS``."""
+    """How many ages the start of ``text`` may hold, up to ``MIN_POSTS``."""
     count = _hints(_AGE_AFTER_HINT, text)
     for found in _AGE_BEFORE_HINT.finditer(text, 0, _HINT_CHARS):
         if count >= MIN_POSTS:
@@ -634,6 +634,7 @@ def _age_hints(text: str) -> int:
     return count
 
 
+_MIN_AGES = 2  # ages that make a walk worth it (the newest post may say "Just now")
 _AGE_END = " \t\n–—-:|·•,)"
 
 
@@ -646,6 +647,17 @@ def is_age(text: str) -> bool:
         return False
     rest = text[found[1] :]
     return not rest.strip() or rest.lstrip(" \t\n")[:1] in _AGE_END
+
+
+def _age_only(text: str) -> bool:
+    """Whether ``text`` opens with an age that is its post's only time: no clock follows it
+    ("12 min ago · 14:05" is dated by its clock), and its number is no clock ("2 uur
+    geleden", "hace 2 h")."""
+    if not is_age(text):
+        return False
+    found = _TEXT_MARKER.match(text)
+    age = keypoints.relative_age(text)
+    return found is None or age is None or found.end() <= age[1]
 
 
 def match_state(text: str) -> str:
@@ -826,8 +838,8 @@ def _posts(found: list[tuple[LexborNode, LexborNode]]) -> list[Post]:
             when = stamp(marker)
             if when and marker.mem_id != node.mem_id and len(own) <= _OPENING_CHARS:
                 label = "" if _opening_time(own) else own  # "2 hours ago", written by script
-            elif not clock and not when and is_age(own):
-                age = own
+            elif not when and _age_only(own):
+                age, clock = own, ""
             elif not clock and not when:
                 minute = match_minute(own)
         before = ""
