@@ -107,6 +107,21 @@ def test_the_age_counts_back_from_a_jsonld_articles_change_when_the_meta_gives_n
     ]  # fmt: skip
 
 
+def test_clock_times_are_read_on_the_date_of_a_jsonld_article_when_the_meta_gives_none() -> None:
+    """(Without it the posts were undated, and "5 März" took the year of the reader's clock.)"""
+    jsonld = (
+        '<script type="application/ld+json">{"@type":"NewsArticle","headline":"Storm live",'
+        '"datePublished":"2025-03-05T08:00:00+01:00","dateModified":"2025-03-05T18:30:00+01:00"}'
+        "</script>"
+    )
+    got = updates(page(aged_posts(["16:50 Uhr", "5. März, 14:05 Uhr", "13:40 Uhr"]), head=jsonld,
+                       lang="de"))  # fmt: skip
+    assert [u.published for u in got] == [
+        utc("2025-03-05T16:50:00+01:00"), utc("2025-03-05T14:05:00+01:00"),
+        utc("2025-03-05T13:40:00+01:00"),
+    ]  # fmt: skip
+
+
 def test_an_age_is_rounded_to_the_minute() -> None:
     head = '<meta property="article:modified_time" content="2026-03-05T17:02:41+01:00">'
     got = updates(page(aged_posts(["5 min ago", "2 hours ago", "3 hours ago"]), head=head))

@@ -468,13 +468,15 @@ def _page_day(
 ) -> tuple[date | None, datetime | None]:
     """The page's date in its own zone, and when it was last modified (None when it does not
     say: its publication is when the ticker began, and its posts come after it that day).
-    The page's meta dates, else those of its LiveBlogPosting (a posting without updates)."""
+    The page's meta dates, else those of its LiveBlogPosting (a posting without updates), else
+    those of another JSON-LD object (a NewsArticle)."""
     for value in (doc.modified, doc.published):
         when = items.parse_date(value, zone)
         if when is not None:
             return when.astimezone(zone).date(), when if value is doc.modified else None
     for key in ("dateModified", "datePublished"):
         when = items.parse_date(_str(posting, key), zone) if posting is not None else None
+        when = when or _jsonld_date(doc, key, zone)  # a NewsArticle's, in a page without one
         if when is not None:
             return when.astimezone(zone).date(), when if key == "dateModified" else None
     return None, None
