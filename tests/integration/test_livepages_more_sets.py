@@ -1,7 +1,8 @@
-"""The third and fourth sets of live pages shaped like real publishers' pages
-(``livepages/more2/``, ``livepages/more3/``).
+"""The third, fourth and fifth sets of live pages shaped like real publishers' pages
+(``livepages/more2/``, ``livepages/more3/``, ``livepages/more4/``).
 
-Each page of ``expected_more2.json`` and ``expected_more3.json`` (same schema as
+Each page of ``expected_more2.json``, ``expected_more3.json`` and ``expected_more4.json`` (same
+schema as
 ``expected.json``) is detected by ``discover.detect`` from its bytes, as ``sources add`` does,
 and its entries are compared with what a reader of the page would expect: the number of updates,
 their titles, links and dates, the page's own key points, and that no site chrome shows up. A few
@@ -12,7 +13,11 @@ the loopback server), as the other sets do.
 tables, a heading before its time), bullet-line key points and local clocks under UTC
 metadata. ``more3`` holds sports tickers whose posts open with the match minute ("45+2'", "67e",
 "12' pt", "HT") instead of a clock time, and pages that write their posts' times only into data
-attributes (``data-timestamp``, ``data-time``) for a script to show.
+attributes (``data-timestamp``, ``data-time``) for a script to show. ``more4`` holds pages whose
+posts give only a relative age ("vor 3 Minuten", "il y a 2 heures", "12 dakika önce"), dated from
+the page's own last change, in more languages (Swedish, Norwegian, Czech, Romanian, Turkish),
+posts whose only address is their share tools' "Copy link", and "Pinned" / "Key event" flags
+before a "16:35 GMT+1" clock.
 """
 
 from __future__ import annotations
@@ -29,14 +34,15 @@ from tests.support.server import LoopbackServer
 from widget.core.models import Item, ParsedSource, SourceKind
 from widget.sources import discover
 
-SETS = ("more2", "more3")
+SETS = ("more2", "more3", "more4")
 EXPECTED: dict[str, list[dict[str, Any]]] = {
     name: json.loads((FIXTURES / f"expected_{name}.json").read_text("utf-8")) for name in SETS
 }
 URL = "https://pages.example/live/{name}"
 # Pages also run through the command line: in more2 one per language family of time formats; in
 # more3 sports minutes (with and without structured data, states and halves) and a page whose
-# times are only in data attributes.
+# times are only in data attributes; in more4 relative ages dated by the page's meta, by a
+# JSON-LD NewsArticle's dates, and share-tool permalinks.
 THROUGH_CLI = {
     "more2/de-day-sections-liveblog.html",
     "more2/tickaroo-tik4-utc-meta.html",
@@ -46,6 +52,9 @@ THROUGH_CLI = {
     "more3/de-liveticker-minutes-jsonld-no-updates.html",
     "more3/it-cronaca-minuti-pt-st.html",
     "more3/nl-ol-reversed-data-time-pinned.html",
+    "more4/de-vor-minuten-std-ticker.html",
+    "more4/fr-time-il-y-a-newsarticle-dates.html",
+    "more4/en-us-just-now-share-query-permalinks.html",
 }
 CASES = [case for name in SETS for case in EXPECTED[name]]
 

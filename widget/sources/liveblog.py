@@ -4,8 +4,9 @@ One entry per update, newest first, plus one entry for the page itself (identity
 ``@id`` / ``itemid``, else the page URL) whose key points come from the page's main content (the
 lists inside a post belong to that post). Update identity (fixed once shipped): JSON-LD ``@id``,
 else ``url``, else a content hash; microdata ``itemid``, else the element id, else a hash; a
-ticker post's element id (or anchor), else a hash of its text without the time (a post that
-opens with a match minute: of the minute and that text).
+ticker post's element id (or anchor), else the permalink its share tools give, else a hash of its
+text without the time, its age or its "Pinned" flag (a post that opens with a match minute: of
+the minute and that text).
 """
 
 from __future__ import annotations
@@ -70,8 +71,11 @@ def live_page_from_document(doc: html.Document, url: str) -> ParsedSource | None
     """The live page in a parsed HTML page, or None when it is none."""
     warnings: list[str] = []
     posting = find_posting(doc, warnings)
-    main = doc.main()
     scope = doc.tree.css_first('[itemtype*="LiveBlogPosting" i]')
+    # Posts of a page with no structured data may name their own address only in the share
+    # tools that go with the chrome: read those first.
+    links = _share_links(doc, url) if posting is None and scope is None else {}
+    main = doc.main()
     raws: list[_Raw] = []
     zone = stated_zone(doc)
     if posting is not None:
@@ -83,7 +87,7 @@ def live_page_from_document(doc: html.Document, url: str) -> ParsedSource | None
     # updates, or updates that need their post in the HTML for a link or a title.
     posts = ticker.find_posts(main, by_text=_need_posts(raws, page_headline), alone=not raws)
     if not raws and posts:
-        raws = _ticker_raws(posts, doc, zone)
+        raws = _ticker_raws(posts, doc, zone, posting, links)
     if posting is None and scope is None and not raws:
         return None
     # Newest first; only the newest are made into entries (the rest would be dropped anyway).
@@ -408,13 +412,26 @@ def _prop_value(node: LexborNode) -> str:
 # --- tickers ----------------------------------------------------------------------------------
 
 
-def _ticker_raws(posts: list[ticker.Post], doc: html.Document, zone: tzinfo) -> list[_Raw]:
-    day, latest = _page_day(doc, zone)
+def _ticker_raws(
+    posts: list[ticker.Post],
+    doc: html.Document,
+    zone: tzinfo,
+    posting: Mapping[str, Any] | None,
+    links: dict[int, str],
+) -> list[_Raw]:
+    day, latest = _page_day(doc, zone, posting)
     changed: datetime | None = None  # when the page last changed (else was published)
+    reference: datetime | None = None  # what a post's relative age counts back from
     raws: list[_Raw] = []
+    permalinks = _permalinks(posts, links)
     for post in posts:
         published = items.parse_date(post.when, zone) if post.when else None
-        written = post.day(day) if published is None and not post.minute else None
+        if published is None and post.age_seconds is not None:
+            # "5 min ago": as the page said when it was saved, not when it is read.
+            reference = reference or _reference_time(doc, zone, posting)
+            published = _minus(reference, post.age_seconds)
+        aged = post.age_seconds is not None
+        written = post.day(day) if published is None and not post.minute and not aged else None
         if written is not None:  # the post writes its own date next to its time
             published = ticker.clock_time(post.clock, written, zone)
         elif published is None and post.minute:
@@ -422,11 +439,17 @@ def _ticker_raws(posts: list[ticker.Post], doc: html.Document, zone: tzinfo) -> 
             # changed (its newest post, the one that notifies, about then).
             changed = changed or _page_changed(doc, zone)
             published = changed
-        elif published is None and day is not None:
+        elif published is None and day is not None and not aged:
             published = ticker.clock_time(post.clock, day, zone)
             if published is not None and latest is not None and published > latest + _HOUR:
                 published -= timedelta(days=1)  # posted before midnight, page dated after it
         ident = post.element_id and "#" + post.element_id
+        own = "" if ident else permalinks.get(post.node.mem_id, "")
+        if own:  # its "Copy link" / "Share" permalink: "#post-123", "…?post=123"
+            raws.append(
+                _Raw(own, "" if own.startswith("#") else own, "", "", published, None, post)
+            )
+            continue
         if not ident and post.minute:  # the minute tells alike posts apart ("Corner.")
             ident = text.stable_hash(post.minute, post.hashed_text())
         elif not ident:
@@ -440,14 +463,146 @@ def _ticker_raws(posts: list[ticker.Post], doc: html.Document, zone: tzinfo) -> 
 _HOUR = timedelta(hours=1)
 
 
-def _page_day(doc: html.Document, zone: tzinfo) -> tuple[date | None, datetime | None]:
+def _page_day(
+    doc: html.Document, zone: tzinfo, posting: Mapping[str, Any] | None = None
+) -> tuple[date | None, datetime | None]:
     """The page's date in its own zone, and when it was last modified (None when it does not
-    say: its publication is when the ticker began, and its posts come after it that day)."""
+    say: its publication is when the ticker began, and its posts come after it that day).
+    The page's meta dates, else those of its LiveBlogPosting (a posting without updates), else
+    those of another JSON-LD object (a NewsArticle)."""
     for value in (doc.modified, doc.published):
         when = items.parse_date(value, zone)
         if when is not None:
             return when.astimezone(zone).date(), when if value is doc.modified else None
+    for key in ("dateModified", "datePublished"):
+        when = items.parse_date(_str(posting, key), zone) if posting is not None else None
+        when = when or _jsonld_date(doc, key, zone)  # a NewsArticle's, in a page without one
+        if when is not None:
+            return when.astimezone(zone).date(), when if key == "dateModified" else None
     return None, None
+
+
+_LINK_ATTRIBUTES = (
+    "data-url",
+    "data-permalink",
+    "data-share-url",
+    "data-clipboard-text",
+    "data-href",
+)
+_LINK_SELECTOR = "a[href], " + ", ".join(f"[{a}]" for a in _LINK_ATTRIBUTES)
+
+
+def _share_links(doc: html.Document, page_url: str) -> dict[int, str]:
+    """The permalinks of the page's posts as their share tools give them ("Copy link" to
+    ``#post-123``, or to the page with ``?post=123``), read before the share tools go with the
+    rest of the chrome: by the mem_id of each element up to a few levels around the link (a
+    post's element finds its own), the first link inside it."""
+    base = _canonical(doc, urls.safe_url(page_url) or page_url)
+    page = urlsplit(base)
+    where = (base, page.netloc.lower(), page.path.rstrip("/"), page.query)
+    found: dict[int, str] = {}
+    for index, node in enumerate(doc.tree.css(_LINK_SELECTOR)):
+        if index >= 20_000:
+            break
+        own = _permalink(node, *where)
+        parent = node.parent if own else None
+        for _ in range(_SHARE_LEVELS):
+            if parent is None:
+                break
+            found.setdefault(parent.mem_id, own)
+            parent = parent.parent
+    return found
+
+
+_SHARE_LEVELS = 8
+
+
+def _permalinks(posts: list[ticker.Post], links: dict[int, str]) -> dict[int, str]:
+    """Each post's permalink from its share tools, by the mem_id of its element: only for
+    posts without an element id, and only when no two posts share one (a "#comments" link
+    in every post is no permalink)."""
+    found: dict[int, str] = {}
+    if not links:
+        return found
+    for post in posts[: MAX_LIVE_ITEMS * 2]:
+        if post.element_id:
+            continue
+        for member in post.members[:3]:
+            own = links.get(member.mem_id, "")
+            if own:
+                found[post.node.mem_id] = own
+                break
+    if len(set(found.values())) < len(found):
+        return {}
+    return found
+
+
+def _permalink(node: LexborNode, base: str, host: str, path: str, query: str) -> str:
+    """The address of a post a link or share tool gives: "#post-123" for a fragment, the
+    URL for the page's own path with a query of its own; "" for anything else."""
+    for name in ("href", *_LINK_ATTRIBUTES):
+        value = html.attr(node, name).strip()
+        if not value:
+            continue
+        if value.startswith("#"):
+            return value if len(value) > 1 and value[1:] not in ("top", "comments") else ""
+        if value.startswith("javascript:"):
+            continue
+        target = urls.safe_url(value, base=base)
+        if not target:
+            continue
+        parts = urlsplit(target)
+        if parts.netloc.lower() != host or parts.path.rstrip("/") != path:
+            continue
+        if parts.query and parts.query != query:
+            return target
+        if parts.fragment and not parts.query:
+            return "#" + parts.fragment
+    return ""
+
+
+def _reference_time(
+    doc: html.Document, zone: tzinfo, posting: Mapping[str, Any] | None
+) -> datetime | None:
+    """The time a page's relative ages ("5 min ago") count back from: when the page says it
+    last changed (its LiveBlogPosting's ``dateModified``, its meta ``article:modified_time`` /
+    ``og:updated_time``, another JSON-LD object's ``dateModified``), else when it was
+    published (the same places); None when it says neither."""
+    for key, meta in (("dateModified", doc.modified), ("datePublished", doc.published)):
+        for value in (_str(posting, key) if posting is not None else "", meta):
+            found = items.parse_date(value, zone) if value else None
+            if found is not None:
+                return found
+        found = _jsonld_date(doc, key, zone)
+        if found is not None:
+            return found
+    return None
+
+
+def _jsonld_date(doc: html.Document, key: str, zone: tzinfo) -> datetime | None:
+    """The first ``key`` date of an object in the page's JSON-LD (a NewsArticle's
+    ``dateModified``), None when none gives one."""
+    for block in doc.jsonld[:20]:
+        if key not in block or len(block) > 1_000_000:
+            continue
+        try:
+            document = json.loads(block)
+        except (ValueError, RecursionError):
+            continue
+        for node in _walk(document):
+            value = node.get(key)
+            found = items.parse_date(value, zone) if isinstance(value, str) else None
+            if found is not None:
+                return found
+    return None
+
+
+def _minus(reference: datetime | None, seconds: int) -> datetime | None:
+    """``reference`` less an age, to the minute (None without a reference)."""
+    if reference is None:
+        return None
+    when = reference - timedelta(seconds=seconds) + timedelta(seconds=30)
+    return when.replace(second=0, microsecond=0)
 
 
 def _page_changed(doc: html.Document, zone: tzinfo) -> datetime | None:

@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 from selectolax.lexbor import LexborNode
 
+from widget.core import keypoints
 from widget.sources import html
 
 MIN_POSTS = 3
@@ -41,7 +42,7 @@ _CLOCK = re.compile(
     r"|(?=\s?(?:h|Uhr|uur|[aApP]\.?\s?[mM]\.?)(?![^\W\d_])))"
     r"(?:\s*([aApP])\.?\s?[mM]\.?(?![^\W\d_]))?"
     r"(?:\s*(?:Uhr|uur|hrs|h|godz\.?)(?![^\W\d_]))?"
-    rf"(?:\s*\(?\b({_ZONE_NAMES})\b\)?)?"
+    rf"(?:\s*\(?\b({_ZONE_NAMES})\b(?:\s?([+\-−])\s?(1[0-4]|0?\d)(?::?([0-5]\d))?(?!\d))?\)?)?"
 )
 _ZONES = {
     "IST": 5.5, "GMT": 0, "UTC": 0, "BST": 1, "CET": 1, "MEZ": 1, "CEST": 2, "MESZ": 2,
@@ -52,7 +53,8 @@ _ZONES = {
 }  # fmt: skip
 _US_ZONES = {"ET": -5, "CT": -6, "MT": -7, "PT": -8}  # standard offsets; daylight time adds one
 
-# Month names and their usual abbreviations, per language (en, de, fr, es, it, pt, nl, pl).
+# Month names and their usual abbreviations, per language (en, de, fr, es, it, pt, nl, pl, sv,
+# da, no, cs, ro, tr).
 _MONTH_WORDS = (
     "january jan|february feb|march mar|april apr|may|june jun|july jul|august aug|"
     "september sep sept|october oct|november nov|december dec",
@@ -69,6 +71,14 @@ _MONTH_WORDS = (
     "stycznia styczeń sty|lutego luty lut|marca marzec|kwietnia kwiecień kwi|maja maj|"
     "czerwca czerwiec cze|lipca lipiec lip|sierpnia sierpień sie|września wrzesień wrz|"
     "października październik paź|listopada listopad lis|grudnia grudzień gru",
+    "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober okt|november|december",
+    "januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december",
+    "januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember des",
+    "ledna leden|února únor|března březen|dubna duben|května květen|června červen|"
+    "července červenec|srpna srpen|září|října říjen|listopadu listopad|prosince prosinec",
+    "ianuarie ian|februarie|martie|aprilie|mai|iunie iun|iulie iul|august|septembrie|"
+    "octombrie|noiembrie|decembrie",
+    "ocak|şubat|mart|nisan|mayıs|haziran|temmuz|ağustos|eylül|ekim|kasım|aralık",
 )
 _MONTHS: dict[str, int] = {}
 for _line in _MONTH_WORDS:
@@ -105,8 +115,13 @@ _TEXT_MARKER = re.compile(
 )
 _OPENING = re.compile(_TEXT_MARKER.pattern + _DECOR, re.IGNORECASE)
 # "Yesterday" in the languages of ``_MONTH_WORDS`` (a post's opening: "Gestern, 22:10 Uhr").
+_YESTERDAY_WORDS = (
+    "yesterday", "gestern", "hier", "ayer", "ieri", "ontem", "gisteren", "wczoraj", "igår",
+    "i går", "i gær", "včera", "dün",
+)  # fmt: skip
 _YESTERDAY = re.compile(
-    r"(?<!\w)(?:yesterday|gestern|hier|ayer|ieri|ontem|gisteren|wczoraj)(?!\w)", re.IGNORECASE
+    r"(?<!\w)(?:" + "|".join(w.replace(" ", r"\s") for w in _YESTERDAY_WORDS) + r")(?!\w)",
+    re.IGNORECASE,
 )
 _CLOSING_DECOR = re.compile(r"(?:\s+(?:\+{2,}|[•|—–*#]+))+\s*$")
 # Comments, replies and reviews (as whole words of a class: "commentary" is a match's report).
@@ -169,6 +184,9 @@ class Post:
     day_heading: str = ""  # the day heading its posts are under, in a ticker over several days
     minute: str = ""  # the match minute or state it opens with instead of a clock ("45+2'", "HT")
     label: str = ""  # the text of its time element when that is no time ("2 hours ago")
+    age: str = ""  # the relative age that is its only time ("5 min ago", "vor 2 Std."), verbatim
+    age_seconds: int | None = None  # that age in seconds
+    badge: str = ""  # a flag such as "Pinned", "Key event" set apart at its start, verbatim
 
     _text: str | None = field(default=None, repr=False, compare=False)
     _hashed: str = field(default="", repr=False, compare=False)
@@ -187,13 +205,17 @@ class Post:
         return self._text
 
     def _unmarked(self, text: str) -> str:
-        """``text`` without the match minute or the time label its post opens with."""
-        for marker in (self.minute, self.label):
+        """``text`` without the match minute or the time label its post opens with; a label
+        or an age ("2 hours ago", which changes from one fetch to the next) wherever it is
+        (after a heading the post opens with)."""
+        for marker in (self.minute, self.label, self.age, self.badge):
             if not marker:
                 continue
             start = text.find(marker, 0, _OPENING_CHARS + len(marker))
             if start >= 0 and not text[:start].strip(_MARK_DECOR):
                 text = text[start + len(marker) :].lstrip(_MARK_DECOR)
+            elif marker is not self.minute:
+                text = _without(text, marker)
         return text
 
     def hashed_text(self) -> str:
@@ -230,6 +252,22 @@ class Post:
         return found
 
 
+def _without(text: str, words: str) -> str:
+    """``text`` without the first whole-word occurrence of ``words`` (and the decorations
+    around it)."""
+    start = text.find(words)
+    while start >= 0:
+        end = start + len(words)
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if not (before.isalnum() or after.isalnum()):
+            head = text[:start].rstrip(_MARK_DECOR)
+            tail = text[end:].lstrip(_MARK_DECOR)
+            return f"{head} {tail}".strip() if head and tail else (head or tail)
+        start = text.find(words, start + 1)
+    return text
+
+
 def _opening_time(text: str) -> re.Match[str] | None:
     """The time (with what may come before it) that ``text`` opens with, if any. (Every clock
     time holds a digit: most texts are done with one quick scan for one.)"""
@@ -243,7 +281,7 @@ def _words(text: str) -> str:
     decorations closing a flat ticker's heading ("+++ 14:47 Titel +++"); "" when it is nothing
     but a time (or two: "14:30 – 15:00")."""
     found = _opening_time(text)
-    if found is None:
+    if found is None or _age_only(text):  # "2 uur geleden" is no clock ("2 uur")
         return _CLOSING_DECOR.sub("", text).strip()
     if found.end() < len(text):
         text = text[found.end() :]
@@ -312,7 +350,8 @@ def find_posts(
     in an article)."""
     if container is None:
         return []
-    markers = _markers(container, by_text)
+    ages: set[int] = set()
+    markers = _markers(container, by_text, ages)
     if len(markers) < MIN_POSTS:
         return []  # too few times for a run of posts
     days = _day_headings(container)
@@ -326,7 +365,9 @@ def find_posts(
                 break
             key = (parent.mem_id, _shape(node))
             members = groups.setdefault(key, {})
-            members.setdefault(node.mem_id, (node, marker))
+            first = members.setdefault(node.mem_id, (node, marker))
+            if first[1].mem_id in ages and marker.mem_id not in ages:
+                members[node.mem_id] = (node, marker)  # a clock beside an age dates the post
             if parent.mem_id == container.mem_id:
                 break
             node = parent
@@ -507,10 +548,11 @@ def _hints(pattern: re.Pattern[str], text: str) -> int:
     return sum(1 for _ in itertools.islice(pattern.finditer(text, 0, _HINT_CHARS), MIN_POSTS))
 
 
-def _markers(container: LexborNode, by_text: bool) -> list[LexborNode]:
+def _markers(container: LexborNode, by_text: bool, ages: set[int]) -> list[LexborNode]:
     """``<time>`` elements and (``by_text``) elements holding an instant in a data attribute,
     elements whose own text opens with a clock time, and those whose text opens with a match
-    minute (or is a match state such as "HT", on a page that also numbers its minutes)."""
+    minute (or is a match state such as "HT", on a page that also numbers its minutes), and
+    those whose text is a relative age ("5 min ago": their mem_ids are added to ``ages``)."""
     found: list[LexborNode] = []
     for node in container.css(_MARKER_SELECTOR if by_text else "time"):
         if node.tag == "time" or stamp(node):
@@ -522,7 +564,8 @@ def _markers(container: LexborNode, by_text: bool) -> list[LexborNode]:
     raw = container.text(deep=True, separator="\n") or ""
     clocks = _hints(_CLOCK_HINT, raw)
     minutes = _hints(_MINUTE_HINT, raw)
-    if clocks + minutes < MIN_POSTS:
+    aged = _age_hints(raw) if clocks + minutes < MIN_POSTS else 0
+    if clocks + minutes + aged < MIN_POSTS and aged < _MIN_AGES:
         return found  # fewer than a ticker's times in the text: no walk over its nodes
     numbered = 0
     states: list[int] = []  # where the match states are in ``found``
@@ -536,7 +579,9 @@ def _markers(container: LexborNode, by_text: bool) -> list[LexborNode]:
         parent = node.parent
         if parent is None or parent.tag == "time":
             continue
-        if _TEXT_MARKER.match(opening):
+        if _age_only(opening):
+            ages.add(parent.mem_id)
+        elif _TEXT_MARKER.match(opening):
             pass
         elif minutes and _MINUTE.match(opening):
             numbered += 1
@@ -551,6 +596,68 @@ def _markers(container: LexborNode, by_text: bool) -> list[LexborNode]:
         dropped = set(states)
         found = [node for index, node in enumerate(found) if index not in dropped]
     return found
+
+
+# Where an age may be: one of the words that follow an age ("5 min ago", "an hour ago", "3 saat
+# önce"), or a number after one of the words that come before one ("vor 3", "il y a 2"). Both
+# patterns open with a character tried quickly at every position.
+_AGE_AFTER_HINT = re.compile(
+    r"\s(?:"
+    + "|".join(sorted({f.split("}")[1].strip() for fs in keypoints.AGE_FORMS.values()
+                       for f in fs if f.split("}")[1].strip()}))
+    + r")(?![^\W\d_])"
+)  # fmt: skip
+_AGE_BEFORE_WORDS = tuple(
+    sorted(
+        {
+            " " + f.split("{")[0].strip().casefold()
+            for fs in keypoints.AGE_FORMS.values()
+            for f in fs
+            if f.endswith("{n}") and f != "{n}"
+        }
+    )
+)  # fmt: skip  (" vor", " il y a"…: the words that make an age with no word after it)
+_AGE_BEFORE_HINT = re.compile(
+    "(?<=[" + "".join(sorted({w[-1] + w[-1].upper() for w in _AGE_BEFORE_WORDS})) + r"])\s\d"
+)
+
+
+def _age_hints(text: str) -> int:
+    """How many ages the start of ``text`` may hold, up to ``MIN_POSTS``."""
+    count = _hints(_AGE_AFTER_HINT, text)
+    for found in _AGE_BEFORE_HINT.finditer(text, 0, _HINT_CHARS):
+        if count >= MIN_POSTS:
+            break
+        before = " " + " ".join(text[max(0, found.start() - 8) : found.start()].casefold().split())
+        if before.endswith(_AGE_BEFORE_WORDS):
+            count += 1
+    return count
+
+
+_MIN_AGES = 2  # ages that make a walk worth it (the newest post may say "Just now")
+_AGE_END = " \t\n–—-:|·•,)"
+
+
+def is_age(text: str) -> bool:
+    """Whether ``text`` opens with a relative age that is a post's time: the whole text, or
+    set off from what follows by a colon or a dash ("vor 3 Minuten: …"), never the start of
+    a sentence ("5 minutes ago the police said…")."""
+    found = keypoints.relative_age(text)
+    if found is None:
+        return False
+    rest = text[found[1] :]
+    return not rest.strip() or rest.lstrip(" \t\n")[:1] in _AGE_END
+
+
+def _age_only(text: str) -> bool:
+    """Whether ``text`` opens with an age that is its post's only time: no clock follows it
+    ("12 min ago · 14:05" is dated by its clock), and its number is no clock ("2 uur
+    geleden", "hace 2 h")."""
+    if not is_age(text):
+        return False
+    found = _TEXT_MARKER.match(text)
+    age = keypoints.relative_age(text)
+    return found is None or age is None or found.end() <= age[1]
 
 
 def match_state(text: str) -> str:
@@ -717,10 +824,13 @@ def _posts(found: list[tuple[LexborNode, LexborNode]]) -> list[Post]:
         minute = ""
         label = ""
         own = html.node_text(marker)[:_MARKER_CHARS]
+        age = ""
         if marker.tag == "time":
             when = html.attr(marker, "datetime").strip()
             clock = own
-            if len(when) <= 10 and ":" not in when:  # a date only: the clock in the text
+            if not when and is_age(own):  # <time>5 min ago</time>: an age, no clock
+                age, clock = own, ""
+            elif len(when) <= 10 and ":" not in when:  # a date only: the clock in the text
                 own, when = when + " " + own, ""
         else:
             match = _TEXT_MARKER.match(own)
@@ -728,6 +838,8 @@ def _posts(found: list[tuple[LexborNode, LexborNode]]) -> list[Post]:
             when = stamp(marker)
             if when and marker.mem_id != node.mem_id and len(own) <= _OPENING_CHARS:
                 label = "" if _opening_time(own) else own  # "2 hours ago", written by script
+            elif not when and _age_only(own):
+                age, clock = own, ""
             elif not clock and not when:
                 minute = match_minute(own)
         before = ""
@@ -739,8 +851,55 @@ def _posts(found: list[tuple[LexborNode, LexborNode]]) -> list[Post]:
         opening = (before[-4 * _OPENING_CHARS :] + " " + own).strip()
         post = Post(node, members, _element_id(node), clock, when, opening)
         post.minute, post.label = minute, label
+        post.badge = _badge(node, marker)
+        aged = keypoints.relative_age(age) if age else None
+        if aged is not None:
+            post.age_seconds, post.age = aged[0], age[: aged[1]].strip()
         posts.append(post)
     return posts
+
+
+# Flags publishers set on a post, in an element of their own before or after its time ("Pinned",
+# "Key event", "Angeheftet", "Épinglé"…): no part of its title, text or identity (a post loses
+# its flag when it is unpinned). Compared as the whole text of that element, any case.
+POST_BADGES = frozenset(
+    (
+        "pinned", "pinned post", "key event", "key update", "breaking", "breaking news",
+        "important", "highlight", "featured", "update", "new", "live",
+        "angeheftet", "angepinnt", "fixiert", "wichtig", "eilmeldung", "eil", "neu", "top",
+        "épinglé", "à la une", "alerte", "urgent", "essentiel",
+        "fijado", "destacado", "importante", "última hora", "urgente",
+        "fissato", "in evidenza", "ultim'ora", "ultima ora",
+        "fixado", "destaque",
+        "vastgepind", "uitgelicht", "belangrijk",
+        "przypięty", "przypięte", "ważne", "pilne",
+        "fäst", "viktigt", "fastgjort", "vigtigt", "festet", "viktig",
+        "připnuto", "důležité", "fixat", "sabitlendi", "önemli", "son dakika",
+    )
+)  # fmt: skip
+_BADGE_CHARS = 24
+
+
+def _badge(node: LexborNode, marker: LexborNode) -> str:
+    """The flag ("Pinned", "Key event") among the first texts of a post, when an element of
+    its own holds it; "" when none does."""
+    seen = 0
+    for text_node in node.traverse(include_text=True):
+        if text_node.tag != "-text":
+            continue
+        words = (text_node.text_content or "").strip()
+        if not words:
+            continue
+        seen += 1
+        if seen > 4:
+            return ""
+        parent = text_node.parent
+        if len(words) > _BADGE_CHARS or parent is None or parent.mem_id == node.mem_id:
+            continue
+        key = " ".join(words.split()).rstrip(":").replace("’", "'").casefold()
+        if key in POST_BADGES and (parent.text(deep=True) or "").strip() == words:
+            return words
+    return ""
 
 
 def _element_id(node: LexborNode) -> str:
@@ -782,7 +941,11 @@ def clock_time(clock: str, day: date, zone: tzinfo) -> datetime | None:
     elif meridiem == "a" and hour == 12:
         hour = 0
     named = (match.group(4) or "").upper()
-    if named in _ZONES:
+    if match.group(5) and named in ("GMT", "UTC"):  # "GMT+1", "UTC+05:30", "GMT-3"
+        sign = -1 if match.group(5) in "-−" else 1
+        offset = timedelta(hours=int(match.group(6)), minutes=int(match.group(7) or 0))
+        zone = timezone(sign * offset)
+    elif named in _ZONES:
         zone = timezone(timedelta(hours=_ZONES[named]))
     elif named in _US_ZONES:
         zone = timezone(timedelta(hours=_US_ZONES[named] + _us_daylight(day)))
