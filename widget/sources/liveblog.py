@@ -546,7 +546,9 @@ def _permalink(node: LexborNode, base: str, host: str, path: str, query: str) ->
             continue
         if value.startswith("#"):
             return value if len(value) > 1 and value[1:] not in ("top", "comments") else ""
-        if value.startswith("javascript:"):
+        if "?" not in value and "#" not in value:
+            continue  # the page's own address with no query or fragment, or another page
+        if value.startswith("javascript:") or (path and "//" in value and path not in value):
             continue
         target = urls.safe_url(value, base=base)
         if not target:
