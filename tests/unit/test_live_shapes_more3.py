@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pytest
 
 from widget.core.errors import ParseError
-from widget.core.models import Item
+from widget.core.models import Item, ParsedSource
 from widget.sources import discover
 from widget.sources.liveblog import parse_live_page
 
@@ -291,3 +291,26 @@ def test_a_results_list_counting_places_is_no_match_report() -> None:
     body = page(f"<p>La cinquième étape.</p><ol class='classement'>{places}</ol>", lang="fr")
     with pytest.raises(ParseError, match="no feed or live page"):
         discover.detect(body, HTML, URL)
+
+
+@pytest.mark.parametrize(
+    ("sep", "name"), [("\n", "DATA-TIMESTAMP"), ("", "data-timestamp"), (" ", "Data-Time")]
+)
+def test_data_attribute_times_are_found_however_the_attribute_is_written(
+    sep: str, name: str
+) -> None:
+    # Upper case, after a newline, or glued to the attribute before it: each is still read.
+    posts = "".join(
+        f'<div class="post"{sep}{name}="{1772708400 + 600 * i}"><p>Update number {i} from the'
+        " harbour desk, with enough words to read.</p></div>"
+        for i in range(3)
+    )
+    page = (
+        "<html><head><title>Harbour live</title></head><body><main><h1>Harbour live</h1>"
+        f"{posts}</main></body></html>"
+    ).encode()
+    found = discover.detect(page, {"content-type": "text/html"}, "https://pages.example/live")
+    assert isinstance(found, ParsedSource)
+    updates = [i for i in found.items if not i.is_page]
+    assert len(updates) == 3
+    assert all(u.published is not None for u in updates)

@@ -449,6 +449,19 @@ _HIDDEN_NAME_B = re.compile(_HIDDEN_NAME.pattern.encode())
 _HIDDEN_START = re.compile(_HIDDEN_NAME.pattern, re.IGNORECASE)
 
 
+# A data attribute's name after the space (or a quote that ends the attribute) before it: one
+# search for "data-" in C; a page names a few hundred kinds at most.
+_DATA_NAME = re.compile(r"[\s\"'/]data-[a-z0-9_.:-]{1,40}")
+_DATA_NAME_B = re.compile(_DATA_NAME.pattern.encode())
+
+
+def _data_attributes(lowered: bytes | str) -> frozenset[str]:
+    """The ``data-*`` attribute names the (lower-cased) markup holds."""
+    if isinstance(lowered, bytes):
+        return frozenset(m[1:].decode("ascii") for m in set(_DATA_NAME_B.findall(lowered)))
+    return frozenset(m[1:] for m in set(_DATA_NAME.findall(lowered)))
+
+
 def _present_tags(lowered: bytes | str, names: tuple[str, ...]) -> list[str]:
     """Which of the hidden element ``names`` the (lower-cased) markup opens at all (a few scans
     in C: stripping an absent tag would still cost the parser a pass over the whole tree)."""
@@ -564,6 +577,9 @@ class Document:
     canonical: str = ""  # <link rel=canonical href>, verbatim
     modified: str = ""
     locale: str = ""  # og:locale ("en_GB"), verbatim
+    # The names of the ``data-*`` attributes the markup holds (lower case; a few more where
+    # such words stand in text): a pass over the tree for one it never names is not run.
+    data_attributes: frozenset[str] = frozenset()
     _main: LexborNode | None = None
 
     @property
@@ -652,7 +668,10 @@ def parse_document(body: bytes, headers: Mapping[str, str]) -> Document:
             doc.modified = value
         elif key == "og:locale" and not doc.locale:
             doc.locale = value
-    present = _present_tags(doc_input.lower(), HIDDEN_TAGS)
+    lowered = doc_input.lower()
+    doc.data_attributes = _data_attributes(lowered)
+    present = _present_tags(lowered, HIDDEN_TAGS)
+    del lowered
     if present:
         tree.strip_tags(present)
     _drop_unseen(tree, _UNSEEN + ", [aria-hidden=true]")

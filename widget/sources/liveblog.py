@@ -85,7 +85,12 @@ def live_page_from_document(doc: html.Document, url: str) -> ParsedSource | None
     page_headline = _page_headline(posting, scope, doc)
     # Posts are found by their text (not only by <time>) only where structured data gave no
     # updates, or updates that need their post in the HTML for a link or a title.
-    posts = ticker.find_posts(main, by_text=_need_posts(raws, page_headline), alone=not raws)
+    posts = ticker.find_posts(
+        main,
+        by_text=_need_posts(raws, page_headline),
+        alone=not raws,
+        data_attributes=doc.data_attributes,
+    )
     if not raws and posts:
         raws = _ticker_raws(posts, doc, zone, posting, links)
     if posting is None and scope is None and not raws:
@@ -489,7 +494,6 @@ _LINK_ATTRIBUTES = (
     "data-clipboard-text",
     "data-href",
 )
-_LINK_SELECTOR = "a[href], " + ", ".join(f"[{a}]" for a in _LINK_ATTRIBUTES)
 
 
 def _share_links(doc: html.Document, page_url: str) -> dict[int, str]:
@@ -501,7 +505,8 @@ def _share_links(doc: html.Document, page_url: str) -> dict[int, str]:
     page = urlsplit(base)
     where = (base, page.netloc.lower(), page.path.rstrip("/"), page.query)
     found: dict[int, str] = {}
-    for index, node in enumerate(doc.tree.css(_LINK_SELECTOR)):
+    named = [a for a in _LINK_ATTRIBUTES if a in doc.data_attributes]  # a pass each
+    for index, node in enumerate(doc.tree.css(", ".join(("a[href]", *(f"[{a}]" for a in named))))):
         if index >= 20_000:
             break
         own = _permalink(node, *where)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
@@ -167,7 +168,6 @@ _MIN_MINUTES = 2  # numbered minutes a page needs before its "HT", "FT"… mark 
 # A post's instant in an attribute of its element or of its time label (epoch seconds or
 # milliseconds, or an ISO 8601 date with a time), for pages that write times by script.
 _STAMP_ATTRIBUTES = ("data-timestamp", "data-time", "data-datetime", "data-published", "data-date")
-_MARKER_SELECTOR = "time, " + ", ".join(f"[{a}]" for a in _STAMP_ATTRIBUTES)
 _ISO_INSTANT = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
 
 
@@ -338,7 +338,11 @@ def _bold_title(member: LexborNode) -> str:
 
 
 def find_posts(
-    container: LexborNode | None, *, by_text: bool = True, alone: bool = True
+    container: LexborNode | None,
+    *,
+    by_text: bool = True,
+    alone: bool = True,
+    data_attributes: AbstractSet[str] | None = None,
 ) -> list[Post]:
     """The ticker posts in ``container``: the largest run of same-shaped siblings that each open
     with a time (at least ``MIN_POSTS``), in page order; [] when there is none. Without
@@ -351,7 +355,7 @@ def find_posts(
     if container is None:
         return []
     ages: set[int] = set()
-    markers = _markers(container, by_text, ages)
+    markers = _markers(container, by_text, ages, data_attributes)
     if len(markers) < MIN_POSTS:
         return []  # too few times for a run of posts
     days = _day_headings(container)
@@ -548,13 +552,22 @@ def _hints(pattern: re.Pattern[str], text: str) -> int:
     return sum(1 for _ in itertools.islice(pattern.finditer(text, 0, _HINT_CHARS), MIN_POSTS))
 
 
-def _markers(container: LexborNode, by_text: bool, ages: set[int]) -> list[LexborNode]:
+def _markers(
+    container: LexborNode,
+    by_text: bool,
+    ages: set[int],
+    data_attributes: AbstractSet[str] | None = None,
+) -> list[LexborNode]:
     """``<time>`` elements and (``by_text``) elements holding an instant in a data attribute,
     elements whose own text opens with a clock time, and those whose text opens with a match
     minute (or is a match state such as "HT", on a page that also numbers its minutes), and
     those whose text is a relative age ("5 min ago": their mem_ids are added to ``ages``)."""
     found: list[LexborNode] = []
-    for node in container.css(_MARKER_SELECTOR if by_text else "time"):
+    selector = "time"
+    if by_text:  # a selector is a pass over the tree: only for attributes the page has
+        named = [a for a in _STAMP_ATTRIBUTES if data_attributes is None or a in data_attributes]
+        selector = ", ".join(("time", *(f"[{a}]" for a in named)))
+    for node in container.css(selector):
         if node.tag == "time" or stamp(node):
             found.append(node)
             if len(found) >= MAX_MARKERS:
@@ -622,11 +635,16 @@ _AGE_BEFORE_HINT = re.compile(
 )
 
 
+# Numbers after a word looked at for an age before giving up (a ticker's first ages come
+# early; a page of results or lists holds thousands of numbers after words).
+_AGE_HINT_TRIES = 2000
+
+
 def _age_hints(text: str) -> int:
     """How many ages the start of ``text`` may hold, up to ``MIN_POSTS``."""
     count = _hints(_AGE_AFTER_HINT, text)
-    for found in _AGE_BEFORE_HINT.finditer(text, 0, _HINT_CHARS):
-        if count >= MIN_POSTS:
+    for tries, found in enumerate(_AGE_BEFORE_HINT.finditer(text, 0, _HINT_CHARS)):
+        if count >= MIN_POSTS or tries >= _AGE_HINT_TRIES:
             break
         before = " " + " ".join(text[max(0, found.start() - 8) : found.start()].casefold().split())
         if before.endswith(_AGE_BEFORE_WORDS):
