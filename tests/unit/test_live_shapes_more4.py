@@ -289,6 +289,25 @@ def test_a_posts_copy_link_is_its_link_and_identity(hrefs: list[str], links: lis
     assert [u.id for u in updates(page(edited))] == [u.id for u in got]  # a typo fixed
 
 
+@pytest.mark.parametrize(
+    "tool",
+    [
+        '<button type="button" data-clipboard-text="{0}">Copy link</button>',
+        '<label>Link <input type="text" readonly value="{0}"></label>',
+    ],
+)
+def test_a_copy_button_or_share_field_gives_the_posts_link(tool: str) -> None:
+    # The address sits only in a button's or a field's attribute (both are stripped as
+    # elements nobody reads).
+    hrefs = [f"{URL}?post={n}" for n in (31, 30, 29)]
+    posts = aged_posts(["16:50", "16:20", "15:45"]).split("</div>")
+    main = "".join(
+        post + '<div class="share">' + tool.format(href) + "</div></div>"
+        for post, href in zip(posts, hrefs, strict=False)
+    )
+    assert [u.url for u in updates(page(main))] == hrefs
+
+
 def test_a_link_every_post_shares_is_no_permalink() -> None:
     got = updates(page(aged_posts(["16:50", "16:20", "15:45"], share=["#comments-box"] * 3)))
     assert [u.url for u in got] == [URL] * 3

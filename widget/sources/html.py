@@ -672,6 +672,10 @@ def parse_document(body: bytes, headers: Mapping[str, str]) -> Document:
     doc.data_attributes = _data_attributes(lowered)
     present = _present_tags(lowered, HIDDEN_TAGS)
     del lowered
+    if ("button" in present or "input" in present) and _keep_share_addresses(
+        tree, doc.data_attributes
+    ):
+        doc.data_attributes |= {"data-url"}
     if present:
         tree.strip_tags(present)
     _drop_unseen(tree, _UNSEEN + ", [aria-hidden=true]")
@@ -681,6 +685,40 @@ def parse_document(body: bytes, headers: Mapping[str, str]) -> Document:
     if heading and doc.headline.startswith(heading) and len(heading) >= len(doc.headline) // 2:
         doc.headline = heading
     return doc
+
+
+# Where a "Copy link" button or a share box's field holds a post's address.
+SHARE_ATTRIBUTES = (
+    "data-url",
+    "data-permalink",
+    "data-share-url",
+    "data-clipboard-text",
+    "data-href",
+)
+
+
+def _keep_share_addresses(tree: LexborHTMLParser, data_attributes: AbstractSet[str]) -> bool:
+    """Give a "Copy link" button's or a share field's address (``data-clipboard-text``,
+    ``value``…) to the element around it (as ``data-url``) before buttons and fields are
+    stripped, so that a post without an id still finds its permalink. True when one was."""
+    kept = False
+    named = [a for a in SHARE_ATTRIBUTES if a in data_attributes]
+    selector = ", ".join([*(f"button[{a}], input[{a}]" for a in named), "input[value]"])
+    for node in tree.css(selector)[:MAX_SHARE_FIELDS]:
+        parent = node.parent
+        if parent is None or parent.tag in ("html", "body"):
+            continue
+        for name in (*named, "value"):
+            value = attr(node, name).strip()
+            if value and (value.startswith(("#", "/")) or "://" in value):
+                if not any(a in parent.attributes for a in SHARE_ATTRIBUTES):
+                    parent.attrs["data-url"] = value
+                    kept = True
+                break
+    return kept
+
+
+MAX_SHARE_FIELDS = 5000
 
 
 def _of_nested_item(node: LexborNode) -> bool:

@@ -487,15 +487,6 @@ def _page_day(
     return None, None
 
 
-_LINK_ATTRIBUTES = (
-    "data-url",
-    "data-permalink",
-    "data-share-url",
-    "data-clipboard-text",
-    "data-href",
-)
-
-
 def _share_links(doc: html.Document, page_url: str) -> dict[int, str]:
     """The permalinks of the page's posts as their share tools give them ("Copy link" to
     ``#post-123``, or to the page with ``?post=123``), read before the share tools go with the
@@ -505,7 +496,7 @@ def _share_links(doc: html.Document, page_url: str) -> dict[int, str]:
     page = urlsplit(base)
     where = (base, page.netloc.lower(), page.path.rstrip("/"), page.query)
     found: dict[int, str] = {}
-    named = [a for a in _LINK_ATTRIBUTES if a in doc.data_attributes]  # a pass each
+    named = [a for a in html.SHARE_ATTRIBUTES if a in doc.data_attributes]  # a pass each
     for index, node in enumerate(doc.tree.css(", ".join(("a[href]", *(f"[{a}]" for a in named))))):
         if index >= 20_000:
             break
@@ -545,7 +536,7 @@ def _permalinks(posts: list[ticker.Post], links: dict[int, str]) -> dict[int, st
 def _permalink(node: LexborNode, base: str, host: str, path: str, query: str) -> str:
     """The address of a post a link or share tool gives: "#post-123" for a fragment, the
     URL for the page's own path with a query of its own; "" for anything else."""
-    for name in ("href", *_LINK_ATTRIBUTES):
+    for name in ("href", *html.SHARE_ATTRIBUTES):
         value = html.attr(node, name).strip()
         if not value:
             continue
