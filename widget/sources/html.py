@@ -708,6 +708,8 @@ def _keep_share_addresses(tree: LexborHTMLParser, data_attributes: AbstractSet[s
         parent = node.parent
         if parent is None or parent.tag in ("html", "body"):
             continue
+        if node.tag == "input" and attr(node, "type").lower() == "hidden":
+            continue  # a form's own field (where to go after signing in), not shown
         for name in (*named, "value"):
             value = attr(node, name).strip()
             if value and (value.startswith(("#", "/")) or "://" in value):
