@@ -34,7 +34,7 @@ from tests.support.server import LoopbackServer
 from widget.core.models import Item, ParsedSource, SourceKind
 from widget.sources import discover
 
-SETS = ("more2", "more3", "more4")
+SETS = ("more2", "more3", "more4", "more5")
 EXPECTED: dict[str, list[dict[str, Any]]] = {
     name: json.loads((FIXTURES / f"expected_{name}.json").read_text("utf-8")) for name in SETS
 }
