@@ -750,13 +750,17 @@ def strip_site_name(title: str, site_name: str = "") -> str:
 
 # --- main content -----------------------------------------------------------------------------
 
-# Class or id words that mark chrome inside the story: share bars, related stories, banners.
+# Class or id words that mark chrome inside the story: share bars, related stories, banners, and
+# the blockquotes that social embeds render before their script runs ("— Name (@handle) March 5",
+# "View this post on Instagram"): a third party's words and boilerplate, not the post's.
 _CHROME_WORDS = re.compile(
     r"(?:^|[\s_-])(?:share|sharing|social|related|recommended|recommendations|more-?stories|"
     r"read-?more|newsletter|subscribe|subscription|cookie|cookies|consent|paywall|promo|advert|"
     r"advertisement|ad|ads|breadcrumbs?|pagination|skip|comments?|byline-share|outbrain|taboola|"
     r"tags|topics|trending|popular|most-read|mostread|editions?|language-?switch(?:er)?|"
-    r"account|login|signin|sign-in|masthead|site-header|site-footer|nav|navigation|menu|toolbar)"
+    r"account|login|signin|sign-in|masthead|site-header|site-footer|nav|navigation|menu|toolbar|"
+    r"twitter-tweet|twitter-video|instagram-media|tiktok-embed|bluesky-embed|text-post-media|"
+    r"fb-post|reddit-embed-bq)"
     r"(?:$|[\s_-])",
     re.IGNORECASE,
 )
