@@ -877,9 +877,11 @@ _ANNOUNCING = "h2, h3, h4, h5, h6, strong, b, summary, figcaption, legend"
 
 
 def _bullet_points(main: LexborNode | None, exclude: frozenset[int]) -> tuple[str, ...]:
-    """Key points written as bullet lines instead of a list: an announcing heading ("Ce que
-    nous savons", "What we know") followed by an element whose text is lines that each open
-    with "•" (paragraphs, or lines split by ``<br>``); () when the page has none."""
+    """Key points that are no ``ul``/``ol`` after an announcing heading ("Key points", "Das
+    Wichtigste", "Riassunto", anywhere in the story, also at its end): lines that each open with
+    "•" (paragraphs, or lines split by ``<br>``), a run of short paragraphs, one paragraph of
+    ``<br>``-separated lines, or a box of short ``<div>`` items (a bullet icon, ``role=listitem``);
+    () when the page has none."""
     if main is None:
         return ()
     for index, anchor in enumerate(main.css(_ANNOUNCING)):
@@ -896,13 +898,95 @@ def _bullet_points(main: LexborNode | None, exclude: frozenset[int]) -> tuple[st
         if box is None or box.tag in ("ul", "ol") or _is_excluded(box, exclude, main):
             continue
         found = html.node_text(box, html.POINT_SKIP).lstrip()
-        if not found or found[0] not in _BULLETS:
+        if not found:
             continue
-        lines = [line.strip() for line in re.split(f"[{_BULLETS}]", found[:20_000])]
+        if found[0] in _BULLETS:
+            lines = [line.strip() for line in re.split(f"[{_BULLETS}]", found[:20_000])]
+        else:
+            lines = _box_lines(box)
         points = keypoints.clean_points(line for line in lines if line)
         if len(points) >= 2:
             return points
     return ()
+
+
+_ITEM_TAGS = frozenset(("p", "div", "span", "li"))
+MAX_BOX_ITEMS = keypoints.RULE2_MAX_ITEMS
+
+
+def _box_lines(box: LexborNode) -> list[str]:
+    """The items of a key-points box that is no list, [] when ``box`` is not one: its
+    ``<br>``-separated lines, else its own 2–10 short item elements (``<div>``s with a bullet
+    icon, ``role=listitem``), else the run of 2–10 short paragraphs starting at it."""
+    if box.tag in ("p", "div") and box.css_first("br") is not None:
+        lines = _br_lines(box)
+        if lines:
+            return lines
+    children = [c for c in _elements(box)]
+    if (
+        box.tag in ("div", "section")
+        and keypoints.RULE2_MIN_ITEMS <= len(children) <= MAX_BOX_ITEMS
+        and len({c.tag for c in children}) == 1
+        and children[0].tag in _ITEM_TAGS
+    ):
+        return _short_texts(children)
+    if box.tag != "p":
+        return []
+    run: list[LexborNode] = []
+    node: LexborNode | None = box
+    while node is not None and node.tag == "p" and len(run) <= MAX_BOX_ITEMS:
+        run.append(node)
+        node = _next_element(node)
+    if not keypoints.RULE2_MIN_ITEMS <= len(run) <= MAX_BOX_ITEMS:
+        return []
+    return _short_texts(run)
+
+
+def _elements(node: LexborNode) -> list[LexborNode]:
+    """``node``'s child elements ([] when it also holds loose text)."""
+    found: list[LexborNode] = []
+    child = node.child
+    while child is not None:
+        tag = child.tag or ""
+        if tag == "-text":
+            if (child.text_content or "").strip():
+                return []
+        elif not tag.startswith("-"):
+            found.append(child)
+            if len(found) > MAX_BOX_ITEMS:
+                return []
+        child = child.next
+    return found
+
+
+def _short_texts(nodes: list[LexborNode]) -> list[str]:
+    """The texts of ``nodes`` when every one is a short item ([] otherwise)."""
+    texts = [html.node_text(n, html.POINT_SKIP) for n in nodes]
+    if not keypoints.is_plain_point_list(texts):
+        return []
+    return texts
+
+
+def _br_lines(box: LexborNode) -> list[str]:
+    """The lines of an element split at its ``<br>`` children (2–10 short ones, else [])."""
+    lines: list[str] = []
+    current: list[str] = []
+    child = box.child
+    while child is not None:
+        if child.tag == "br":
+            lines.append(html.join_text(" ".join(current)))
+            current = []
+        elif child.tag == "-text":
+            current.append(child.text_content or "")
+        elif not (child.tag or "-").startswith("-"):
+            if child.tag not in html.POINT_SKIP:
+                current.append(html.node_text(child, html.POINT_SKIP))
+        child = child.next
+        if len(lines) > MAX_BOX_ITEMS:
+            return []
+    lines.append(html.join_text(" ".join(current)))
+    lines = [line.strip() for line in lines if line.strip()]
+    return lines if keypoints.is_plain_point_list(lines) else []
 
 
 def _next_element(node: LexborNode) -> LexborNode | None:
