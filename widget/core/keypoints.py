@@ -444,3 +444,17 @@ def fallback_points(text: str, title: str) -> tuple[str, ...]:
         return (first_sentence(text),)
     title = collapse_whitespace(title) if title else ""
     return (truncate(title, POINT_MAX_CHARS),) if title else ()
+
+
+def sentence_points(text: str, limit: int = MAX_POINTS) -> tuple[str, ...]:
+    """The sentences of a short summary as points (a JSON-LD ``abstract``): () for an empty text
+    or one of a single sentence longer than a point may be."""
+    text = collapse_whitespace(text) if text else ""
+    sentences: list[str] = []
+    while text and len(sentences) < limit:
+        sentence = first_sentence(text)
+        if not sentence or sentence.endswith("…") or not text.startswith(sentence):
+            break
+        sentences.append(sentence)
+        text = text[len(sentence) :].lstrip()
+    return clean_points(sentences, limit)

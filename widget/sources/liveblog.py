@@ -851,14 +851,13 @@ def _page_item(
     points = _bullet_points(main, exclude)
     if not points:
         points = html.key_points(
-            main,
-            summary=summary,
-            title=title,
-            page_url=page_url,
-            exclude=exclude,
-            wider=doc.body,
-            text_fallback=False,
+            main, page_url=page_url, exclude=exclude, wider=doc.body, text_fallback=False
         )
+    if not points:
+        # No list on the page: the posting's own summary, its "abstract" sentence by sentence
+        # (the editors' what-to-know), else the first sentence of its description.
+        abstract = html.html_to_text(_str(source, "abstract"))
+        points = keypoints.sentence_points(abstract) or keypoints.fallback_points(summary, "")
     page = Item(
         id=page_id,
         title=title or page_url,
