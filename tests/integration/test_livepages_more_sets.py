@@ -1,13 +1,12 @@
-"""The third, fourth and fifth sets of live pages shaped like real publishers' pages
-(``livepages/more2/``, ``livepages/more3/``, ``livepages/more4/``).
+"""The third to sixth sets of live pages shaped like real publishers' pages
+(``livepages/more2/`` … ``livepages/more5/``).
 
-Each page of ``expected_more2.json``, ``expected_more3.json`` and ``expected_more4.json`` (same
-schema as
-``expected.json``) is detected by ``discover.detect`` from its bytes, as ``sources add`` does,
-and its entries are compared with what a reader of the page would expect: the number of updates,
-their titles, links and dates, the page's own key points, and that no site chrome shows up. A few
-pages of each set also go through the command line (``sources add`` + ``check --json`` against
-the loopback server), as the other sets do.
+Each page of ``expected_more2.json`` … ``expected_more5.json`` (same schema as ``expected.json``)
+is detected by ``discover.detect`` from its bytes, as ``sources add`` does, and its entries
+are compared with what a reader of the page would expect: the number of updates, their titles,
+links and dates, the page's own key points, and that no site chrome shows up. A few pages of
+each set also go through the command line (``sources add`` + ``check --json`` against the
+loopback server), as the other sets do.
 
 ``more2`` holds tickers in the layouts publishers use (day sections, embeds, definition lists,
 tables, a heading before its time), bullet-line key points and local clocks under UTC
@@ -17,7 +16,10 @@ attributes (``data-timestamp``, ``data-time``) for a script to show. ``more4`` h
 posts give only a relative age ("vor 3 Minuten", "il y a 2 heures", "12 dakika önce"), dated from
 the page's own last change, in more languages (Swedish, Norwegian, Czech, Romanian, Turkish),
 posts whose only address is their share tools' "Copy link", and "Pinned" / "Key event" flags
-before a "16:35 GMT+1" clock.
+before a "16:35 GMT+1" clock. ``more5`` holds key-points boxes that are no list (short
+paragraphs, one paragraph of ``<br>`` lines, ``<div>`` items with a bullet icon, an ARIA list, a
+box at the page's end, a LiveBlogPosting's ``abstract``) and posts as ``<article>``s with their
+own ``<header>``, social embeds, image captions and ad slots between them.
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ URL = "https://pages.example/live/{name}"
 # Pages also run through the command line: in more2 one per language family of time formats; in
 # more3 sports minutes (with and without structured data, states and halves) and a page whose
 # times are only in data attributes; in more4 relative ages dated by the page's meta, by a
-# JSON-LD NewsArticle's dates, and share-tool permalinks.
+# JSON-LD NewsArticle's dates, and share-tool permalinks; in more5 a box of paragraphs with
+# posts and ad slots, a box of <br> lines with an Instagram embed, and a JSON-LD abstract.
 THROUGH_CLI = {
     "more2/de-day-sections-liveblog.html",
     "more2/tickaroo-tik4-utc-meta.html",
@@ -55,6 +58,9 @@ THROUGH_CLI = {
     "more4/de-vor-minuten-std-ticker.html",
     "more4/fr-time-il-y-a-newsarticle-dates.html",
     "more4/en-us-just-now-share-query-permalinks.html",
+    "more5/en-gb-key-points-paragraphs-article-header-ads.html",
+    "more5/de-wichtigste-br-lines-instagram-captions.html",
+    "more5/en-jsonld-abstract-no-key-points-list.html",
 }
 CASES = [case for name in SETS for case in EXPECTED[name]]
 

@@ -921,7 +921,7 @@ def _box_lines(box: LexborNode) -> list[str]:
         lines = _br_lines(box)
         if lines:
             return lines
-    children = [c for c in _elements(box)]
+    children = _elements(box)
     if (
         box.tag in ("div", "section")
         and keypoints.RULE2_MIN_ITEMS <= len(children) <= MAX_BOX_ITEMS
@@ -977,9 +977,8 @@ def _br_lines(box: LexborNode) -> list[str]:
             current = []
         elif child.tag == "-text":
             current.append(child.text_content or "")
-        elif not (child.tag or "-").startswith("-"):
-            if child.tag not in html.POINT_SKIP:
-                current.append(html.node_text(child, html.POINT_SKIP))
+        elif not (child.tag or "-").startswith("-") and child.tag not in html.POINT_SKIP:
+            current.append(html.node_text(child, html.POINT_SKIP))
         child = child.next
         if len(lines) > MAX_BOX_ITEMS:
             return []
