@@ -750,17 +750,13 @@ def strip_site_name(title: str, site_name: str = "") -> str:
 
 # --- main content -----------------------------------------------------------------------------
 
-# Class or id words that mark chrome inside the story: share bars, related stories, banners, and
-# the blockquotes that social embeds render before their script runs ("— Name (@handle) March 5",
-# "View this post on Instagram"): a third party's words and boilerplate, not the post's.
+# Class or id words that mark chrome inside the story: share bars, related stories, banners.
 _CHROME_WORDS = re.compile(
     r"(?:^|[\s_-])(?:share|sharing|social|related|recommended|recommendations|more-?stories|"
     r"read-?more|newsletter|subscribe|subscription|cookie|cookies|consent|paywall|promo|advert|"
     r"advertisement|ad|ads|breadcrumbs?|pagination|skip|comments?|byline-share|outbrain|taboola|"
     r"tags|topics|trending|popular|most-read|mostread|editions?|language-?switch(?:er)?|"
-    r"account|login|signin|sign-in|masthead|site-header|site-footer|nav|navigation|menu|toolbar|"
-    r"twitter-tweet|twitter-video|instagram-media|tiktok-embed|bluesky-embed|text-post-media|"
-    r"fb-post|reddit-embed-bq)"
+    r"account|login|signin|sign-in|masthead|site-header|site-footer|nav|navigation|menu|toolbar)"
     r"(?:$|[\s_-])",
     re.IGNORECASE,
 )
@@ -786,6 +782,12 @@ def is_chrome(node: LexborNode) -> bool:
 _CHROME_ROLES = frozenset(
     ("navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar",
      "dialog", "toolbar")
+)  # fmt: skip
+# The blockquotes that social embeds render before their script runs ("— Name (@handle) March 5,
+# 2026", "View this post on Instagram"): a third party's words and boilerplate, not the post's.
+_EMBED_CLASSES = frozenset(
+    ("twitter-tweet", "twitter-video", "instagram-media", "tiktok-embed", "bluesky-embed",
+     "text-post-media", "reddit-embed-bq")
 )  # fmt: skip
 _CHROME_TAG_NAMES = frozenset(("nav", "aside", "form", "menu", "footer", "dialog"))
 _CHROME_TAGS = ", ".join((*sorted(_CHROME_TAG_NAMES), "[role]"))  # roles checked in Python
@@ -830,6 +832,9 @@ def strip_chrome(container: LexborNode) -> None:
         _remove(node, container, removed)
     for node in container.css("header[role=banner], body > header"):
         _remove(node, container, removed)
+    for node in container.css("blockquote[class]"):
+        if not _EMBED_CLASSES.isdisjoint(attr(node, "class").split()):
+            _remove(node, container, removed)
 
 
 def _unique(nodes: list[LexborNode]) -> Iterator[LexborNode]:
