@@ -299,6 +299,8 @@ def _only_day(text: str) -> bool:
     """Whether ``text`` only writes a day ("05.03.2026", "Donnerstag, 5. März")."""
     if len(text) > _DAY_HEADING_CHARS or len(text.split()) > _DAY_WORDS:
         return False
+    if _DIGIT.search(text) is None:  # every day written holds its number
+        return False
     found = _DATE_RE.search(text)
     if found is None:
         return False
