@@ -10,14 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import sys
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from xml.sax.saxutils import escape
+
+from tests.support.server import QuietHTTPServer
 
 WORDS = (
     "council",
@@ -169,16 +170,6 @@ class Counters:
         return counts
 
 
-class _QuietServer(ThreadingHTTPServer):
-    """A client that drops its idle keep-alive connection (a poll process exiting) is no
-    error worth a traceback in the benchmark's output."""
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
-            return
-        super().handle_error(request, client_address)  # type: ignore[arg-type]
-
-
 class FeedServer:
     """A ThreadingHTTPServer on 127.0.0.1 with ETag / Last-Modified and 304 answers.
 
@@ -190,8 +181,7 @@ class FeedServer:
         self.entries = entries
         self.counters = Counters()
         self._feeds: dict[str, Feed] = {}
-        self._httpd = _QuietServer(("127.0.0.1", 0), self._handler())
-        self._httpd.daemon_threads = True
+        self._httpd = QuietHTTPServer(("127.0.0.1", 0), self._handler())
         self.base_url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 

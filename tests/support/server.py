@@ -30,7 +30,10 @@ class Request:
     headers: dict[str, str]  # lower-case names
 
 
-class _Server(ThreadingHTTPServer):
+class QuietHTTPServer(ThreadingHTTPServer):
+    """A threading server on which a client dropping its kept-alive connection is no error
+    (the loopback server of the tests, and the benchmarks' feed server)."""
+
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
@@ -87,7 +90,7 @@ class LoopbackServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-        self._httpd = _Server((host, 0), _Handler)
+        self._httpd = QuietHTTPServer((host, 0), _Handler)
         self.port = self._httpd.server_address[1]
         self.host = host
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
