@@ -672,9 +672,7 @@ def parse_document(body: bytes, headers: Mapping[str, str]) -> Document:
     doc.data_attributes = _data_attributes(lowered)
     present = _present_tags(lowered, HIDDEN_TAGS)
     del lowered
-    if ("button" in present or "input" in present) and _keep_share_addresses(
-        tree, doc.data_attributes
-    ):
+    if _keep_share_addresses(tree, doc.data_attributes, present):
         doc.data_attributes |= {"data-url"}
     if present:
         tree.strip_tags(present)
@@ -697,14 +695,24 @@ SHARE_ATTRIBUTES = (
 )
 
 
-def _keep_share_addresses(tree: LexborHTMLParser, data_attributes: AbstractSet[str]) -> bool:
+def _keep_share_addresses(
+    tree: LexborHTMLParser, data_attributes: AbstractSet[str], present: list[str]
+) -> bool:
     """Give a "Copy link" button's or a share field's address (``data-clipboard-text``,
     ``value``…) to the element around it (as ``data-url``) before buttons and fields are
-    stripped, so that a post without an id still finds its permalink. True when one was."""
+    stripped, so that a post without an id still finds its permalink. True when one was.
+    ``present``: the hidden element names the markup opens (a selector for a kind of element
+    the page has none of, or an attribute it never names, is a pass over the tree for
+    nothing)."""
     kept = False
     named = [a for a in SHARE_ATTRIBUTES if a in data_attributes]
-    selector = ", ".join([*(f"button[{a}], input[{a}]" for a in named), "input[value]"])
-    for node in tree.css(selector)[:MAX_SHARE_FIELDS]:
+    kinds = [tag for tag in ("button", "input") if tag in present]
+    parts = [f"{tag}[{a}]" for a in named for tag in kinds]
+    if "input" in kinds:
+        parts.append("input[value]")
+    if not parts:
+        return False
+    for node in tree.css(", ".join(parts))[:MAX_SHARE_FIELDS]:
         parent = node.parent
         if parent is None or parent.tag in ("html", "body"):
             continue
