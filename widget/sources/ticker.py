@@ -658,26 +658,31 @@ _MIN_AGES = 2  # ages that make a walk worth it (the newest post may say "Just n
 _AGE_END = " \t\n–—-:|·•,)"
 
 
-def is_age(text: str) -> bool:
-    """Whether ``text`` opens with a relative age that is a post's time: the whole text, or
-    set off from what follows by a colon or a dash ("vor 3 Minuten: …"), never the start of
-    a sentence ("5 minutes ago the police said…")."""
+def _post_age(text: str) -> tuple[int, int] | None:
+    """The relative age ``text`` opens with (as ``keypoints.relative_age`` gives it) when it is
+    a post's time: the whole text, or set off from what follows by a colon or a dash ("vor 3
+    Minuten: …"), never the start of a sentence ("5 minutes ago the police said…")."""
     found = keypoints.relative_age(text)
     if found is None:
-        return False
+        return None
     rest = text[found[1] :]
-    return not rest.strip() or rest.lstrip(" \t\n")[:1] in _AGE_END
+    return found if not rest.strip() or rest.lstrip(" \t\n")[:1] in _AGE_END else None
+
+
+def is_age(text: str) -> bool:
+    """Whether ``text`` opens with a relative age that is a post's time (see ``_post_age``)."""
+    return _post_age(text) is not None
 
 
 def _age_only(text: str) -> bool:
     """Whether ``text`` opens with an age that is its post's only time: no clock follows it
     ("12 min ago · 14:05" is dated by its clock), and its number is no clock ("2 uur
     geleden", "hace 2 h")."""
-    if not is_age(text):
+    age = _post_age(text)
+    if age is None:
         return False
     found = _TEXT_MARKER.match(text)
-    age = keypoints.relative_age(text)
-    return found is None or age is None or found.end() <= age[1]
+    return found is None or found.end() <= age[1]
 
 
 def match_state(text: str) -> str:
